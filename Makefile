@@ -1,0 +1,40 @@
+# revenant — build, test, demo and bench. Every target installs missing Debian packages first.
+SHELL := /bin/bash
+SWIFT ?= swift
+
+ifneq ($(wildcard /opt/swift/usr/bin/swift),)
+export PATH := /opt/swift/usr/bin:$(PATH)
+endif
+
+DEMO_RUN  := Fixtures/demo/run
+DEMO_PORT := 18080
+REVENANT  := .build/release/revenant
+
+.PHONY: deps build demo test bench clean
+
+deps:
+	@bash scripts/install-deps.sh
+
+build: deps
+	$(SWIFT) build -c release
+
+# Starts the local targets, runs the demo inventory, and always stops the targets.
+# Exit code 1 from revenant means "findings" and is expected here.
+demo: build
+	@bash scripts/targets.sh start $(DEMO_RUN) --base-port $(DEMO_PORT)
+	@trap 'bash scripts/targets.sh stop $(DEMO_RUN)' EXIT; \
+	status=0; \
+	$(REVENANT) verify --inventory Fixtures/demo/inventory.yaml --probes Fixtures/demo/probes \
+	  --ledger $(DEMO_RUN)/evidence.jsonl || status=$$?; \
+	if [ $$status -gt 1 ]; then echo "revenant verify failed (exit $$status)" >&2; exit $$status; fi
+
+test: deps
+	$(SWIFT) build
+	$(SWIFT) test
+
+bench: build
+	bash scripts/bench.sh
+
+clean:
+	-@bash scripts/targets.sh stop $(DEMO_RUN)
+	rm -rf .build $(DEMO_RUN)

@@ -1,0 +1,35 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "revenant",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "revenant", targets: ["revenant"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        .target(name: "RevenantCore", dependencies: ["COpenSSL", "Yams"]),
+        .target(name: "RevenantProbes", dependencies: ["RevenantCore"]),
+        .target(name: "RevenantNet", dependencies: ["CCurl", "RevenantCore"]),
+        .target(name: "RevenantEngine", dependencies: ["RevenantCore", "RevenantProbes", "RevenantNet"]),
+        .target(name: "RevenantReports", dependencies: ["RevenantCore"]),
+        .executableTarget(
+            name: "revenant",
+            dependencies: [
+                "RevenantEngine", "RevenantReports",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "RevenantCoreTests", dependencies: ["RevenantCore"]),
+        .testTarget(name: "RevenantProbesTests", dependencies: ["RevenantProbes"]),
+        .testTarget(name: "RevenantEngineTests", dependencies: ["RevenantEngine"]),
+        .testTarget(name: "RevenantReportsTests", dependencies: ["RevenantReports", "RevenantEngine"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["RevenantEngine"]),
+    ]
+)

@@ -1,0 +1,123 @@
+import Foundation
+
+/// Run settings (DESIGN.md §9). Precedence: command-line flag, then config file, then these defaults.
+public struct Configuration: Sendable, Equatable {
+    public var concurrency = 64
+    public var perHost = HostLimits(maxInFlight: 8, requestsPerSecond: nil)
+    public var timeoutSeconds = 10.0
+    public var retries = RetryPolicy()
+    public var policy = Policy()
+    public var probesDirs: [String] = []
+    public var caBundle: String?
+    public var insecureHosts: [String] = []
+    public var proxy: String?
+    public var revocation = RevocationSettings()
+    public var fingerprintKey: SecretSource?
+
+    public init() {}
+
+    static let keys = ["concurrency", "per_host", "timeout_seconds", "retries", "policy", "probes_dirs",
+                       "tls", "proxy", "revocation", "fingerprint_key"]
+
+    /// Reads a JSON configuration file; every unknown key or wrong type is reported with its line.
+    public static func load(file: String) throws(InputErrors) -> Configuration {
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw InputErrors([InputError(file: file, message: "cannot read the configuration file (missing or unreadable)")])
+        }
+        let tree: Tree
+        do {
+            tree = try JSONTreeParser.parse([UInt8](data), file: file)
+        } catch {
+            throw InputErrors([error])
+        }
+        var r = FieldReader(file: file)
+        var c = Configuration()
+        let base = URL(fileURLWithPath: file).deletingLastPathComponent()
+        func resolve(_ path: String) -> String {
+            path.hasPrefix("/") ? path : base.appendingPathComponent(path).standardized.path
+        }
+        if let f = r.object(tree, "", allowed: keys) {
+            c.concurrency = r.integer(f, "concurrency", "", min: 1) ?? c.concurrency
+            if let t = f["per_host"], let h = r.object(t, "per_host", allowed: ["max_in_flight", "requests_per_second"]) {
+                c.perHost.maxInFlight = r.integer(h, "max_in_flight", "per_host", min: 1) ?? c.perHost.maxInFlight
+                c.perHost.requestsPerSecond = r.number(h, "requests_per_second", "per_host", min: 0.001) ?? c.perHost.requestsPerSecond
+            }
+            c.timeoutSeconds = r.number(f, "timeout_seconds", "", min: 0.1) ?? c.timeoutSeconds
+            if let t = f["retries"], let h = r.object(t, "retries", allowed: ["attempts", "backoff_ms", "max_retry_after_seconds"]) {
+                c.retries.attempts = r.integer(h, "attempts", "retries", min: 1) ?? c.retries.attempts
+                c.retries.backoffMs = r.integer(h, "backoff_ms", "retries", min: 0) ?? c.retries.backoffMs
+                c.retries.maxRetryAfterSeconds = r.number(h, "max_retry_after_seconds", "retries", min: 0) ?? c.retries.maxRetryAfterSeconds
+            }
+            if let t = f["policy"], let p = r.object(t, "policy", allowed: ["expiry_warning_days", "max_rotation_age_days"]) {
+                c.policy.expiryWarningDays = r.integer(p, "expiry_warning_days", "policy", min: 0) ?? c.policy.expiryWarningDays
+                if let ages = p["max_rotation_age_days"],
+                   let a = r.object(ages, "policy.max_rotation_age_days", allowed: ["default"] + CredentialKind.allCases.map(\.rawValue)) {
+                    for (key, _) in a {
+                        guard let days = r.integer(a, key, "policy.max_rotation_age_days", min: 1) else { continue }
+                        if key == "default" { c.policy.defaultMaxRotationAgeDays = days }
+                        else if let kind = CredentialKind(rawValue: key) { c.policy.maxRotationAgeDays[kind] = days }
+                    }
+                }
+            }
+            c.probesDirs = (r.stringList(f, "probes_dirs", "") ?? []).map(resolve)
+            if let t = f["tls"], let h = r.object(t, "tls", allowed: ["ca_bundle", "insecure_hosts"]) {
+                c.caBundle = r.string(h, "ca_bundle", "tls").map(resolve)
+                c.insecureHosts = r.stringList(h, "insecure_hosts", "tls") ?? []
+            }
+            c.proxy = r.string(f, "proxy", "")
+            if let t = f["revocation"], let h = r.object(t, "revocation", allowed: ["crl", "ocsp", "soft_fail"]) {
+                c.revocation.crl = r.bool(h, "crl", "revocation") ?? c.revocation.crl
+                c.revocation.ocsp = r.bool(h, "ocsp", "revocation") ?? c.revocation.ocsp
+                c.revocation.softFail = r.bool(h, "soft_fail", "revocation") ?? c.revocation.softFail
+            }
+            if let t = f["fingerprint_key"], let k = r.object(t, "fingerprint_key", allowed: ["env", "file"]) {
+                if let name = r.string(k, "env", "fingerprint_key") { c.fingerprintKey = .environment(name) }
+                else if let path = r.string(k, "file", "fingerprint_key") { c.fingerprintKey = .file(resolve(path)) }
+                else { r.fail(t, "fingerprint_key", "expected {\"env\": NAME} or {\"file\": PATH}") }
+            }
+        }
+        if !r.errors.isEmpty { throw InputErrors(r.errors) }
+        return c
+    }
+}
+
+/// Limits for one host: how many requests at once and how many per second.
+public struct HostLimits: Sendable, Equatable {
+    public var maxInFlight: Int
+    public var requestsPerSecond: Double?
+
+    public init(maxInFlight: Int, requestsPerSecond: Double?) {
+        self.maxInFlight = maxInFlight
+        self.requestsPerSecond = requestsPerSecond
+    }
+
+    /// The stricter of two limits.
+    public func tightened(by other: HostLimits) -> HostLimits {
+        let rps: Double? = switch (requestsPerSecond, other.requestsPerSecond) {
+        case let (a?, b?): min(a, b)
+        case let (a, b): a ?? b
+        }
+        return HostLimits(maxInFlight: min(maxInFlight, other.maxInFlight), requestsPerSecond: rps)
+    }
+}
+
+/// How transient answers (429, 503, transport errors) are retried.
+public struct RetryPolicy: Sendable, Equatable {
+    /// Total attempts including the first.
+    public var attempts = 3
+    public var backoffMs = 250
+    /// A `Retry-After` longer than this is not waited for: the attempt stays inconclusive.
+    public var maxRetryAfterSeconds = 10.0
+
+    public init() {}
+}
+
+/// Certificate revocation lookups (used by certificate checks).
+public struct RevocationSettings: Sendable, Equatable {
+    public var crl = true
+    public var ocsp = true
+    /// When a CRL/OCSP source is unreachable: true = report "cannot prove" without failing the run.
+    public var softFail = true
+
+    public init() {}
+}

@@ -1,0 +1,117 @@
+import Foundation
+
+/// What a credential is: decides which probes may try it.
+public enum CredentialKind: String, Sendable, CaseIterable, Codable {
+    case apiKey = "api_key"
+    case bearerToken = "bearer_token"
+    case oauthToken = "oauth_token"
+    case jwt
+    case basicAuth = "basic_auth"
+    case password
+    case awsAccessKey = "aws_access_key"
+    case sshKey = "ssh_key"
+    case x509Certificate = "x509_certificate"
+    case scimAccount = "scim_account"
+}
+
+/// The lifecycle state the organisation believes a credential is in.
+public enum LifecycleState: String, Sendable, CaseIterable, Codable {
+    case active, rotated, revoked, offboarded, expired
+
+    /// Every state but `active` means the credential must no longer open anything.
+    public var shouldBeDead: Bool { self != .active }
+}
+
+/// Where the secret of a credential comes from. The secret itself is read only when probing.
+public enum SecretSource: Sendable, Equatable {
+    case environment(String)
+    case file(String)
+    case value(String)
+}
+
+/// One system a credential is tried against: a probe id and a base URL.
+public struct ProbeTarget: Sendable, Equatable, Hashable {
+    public var probe: String
+    /// Base URL; nil means the probe's `default_target`.
+    public var target: String?
+
+    public init(probe: String, target: String?) {
+        self.probe = probe
+        self.target = target
+    }
+}
+
+/// One credential of the inventory, with the lifecycle facts the organisation recorded.
+public struct Credential: Sendable, Equatable {
+    public var id: String
+    public var kind: CredentialKind
+    public var state: LifecycleState
+    public var owner: String?
+    public var issuedAt: Date?
+    public var rotatedAt: Date?
+    public var revokedAt: Date?
+    public var expiresAt: Date?
+    public var secret: SecretSource?
+    public var username: String?
+    public var accessKeyID: String?
+    public var targets: [ProbeTarget]
+    public var tags: [String: String]
+    /// Where the credential was declared, for messages: "inv.yaml:12" or "inv.json credentials[3]".
+    public var origin: String
+
+    public init(
+        id: String, kind: CredentialKind, state: LifecycleState, owner: String? = nil,
+        issuedAt: Date? = nil, rotatedAt: Date? = nil, revokedAt: Date? = nil, expiresAt: Date? = nil,
+        secret: SecretSource? = nil, username: String? = nil, accessKeyID: String? = nil,
+        targets: [ProbeTarget] = [], tags: [String: String] = [:], origin: String = ""
+    ) {
+        self.id = id
+        self.kind = kind
+        self.state = state
+        self.owner = owner
+        self.issuedAt = issuedAt
+        self.rotatedAt = rotatedAt
+        self.revokedAt = revokedAt
+        self.expiresAt = expiresAt
+        self.secret = secret
+        self.username = username
+        self.accessKeyID = accessKeyID
+        self.targets = targets
+        self.tags = tags
+        self.origin = origin
+    }
+}
+
+/// A known-good credential for one (probe, target): it must authenticate for a rejection there to count.
+public struct PositiveControl: Sendable, Equatable {
+    public var probe: String
+    public var target: String?
+    public var secret: SecretSource
+    public var username: String?
+    public var origin: String
+
+    public init(probe: String, target: String?, secret: SecretSource, username: String? = nil, origin: String = "") {
+        self.probe = probe
+        self.target = target
+        self.secret = secret
+        self.username = username
+        self.origin = origin
+    }
+}
+
+/// The credentials and controls read from one or more inventory files.
+public struct Inventory: Sendable {
+    public var credentials: [Credential]
+    public var controls: [PositiveControl]
+    /// Non-fatal remarks (e.g. a secret given inline as `value`).
+    public var warnings: [String]
+    /// Files read, in order; relative secret paths resolve against each credential's own file.
+    public var files: [String]
+
+    public init(credentials: [Credential] = [], controls: [PositiveControl] = [], warnings: [String] = [], files: [String] = []) {
+        self.credentials = credentials
+        self.controls = controls
+        self.warnings = warnings
+        self.files = files
+    }
+}

@@ -1,0 +1,166 @@
+/// Reads typed fields out of a `Tree`, collecting every problem with its line and field path
+/// instead of stopping at the first, and rejecting unknown fields (a typo must not silently
+/// disable a check).
+public struct FieldReader {
+    public let file: String
+    public private(set) var errors: [InputError] = []
+
+    public init(file: String) { self.file = file }
+
+    public func location(_ tree: Tree?, _ path: String) -> String {
+        guard let line = tree?.line, line > 0 else { return path }
+        return path.isEmpty ? "line \(line)" : "line \(line), \(path)"
+    }
+
+    public mutating func fail(_ tree: Tree?, _ path: String, _ message: String) {
+        errors.append(InputError(file: file, location: location(tree, path), message: message))
+    }
+
+    /// The members of an object, after checking every key is one of `allowed`.
+    public mutating func object(_ tree: Tree, _ path: String, allowed: [String]) -> [String: Tree]? {
+        guard let members = tree.objectValue else {
+            fail(tree, path, "expected an object, found \(tree.typeName)")
+            return nil
+        }
+        var out: [String: Tree] = [:]
+        for (key, value) in members {
+            if out[key] != nil {
+                fail(value, join(path, key), "field `\(key)` appears twice")
+            } else if !allowed.contains(key) {
+                let hint = FieldReader.closest(to: key, in: allowed).map { " (did you mean `\($0)`?)" } ?? ""
+                fail(value, join(path, key), "unknown field `\(key)`\(hint); expected one of: \(allowed.joined(separator: ", "))")
+            }
+            out[key] = value
+        }
+        return out
+    }
+
+    public func join(_ path: String, _ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+
+    public mutating func string(_ fields: [String: Tree], _ key: String, _ path: String, required: Bool = false) -> String? {
+        guard let tree = fields[key], !isNull(tree) else {
+            if required { fail(nil, join(path, key), "required field `\(key)` is missing") }
+            return nil
+        }
+        var text = tree.stringValue
+        if case .number(let n) = tree.value { text = n }
+        guard let s = text else {
+            fail(tree, join(path, key), "expected a string, found \(tree.typeName)")
+            return nil
+        }
+        if required && s.isEmpty { fail(tree, join(path, key), "`\(key)` must not be empty") }
+        return s
+    }
+
+    public mutating func choice<E: RawRepresentable & CaseIterable>(
+        _ fields: [String: Tree], _ key: String, _ path: String, as type: E.Type, required: Bool = false
+    ) -> E? where E.RawValue == String {
+        guard let s = string(fields, key, path, required: required) else { return nil }
+        if let value = E(rawValue: s) { return value }
+        let allowed = E.allCases.map(\.rawValue)
+        let hint = FieldReader.closest(to: s, in: allowed).map { " (did you mean `\($0)`?)" } ?? ""
+        fail(fields[key], join(path, key), "`\(s)` is not a valid \(key)\(hint); expected one of: \(allowed.joined(separator: ", "))")
+        return nil
+    }
+
+    public mutating func date(_ fields: [String: Tree], _ key: String, _ path: String) -> Date? {
+        guard let s = string(fields, key, path) else { return nil }
+        if let d = Timestamp.parse(s) { return d }
+        fail(fields[key], join(path, key), "`\(s)` is not a date; expected ISO-8601 like 2026-11-01T09:30:00Z")
+        return nil
+    }
+
+    public mutating func bool(_ fields: [String: Tree], _ key: String, _ path: String) -> Bool? {
+        guard let tree = fields[key], !isNull(tree) else { return nil }
+        if case .bool(let b) = tree.value { return b }
+        fail(tree, join(path, key), "expected true or false, found \(tree.typeName)")
+        return nil
+    }
+
+    public mutating func number(_ fields: [String: Tree], _ key: String, _ path: String, min: Double? = nil) -> Double? {
+        guard let tree = fields[key], !isNull(tree) else { return nil }
+        guard case .number(let text) = tree.value, let n = Double(text) else {
+            fail(tree, join(path, key), "expected a number, found \(tree.typeName)")
+            return nil
+        }
+        if let min, n < min {
+            fail(tree, join(path, key), "must be at least \(min.formatted()), found \(text)")
+            return nil
+        }
+        return n
+    }
+
+    public mutating func integer(_ fields: [String: Tree], _ key: String, _ path: String, min: Int? = nil) -> Int? {
+        guard let tree = fields[key], !isNull(tree) else { return nil }
+        guard case .number(let text) = tree.value, let n = Int(text) else {
+            fail(tree, join(path, key), "expected a whole number, found \(tree.typeName == "a number" ? "`\(tree.plain.text)`" : tree.typeName)")
+            return nil
+        }
+        if let min, n < min {
+            fail(tree, join(path, key), "must be at least \(min), found \(n)")
+            return nil
+        }
+        return n
+    }
+
+    public mutating func stringList(_ fields: [String: Tree], _ key: String, _ path: String, required: Bool = false) -> [String]? {
+        guard let tree = fields[key], !isNull(tree) else {
+            if required { fail(nil, join(path, key), "required field `\(key)` is missing") }
+            return nil
+        }
+        guard let items = tree.arrayValue else {
+            fail(tree, join(path, key), "expected a list of strings, found \(tree.typeName)")
+            return nil
+        }
+        var out: [String] = []
+        for (i, item) in items.enumerated() {
+            guard let s = item.stringValue else {
+                fail(item, "\(join(path, key))[\(i)]", "expected a string, found \(item.typeName)")
+                continue
+            }
+            out.append(s)
+        }
+        return out
+    }
+
+    public mutating func stringMap(_ fields: [String: Tree], _ key: String, _ path: String) -> [String: String]? {
+        guard let tree = fields[key], !isNull(tree) else { return nil }
+        guard let members = tree.objectValue else {
+            fail(tree, join(path, key), "expected an object of strings, found \(tree.typeName)")
+            return nil
+        }
+        var out: [String: String] = [:]
+        for (k, v) in members {
+            switch v.value {
+            case .string(let s): out[k] = s
+            case .number(let n): out[k] = n
+            case .bool(let b): out[k] = b ? "true" : "false"
+            default: fail(v, "\(join(path, key)).\(k)", "expected a string, found \(v.typeName)")
+            }
+        }
+        return out
+    }
+
+    func isNull(_ tree: Tree) -> Bool { if case .null = tree.value { true } else { false } }
+
+    /// The allowed word within edit distance 2 of a typo, for "did you mean" hints.
+    static func closest(to word: String, in candidates: [String]) -> String? {
+        candidates.map { ($0, editDistance(word, $0)) }.filter { $0.1 <= 2 }.min { $0.1 < $1.1 }?.0
+    }
+
+    static func editDistance(_ a: String, _ b: String) -> Int {
+        let a = Array(a), b = Array(b)
+        if a.isEmpty || b.isEmpty { return max(a.count, b.count) }
+        var previous = Array(0...b.count)
+        for i in 1...a.count {
+            var current = [i] + Array(repeating: 0, count: b.count)
+            for j in 1...b.count {
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            previous = current
+        }
+        return previous[b.count]
+    }
+}
+
+import Foundation

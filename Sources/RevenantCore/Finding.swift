@@ -1,0 +1,70 @@
+/// How bad a finding is; ordered from `info` to `critical`.
+public enum Severity: String, Sendable, CaseIterable, Comparable, Codable {
+    case info, low, medium, high, critical
+
+    var rank: Int { Severity.allCases.firstIndex(of: self)! }
+    public static func < (a: Severity, b: Severity) -> Bool { a.rank < b.rank }
+}
+
+/// The finding codes of DESIGN.md §6.
+public enum FindingCode: String, Sendable, CaseIterable, Codable {
+    case residualAccess = "residual_access"
+    case expiredStillAccepted = "expired_still_accepted"
+    case notRevokedAtCA = "not_revoked_at_ca"
+    case rotationNotDeployed = "rotation_not_deployed"
+    case revocationUnverified = "revocation_unverified"
+    case expired
+    case expiringSoon = "expiring_soon"
+    case rotationOverdue = "rotation_overdue"
+    case weakCrypto = "weak_crypto"
+    case inventoryDrift = "inventory_drift"
+    case ownerless
+    case revocationVerified = "revocation_verified"
+    case ok
+
+    /// The severity a finding of this code has unless the rule says otherwise.
+    public var defaultSeverity: Severity {
+        switch self {
+        case .residualAccess, .expiredStillAccepted, .notRevokedAtCA: .critical
+        case .rotationNotDeployed, .revocationUnverified, .expired: .high
+        case .expiringSoon, .rotationOverdue, .weakCrypto: .medium
+        case .inventoryDrift, .ownerless: .low
+        case .revocationVerified, .ok: .info
+        }
+    }
+
+    /// What an auditor maps the finding to (see docs/references.md for the published wording).
+    public var references: [String] { FindingReferences.for(self) }
+
+    /// One sentence a person acts on at 3 a.m.
+    public var advice: String {
+        switch self {
+        case .residualAccess: "Revoke or disable the credential at the system that accepted it, then re-run to prove it."
+        case .expiredStillAccepted: "The system ignores expiry: revoke the credential there and fix its expiry enforcement."
+        case .notRevokedAtCA: "Revoke the certificate at the issuing CA so that CRL/OCSP report it."
+        case .rotationNotDeployed: "Deploy the new certificate to the endpoint and reload the service."
+        case .revocationUnverified: "Nothing proved the credential dead: fix the inconclusive checks (or add a probe) and re-run."
+        case .expired: "Replace the credential, or mark it expired/revoked in the inventory if it is no longer used."
+        case .expiringSoon: "Rotate the credential before it expires."
+        case .rotationOverdue: "Rotate the credential and record rotated_at."
+        case .weakCrypto: "Reissue with a stronger key or signature algorithm."
+        case .inventoryDrift: "The inventory says active but the system rejects it: update the inventory or fix the credential."
+        case .ownerless: "Assign an owner who answers for the credential."
+        case .revocationVerified: "Nothing to do: keep this report as evidence."
+        case .ok: "Nothing to do."
+        }
+    }
+}
+
+/// One thing the report says about a credential.
+public struct Finding: Sendable, Equatable {
+    public var code: FindingCode
+    public var severity: Severity
+    public var message: String
+
+    public init(code: FindingCode, severity: Severity? = nil, message: String) {
+        self.code = code
+        self.severity = severity ?? code.defaultSeverity
+        self.message = message
+    }
+}

@@ -1,0 +1,55 @@
+import COpenSSL
+import Foundation
+
+/// SHA-256 and HMAC-SHA-256 from OpenSSL, and the secret fingerprints every output carries instead of secrets.
+public enum Digest {
+    public static func sha256(_ bytes: [UInt8]) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: 32)
+        var len: UInt32 = 0
+        let ok = bytes.withUnsafeBytes { buf in
+            EVP_Digest(buf.baseAddress, buf.count, &out, &len, EVP_sha256(), nil)
+        }
+        precondition(ok == 1, "EVP_Digest(SHA-256) failed")
+        return out
+    }
+
+    public static func sha256(_ text: String) -> [UInt8] { sha256(Array(text.utf8)) }
+
+    public static func hmacSHA256(key: [UInt8], _ bytes: [UInt8]) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: 32)
+        var len: UInt32 = 0
+        let result = key.withUnsafeBytes { k in
+            bytes.withUnsafeBytes { b in
+                HMAC(EVP_sha256(), k.baseAddress, Int32(k.count), b.bindMemory(to: UInt8.self).baseAddress, b.count, &out, &len)
+            }
+        }
+        precondition(result != nil, "HMAC(SHA-256) failed")
+        return out
+    }
+
+    public static func hex(_ bytes: some Sequence<UInt8>) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out = [UInt8]()
+        for b in bytes {
+            out.append(digits[Int(b >> 4)])
+            out.append(digits[Int(b & 0x0f)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}
+
+/// Names a secret without revealing it: `sha256:` + 16 hex, or `hmac-sha256:` + 16 hex with a key.
+public struct Fingerprinter: Sendable {
+    let key: [UInt8]?
+
+    public init(key: String? = nil) {
+        self.key = key.map { Array($0.utf8) }
+    }
+
+    public func fingerprint(_ secret: String) -> String {
+        if let key {
+            return "hmac-sha256:" + Digest.hex(Digest.hmacSHA256(key: key, Array(secret.utf8)).prefix(8))
+        }
+        return "sha256:" + Digest.hex(Digest.sha256(secret).prefix(8))
+    }
+}

@@ -1,0 +1,217 @@
+import Foundation
+
+/// Reads inventories in JSON, YAML or CSV (DESIGN.md §4) into credentials and controls.
+/// JSON credentials are decoded one at a time as the file is parsed, so a large inventory is
+/// never held whole as a syntax tree.
+public enum InventoryLoader {
+    static let credentialFields = [
+        "id", "kind", "state", "owner", "issued_at", "rotated_at", "revoked_at", "expires_at",
+        "secret", "username", "access_key_id", "probe", "target", "probes", "tags",
+    ]
+    static let controlFields = ["probe", "target", "secret", "username"]
+
+    /// Loads and merges several files; duplicate ids across files are an error. Throws every problem at once.
+    public static func load(files: [String]) throws(InputErrors) -> Inventory {
+        var inventory = Inventory()
+        var errors: [InputError] = []
+        var seen: [String: String] = [:]
+        for file in files {
+            do {
+                let part = try load(file: file)
+                for credential in part.credentials {
+                    if let first = seen[credential.id] {
+                        errors.append(InputError(file: file, location: credential.origin,
+                                                 message: "duplicate credential id `\(credential.id)` (first at \(first))"))
+                    } else {
+                        seen[credential.id] = "\(file) \(credential.origin)"
+                    }
+                }
+                inventory.credentials += part.credentials
+                inventory.controls += part.controls
+                inventory.warnings += part.warnings
+                inventory.files.append(file)
+            } catch {
+                errors += error.errors
+            }
+        }
+        if !errors.isEmpty { throw InputErrors(errors) }
+        return inventory
+    }
+
+    public static func load(file: String) throws(InputErrors) -> Inventory {
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw InputErrors([InputError(file: file, message: "cannot read the inventory file (missing or unreadable)")])
+        }
+        let bytes = [UInt8](data)
+        let base = URL(fileURLWithPath: file).deletingLastPathComponent().path
+        var decoder = InventoryDecoder(file: file, baseDirectory: base)
+        do {
+            switch Format(file: file) {
+            case .json:
+                let rest = try JSONTreeParser.parseObject(bytes, file: file, streaming: ["credentials"]) { _, index, tree throws(InputError) in
+                    decoder.credential(tree, index: index)
+                }
+                decoder.topLevel(rest, credentialsStreamed: true)
+            case .yaml:
+                let tree = try YAMLTree.parse(String(decoding: bytes, as: UTF8.self), file: file)
+                decoder.topLevel(tree, credentialsStreamed: false)
+            case .csv:
+                try CSVRows.forEach(bytes, file: file) { row throws(InputError) in
+                    decoder.credential(row.tree, index: row.index, origin: "line \(row.line)")
+                }
+            }
+        } catch {
+            throw InputErrors([error])
+        }
+        if !decoder.reader.errors.isEmpty { throw InputErrors(decoder.reader.errors) }
+        return decoder.inventory
+    }
+
+    enum Format {
+        case json, yaml, csv
+        init(file: String) {
+            switch URL(fileURLWithPath: file).pathExtension.lowercased() {
+            case "yaml", "yml": self = .yaml
+            case "csv": self = .csv
+            default: self = .json
+            }
+        }
+    }
+}
+
+/// Turns trees into credentials and controls, collecting errors through a `FieldReader`.
+struct InventoryDecoder {
+    var reader: FieldReader
+    var inventory = Inventory()
+    let baseDirectory: String
+    var ids: [String: String] = [:]
+
+    init(file: String, baseDirectory: String) {
+        reader = FieldReader(file: file)
+        self.baseDirectory = baseDirectory
+    }
+
+    mutating func topLevel(_ tree: Tree, credentialsStreamed: Bool) {
+        guard let fields = reader.object(tree, "", allowed: ["credentials", "controls"]) else { return }
+        if let list = fields["credentials"] {
+            if !credentialsStreamed {
+                guard let items = list.arrayValue else {
+                    return reader.fail(list, "credentials", "expected a list of credentials, found \(list.typeName)")
+                }
+                for (i, item) in items.enumerated() { credential(item, index: i) }
+            }
+        } else {
+            reader.fail(tree, "credentials", "required field `credentials` (a list) is missing")
+        }
+        if let list = fields["controls"] {
+            guard let items = list.arrayValue else {
+                return reader.fail(list, "controls", "expected a list of controls, found \(list.typeName)")
+            }
+            for (i, item) in items.enumerated() { control(item, path: "controls[\(i)]") }
+        }
+    }
+
+    mutating func credential(_ tree: Tree, index: Int, origin: String? = nil) {
+        let path = origin == nil ? "credentials[\(index)]" : ""
+        let origin = origin ?? reader.location(tree, path)
+        guard let f = reader.object(tree, path, allowed: InventoryLoader.credentialFields) else { return }
+        let id = reader.string(f, "id", path, required: true)
+        let kind = reader.choice(f, "kind", path, as: CredentialKind.self, required: true)
+        let state = reader.choice(f, "state", path, as: LifecycleState.self, required: true)
+        let secret = f["secret"].flatMap { secretSource($0, reader.join(path, "secret")) }
+        var targets: [ProbeTarget] = []
+        let probe = reader.string(f, "probe", path)
+        let target = reader.string(f, "target", path)
+        if let t = target, let tree = f["target"] { validateURL(t, tree, reader.join(path, "target")) }
+        if let list = f["probes"] {
+            if probe != nil || target != nil {
+                reader.fail(list, reader.join(path, "probes"), "use either `probe` + `target` or `probes`, not both")
+            }
+            targets = probeList(list, reader.join(path, "probes"))
+        } else if let probe {
+            targets = [ProbeTarget(probe: probe, target: target)]
+        } else if target != nil {
+            reader.fail(f["target"], reader.join(path, "probe"), "`target` is given but `probe` is missing")
+        }
+        if let id {
+            if let first = ids[id] {
+                reader.fail(tree, reader.join(path, "id"), "duplicate credential id `\(id)` (first at \(first))")
+            } else {
+                ids[id] = origin
+            }
+        }
+        let credential = Credential(
+            id: id ?? "", kind: kind ?? .apiKey, state: state ?? .active,
+            owner: reader.string(f, "owner", path),
+            issuedAt: reader.date(f, "issued_at", path), rotatedAt: reader.date(f, "rotated_at", path),
+            revokedAt: reader.date(f, "revoked_at", path), expiresAt: reader.date(f, "expires_at", path),
+            secret: secret, username: reader.string(f, "username", path),
+            accessKeyID: reader.string(f, "access_key_id", path),
+            targets: targets, tags: reader.stringMap(f, "tags", path) ?? [:], origin: origin)
+        if secret == nil && !targets.isEmpty {
+            reader.fail(tree, reader.join(path, "secret"), "credential `\(credential.id)` names a probe but has no `secret` ({\"env\": NAME}, {\"file\": PATH} or {\"value\": ...})")
+        }
+        if id != nil && kind != nil && state != nil { inventory.credentials.append(credential) }
+    }
+
+    mutating func control(_ tree: Tree, path: String) {
+        guard let f = reader.object(tree, path, allowed: InventoryLoader.controlFields) else { return }
+        let probe = reader.string(f, "probe", path, required: true)
+        let target = reader.string(f, "target", path)
+        if let t = target, let tree = f["target"] { validateURL(t, tree, reader.join(path, "target")) }
+        guard let secretTree = f["secret"] else {
+            return reader.fail(tree, reader.join(path, "secret"), "required field `secret` is missing")
+        }
+        guard let secret = secretSource(secretTree, reader.join(path, "secret")), let probe else { return }
+        inventory.controls.append(PositiveControl(
+            probe: probe, target: target, secret: secret, username: reader.string(f, "username", path),
+            origin: reader.location(tree, path)))
+    }
+
+    mutating func probeList(_ tree: Tree, _ path: String) -> [ProbeTarget] {
+        guard let items = tree.arrayValue else {
+            reader.fail(tree, path, "expected a list of {\"probe\": ID, \"target\": URL}, found \(tree.typeName)")
+            return []
+        }
+        if items.isEmpty { reader.fail(tree, path, "`probes` is empty") }
+        var out: [ProbeTarget] = []
+        for (i, item) in items.enumerated() {
+            let p = "\(path)[\(i)]"
+            guard let f = reader.object(item, p, allowed: ["probe", "target"]) else { continue }
+            let target = reader.string(f, "target", p)
+            if let t = target, let tt = f["target"] { validateURL(t, tt, reader.join(p, "target")) }
+            if let probe = reader.string(f, "probe", p, required: true) {
+                out.append(ProbeTarget(probe: probe, target: target))
+            }
+        }
+        return out
+    }
+
+    mutating func secretSource(_ tree: Tree, _ path: String) -> SecretSource? {
+        guard let f = reader.object(tree, path, allowed: ["env", "file", "value"]) else { return nil }
+        let given = ["env", "file", "value"].filter { f[$0] != nil }
+        guard given.count == 1 else {
+            reader.fail(tree, path, "expected exactly one of `env`, `file`, `value`, found \(given.isEmpty ? "none" : given.joined(separator: " and "))")
+            return nil
+        }
+        guard let text = reader.string(f, given[0], path, required: true) else { return nil }
+        switch given[0] {
+        case "env": return .environment(text)
+        case "file":
+            let full = text.hasPrefix("/") ? text : URL(fileURLWithPath: baseDirectory).appendingPathComponent(text).standardized.path
+            return .file(full)
+        default:
+            inventory.warnings.append("\(reader.file): \(reader.location(tree, path)): secret given inline as `value`; prefer {\"env\": NAME} or {\"file\": PATH}")
+            return .value(text)
+        }
+    }
+
+    mutating func validateURL(_ text: String, _ tree: Tree, _ path: String) {
+        guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), url.host?.isEmpty == false else {
+            return reader.fail(tree, path, "`\(text)` is not a URL; expected e.g. https://api.example.com")
+        }
+        if !["http", "https"].contains(scheme) {
+            reader.fail(tree, path, "unsupported URL scheme `\(scheme)`; expected http or https")
+        }
+    }
+}

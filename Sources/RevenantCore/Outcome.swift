@@ -1,0 +1,103 @@
+/// The result of one attempt to use a credential. Only `authenticated` and `rejected` are proof.
+public enum ProbeOutcome: Sendable, Equatable {
+    case authenticated(reason: String)
+    case rejected(reason: String)
+    case inconclusive(reason: String)
+    case skipped(reason: String)
+
+    public var name: String {
+        switch self {
+        case .authenticated: "authenticated"
+        case .rejected: "rejected"
+        case .inconclusive: "inconclusive"
+        case .skipped: "skipped"
+        }
+    }
+
+    public var reason: String {
+        switch self {
+        case .authenticated(let r), .rejected(let r), .inconclusive(let r), .skipped(let r): r
+        }
+    }
+
+    public var isAuthenticated: Bool { if case .authenticated = self { true } else { false } }
+    public var isRejected: Bool { if case .rejected = self { true } else { false } }
+}
+
+/// What the controls of one (probe, target) pair showed.
+public struct ControlStatus: Sendable, Equatable {
+    /// The random credential's outcome; nil when no negative control ran.
+    public var negative: ProbeOutcome?
+    /// The known-good credential's outcome; nil when the inventory has none for this pair.
+    public var positive: ProbeOutcome?
+
+    public init(negative: ProbeOutcome?, positive: ProbeOutcome? = nil) {
+        self.negative = negative
+        self.positive = positive
+    }
+
+    /// An acceptance is proof only when a random credential of the same shape was rejected.
+    public var acceptanceIsProof: Bool { negative?.isRejected == true }
+
+    /// A rejection is proof unless a configured known-good credential failed to authenticate.
+    public var rejectionIsProof: Bool { positive.map(\.isAuthenticated) ?? true }
+
+    /// Why an outcome at this pair cannot be trusted, for messages.
+    public var acceptanceDoubt: String {
+        switch negative {
+        case .none: "no negative control ran"
+        case .authenticated?: "the target also accepted a random credential (negative control failed): it accepts anything"
+        case .some(let o): "the negative control was \(o.name) (\(o.reason))"
+        }
+    }
+
+    public var rejectionDoubt: String {
+        guard let p = positive else { return "" }
+        return "the known-good control credential was \(p.name) (\(p.reason)): the target may be rejecting everything"
+    }
+}
+
+/// One probe attempt on a credential as the classifier sees it.
+public struct ProbeCheck: Sendable, Equatable {
+    public var probe: String
+    public var target: String
+    public var outcome: ProbeOutcome
+    public var controls: ControlStatus
+    public var httpStatus: Int?
+    public var attempts: Int
+    public var durationMs: Int
+    public var evidence: String?
+
+    public init(
+        probe: String, target: String, outcome: ProbeOutcome, controls: ControlStatus,
+        httpStatus: Int? = nil, attempts: Int = 1, durationMs: Int = 0, evidence: String? = nil
+    ) {
+        self.probe = probe
+        self.target = target
+        self.outcome = outcome
+        self.controls = controls
+        self.httpStatus = httpStatus
+        self.attempts = attempts
+        self.durationMs = durationMs
+        self.evidence = evidence
+    }
+
+    /// The outcome once controls are taken into account.
+    public var verdict: CheckVerdict {
+        switch outcome {
+        case .authenticated:
+            controls.acceptanceIsProof ? .authenticated : .unproven("authenticated, but \(controls.acceptanceDoubt)")
+        case .rejected:
+            controls.rejectionIsProof ? .rejected : .unproven("rejected, but \(controls.rejectionDoubt)")
+        case .inconclusive(let r): .unproven("inconclusive: \(r)")
+        case .skipped(let r): .unproven("skipped: \(r)")
+        }
+    }
+}
+
+/// A check's outcome after controls: proof of acceptance, proof of rejection, or neither.
+public enum CheckVerdict: Sendable, Equatable {
+    case authenticated
+    case rejected
+    case unproven(String)
+}

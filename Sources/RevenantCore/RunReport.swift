@@ -1,0 +1,62 @@
+import Foundation
+
+/// Everything the report says about one credential.
+public struct CredentialResult: Sendable {
+    public var credential: Credential
+    /// nil when the secret could not be read.
+    public var fingerprint: String?
+    public var checks: [ProbeCheck]
+    public var findings: [Finding]
+
+    public init(credential: Credential, fingerprint: String?, checks: [ProbeCheck], findings: [Finding]) {
+        self.credential = credential
+        self.fingerprint = fingerprint
+        self.checks = checks
+        self.findings = findings
+    }
+
+    public var worstSeverity: Severity { findings.map(\.severity).max() ?? .info }
+}
+
+/// One run of `verify`: what every report format is written from.
+public struct RunReport: Sendable {
+    public var runID: String
+    public var startedAt: Date
+    public var finishedAt: Date
+    /// false when the run was interrupted or failed part way: results are partial.
+    public var complete: Bool
+    public var incompleteReason: String?
+    public var inventories: [String]
+    public var ledgerHead: String?
+    public var results: [CredentialResult]
+
+    public init(runID: String, startedAt: Date, finishedAt: Date, complete: Bool, incompleteReason: String? = nil,
+                inventories: [String], ledgerHead: String?, results: [CredentialResult]) {
+        self.runID = runID
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        self.complete = complete
+        self.incompleteReason = incompleteReason
+        self.inventories = inventories
+        self.ledgerHead = ledgerHead
+        self.results = results
+    }
+
+    public var countBySeverity: [Severity: Int] {
+        var out: [Severity: Int] = [:]
+        for r in results { for f in r.findings { out[f.severity, default: 0] += 1 } }
+        return out
+    }
+
+    public var countByCode: [FindingCode: Int] {
+        var out: [FindingCode: Int] = [:]
+        for r in results { for f in r.findings { out[f.code, default: 0] += 1 } }
+        return out
+    }
+
+    /// Whether any finding reaches the threshold (nil threshold = never).
+    public func hasFinding(atOrAbove threshold: Severity?) -> Bool {
+        guard let threshold else { return false }
+        return results.contains { $0.findings.contains { $0.severity >= threshold } }
+    }
+}

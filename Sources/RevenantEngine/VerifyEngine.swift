@@ -1,0 +1,299 @@
+import Foundation
+import RevenantCore
+import RevenantProbes
+
+/// Progress of a run, for the terminal.
+public struct ProgressUpdate: Sendable {
+    public var phase: String
+    public var done: Int
+    public var total: Int
+    public var authenticated: Int
+    public var inconclusive: Int
+}
+
+/// Set from a signal handler to stop a run early; the report is then marked incomplete.
+public final class StopFlag: @unchecked Sendable {
+    // @unchecked: `stopped` is read and written only under `lock`.
+    private let lock = NSLock()
+    private var stopped = false
+    private var reasonText: String?
+
+    public init() {}
+
+    public func stop(_ reason: String) { lock.withLock { stopped = true; reasonText = reason } }
+    public var isStopped: Bool { lock.withLock { stopped } }
+    public var reason: String? { lock.withLock { reasonText } }
+}
+
+/// Runs a plan: controls first, then every credential check, under the global concurrency cap and
+/// per-host limits; retries 429/503 with capped Retry-After; records every attempt in the ledger.
+public final class VerifyEngine: Sendable {
+    let transport: any HTTPTransport
+    let configuration: Configuration
+
+    public init(transport: any HTTPTransport, configuration: Configuration) {
+        self.transport = transport
+        self.configuration = configuration
+    }
+
+    struct Attempt: Sendable {
+        enum Role: Sendable, Equatable {
+            case credential(index: Int, check: Int)
+            case negative
+            case positive
+        }
+
+        var role: Role
+        var pair: Int
+        var secret: String
+        var username: String?
+        var number = 1
+    }
+
+    struct Completion: Sendable {
+        var attempt: Attempt
+        var result: HTTPResult
+        var outcome: ProbeOutcome
+        var durationMs: Int
+    }
+
+    struct CheckState {
+        var outcome: ProbeOutcome
+        var status: Int?
+        var attempts: Int
+        var durationMs: Int
+        var evidence: String?
+    }
+
+    public func run(
+        _ plan: VerifyPlan, runID: String, ledger: EvidenceLedger?, fingerprinter: Fingerprinter,
+        stop: StopFlag = StopFlag(), now: @Sendable () -> Date = { Date() },
+        progress: (@Sendable (ProgressUpdate) -> Void)? = nil
+    ) async -> RunReport {
+        let startedAt = now()
+        var negative = [ProbeOutcome?](repeating: nil, count: plan.pairs.count)
+        var positive = [ProbeOutcome?](repeating: nil, count: plan.pairs.count)
+        var states: [[CheckState?]] = plan.checks.map { Array(repeating: nil, count: $0.count) }
+        var evidence: [String: String] = [:]
+
+        // 1. Controls: a random credential per pair (and the known-good one where given).
+        var rng = SystemRandomNumberGenerator()
+        var controlAttempts: [Attempt] = []
+        for (i, pair) in plan.pairs.enumerated() {
+            let random = pair.probe.negativeControl.generate(using: &rng)
+            controlAttempts.append(Attempt(role: .negative, pair: i, secret: random, username: pair.username))
+            if let p = pair.positiveSecret {
+                controlAttempts.append(Attempt(role: .positive, pair: i, secret: p, username: pair.positiveUsername))
+            }
+        }
+        var done = 0
+        var authenticatedCount = 0
+        var inconclusiveCount = 0
+        await drive(controlAttempts, plan: plan, stop: stop) { completion in
+            let a = completion.attempt
+            let hash = self.record(completion, plan: plan, ledger: ledger, fingerprinter: fingerprinter, runID: runID, now: now())
+            if a.role == .negative { negative[a.pair] = completion.outcome } else { positive[a.pair] = completion.outcome }
+            evidence["\(a.role == .negative ? "n" : "p")\(a.pair)"] = hash
+            return self.retry(completion)
+        }
+
+        // 2. Credentials, except on pairs that accepted a random credential: sending real secrets
+        //    to a target that accepts anything proves nothing and only spreads them.
+        var attempts: [Attempt] = []
+        for (ci, planned) in plan.checks.enumerated() {
+            for (k, check) in planned.enumerated() {
+                if let reason = check.skipReason {
+                    states[ci][k] = CheckState(outcome: .skipped(reason: reason), attempts: 0, durationMs: 0)
+                } else if let p = check.pair, negative[p]?.isAuthenticated == true {
+                    states[ci][k] = CheckState(
+                        outcome: .skipped(reason: "not sent: the target accepted a random credential (negative control), so no result there proves anything"),
+                        attempts: 0, durationMs: 0)
+                } else if let p = check.pair, let secret = plan.secrets[ci] {
+                    attempts.append(Attempt(role: .credential(index: ci, check: k), pair: p, secret: secret,
+                                            username: plan.inventory.credentials[ci].username))
+                }
+            }
+        }
+        let total = attempts.count
+        await drive(attempts, plan: plan, stop: stop) { completion in
+            let hash = self.record(completion, plan: plan, ledger: ledger, fingerprinter: fingerprinter, runID: runID, now: now())
+            let retry = self.retry(completion)
+            guard case .credential(let ci, let k) = completion.attempt.role else { return retry }
+            var status: Int?
+            if case .success(let r) = completion.result { status = r.status }
+            let previous = states[ci][k]?.durationMs ?? 0
+            states[ci][k] = CheckState(outcome: completion.outcome, status: status, attempts: completion.attempt.number,
+                                       durationMs: previous + completion.durationMs, evidence: hash)
+            if retry == nil {
+                done += 1
+                if completion.outcome.isAuthenticated { authenticatedCount += 1 }
+                if case .inconclusive = completion.outcome { inconclusiveCount += 1 }
+                progress?(ProgressUpdate(phase: "probing", done: done, total: total, authenticated: authenticatedCount, inconclusive: inconclusiveCount))
+            }
+            return retry
+        }
+        ledger?.flush()
+
+        // 3. Classify.
+        let finishedAt = now()
+        var results: [CredentialResult] = []
+        results.reserveCapacity(plan.checks.count)
+        for (ci, credential) in plan.inventory.credentials.enumerated() {
+            var checks: [ProbeCheck] = []
+            for (k, planned) in plan.checks[ci].enumerated() {
+                let state = states[ci][k] ?? CheckState(
+                    outcome: .skipped(reason: "not probed: the run was interrupted (\(stop.reason ?? "stopped"))"), attempts: 0, durationMs: 0)
+                let controls = planned.pair.map { ControlStatus(negative: negative[$0], positive: positive[$0]) } ?? ControlStatus(negative: nil)
+                checks.append(ProbeCheck(
+                    probe: planned.probeID, target: planned.displayURL, outcome: state.outcome, controls: controls,
+                    httpStatus: state.status, attempts: state.attempts, durationMs: state.durationMs, evidence: state.evidence))
+            }
+            let findings = Classifier.findings(for: credential, checks: checks, policy: configuration.policy, now: startedAt)
+            results.append(CredentialResult(credential: credential, fingerprint: plan.fingerprints[ci], checks: checks, findings: findings))
+        }
+        return RunReport(
+            runID: runID, startedAt: startedAt, finishedAt: finishedAt, complete: !stop.isStopped,
+            incompleteReason: stop.reason, inventories: plan.inventory.files, ledgerHead: ledger?.head, results: results)
+    }
+
+    /// Runs attempts with the global cap and per-host limits. `handle` runs on this task, one
+    /// completion at a time, and may return a retry with the time it may start.
+    func drive(_ initial: [Attempt], plan: VerifyPlan, stop: StopFlag,
+               handle: (Completion) -> (Attempt, Double)?) async {
+        guard !initial.isEmpty else { return }
+        let clock = ContinuousClock()
+        let origin = clock.now
+        func elapsed() -> Double {
+            let d = clock.now - origin
+            return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+        }
+        var scheduler = HostScheduler<Attempt>()
+        for (host, limits) in plan.hostLimits { scheduler.configure(host: host, limits: limits) }
+        for a in initial { scheduler.enqueue(a, host: plan.pairs[a.pair].target.authority) }
+        let cap = max(1, configuration.concurrency)
+
+        enum Event: Sendable { case finished(Completion, String), tick }
+        await withTaskGroup(of: Event.self) { group in
+            var inFlight = 0
+            var timerAt: Double?
+            while true {
+                if stop.isStopped {
+                    transport.cancelAll()
+                    group.cancelAll()
+                    return
+                }
+                while inFlight < cap, let (attempt, host) = scheduler.next(now: elapsed()) {
+                    inFlight += 1
+                    let pair = plan.pairs[attempt.pair]
+                    let timeout = configuration.timeoutSeconds
+                    group.addTask { [transport] in
+                        let request = ProbeRequestBuilder.build(pair.probe, target: pair.target, secret: attempt.secret,
+                                                                username: attempt.username, timeoutSeconds: timeout)
+                        let start = ContinuousClock.now
+                        let result = await transport.send(request)
+                        let took = ContinuousClock.now - start
+                        var outcome = ResponseClassifier.classify(result, probe: pair.probe)
+                        outcome = VerifyEngine.redact(outcome, secret: attempt.secret)
+                        let ms = Int(took.components.seconds * 1000 + took.components.attoseconds / 1_000_000_000_000_000)
+                        return .finished(Completion(attempt: attempt, result: result, outcome: outcome, durationMs: ms), host)
+                    }
+                }
+                if inFlight == 0 && scheduler.queued == 0 { return }
+                if let wake = scheduler.nextWake(now: elapsed()), timerAt.map({ wake < $0 }) ?? true {
+                    timerAt = wake
+                    let delay = max(0, wake - elapsed())
+                    group.addTask {
+                        try? await Task.sleep(for: .seconds(delay))
+                        return .tick
+                    }
+                }
+                // A short poll keeps the loop responsive to `stop` while everything waits on the network.
+                if inFlight == 0 && timerAt == nil {
+                    try? await Task.sleep(for: .milliseconds(50))
+                    continue
+                }
+                guard let event = await group.next() else { return }
+                switch event {
+                case .tick:
+                    if let t = timerAt, t <= elapsed() + 0.001 { timerAt = nil }
+                case .finished(let completion, let host):
+                    inFlight -= 1
+                    scheduler.complete(host: host)
+                    if let (retry, delay) = handle(completion) {
+                        scheduler.enqueue(retry, host: host, notBefore: elapsed() + delay)
+                    }
+                }
+            }
+        }
+    }
+
+    /// A retry of a transient answer (429, 503, connection failure), or nil. Retry-After is honoured
+    /// up to `retries.max_retry_after_seconds`; beyond that the outcome stays inconclusive.
+    func retry(_ completion: Completion) -> (Attempt, Double)? {
+        let a = completion.attempt
+        guard a.number < configuration.retries.attempts else { return nil }
+        var delay = Double(configuration.retries.backoffMs) / 1000 * pow(2, Double(a.number - 1))
+        switch completion.result {
+        case .success(let response) where response.status == 429 || response.status == 503:
+            if let header = response.header("retry-after") {
+                guard let seconds = VerifyEngine.retryAfterSeconds(header) else { break }
+                if seconds > configuration.retries.maxRetryAfterSeconds { return nil }
+                delay = max(delay, seconds)
+            }
+        case .failure(let f) where f.kind == .connect:
+            break
+        default:
+            return nil
+        }
+        var next = a
+        next.number += 1
+        return (next, delay)
+    }
+
+    /// `Retry-After` as delay-seconds or an HTTP-date (RFC 9110 §10.2.3).
+    static func retryAfterSeconds(_ value: String, now: Date = Date()) -> Double? {
+        let v = value.trimmingCharacters(in: .whitespaces)
+        if let n = Double(v), n >= 0 { return n }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+        return formatter.date(from: v).map { max(0, $0.timeIntervalSince(now)) }
+    }
+
+    /// Defence in depth: a server or libcurl message must never carry the secret into a report.
+    static func redact(_ outcome: ProbeOutcome, secret: String) -> ProbeOutcome {
+        guard secret.count >= 4, outcome.reason.contains(secret) else { return outcome }
+        let r = outcome.reason.replacingOccurrences(of: secret, with: "[secret]")
+        switch outcome {
+        case .authenticated: return .authenticated(reason: r)
+        case .rejected: return .rejected(reason: r)
+        case .inconclusive: return .inconclusive(reason: r)
+        case .skipped: return .skipped(reason: r)
+        }
+    }
+
+    /// Writes one attempt to the ledger; returns its hash (the report's `evidence`).
+    func record(_ c: Completion, plan: VerifyPlan, ledger: EvidenceLedger?, fingerprinter: Fingerprinter, runID: String, now: Date) -> String? {
+        guard let ledger else { return nil }
+        let pair = plan.pairs[c.attempt.pair]
+        var fields: [(String, Tree)] = [
+            ("time", .string(Timestamp.formatPrecise(now))),
+            ("run", .string(runID)),
+            ("probe", .string(pair.probe.id)),
+            ("target", .string(ProbeRequestBuilder.displayURL(pair.probe, target: pair.target))),
+            ("fingerprint", .string(fingerprinter.fingerprint(c.attempt.secret))),
+            ("outcome", .string(c.outcome.name)),
+            ("reason", .string(c.outcome.reason)),
+            ("attempt", .int(c.attempt.number)),
+            ("duration_ms", .int(c.durationMs)),
+        ]
+        switch c.attempt.role {
+        case .credential(let ci, _): fields.append(("credential", .string(plan.inventory.credentials[ci].id)))
+        case .negative: fields.append(("control", .string("negative")))
+        case .positive: fields.append(("control", .string("positive")))
+        }
+        if case .success(let r) = c.result { fields.append(("http_status", .int(r.status))) }
+        return ledger.append(fields)
+    }
+}

@@ -1,0 +1,128 @@
+import RevenantCore
+import RevenantProbes
+
+/// One (credential, probe, target) the run will try, or why it will not.
+public struct PlannedCheck: Sendable {
+    public var probeID: String
+    public var target: TargetURL?
+    /// What reports show: base URL + request path (never the secret).
+    public var displayURL: String
+    /// Set when nothing will be sent; becomes a `skipped` outcome.
+    public var skipReason: String?
+    /// Index into `VerifyPlan.pairs` when the check will be sent.
+    public var pair: Int?
+}
+
+/// A (probe, target) pair: where controls run and whose results they vouch for.
+public struct ControlPair: Sendable {
+    public var probe: ProbeDefinition
+    public var target: TargetURL
+    /// Username for a basic-auth negative control (the first credential's on this pair).
+    public var username: String?
+    public var positiveSecret: String?
+    public var positiveUsername: String?
+}
+
+/// Everything resolved before anything is sent: what `--dry-run` prints and `run` executes.
+public struct VerifyPlan: Sendable {
+    public var inventory: Inventory
+    public var secrets: [String?]
+    public var fingerprints: [String?]
+    public var checks: [[PlannedCheck]]
+    public var pairs: [ControlPair]
+    public var hostLimits: [String: HostLimits]
+    /// Problems that do not stop the run (unreadable positive-control secrets, ...).
+    public var warnings: [String]
+
+    public var sendCount: Int { checks.reduce(0) { $0 + $1.filter { $0.pair != nil }.count } }
+}
+
+/// Builds the plan: resolves secrets, probes, targets and allowed hosts; sends nothing.
+public enum VerifyPlanner {
+    public static func plan(
+        inventory: Inventory, probes: [String: ProbeDefinition], configuration: Configuration,
+        resolver: SecretResolver, fingerprinter: Fingerprinter
+    ) -> VerifyPlan {
+        var secrets: [String?] = []
+        var fingerprints: [String?] = []
+        var checks: [[PlannedCheck]] = []
+        var pairs: [ControlPair] = []
+        var pairIndex: [String: Int] = [:]
+        var hostLimits: [String: HostLimits] = [:]
+        var warnings = inventory.warnings
+        secrets.reserveCapacity(inventory.credentials.count)
+
+        for credential in inventory.credentials {
+            var secret: String?
+            var secretProblem: String?
+            if let source = credential.secret {
+                switch resolver.resolve(source) {
+                case .success(let s): secret = s
+                case .failure(let e): secretProblem = e.reason
+                }
+            } else {
+                secretProblem = "no secret in the inventory"
+            }
+            secrets.append(secret)
+            fingerprints.append(secret.map(fingerprinter.fingerprint))
+            var planned: [PlannedCheck] = []
+            for t in credential.targets {
+                guard let probe = probes[t.probe] else {
+                    planned.append(PlannedCheck(probeID: t.probe, target: nil, displayURL: t.target ?? "", skipReason: "unknown probe `\(t.probe)` (see `revenant probes list`)"))
+                    continue
+                }
+                let text = t.target ?? probe.defaultTarget
+                guard let text else {
+                    planned.append(PlannedCheck(probeID: probe.id, target: nil, displayURL: "", skipReason: "no target given and probe `\(probe.id)` has no default_target"))
+                    continue
+                }
+                guard let target = TargetURL(text) else {
+                    planned.append(PlannedCheck(probeID: probe.id, target: nil, displayURL: text, skipReason: "target `\(text)` is not an http(s) base URL without user info, query or fragment"))
+                    continue
+                }
+                let display = ProbeRequestBuilder.displayURL(probe, target: target)
+                var check = PlannedCheck(probeID: probe.id, target: target, displayURL: display)
+                if !HostPattern.allows(probe.allowedHosts, target.host) {
+                    check.skipReason = "host \(target.host) is not in allowed_hosts of probe `\(probe.id)` (\(probe.allowedHosts.joined(separator: ", "))): the secret is not sent there"
+                } else if !probe.kinds.contains(credential.kind) {
+                    check.skipReason = "probe `\(probe.id)` does not take kind \(credential.kind.rawValue) (it takes \(probe.kinds.map(\.rawValue).joined(separator: ", ")))"
+                } else if let secretProblem {
+                    check.skipReason = secretProblem
+                } else {
+                    let key = "\(probe.id) \(target.base)"
+                    if let i = pairIndex[key] {
+                        check.pair = i
+                    } else {
+                        pairIndex[key] = pairs.count
+                        check.pair = pairs.count
+                        pairs.append(ControlPair(probe: probe, target: target, username: credential.username))
+                    }
+                    var limits = hostLimits[target.authority] ?? configuration.perHost
+                    if let own = probe.rateLimit { limits = limits.tightened(by: own) }
+                    hostLimits[target.authority] = limits
+                }
+                planned.append(check)
+            }
+            checks.append(planned)
+        }
+
+        for control in inventory.controls {
+            guard let probe = probes[control.probe] else {
+                warnings.append("\(control.origin): positive control names unknown probe `\(control.probe)`")
+                continue
+            }
+            guard let target = TargetURL(control.target ?? probe.defaultTarget ?? ""),
+                  let i = pairIndex["\(probe.id) \(target.base)"] else { continue }
+            guard HostPattern.allows(probe.allowedHosts, target.host) else { continue }
+            switch resolver.resolve(control.secret) {
+            case .success(let s):
+                pairs[i].positiveSecret = s
+                pairs[i].positiveUsername = control.username ?? pairs[i].username
+            case .failure(let e):
+                warnings.append("\(control.origin): positive control for \(probe.id) at \(target.base) not used: \(e.reason)")
+            }
+        }
+        return VerifyPlan(inventory: inventory, secrets: secrets, fingerprints: fingerprints, checks: checks,
+                          pairs: pairs, hostLimits: hostLimits, warnings: warnings)
+    }
+}

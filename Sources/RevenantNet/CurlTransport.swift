@@ -1,0 +1,279 @@
+import CCurl
+import Foundation
+import RevenantCore
+
+/// Settings every transfer shares.
+public struct TransportOptions: Sendable {
+    public var caBundle: String?
+    /// Hosts whose TLS certificate is not verified (tests, labs). Never the default.
+    public var insecureHosts: [String] = []
+    /// Explicit proxy; nil lets libcurl read the standard environment variables.
+    public var proxy: String?
+    /// Bodies are kept up to this many bytes; the rest is read and dropped.
+    public var maxBodyBytes = 64 * 1024
+    /// Connections kept open for reuse.
+    public var maxConnections = 256
+
+    public init() {}
+}
+
+/// The libcurl transport: one `curl_multi` event loop on its own thread drives every transfer;
+/// callers wait on continuations. Redirects are never followed and only http/https are allowed.
+public final class CurlTransport: HTTPTransport, @unchecked Sendable {
+    // @unchecked: `queue` and `closed` are guarded by `lock`; `multi`, `pool` and every
+    // Transfer are touched only by the loop thread once handed over.
+    private let lock = NSLock()
+    private var queue: [Transfer] = []
+    private var closed = false
+    private var abortRequested = false
+    private let multi: UnsafeMutableRawPointer
+    private var pool: [UnsafeMutableRawPointer] = []
+    private let options: TransportOptions
+    private let finished = DispatchSemaphore(value: 0)
+
+    public init(options: TransportOptions = TransportOptions()) {
+        CurlGlobal.initialize()
+        self.options = options
+        multi = curl_multi_init()!
+        _ = rv_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, options.maxConnections)
+        let thread = Thread { [self] in loop() }
+        thread.name = "revenant-curl"
+        thread.start()
+    }
+
+    deinit {
+        curl_multi_cleanup(multi)
+    }
+
+    /// Stops the loop; transfers still queued complete as failures. Call once, when done.
+    public func close() {
+        lock.withLock { closed = true }
+        curl_multi_wakeup(multi)
+        finished.wait()
+    }
+
+    public func cancelAll() {
+        lock.withLock { abortRequested = true }
+        curl_multi_wakeup(multi)
+    }
+
+    public func send(_ request: HTTPRequest) async -> HTTPResult {
+        await withCheckedContinuation { continuation in
+            let transfer = Transfer(request: request, continuation: continuation, maxBody: options.maxBodyBytes)
+            let accepted = lock.withLock { () -> Bool in
+                if closed { return false }
+                queue.append(transfer)
+                return true
+            }
+            if accepted {
+                curl_multi_wakeup(multi)
+            } else {
+                continuation.resume(returning: .failure(TransportFailure(kind: .other, message: "transport closed")))
+            }
+        }
+    }
+
+    private func loop() {
+        var active: [UnsafeMutableRawPointer: Transfer] = [:]
+        var stillRunning: Int32 = 0
+        while true {
+            let (incoming, stop, abort) = lock.withLock { () -> ([Transfer], Bool, Bool) in
+                defer { queue.removeAll(keepingCapacity: true); abortRequested = false }
+                return (queue, closed, abortRequested)
+            }
+            if abort {
+                for (easy, transfer) in active {
+                    curl_multi_remove_handle(multi, easy)
+                    curl_easy_reset(easy)
+                    pool.append(easy)
+                    transfer.finish(.failure(TransportFailure(kind: .other, message: "interrupted")))
+                }
+                active.removeAll()
+            }
+            for transfer in incoming {
+                if stop {
+                    transfer.finish(.failure(TransportFailure(kind: .other, message: "transport closed")))
+                    continue
+                }
+                let easy = pool.popLast() ?? curl_easy_init()!
+                if let failure = transfer.configure(easy, options: options) {
+                    curl_easy_reset(easy)
+                    pool.append(easy)
+                    transfer.finish(.failure(failure))
+                    continue
+                }
+                active[easy] = transfer
+                curl_multi_add_handle(multi, easy)
+            }
+            if stop {
+                for (easy, transfer) in active {
+                    curl_multi_remove_handle(multi, easy)
+                    curl_easy_cleanup(easy)
+                    transfer.finish(.failure(TransportFailure(kind: .other, message: "transport closed")))
+                }
+                for easy in pool { curl_easy_cleanup(easy) }
+                pool.removeAll()
+                finished.signal()
+                return
+            }
+            curl_multi_perform(multi, &stillRunning)
+            var remaining: Int32 = 0
+            while let message = curl_multi_info_read(multi, &remaining) {
+                guard message.pointee.msg == CURLMSG_DONE, let easy = message.pointee.easy_handle,
+                      let transfer = active.removeValue(forKey: easy) else { continue }
+                let code = message.pointee.data.result
+                curl_multi_remove_handle(multi, easy)
+                transfer.finish(transfer.result(easy, code: code))
+                curl_easy_reset(easy)
+                pool.append(easy)
+            }
+            curl_multi_poll(multi, nil, 0, 1000, nil)
+        }
+    }
+}
+
+/// libcurl's global state is set up once per process.
+enum CurlGlobal {
+    static let once: Void = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
+    static func initialize() { _ = once }
+}
+
+/// One request in flight: owns its header list and collects the response.
+final class Transfer: @unchecked Sendable {
+    // @unchecked: created by the caller, then used only by the loop thread.
+    let request: HTTPRequest
+    let continuation: CheckedContinuation<HTTPResult, Never>
+    let maxBody: Int
+    var body: [UInt8] = []
+    var headers: [HTTPHeader] = []
+    var headerList: UnsafeMutablePointer<curl_slist>?
+    var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+    var done = false
+
+    init(request: HTTPRequest, continuation: CheckedContinuation<HTTPResult, Never>, maxBody: Int) {
+        self.request = request
+        self.continuation = continuation
+        self.maxBody = maxBody
+    }
+
+    deinit {
+        curl_slist_free_all(headerList)
+    }
+
+    func finish(_ result: HTTPResult) {
+        guard !done else { return }
+        done = true
+        continuation.resume(returning: result)
+    }
+
+    /// Sets every option; returns a failure instead when the request must not be sent.
+    func configure(_ easy: UnsafeMutableRawPointer, options: TransportOptions) -> TransportFailure? {
+        guard let host = CurlURL.host(of: request.url), host == request.host.lowercased() else {
+            return TransportFailure(kind: .refusedHost, message: "URL host does not match the allowed host \(request.host)")
+        }
+        let me = Unmanaged.passUnretained(self).toOpaque()
+        _ = rv_easy_setopt_string(easy, CURLOPT_URL, request.url)
+        _ = rv_easy_setopt_string(easy, CURLOPT_PROTOCOLS_STR, "http,https")
+        _ = rv_easy_setopt_long(easy, CURLOPT_FOLLOWLOCATION, 0)
+        _ = rv_easy_setopt_long(easy, CURLOPT_NOSIGNAL, 1)
+        _ = rv_easy_setopt_long(easy, CURLOPT_TIMEOUT_MS, Int(request.timeoutSeconds * 1000))
+        _ = rv_easy_setopt_long(easy, CURLOPT_CONNECTTIMEOUT_MS, Int(request.timeoutSeconds * 1000))
+        _ = rv_easy_setopt_pointer(easy, CURLOPT_PRIVATE, me)
+        _ = errorBuffer.withUnsafeMutableBufferPointer { rv_easy_setopt_pointer(easy, CURLOPT_ERRORBUFFER, $0.baseAddress) }
+        _ = rv_easy_setopt_pointer(easy, CURLOPT_WRITEDATA, me)
+        _ = rv_easy_setopt_write_function(easy, CURLOPT_WRITEFUNCTION, Transfer.onBody)
+        _ = rv_easy_setopt_pointer(easy, CURLOPT_HEADERDATA, me)
+        _ = rv_easy_setopt_write_function(easy, CURLOPT_HEADERFUNCTION, Transfer.onHeader)
+        switch request.method {
+        case "GET": break
+        case "HEAD": _ = rv_easy_setopt_long(easy, CURLOPT_NOBODY, 1)
+        case "POST":
+            // COPYPOSTFIELDS copies, so the body need not outlive this call.
+            var body = request.body ?? []
+            _ = rv_easy_setopt_long(easy, CURLOPT_POSTFIELDSIZE, body.count)
+            body.append(0)
+            _ = body.withUnsafeMutableBytes { rv_easy_setopt_pointer(easy, CURLOPT_COPYPOSTFIELDS, $0.baseAddress) }
+        default:
+            _ = rv_easy_setopt_string(easy, CURLOPT_CUSTOMREQUEST, request.method)
+        }
+        for header in request.headers {
+            headerList = curl_slist_append(headerList, "\(header.name): \(header.value)")
+        }
+        // Without this libcurl adds "Expect: 100-continue" to larger POSTs.
+        headerList = curl_slist_append(headerList, "Expect:")
+        _ = rv_easy_setopt_slist(easy, CURLOPT_HTTPHEADER, headerList)
+        if let ca = options.caBundle { _ = rv_easy_setopt_string(easy, CURLOPT_CAINFO, ca) }
+        if options.insecureHosts.contains(host) {
+            _ = rv_easy_setopt_long(easy, CURLOPT_SSL_VERIFYPEER, 0)
+            _ = rv_easy_setopt_long(easy, CURLOPT_SSL_VERIFYHOST, 0)
+        }
+        if let proxy = options.proxy { _ = rv_easy_setopt_string(easy, CURLOPT_PROXY, proxy) }
+        return nil
+    }
+
+    func result(_ easy: UnsafeMutableRawPointer, code: CURLcode) -> HTTPResult {
+        guard code == CURLE_OK else {
+            let detail = String(cString: errorBuffer)
+            let message = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
+            return .failure(TransportFailure(kind: Transfer.kind(of: code), message: "curl \(code.rawValue): \(message)"))
+        }
+        var status = 0
+        _ = rv_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status)
+        return .success(HTTPResponse(status: status, headers: headers, body: body))
+    }
+
+    static func kind(of code: CURLcode) -> TransportFailure.Kind {
+        switch code {
+        case CURLE_OPERATION_TIMEDOUT: .timeout
+        case CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY: .dns
+        case CURLE_COULDNT_CONNECT: .connect
+        case CURLE_SSL_CONNECT_ERROR, CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CERTPROBLEM, CURLE_SSL_CIPHER,
+             CURLE_SSL_CACERT_BADFILE, CURLE_SSL_ISSUER_ERROR, CURLE_SSL_PINNEDPUBKEYNOTMATCH, CURLE_SSL_INVALIDCERTSTATUS,
+             CURLE_SSL_CLIENTCERT:
+            .tls
+        default: .other
+        }
+    }
+
+    static let onBody: curl_write_callback = { data, size, count, userdata in
+        let transfer = Unmanaged<Transfer>.fromOpaque(userdata!).takeUnretainedValue()
+        let n = size * count
+        let keep = min(n, transfer.maxBody - transfer.body.count)
+        if keep > 0, let data {
+            data.withMemoryRebound(to: UInt8.self, capacity: keep) {
+                transfer.body.append(contentsOf: UnsafeBufferPointer(start: $0, count: keep))
+            }
+        }
+        return n
+    }
+
+    static let onHeader: curl_write_callback = { data, size, count, userdata in
+        let transfer = Unmanaged<Transfer>.fromOpaque(userdata!).takeUnretainedValue()
+        let n = size * count
+        guard let data else { return n }
+        let line = data.withMemoryRebound(to: UInt8.self, capacity: n) { String(decoding: UnsafeBufferPointer(start: $0, count: n), as: UTF8.self) }
+        if line.hasPrefix("HTTP/") {
+            transfer.headers.removeAll()
+        } else if let colon = line.firstIndex(of: ":") {
+            let name = String(line[..<colon])
+            let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
+            transfer.headers.append(HTTPHeader(name: name, value: value))
+        }
+        return n
+    }
+}
+
+/// libcurl's own URL parser, so the host we check is the host libcurl will connect to.
+enum CurlURL {
+    static func host(of url: String) -> String? {
+        guard let handle = curl_url() else { return nil }
+        defer { curl_url_cleanup(handle) }
+        guard curl_url_set(handle, CURLUPART_URL, url, 0) == CURLUE_OK else { return nil }
+        var part: UnsafeMutablePointer<CChar>?
+        guard curl_url_get(handle, CURLUPART_HOST, &part, 0) == CURLUE_OK, let part else { return nil }
+        defer { curl_free(part) }
+        var host = String(cString: part).lowercased()
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        return host
+    }
+}

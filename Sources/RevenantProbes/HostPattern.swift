@@ -1,0 +1,60 @@
+import Foundation
+
+/// `allowed_hosts` entries: an exact host name or `*.suffix` (any subdomain, not the bare suffix).
+public enum HostPattern {
+    public static func allows(_ patterns: [String], _ host: String) -> Bool {
+        let host = host.lowercased()
+        return patterns.contains { matches($0.lowercased(), host) }
+    }
+
+    static func matches(_ pattern: String, _ host: String) -> Bool {
+        if pattern.hasPrefix("*.") {
+            let suffix = pattern.dropFirst(1)
+            return host.hasSuffix(suffix) && host.count > suffix.count
+        }
+        return pattern == host
+    }
+
+    /// Why a pattern is unusable, or nil.
+    public static func problem(_ pattern: String) -> String? {
+        if pattern.isEmpty { return "empty host" }
+        if pattern.contains("://") || pattern.contains("/") { return "`\(pattern)` must be a host name, without scheme or path" }
+        if pattern.contains("@") { return "`\(pattern)` must not contain `@`" }
+        let body = pattern.hasPrefix("*.") ? String(pattern.dropFirst(2)) : pattern
+        if body.contains("*") { return "`\(pattern)`: only a leading `*.` is allowed" }
+        if pattern.hasPrefix("*.") && !body.contains(".") { return "`\(pattern)` is too broad: name at least a registrable domain (e.g. `*.example.com`)" }
+        return nil
+    }
+}
+
+/// A credential's base URL, checked: http(s), a host, no user info, query or fragment.
+public struct TargetURL: Sendable, Equatable {
+    public var scheme: String
+    public var host: String
+    public var port: Int?
+    public var basePath: String
+
+    public init?(_ text: String) {
+        guard let c = URLComponents(string: text), let scheme = c.scheme?.lowercased(), ["http", "https"].contains(scheme),
+              let host = c.host?.lowercased(), !host.isEmpty,
+              c.user == nil, c.password == nil, c.query == nil, c.fragment == nil else { return nil }
+        self.scheme = scheme
+        self.host = host.hasPrefix("[") ? String(host.dropFirst().dropLast()) : host
+        self.port = c.port
+        var path = c.percentEncodedPath
+        while path.hasSuffix("/") { path.removeLast() }
+        self.basePath = path
+    }
+
+    /// `host:port` with the scheme's default port: the key for per-host limits and controls.
+    public var authority: String {
+        let h = host.contains(":") ? "[\(host)]" : host
+        return "\(h):\(port ?? (scheme == "https" ? 443 : 80))"
+    }
+
+    /// `scheme://host[:port]/base` as a user reads it.
+    public var base: String {
+        let h = host.contains(":") ? "[\(host)]" : host
+        return "\(scheme)://\(h)\(port.map { ":\($0)" } ?? "")\(basePath)"
+    }
+}

@@ -1,0 +1,101 @@
+import RevenantCore
+
+/// A probe: how to ask one kind of system "who am I" with a credential, and how to read the answer.
+public struct ProbeDefinition: Sendable, Equatable {
+    public var id: String
+    public var title: String
+    public var kinds: [CredentialKind]
+    public var `protocol`: String
+    public var defaultTarget: String?
+    public var allowedHosts: [String]
+    public var request: RequestTemplate
+    public var auth: AuthScheme
+    public var authenticated: [Matcher]
+    public var rejected: [Matcher]
+    public var negativeControl: NegativeControlShape
+    public var rateLimit: HostLimits?
+    public var docs: String
+    /// The file it was read from, for messages.
+    public var source: String
+
+    public init(
+        id: String, title: String, kinds: [CredentialKind], protocol: String = "http", defaultTarget: String? = nil,
+        allowedHosts: [String], request: RequestTemplate, auth: AuthScheme, authenticated: [Matcher], rejected: [Matcher],
+        negativeControl: NegativeControlShape = NegativeControlShape(), rateLimit: HostLimits? = nil, docs: String = "", source: String = ""
+    ) {
+        self.id = id
+        self.title = title
+        self.kinds = kinds
+        self.protocol = `protocol`
+        self.defaultTarget = defaultTarget
+        self.allowedHosts = allowedHosts
+        self.request = request
+        self.auth = auth
+        self.authenticated = authenticated
+        self.rejected = rejected
+        self.negativeControl = negativeControl
+        self.rateLimit = rateLimit
+        self.docs = docs
+        self.source = source
+    }
+}
+
+/// The fixed part of a probe's request.
+public struct RequestTemplate: Sendable, Equatable {
+    public var method: String
+    public var path: String
+    public var headers: [String: String]
+    public var body: String?
+    /// The author asserts that this non-GET call has no side effects.
+    public var readOnly: Bool
+
+    public init(method: String = "GET", path: String, headers: [String: String] = [:], body: String? = nil, readOnly: Bool = false) {
+        self.method = method
+        self.path = path
+        self.headers = headers
+        self.body = body
+        self.readOnly = readOnly
+    }
+}
+
+/// Where the secret goes in the request.
+public enum AuthScheme: Sendable, Equatable {
+    case bearer
+    /// `secretInUsername`: the secret is the username and the password is empty (Stripe).
+    case basic(defaultUsername: String?, secretInUsername: Bool)
+    case header(name: String, prefix: String)
+    case query(name: String)
+}
+
+/// The shape of the random credential sent as a negative control.
+public struct NegativeControlShape: Sendable, Equatable {
+    public enum Alphabet: String, Sendable, CaseIterable {
+        case alphanumeric, hex, base64url, lowerAlphanumeric = "lower-alphanumeric"
+
+        var characters: [Character] {
+            switch self {
+            case .alphanumeric: Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+            case .hex: Array("0123456789abcdef")
+            case .base64url: Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+            case .lowerAlphanumeric: Array("abcdefghijklmnopqrstuvwxyz0123456789")
+            }
+        }
+    }
+
+    public var prefix: String
+    public var length: Int
+    public var alphabet: Alphabet
+
+    public init(prefix: String = "", length: Int = 32, alphabet: Alphabet = .alphanumeric) {
+        self.prefix = prefix
+        self.length = length
+        self.alphabet = alphabet
+    }
+
+    /// A fresh random secret of this shape.
+    public func generate<R: RandomNumberGenerator>(using rng: inout R) -> String {
+        let count = max(length - prefix.count, 8)
+        let chars = alphabet.characters
+        return prefix + String((0..<count).map { _ in chars.randomElement(using: &rng)! })
+    }
+}

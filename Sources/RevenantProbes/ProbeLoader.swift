@@ -1,0 +1,286 @@
+import Foundation
+import RevenantCore
+
+/// One problem `probes lint` reports.
+public struct LintProblem: Sendable, Equatable, CustomStringConvertible {
+    public enum Level: String, Sendable { case error, warning }
+
+    public var level: Level
+    public var error: InputError
+
+    public var description: String { "\(level.rawValue): \(error)" }
+}
+
+/// Reads probe definition files and checks every rule of docs/probe-format.md in one pass.
+public enum ProbeLoader {
+    static let topFields = ["id", "title", "kinds", "protocol", "default_target", "allowed_hosts", "request", "auth",
+                            "authenticated", "rejected", "negative_control", "rate_limit", "docs"]
+    public static let supportedProtocols = ["http"]
+
+    /// The JSON files named: directories are searched (not recursively) for `*.json`.
+    public static func files(in paths: [String]) -> (files: [String], problems: [LintProblem]) {
+        var files: [String] = []
+        var problems: [LintProblem] = []
+        for path in paths {
+            var isDir: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
+                problems.append(LintProblem(level: .error, error: InputError(file: path, message: "no such file or directory")))
+                continue
+            }
+            if isDir.boolValue {
+                let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+                files += names.filter { $0.hasSuffix(".json") }.sorted().map { URL(fileURLWithPath: path).appendingPathComponent($0).path }
+            } else {
+                files.append(path)
+            }
+        }
+        return (files, problems)
+    }
+
+    /// Loads every definition in `paths`; a later file with the same id replaces an earlier one (with a warning).
+    public static func load(paths: [String]) -> (definitions: [String: ProbeDefinition], problems: [LintProblem]) {
+        var (files, problems) = files(in: paths)
+        var definitions: [String: ProbeDefinition] = [:]
+        for file in files {
+            let (definition, found) = load(file: file)
+            problems += found
+            guard let definition, !found.contains(where: { $0.level == .error }) else { continue }
+            if let earlier = definitions[definition.id] {
+                problems.append(LintProblem(level: .warning, error: InputError(
+                    file: file, location: "id", message: "probe `\(definition.id)` replaces the one in \(earlier.source)")))
+            }
+            definitions[definition.id] = definition
+        }
+        return (definitions, problems)
+    }
+
+    public static func load(file: String) -> (ProbeDefinition?, [LintProblem]) {
+        guard let data = FileManager.default.contents(atPath: file) else {
+            return (nil, [LintProblem(level: .error, error: InputError(file: file, message: "cannot read the file"))])
+        }
+        let tree: Tree
+        do {
+            tree = try JSONTreeParser.parse([UInt8](data), file: file)
+        } catch {
+            return (nil, [LintProblem(level: .error, error: error)])
+        }
+        var decoder = ProbeDecoder(reader: FieldReader(file: file), file: file)
+        let definition = decoder.decode(tree)
+        let problems = decoder.reader.errors.map { LintProblem(level: .error, error: $0) }
+            + decoder.warnings.map { LintProblem(level: .warning, error: $0) }
+        return (definition, problems)
+    }
+}
+
+/// Decodes and lints one probe definition.
+struct ProbeDecoder {
+    var reader: FieldReader
+    let file: String
+    var warnings: [InputError] = []
+
+    mutating func warn(_ tree: Tree?, _ path: String, _ message: String) {
+        warnings.append(InputError(file: file, location: reader.location(tree, path), message: message))
+    }
+
+    mutating func decode(_ tree: Tree) -> ProbeDefinition? {
+        guard let f = reader.object(tree, "", allowed: ProbeLoader.topFields) else { return nil }
+        let id = reader.string(f, "id", "", required: true) ?? ""
+        let stem = URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
+        if !id.isEmpty {
+            if !ProbeDecoder.isKebabCase(id) { reader.fail(f["id"], "id", "`\(id)` is not kebab-case (lowercase words joined by `-`)") }
+            if id != stem { reader.fail(f["id"], "id", "id `\(id)` must equal the file name `\(stem)`") }
+        }
+        let title = reader.string(f, "title", "", required: true) ?? ""
+        var kinds: [CredentialKind] = []
+        if let names = reader.stringList(f, "kinds", "", required: true) {
+            if names.isEmpty { reader.fail(f["kinds"], "kinds", "`kinds` must list at least one credential kind") }
+            for (i, name) in names.enumerated() {
+                if let kind = CredentialKind(rawValue: name) { kinds.append(kind) } else {
+                    reader.fail(f["kinds"], "kinds[\(i)]", "`\(name)` is not a credential kind; expected one of: \(CredentialKind.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+            }
+        }
+        let proto = reader.string(f, "protocol", "", required: true) ?? "http"
+        if !ProbeLoader.supportedProtocols.contains(proto) {
+            reader.fail(f["protocol"], "protocol", "protocol `\(proto)` is not supported; expected one of: \(ProbeLoader.supportedProtocols.joined(separator: ", "))")
+        }
+        let hosts = reader.stringList(f, "allowed_hosts", "", required: true) ?? []
+        if f["allowed_hosts"] != nil && hosts.isEmpty {
+            reader.fail(f["allowed_hosts"], "allowed_hosts", "`allowed_hosts` must not be empty: a secret may only go to hosts listed here")
+        }
+        for (i, host) in hosts.enumerated() {
+            if let problem = HostPattern.problem(host) { reader.fail(f["allowed_hosts"], "allowed_hosts[\(i)]", problem) }
+        }
+        let defaultTarget = reader.string(f, "default_target", "")
+        if let t = defaultTarget {
+            if let host = TargetURL(t)?.host {
+                if !hosts.isEmpty && !HostPattern.allows(hosts, host) {
+                    reader.fail(f["default_target"], "default_target", "host `\(host)` of default_target is not in allowed_hosts")
+                }
+            } else {
+                reader.fail(f["default_target"], "default_target", "`\(t)` is not an http(s) URL")
+            }
+        }
+        let request = f["request"].flatMap { decodeRequest($0) }
+        if f["request"] == nil { reader.fail(tree, "request", "required field `request` is missing") }
+        let auth = f["auth"].flatMap { decodeAuth($0) }
+        if f["auth"] == nil { reader.fail(tree, "auth", "required field `auth` is missing") }
+        let authenticated = decodeMatchers(f, "authenticated")
+        let rejected = decodeMatchers(f, "rejected")
+        for (i, m) in rejected.enumerated() where authenticated.contains(m) {
+            warn(f["rejected"], "rejected[\(i)]", "same matcher as in `authenticated`: it can never match (authenticated is tried first)")
+        }
+        let negative = f["negative_control"].flatMap { decodeNegativeControl($0) } ?? NegativeControlShape()
+        let rateLimit = f["rate_limit"].flatMap { decodeRateLimit($0) }
+        let docs = reader.string(f, "docs", "", required: true) ?? ""
+        if docs.contains("://") && !(docs.hasPrefix("https://") || docs.hasPrefix("http://")) {
+            reader.fail(f["docs"], "docs", "`docs` should link to the provider's documentation (an https:// URL or a project document)")
+        }
+        guard let request, let auth else { return nil }
+        return ProbeDefinition(
+            id: id, title: title, kinds: kinds, protocol: proto, defaultTarget: defaultTarget, allowedHosts: hosts,
+            request: request, auth: auth, authenticated: authenticated, rejected: rejected,
+            negativeControl: negative, rateLimit: rateLimit, docs: docs, source: file)
+    }
+
+    static func isKebabCase(_ s: String) -> Bool {
+        !s.isEmpty && s.split(separator: "-", omittingEmptySubsequences: false).allSatisfy { part in
+            !part.isEmpty && part.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) }
+        }
+    }
+
+    mutating func decodeRequest(_ tree: Tree) -> RequestTemplate? {
+        guard let f = reader.object(tree, "request", allowed: ["method", "path", "headers", "body", "read_only"]) else { return nil }
+        let method = (reader.string(f, "method", "request", required: true) ?? "GET").uppercased()
+        let readOnly = reader.bool(f, "read_only", "request") ?? false
+        switch method {
+        case "GET", "HEAD":
+            if f["body"] != nil { reader.fail(f["body"], "request.body", "a \(method) request has no body") }
+        case "POST":
+            if !readOnly {
+                reader.fail(f["method"], "request.method", "POST can change state: set `\"read_only\": true` only if the provider documents this call as side-effect free")
+            }
+        case "PUT", "PATCH", "DELETE":
+            reader.fail(f["method"], "request.method", "\(method) changes state; probes must be read-only (GET, HEAD, or a documented read-only POST)")
+        default:
+            reader.fail(f["method"], "request.method", "unknown method `\(method)`; expected GET, HEAD or POST")
+        }
+        let path = reader.string(f, "path", "request", required: true) ?? "/"
+        if !path.hasPrefix("/") { reader.fail(f["path"], "request.path", "`\(path)` must start with `/`") }
+        if path.hasPrefix("//") { reader.fail(f["path"], "request.path", "`\(path)` must not start with `//`") }
+        let headers = reader.stringMap(f, "headers", "request") ?? [:]
+        for name in headers.keys where ["authorization", "cookie", "host"].contains(name.lowercased()) {
+            reader.fail(f["headers"], "request.headers.\(name)", "`\(name)` is set by the auth scheme or the transport, not by the probe")
+        }
+        return RequestTemplate(method: method, path: path, headers: headers, body: reader.string(f, "body", "request"), readOnly: readOnly)
+    }
+
+    mutating func decodeAuth(_ tree: Tree) -> AuthScheme? {
+        guard let f = reader.object(tree, "auth", allowed: ["scheme", "name", "prefix", "username", "secret_in"]) else { return nil }
+        let scheme = reader.string(f, "scheme", "auth", required: true) ?? ""
+        func forbid(_ keys: [String]) {
+            for key in keys where f[key] != nil {
+                reader.fail(f[key], "auth.\(key)", "`\(key)` does not apply to scheme `\(scheme)`")
+            }
+        }
+        switch scheme {
+        case "bearer":
+            forbid(["name", "prefix", "username", "secret_in"])
+            return .bearer
+        case "basic":
+            forbid(["name", "prefix"])
+            let secretIn = reader.string(f, "secret_in", "auth") ?? "password"
+            if !["password", "username"].contains(secretIn) {
+                reader.fail(f["secret_in"], "auth.secret_in", "expected `password` or `username`, found `\(secretIn)`")
+            }
+            return .basic(defaultUsername: reader.string(f, "username", "auth"), secretInUsername: secretIn == "username")
+        case "header":
+            forbid(["username", "secret_in"])
+            guard let name = reader.string(f, "name", "auth", required: true) else { return nil }
+            return .header(name: name, prefix: reader.string(f, "prefix", "auth") ?? "")
+        case "query":
+            forbid(["prefix", "username", "secret_in"])
+            guard let name = reader.string(f, "name", "auth", required: true) else { return nil }
+            return .query(name: name)
+        case "":
+            return nil
+        default:
+            reader.fail(f["scheme"], "auth.scheme", "unknown scheme `\(scheme)`; expected bearer, basic, header or query")
+            return nil
+        }
+    }
+
+    mutating func decodeMatchers(_ f: [String: Tree], _ key: String) -> [Matcher] {
+        guard let tree = f[key] else {
+            reader.fail(nil, key, "required field `\(key)` (a list of matchers) is missing")
+            return []
+        }
+        guard let items = tree.arrayValue else {
+            reader.fail(tree, key, "expected a list of matchers, found \(tree.typeName)")
+            return []
+        }
+        if items.isEmpty { reader.fail(tree, key, "`\(key)` must hold at least one matcher") }
+        var out: [Matcher] = []
+        for (i, item) in items.enumerated() {
+            let path = "\(key)[\(i)]"
+            guard let m = reader.object(item, path, allowed: ["status", "body_contains", "json", "header"]) else { continue }
+            var matcher = Matcher()
+            if let statusTree = m["status"] {
+                if let codes = statusTree.arrayValue, !codes.isEmpty {
+                    var list: [Int] = []
+                    for code in codes {
+                        guard case .number(let text) = code.value, let n = Int(text), (100...599).contains(n) else {
+                            reader.fail(code, "\(path).status", "expected HTTP status codes (100-599)")
+                            continue
+                        }
+                        if ResponseClassifier.alwaysInconclusive(n) {
+                            warn(code, "\(path).status", "status \(n) is always inconclusive (redirects, 429 and 5xx prove nothing): this matcher never sees it")
+                        }
+                        list.append(n)
+                    }
+                    matcher.status = list
+                } else {
+                    reader.fail(statusTree, "\(path).status", "expected a non-empty list of status codes")
+                }
+            }
+            if let s = reader.string(m, "body_contains", path) {
+                if s.isEmpty { reader.fail(m["body_contains"], "\(path).body_contains", "must not be empty") }
+                matcher.bodyContains = s
+            }
+            if let j = m["json"], let jf = reader.object(j, "\(path).json", allowed: ["path", "equals"]) {
+                let p = reader.string(jf, "path", "\(path).json", required: true)
+                if jf["equals"] == nil { reader.fail(j, "\(path).json.equals", "required field `equals` is missing") }
+                if let p, let e = jf["equals"] { matcher.json = JSONCondition(path: p, equals: e.plain) }
+            }
+            if let h = m["header"], let hf = reader.object(h, "\(path).header", allowed: ["name", "contains"]) {
+                let name = reader.string(hf, "name", "\(path).header", required: true)
+                let contains = reader.string(hf, "contains", "\(path).header", required: true)
+                if let name, let contains { matcher.header = HeaderCondition(name: name, contains: contains) }
+            }
+            if matcher.isEmpty && m.isEmpty {
+                reader.fail(item, path, "empty matcher: it would match every response; give status, body_contains, json or header")
+            }
+            out.append(matcher)
+        }
+        return out
+    }
+
+    mutating func decodeNegativeControl(_ tree: Tree) -> NegativeControlShape? {
+        guard let f = reader.object(tree, "negative_control", allowed: ["prefix", "length", "alphabet"]) else { return nil }
+        var shape = NegativeControlShape()
+        shape.prefix = reader.string(f, "prefix", "negative_control") ?? ""
+        shape.length = reader.integer(f, "length", "negative_control", min: 8) ?? max(32, shape.prefix.count + 16)
+        if shape.length < shape.prefix.count + 8 {
+            reader.fail(f["length"], "negative_control.length", "length \(shape.length) leaves fewer than 8 random characters after the prefix")
+        }
+        shape.alphabet = reader.choice(f, "alphabet", "negative_control", as: NegativeControlShape.Alphabet.self) ?? .alphanumeric
+        return shape
+    }
+
+    mutating func decodeRateLimit(_ tree: Tree) -> HostLimits? {
+        guard let f = reader.object(tree, "rate_limit", allowed: ["requests_per_second", "max_in_flight"]) else { return nil }
+        return HostLimits(
+            maxInFlight: reader.integer(f, "max_in_flight", "rate_limit", min: 1) ?? Int.max,
+            requestsPerSecond: reader.number(f, "requests_per_second", "rate_limit", min: 0.001))
+    }
+}

@@ -1,0 +1,62 @@
+import RevenantCore
+
+/// The report for people: worst first, one line per finding, then what to do.
+public enum TableReport {
+    public static func render(_ report: RunReport, color: Bool) -> String {
+        let paint = Painter(enabled: color)
+        var rows: [(Severity, [String])] = []
+        for r in report.results {
+            for f in r.findings {
+                rows.append((f.severity, [f.severity.rawValue.uppercased(), f.code.rawValue, r.credential.id, r.credential.state.rawValue, f.message]))
+            }
+        }
+        rows.sort { $0.0 > $1.0 }
+        let header = ["SEVERITY", "FINDING", "CREDENTIAL", "STATE", "DETAIL"]
+        var widths = header.map(\.count)
+        for (_, cells) in rows { for i in 0..<4 { widths[i] = max(widths[i], cells[i].count) } }
+        var out = ""
+        let probes = report.results.reduce(0) { $0 + $1.checks.filter { $0.attempts > 0 }.count }
+        out += paint.bold("revenant verify") + " — \(report.results.count) credentials, \(probes) checks sent, "
+        out += report.complete ? "run complete" : paint.red("RUN INCOMPLETE (\(report.incompleteReason ?? "interrupted")): results are partial")
+        out += "\n\n"
+        out += paint.bold(pad(header, widths)) + "\n"
+        for (severity, cells) in rows {
+            out += paint.severity(severity, pad(cells, widths)) + "\n"
+        }
+        if rows.isEmpty { out += "(no findings)\n" }
+        let counts = report.countBySeverity
+        let summary = Severity.allCases.reversed().compactMap { s in counts[s].map { "\($0) \(s.rawValue)" } }
+        out += "\n" + paint.bold("Summary: ") + (summary.isEmpty ? "nothing found" : summary.joined(separator: ", ")) + "\n"
+        let codes = report.countByCode.keys.filter { $0.defaultSeverity > .info }.sorted { $0.defaultSeverity > $1.defaultSeverity }
+        if !codes.isEmpty {
+            out += "\n" + paint.bold("What to do:") + "\n"
+            for code in codes { out += "  \(code.rawValue): \(code.advice)\n" }
+        }
+        if let head = report.ledgerHead { out += "\nEvidence ledger head: \(head)\n" }
+        return out
+    }
+
+    static func pad(_ cells: [String], _ widths: [Int]) -> String {
+        cells.enumerated().map { i, c in i < widths.count - 1 ? c.padding(toLength: widths[i], withPad: " ", startingAt: 0) : c }
+            .joined(separator: "  ")
+    }
+}
+
+/// ANSI colour, only when writing to a terminal and `NO_COLOR` is unset.
+struct Painter {
+    let enabled: Bool
+
+    func wrap(_ code: String, _ s: String) -> String { enabled ? "\u{1B}[\(code)m\(s)\u{1B}[0m" : s }
+    func bold(_ s: String) -> String { wrap("1", s) }
+    func red(_ s: String) -> String { wrap("31", s) }
+
+    func severity(_ s: Severity, _ text: String) -> String {
+        switch s {
+        case .critical: wrap("1;31", text)
+        case .high: wrap("31", text)
+        case .medium: wrap("33", text)
+        case .low: wrap("36", text)
+        case .info: wrap("2", text)
+        }
+    }
+}

@@ -1,0 +1,26 @@
+import ArgumentParser
+import Foundation
+
+/// revenant proves that dead credentials are dead.
+@main
+struct Revenant: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "revenant",
+        abstract: "Prove that dead credentials are dead: try each one against the systems it opens and report residual access.",
+        discussion: """
+        Exit codes: 0 no finding at or above --fail-on; 1 at least one such finding;
+        2 usage, configuration or input error (nothing probed); 3 run incomplete (partial report written).
+
+        Examples:
+          revenant verify --inventory inventory.yaml
+          revenant verify --inventory inv.json --config config.json --format json --output report.json --ledger evidence.jsonl
+          revenant verify --inventory inv.csv --dry-run
+          revenant probes list
+          revenant probes lint Probes/
+          revenant inventory lint inventory.yaml
+          revenant evidence verify evidence.jsonl
+        """,
+        version: "0.1.0",
+        subcommands: [Verify.self, Probes.self, InventoryCommand.self, Evidence.self]
+    )
+}

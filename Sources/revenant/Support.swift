@@ -1,0 +1,87 @@
+import ArgumentParser
+import Foundation
+import RevenantCore
+import RevenantProbes
+
+/// Exit codes of DESIGN.md §3.
+enum Exit {
+    static let findings = ExitCode(1)
+    static let input = ExitCode(2)
+    static let incomplete = ExitCode(3)
+}
+
+/// Writes a line to standard error.
+func warn(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}
+
+/// Input problems go to stderr, then exit 2.
+func failInput(_ lines: [String]) -> ExitCode {
+    for line in lines { warn("error: " + line) }
+    return Exit.input
+}
+
+enum Terminal {
+    static var stdoutIsTTY: Bool { isatty(STDOUT_FILENO) == 1 }
+    static var stderrIsTTY: Bool { isatty(STDERR_FILENO) == 1 }
+    static var colorAllowed: Bool { ProcessInfo.processInfo.environment["NO_COLOR"].map(\.isEmpty) ?? true }
+}
+
+/// Where the shipped `Probes/` directory is: `$REVENANT_PROBES`, else next to or above the executable.
+enum ShippedProbes {
+    static func directory() -> String? {
+        let env = ProcessInfo.processInfo.environment
+        if let dir = env["REVENANT_PROBES"], !dir.isEmpty { return dir }
+        let exe = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0])
+        var dir = exe.deletingLastPathComponent()
+        for _ in 0..<5 {
+            for candidate in [dir.appendingPathComponent("Probes"), dir.appendingPathComponent("share/revenant/Probes")] {
+                var isDir: ObjCBool = false
+                if FileManager.default.fileExists(atPath: candidate.path, isDirectory: &isDir), isDir.boolValue { return candidate.path }
+            }
+            dir = dir.deletingLastPathComponent()
+        }
+        return nil
+    }
+
+    /// Shipped probes, then config `probes_dirs`, then `--probes` (later ones replace earlier ids).
+    static func load(extra: [String], config: Configuration, includeShipped: Bool = true) -> (definitions: [String: ProbeDefinition], problems: [LintProblem]) {
+        var dirs: [String] = []
+        if includeShipped, let shipped = directory() { dirs.append(shipped) }
+        return ProbeLoader.load(paths: dirs + config.probesDirs + extra)
+    }
+}
+
+/// Options every reporting command shares (DESIGN.md §3).
+struct OutputOptions: ParsableArguments {
+    @Option(name: .long, help: "Report format: table, json or jsonl; repeat for several (then --output is a directory).")
+    var format: [String] = []
+
+    @Option(name: .long, help: "Write the report here instead of stdout (a directory when several formats are given).")
+    var output: String?
+
+    @Option(name: .customLong("fail-on"), help: "Exit 1 when a finding is at or above this: critical, high, medium, low or never.")
+    var failOn: String = "high"
+
+    @Flag(name: .customLong("no-progress"), help: "Never show progress on stderr.")
+    var noProgress = false
+
+    @Option(name: .long, help: "Configuration file (JSON; see config.example.json).")
+    var config: String?
+
+    func validate() throws {
+        for f in format where ReportFormatName(f) == nil {
+            throw ValidationError("unknown --format `\(f)`; expected table, json or jsonl")
+        }
+        if failOn != "never" && Severity(rawValue: failOn) == nil {
+            throw ValidationError("unknown --fail-on `\(failOn)`; expected critical, high, medium, low or never")
+        }
+        if format.count > 1 && output == nil {
+            throw ValidationError("several --format values need --output DIR (each file is named report.<ext>)")
+        }
+    }
+
+    var threshold: Severity? { failOn == "never" ? nil : Severity(rawValue: failOn) }
+}
+
+func ReportFormatName(_ s: String) -> String? { ["table", "json", "jsonl"].contains(s) ? s : nil }

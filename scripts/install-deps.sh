@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Install the Debian packages revenant needs to build, test, demo and bench.
+# Idempotent: installs only what is missing; silent when everything is present.
+set -euo pipefail
+
+PACKAGES=(
+  libcurl4-openssl-dev
+  libssl-dev
+  pkg-config
+  ca-certificates
+  openssl
+  curl
+  nginx-light
+  wrk
+  apache2-utils
+  python3
+  procps
+  make
+)
+
+die() { echo "install-deps: $*" >&2; exit 1; }
+
+installed() {
+  local status
+  status=$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null || true)
+  [ "$status" = "installed" ]
+}
+
+missing=()
+for pkg in "${PACKAGES[@]}"; do
+  if installed "$pkg"; then continue; fi
+  # Any nginx flavour will do (nginx-light conflicts with an installed nginx-full/-extras).
+  if [ "$pkg" = nginx-light ] && command -v nginx >/dev/null 2>&1; then continue; fi
+  missing+=("$pkg")
+done
+
+if [ "${#missing[@]}" -gt 0 ]; then
+  SUDO=()
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null 2>&1 || die "need root (or sudo) to install: ${missing[*]}"
+    SUDO=(sudo)
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  log=$(mktemp /tmp/revenant-install-deps.XXXXXX)
+  # Keep package post-install scripts from starting system services (nginx on 0.0.0.0:80).
+  created_policy=0
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' | "${SUDO[@]}" tee /usr/sbin/policy-rc.d >/dev/null
+    "${SUDO[@]}" chmod 755 /usr/sbin/policy-rc.d
+    created_policy=1
+  fi
+  cleanup_policy() {
+    if [ "$created_policy" = 1 ]; then "${SUDO[@]}" rm -f /usr/sbin/policy-rc.d; fi
+  }
+  trap cleanup_policy EXIT
+  if ! { "${SUDO[@]}" apt-get update -qq &&
+         "${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"; } >"$log" 2>&1; then
+    cat "$log" >&2
+    die "apt-get failed installing: ${missing[*]} (log above)"
+  fi
+  rm -f "$log"
+fi
+
+# Swift toolchain: on PATH, or at /opt/swift/usr/bin (the Makefile adds that to PATH).
+if ! command -v swift >/dev/null 2>&1; then
+  if [ -x /opt/swift/usr/bin/swift ]; then
+    export PATH="/opt/swift/usr/bin:$PATH"
+  else
+    die "no Swift toolchain found: 'swift' is not on PATH and /opt/swift/usr/bin/swift does not exist.
+Install a Swift 6 toolchain (swift.org) and put its usr/bin on PATH."
+  fi
+fi
+swift --version >/dev/null 2>&1 || die "'$(command -v swift)' is present but 'swift --version' fails"
