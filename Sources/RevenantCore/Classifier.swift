@@ -48,7 +48,7 @@ public enum Classifier {
         if credential.state == .active {
             findings += lifecycleFindings(for: credential, policy: policy, now: now)
         }
-        if credential.owner?.trimmingCharacters(in: .whitespaces).isEmpty ?? true {
+        if credential.owner?.allSatisfy(\.isWhitespace) ?? true {
             findings.append(Finding(code: .ownerless, message: "no owner recorded: nobody answers for this credential"))
         }
         let worst = findings.map(\.severity).max() ?? .info

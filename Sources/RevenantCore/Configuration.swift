@@ -21,12 +21,12 @@ public struct Configuration: Sendable, Equatable {
 
     /// Reads a JSON configuration file; every unknown key or wrong type is reported with its line.
     public static func load(file: String) throws(InputErrors) -> Configuration {
-        guard let data = FileManager.default.contents(atPath: file) else {
+        guard let data = FileBytes.read(file) else {
             throw InputErrors([InputError(file: file, message: "cannot read the configuration file (missing or unreadable)")])
         }
         let tree: Tree
         do {
-            tree = try JSONTreeParser.parse([UInt8](data), file: file)
+            tree = try JSONTreeParser.parse(data, file: file)
         } catch {
             throw InputErrors([error])
         }

@@ -1,3 +1,20 @@
+/// An object's members, looked up by a linear scan: objects here have a handful of keys, and
+/// building a hash table for each of 100,000 inventory rows costs more than it saves.
+public struct Fields: Sequence {
+    public var members: [(key: String, value: Tree)] = []
+
+    public init() {}
+
+    public subscript(key: String) -> Tree? {
+        for m in members where m.key == key { return m.value }
+        return nil
+    }
+
+    public var isEmpty: Bool { members.isEmpty }
+
+    public func makeIterator() -> IndexingIterator<[(key: String, value: Tree)]> { members.makeIterator() }
+}
+
 /// Reads typed fields out of a `Tree`, collecting every problem with its line and field path
 /// instead of stopping at the first, and rejecting unknown fields (a typo must not silently
 /// disable a check).
@@ -17,12 +34,12 @@ public struct FieldReader {
     }
 
     /// The members of an object, after checking every key is one of `allowed`.
-    public mutating func object(_ tree: Tree, _ path: String, allowed: [String]) -> [String: Tree]? {
+    public mutating func object(_ tree: Tree, _ path: String, allowed: [String]) -> Fields? {
         guard let members = tree.objectValue else {
             fail(tree, path, "expected an object, found \(tree.typeName)")
             return nil
         }
-        var out: [String: Tree] = [:]
+        var out = Fields()
         for (key, value) in members {
             if out[key] != nil {
                 fail(value, join(path, key), "field `\(key)` appears twice")
@@ -30,14 +47,14 @@ public struct FieldReader {
                 let hint = FieldReader.closest(to: key, in: allowed).map { " (did you mean `\($0)`?)" } ?? ""
                 fail(value, join(path, key), "unknown field `\(key)`\(hint); expected one of: \(allowed.joined(separator: ", "))")
             }
-            out[key] = value
+            out.members.append((key, value))
         }
         return out
     }
 
     public func join(_ path: String, _ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
 
-    public mutating func string(_ fields: [String: Tree], _ key: String, _ path: String, required: Bool = false) -> String? {
+    public mutating func string(_ fields: Fields, _ key: String, _ path: String, required: Bool = false) -> String? {
         guard let tree = fields[key], !isNull(tree) else {
             if required { fail(nil, join(path, key), "required field `\(key)` is missing") }
             return nil
@@ -53,7 +70,7 @@ public struct FieldReader {
     }
 
     public mutating func choice<E: RawRepresentable & CaseIterable>(
-        _ fields: [String: Tree], _ key: String, _ path: String, as type: E.Type, required: Bool = false
+        _ fields: Fields, _ key: String, _ path: String, as type: E.Type, required: Bool = false
     ) -> E? where E.RawValue == String {
         guard let s = string(fields, key, path, required: required) else { return nil }
         if let value = E(rawValue: s) { return value }
@@ -63,21 +80,21 @@ public struct FieldReader {
         return nil
     }
 
-    public mutating func date(_ fields: [String: Tree], _ key: String, _ path: String) -> Date? {
+    public mutating func date(_ fields: Fields, _ key: String, _ path: String) -> Date? {
         guard let s = string(fields, key, path) else { return nil }
         if let d = Timestamp.parse(s) { return d }
         fail(fields[key], join(path, key), "`\(s)` is not a date; expected ISO-8601 like 2026-11-01T09:30:00Z")
         return nil
     }
 
-    public mutating func bool(_ fields: [String: Tree], _ key: String, _ path: String) -> Bool? {
+    public mutating func bool(_ fields: Fields, _ key: String, _ path: String) -> Bool? {
         guard let tree = fields[key], !isNull(tree) else { return nil }
         if case .bool(let b) = tree.value { return b }
         fail(tree, join(path, key), "expected true or false, found \(tree.typeName)")
         return nil
     }
 
-    public mutating func number(_ fields: [String: Tree], _ key: String, _ path: String, min: Double? = nil) -> Double? {
+    public mutating func number(_ fields: Fields, _ key: String, _ path: String, min: Double? = nil) -> Double? {
         guard let tree = fields[key], !isNull(tree) else { return nil }
         guard case .number(let text) = tree.value, let n = Double(text) else {
             fail(tree, join(path, key), "expected a number, found \(tree.typeName)")
@@ -90,7 +107,7 @@ public struct FieldReader {
         return n
     }
 
-    public mutating func integer(_ fields: [String: Tree], _ key: String, _ path: String, min: Int? = nil) -> Int? {
+    public mutating func integer(_ fields: Fields, _ key: String, _ path: String, min: Int? = nil) -> Int? {
         guard let tree = fields[key], !isNull(tree) else { return nil }
         guard case .number(let text) = tree.value, let n = Int(text) else {
             fail(tree, join(path, key), "expected a whole number, found \(tree.typeName == "a number" ? "`\(tree.plain.text)`" : tree.typeName)")
@@ -103,7 +120,7 @@ public struct FieldReader {
         return n
     }
 
-    public mutating func stringList(_ fields: [String: Tree], _ key: String, _ path: String, required: Bool = false) -> [String]? {
+    public mutating func stringList(_ fields: Fields, _ key: String, _ path: String, required: Bool = false) -> [String]? {
         guard let tree = fields[key], !isNull(tree) else {
             if required { fail(nil, join(path, key), "required field `\(key)` is missing") }
             return nil
@@ -123,7 +140,7 @@ public struct FieldReader {
         return out
     }
 
-    public mutating func stringMap(_ fields: [String: Tree], _ key: String, _ path: String) -> [String: String]? {
+    public mutating func stringMap(_ fields: Fields, _ key: String, _ path: String) -> [String: String]? {
         guard let tree = fields[key], !isNull(tree) else { return nil }
         guard let members = tree.objectValue else {
             fail(tree, join(path, key), "expected an object of strings, found \(tree.typeName)")

@@ -14,19 +14,26 @@ public enum InventoryLoader {
     public static func load(files: [String]) throws(InputErrors) -> Inventory {
         var inventory = Inventory()
         var errors: [InputError] = []
-        var seen: [String: String] = [:]
-        for file in files {
+        // Ids across files; within one file the decoder already checks.
+        var seen: [String: Int] = [:]
+        for (fileIndex, file) in files.enumerated() {
             do {
                 let part = try load(file: file)
-                for credential in part.credentials {
-                    if let first = seen[credential.id] {
-                        errors.append(InputError(file: file, location: credential.origin,
-                                                 message: "duplicate credential id `\(credential.id)` (first at \(first))"))
-                    } else {
-                        seen[credential.id] = "\(file) \(credential.origin)"
+                if files.count > 1 {
+                    for credential in part.credentials {
+                        if let first = seen[credential.id] {
+                            errors.append(InputError(file: file, location: credential.origin,
+                                                     message: "duplicate credential id `\(credential.id)` (first in \(files[first]))"))
+                        } else {
+                            seen[credential.id] = fileIndex
+                        }
                     }
                 }
-                inventory.credentials += part.credentials
+                if inventory.credentials.isEmpty {
+                    inventory.credentials = part.credentials
+                } else {
+                    inventory.credentials += part.credentials
+                }
                 inventory.controls += part.controls
                 inventory.warnings += part.warnings
                 inventory.files.append(file)
@@ -39,10 +46,9 @@ public enum InventoryLoader {
     }
 
     public static func load(file: String) throws(InputErrors) -> Inventory {
-        guard let data = FileManager.default.contents(atPath: file) else {
+        guard let bytes = FileBytes.read(file) else {
             throw InputErrors([InputError(file: file, message: "cannot read the inventory file (missing or unreadable)")])
         }
-        let bytes = [UInt8](data)
         let base = URL(fileURLWithPath: file).deletingLastPathComponent().path
         var decoder = InventoryDecoder(file: file, baseDirectory: base)
         do {
@@ -64,6 +70,10 @@ public enum InventoryLoader {
             throw InputErrors([error])
         }
         if !decoder.reader.errors.isEmpty { throw InputErrors(decoder.reader.errors) }
+        if let first = decoder.firstInlineSecret {
+            let others = decoder.inlineSecrets > 1 ? " and \(decoder.inlineSecrets - 1) more" : ""
+            decoder.inventory.warnings.append("\(file): \(first)\(others): secret given inline as `value`; prefer {\"env\": NAME} or {\"file\": PATH}")
+        }
         return decoder.inventory
     }
 
@@ -85,6 +95,19 @@ struct InventoryDecoder {
     var inventory = Inventory()
     let baseDirectory: String
     var ids: [String: String] = [:]
+    /// Inline secrets are reported once per file, not once per credential.
+    var inlineSecrets = 0
+    /// Targets already checked: large inventories repeat a few base URLs.
+    var validURLs: Set<String> = []
+    /// One shared copy of each repeated text (targets, probes, owners).
+    var interned: Set<String> = []
+
+    mutating func intern(_ s: String) -> String {
+        if let existing = interned.firstIndex(of: s) { return interned[existing] }
+        if interned.count < 10_000 { interned.insert(s) }
+        return s
+    }
+    var firstInlineSecret: String?
 
     init(file: String, baseDirectory: String) {
         reader = FieldReader(file: file)
@@ -113,15 +136,16 @@ struct InventoryDecoder {
 
     mutating func credential(_ tree: Tree, index: Int, origin: String? = nil) {
         let path = origin == nil ? "credentials[\(index)]" : ""
-        let origin = origin ?? reader.location(tree, path)
+        // "line N" is short enough to be stored inline in the String (no allocation per credential).
+        let origin = origin ?? (tree.line > 0 ? "line \(tree.line)" : path)
         guard let f = reader.object(tree, path, allowed: InventoryLoader.credentialFields) else { return }
         let id = reader.string(f, "id", path, required: true)
         let kind = reader.choice(f, "kind", path, as: CredentialKind.self, required: true)
         let state = reader.choice(f, "state", path, as: LifecycleState.self, required: true)
         let secret = f["secret"].flatMap { secretSource($0, reader.join(path, "secret")) }
         var targets: [ProbeTarget] = []
-        let probe = reader.string(f, "probe", path)
-        let target = reader.string(f, "target", path)
+        let probe = reader.string(f, "probe", path).map { intern($0) }
+        let target = reader.string(f, "target", path).map { intern($0) }
         if let t = target, let tree = f["target"] { validateURL(t, tree, reader.join(path, "target")) }
         if let list = f["probes"] {
             if probe != nil || target != nil {
@@ -142,7 +166,7 @@ struct InventoryDecoder {
         }
         let credential = Credential(
             id: id ?? "", kind: kind ?? .apiKey, state: state ?? .active,
-            owner: reader.string(f, "owner", path),
+            owner: reader.string(f, "owner", path).map { intern($0) },
             issuedAt: reader.date(f, "issued_at", path), rotatedAt: reader.date(f, "rotated_at", path),
             revokedAt: reader.date(f, "revoked_at", path), expiresAt: reader.date(f, "expires_at", path),
             secret: secret, username: reader.string(f, "username", path),
@@ -201,17 +225,20 @@ struct InventoryDecoder {
             let full = text.hasPrefix("/") ? text : URL(fileURLWithPath: baseDirectory).appendingPathComponent(text).standardized.path
             return .file(full)
         default:
-            inventory.warnings.append("\(reader.file): \(reader.location(tree, path)): secret given inline as `value`; prefer {\"env\": NAME} or {\"file\": PATH}")
+            inlineSecrets += 1
+            if firstInlineSecret == nil { firstInlineSecret = reader.location(tree, path) }
             return .value(text)
         }
     }
 
     mutating func validateURL(_ text: String, _ tree: Tree, _ path: String) {
+        if validURLs.contains(text) { return }
         guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), url.host?.isEmpty == false else {
             return reader.fail(tree, path, "`\(text)` is not a URL; expected e.g. https://api.example.com")
         }
         if !["http", "https"].contains(scheme) {
-            reader.fail(tree, path, "unsupported URL scheme `\(scheme)`; expected http or https")
+            return reader.fail(tree, path, "unsupported URL scheme `\(scheme)`; expected http or https")
         }
+        validURLs.insert(text)
     }
 }

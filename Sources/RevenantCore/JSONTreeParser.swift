@@ -172,6 +172,16 @@ public struct JSONTreeParser {
 
     mutating func parseString() throws(InputError) -> String {
         try expect(UInt8(ascii: "\""))
+        // Fast path: no escape before the closing quote.
+        var end = index
+        while end < bytes.count, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\"), bytes[end] != UInt8(ascii: "\n") {
+            end += 1
+        }
+        if end < bytes.count, bytes[end] == UInt8(ascii: "\"") {
+            let text = String(decoding: bytes[index..<end], as: UTF8.self)
+            index = end + 1
+            return text
+        }
         var out = [UInt8]()
         while true {
             guard let c = peek else { throw error("unterminated string") }

@@ -11,45 +11,68 @@ extension Tree {
 
     /// JSON text. `sortedKeys` gives the canonical form the evidence ledger hashes; `indent` pretty-prints.
     public func serialized(sortedKeys: Bool = false, indent: Int? = nil) -> String {
-        var out = ""
-        write(into: &out, sortedKeys: sortedKeys, indent: indent, level: 0)
-        return out
+        var out = JSONBytes(indent: indent)
+        out.write(self, sortedKeys: sortedKeys, level: 0)
+        return String(decoding: out.bytes, as: UTF8.self)
     }
 
-    func write(into out: inout String, sortedKeys: Bool, indent: Int?, level: Int) {
-        switch value {
-        case .null: out += "null"
-        case .bool(let b): out += b ? "true" : "false"
-        case .number(let n): out += n
-        case .string(let s): out += JSONText.quote(s)
+    /// Appends the JSON text to a byte buffer (large reports are built without intermediate strings).
+    public func serialize(into bytes: inout [UInt8], sortedKeys: Bool = false, indent: Int? = nil, level: Int = 0) {
+        var out = JSONBytes(indent: indent)
+        swap(&out.bytes, &bytes)
+        out.write(self, sortedKeys: sortedKeys, level: level)
+        swap(&out.bytes, &bytes)
+    }
+}
+
+/// A byte buffer that JSON values are written into.
+struct JSONBytes {
+    var bytes: [UInt8] = []
+    let indent: Int?
+
+    init(indent: Int?) {
+        self.indent = indent
+        bytes.reserveCapacity(1024)
+    }
+
+    mutating func write(_ tree: Tree, sortedKeys: Bool, level: Int) {
+        switch tree.value {
+        case .null: append("null")
+        case .bool(let b): append(b ? "true" : "false")
+        case .number(let n): append(n)
+        case .string(let s): JSONText.appendQuoted(s, to: &bytes)
         case .array(let items):
-            if items.isEmpty { out += "[]"; return }
-            out += "["
+            if items.isEmpty { append("[]"); return }
+            bytes.append(UInt8(ascii: "["))
             for (i, item) in items.enumerated() {
-                if i > 0 { out += "," }
-                newline(&out, indent, level + 1)
-                item.write(into: &out, sortedKeys: sortedKeys, indent: indent, level: level + 1)
+                if i > 0 { bytes.append(UInt8(ascii: ",")) }
+                newline(level + 1)
+                write(item, sortedKeys: sortedKeys, level: level + 1)
             }
-            newline(&out, indent, level)
-            out += "]"
+            newline(level)
+            bytes.append(UInt8(ascii: "]"))
         case .object(let members):
-            if members.isEmpty { out += "{}"; return }
-            out += "{"
+            if members.isEmpty { append("{}"); return }
+            bytes.append(UInt8(ascii: "{"))
             let ordered = sortedKeys ? members.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) } : members
             for (i, member) in ordered.enumerated() {
-                if i > 0 { out += "," }
-                newline(&out, indent, level + 1)
-                out += JSONText.quote(member.key)
-                out += indent == nil ? ":" : ": "
-                member.value.write(into: &out, sortedKeys: sortedKeys, indent: indent, level: level + 1)
+                if i > 0 { bytes.append(UInt8(ascii: ",")) }
+                newline(level + 1)
+                JSONText.appendQuoted(member.key, to: &bytes)
+                bytes.append(UInt8(ascii: ":"))
+                if indent != nil { bytes.append(UInt8(ascii: " ")) }
+                write(member.value, sortedKeys: sortedKeys, level: level + 1)
             }
-            newline(&out, indent, level)
-            out += "}"
+            newline(level)
+            bytes.append(UInt8(ascii: "}"))
         }
     }
 
-    private func newline(_ out: inout String, _ indent: Int?, _ level: Int) {
+    mutating func append(_ s: String) { bytes.append(contentsOf: s.utf8) }
+
+    mutating func newline(_ level: Int) {
         guard let indent else { return }
-        out += "\n" + String(repeating: " ", count: indent * level)
+        bytes.append(UInt8(ascii: "\n"))
+        bytes.append(contentsOf: repeatElement(UInt8(ascii: " "), count: indent * level))
     }
 }

@@ -20,6 +20,16 @@ public enum ProbeOutcome: Sendable, Equatable {
         }
     }
 
+    /// The same outcome with another reason text.
+    public func withReason(_ r: String) -> ProbeOutcome {
+        switch self {
+        case .authenticated: .authenticated(reason: r)
+        case .rejected: .rejected(reason: r)
+        case .inconclusive: .inconclusive(reason: r)
+        case .skipped: .skipped(reason: r)
+        }
+    }
+
     public var isAuthenticated: Bool { if case .authenticated = self { true } else { false } }
     public var isRejected: Bool { if case .rejected = self { true } else { false } }
 }

@@ -89,7 +89,10 @@ public final class VerifyEngine: Sendable {
         var done = 0
         var authenticatedCount = 0
         var inconclusiveCount = 0
-        await drive(controlAttempts, plan: plan, stop: stop) { completion in
+        // One scheduler for both phases, so per-host rates hold across them.
+        var scheduler = HostScheduler<Attempt>()
+        for (host, limits) in plan.hostLimits { scheduler.configure(host: host, limits: limits) }
+        await drive(controlAttempts, plan: plan, scheduler: &scheduler, stop: stop) { completion in
             let a = completion.attempt
             let hash = self.record(completion, plan: plan, ledger: ledger, fingerprinter: fingerprinter, runID: runID, now: now())
             if a.role == .negative { negative[a.pair] = completion.outcome } else { positive[a.pair] = completion.outcome }
@@ -115,14 +118,22 @@ public final class VerifyEngine: Sendable {
             }
         }
         let total = attempts.count
-        await drive(attempts, plan: plan, stop: stop) { completion in
+        // Outcome reasons repeat ("status 401 matched rejected[0]"): keep one copy of each.
+        var reasons: [String: String] = [:]
+        func shared(_ outcome: ProbeOutcome) -> ProbeOutcome {
+            let r = outcome.reason
+            if let known = reasons[r] { return outcome.withReason(known) }
+            if reasons.count < 4096 { reasons[r] = r }
+            return outcome
+        }
+        await drive(attempts, plan: plan, scheduler: &scheduler, stop: stop) { completion in
             let hash = self.record(completion, plan: plan, ledger: ledger, fingerprinter: fingerprinter, runID: runID, now: now())
             let retry = self.retry(completion)
             guard case .credential(let ci, let k) = completion.attempt.role else { return retry }
             var status: Int?
             if case .success(let r) = completion.result { status = r.status }
             let previous = states[ci][k]?.durationMs ?? 0
-            states[ci][k] = CheckState(outcome: completion.outcome, status: status, attempts: completion.attempt.number,
+            states[ci][k] = CheckState(outcome: shared(completion.outcome), status: status, attempts: completion.attempt.number,
                                        durationMs: previous + completion.durationMs, evidence: hash)
             if retry == nil {
                 done += 1
@@ -140,8 +151,10 @@ public final class VerifyEngine: Sendable {
         results.reserveCapacity(plan.checks.count)
         for (ci, credential) in plan.inventory.credentials.enumerated() {
             var checks: [ProbeCheck] = []
+            let credentialStates = states[ci]
+            states[ci] = []  // freed as results are built, so both never peak together
             for (k, planned) in plan.checks[ci].enumerated() {
-                let state = states[ci][k] ?? CheckState(
+                let state = credentialStates[k] ?? CheckState(
                     outcome: .skipped(reason: "not probed: the run was interrupted (\(stop.reason ?? "stopped"))"), attempts: 0, durationMs: 0)
                 let controls = planned.pair.map { ControlStatus(negative: negative[$0], positive: positive[$0]) } ?? ControlStatus(negative: nil)
                 checks.append(ProbeCheck(
@@ -158,17 +171,10 @@ public final class VerifyEngine: Sendable {
 
     /// Runs attempts with the global cap and per-host limits. `handle` runs on this task, one
     /// completion at a time, and may return a retry with the time it may start.
-    func drive(_ initial: [Attempt], plan: VerifyPlan, stop: StopFlag,
+    func drive(_ initial: [Attempt], plan: VerifyPlan, scheduler: inout HostScheduler<Attempt>, stop: StopFlag,
                handle: (Completion) -> (Attempt, Double)?) async {
         guard !initial.isEmpty else { return }
-        let clock = ContinuousClock()
-        let origin = clock.now
-        func elapsed() -> Double {
-            let d = clock.now - origin
-            return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
-        }
-        var scheduler = HostScheduler<Attempt>()
-        for (host, limits) in plan.hostLimits { scheduler.configure(host: host, limits: limits) }
+        let elapsed = VerifyEngine.elapsed
         for a in initial { scheduler.enqueue(a, host: plan.pairs[a.pair].target.authority) }
         let cap = max(1, configuration.concurrency)
 
@@ -227,6 +233,13 @@ public final class VerifyEngine: Sendable {
         }
     }
 
+    /// Seconds since the process's first use of the engine clock: the scheduler's time base.
+    static let origin = ContinuousClock.now
+    static func elapsed() -> Double {
+        let d = ContinuousClock.now - origin
+        return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+    }
+
     /// A retry of a transient answer (429, 503, connection failure), or nil. Retry-After is honoured
     /// up to `retries.max_retry_after_seconds`; beyond that the outcome stays inconclusive.
     func retry(_ completion: Completion) -> (Attempt, Double)? {
@@ -263,14 +276,8 @@ public final class VerifyEngine: Sendable {
 
     /// Defence in depth: a server or libcurl message must never carry the secret into a report.
     static func redact(_ outcome: ProbeOutcome, secret: String) -> ProbeOutcome {
-        guard secret.count >= 4, outcome.reason.contains(secret) else { return outcome }
-        let r = outcome.reason.replacingOccurrences(of: secret, with: "[secret]")
-        switch outcome {
-        case .authenticated: return .authenticated(reason: r)
-        case .rejected: return .rejected(reason: r)
-        case .inconclusive: return .inconclusive(reason: r)
-        case .skipped: return .skipped(reason: r)
-        }
+        guard secret.utf8.count >= 4, Array(outcome.reason.utf8).containsSubsequence(Array(secret.utf8)) else { return outcome }
+        return outcome.withReason(outcome.reason.replacingOccurrences(of: secret, with: "[secret]"))
     }
 
     /// Writes one attempt to the ledger; returns its hash (the report's `evidence`).

@@ -4,7 +4,6 @@ import RevenantProbes
 /// One (credential, probe, target) the run will try, or why it will not.
 public struct PlannedCheck: Sendable {
     public var probeID: String
-    public var target: TargetURL?
     /// What reports show: base URL + request path (never the secret).
     public var displayURL: String
     /// Set when nothing will be sent; becomes a `skipped` outcome.
@@ -37,6 +36,12 @@ public struct VerifyPlan: Sendable {
     public var sendCount: Int { checks.reduce(0) { $0 + $1.filter { $0.pair != nil }.count } }
 }
 
+/// Identifies a (probe, target) pair.
+struct PairKey: Hashable {
+    var probe: String
+    var base: String
+}
+
 /// Builds the plan: resolves secrets, probes, targets and allowed hosts; sends nothing.
 public enum VerifyPlanner {
     public static func plan(
@@ -47,9 +52,10 @@ public enum VerifyPlanner {
         var fingerprints: [String?] = []
         var checks: [[PlannedCheck]] = []
         var pairs: [ControlPair] = []
-        var pairIndex: [String: Int] = [:]
+        var pairIndex: [PairKey: Int] = [:]
         var hostLimits: [String: HostLimits] = [:]
         var warnings = inventory.warnings
+        var parsedTargets: [String: TargetURL?] = [:]
         secrets.reserveCapacity(inventory.credentials.count)
 
         for credential in inventory.credentials {
@@ -68,20 +74,21 @@ public enum VerifyPlanner {
             var planned: [PlannedCheck] = []
             for t in credential.targets {
                 guard let probe = probes[t.probe] else {
-                    planned.append(PlannedCheck(probeID: t.probe, target: nil, displayURL: t.target ?? "", skipReason: "unknown probe `\(t.probe)` (see `revenant probes list`)"))
+                    planned.append(PlannedCheck(probeID: t.probe, displayURL: t.target ?? "", skipReason: "unknown probe `\(t.probe)` (see `revenant probes list`)"))
                     continue
                 }
                 let text = t.target ?? probe.defaultTarget
                 guard let text else {
-                    planned.append(PlannedCheck(probeID: probe.id, target: nil, displayURL: "", skipReason: "no target given and probe `\(probe.id)` has no default_target"))
+                    planned.append(PlannedCheck(probeID: probe.id, displayURL: "", skipReason: "no target given and probe `\(probe.id)` has no default_target"))
                     continue
                 }
-                guard let target = TargetURL(text) else {
-                    planned.append(PlannedCheck(probeID: probe.id, target: nil, displayURL: text, skipReason: "target `\(text)` is not an http(s) base URL without user info, query or fragment"))
+                let parsed = parsedTargets[text] ?? { let t = TargetURL(text); parsedTargets[text] = t; return t }()
+                guard let target = parsed else {
+                    planned.append(PlannedCheck(probeID: probe.id, displayURL: text, skipReason: "target `\(text)` is not an http(s) base URL without user info, query or fragment"))
                     continue
                 }
                 let display = ProbeRequestBuilder.displayURL(probe, target: target)
-                var check = PlannedCheck(probeID: probe.id, target: target, displayURL: display)
+                var check = PlannedCheck(probeID: probe.id, displayURL: display)
                 if !HostPattern.allows(probe.allowedHosts, target.host) {
                     check.skipReason = "host \(target.host) is not in allowed_hosts of probe `\(probe.id)` (\(probe.allowedHosts.joined(separator: ", "))): the secret is not sent there"
                 } else if !probe.kinds.contains(credential.kind) {
@@ -89,7 +96,7 @@ public enum VerifyPlanner {
                 } else if let secretProblem {
                     check.skipReason = secretProblem
                 } else {
-                    let key = "\(probe.id) \(target.base)"
+                    let key = PairKey(probe: probe.id, base: target.base)
                     if let i = pairIndex[key] {
                         check.pair = i
                     } else {
@@ -112,7 +119,7 @@ public enum VerifyPlanner {
                 continue
             }
             guard let target = TargetURL(control.target ?? probe.defaultTarget ?? ""),
-                  let i = pairIndex["\(probe.id) \(target.base)"] else { continue }
+                  let i = pairIndex[PairKey(probe: probe.id, base: target.base)] else { continue }
             guard HostPattern.allows(probe.allowedHosts, target.host) else { continue }
             switch resolver.resolve(control.secret) {
             case .success(let s):

@@ -60,14 +60,14 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
     public func send(_ request: HTTPRequest) async -> HTTPResult {
         await withCheckedContinuation { continuation in
             let transfer = Transfer(request: request, continuation: continuation, maxBody: options.maxBodyBytes)
-            let accepted = lock.withLock { () -> Bool in
-                if closed { return false }
+            // Wake the loop only when the queue was empty: it drains the whole queue each turn.
+            let (accepted, wake) = lock.withLock { () -> (Bool, Bool) in
+                if closed { return (false, false) }
                 queue.append(transfer)
-                return true
+                return (true, queue.count == 1)
             }
-            if accepted {
-                curl_multi_wakeup(multi)
-            } else {
+            if wake { curl_multi_wakeup(multi) }
+            if !accepted {
                 continuation.resume(returning: .failure(TransportFailure(kind: .other, message: "transport closed")))
             }
         }
@@ -251,16 +251,30 @@ final class Transfer: @unchecked Sendable {
         let transfer = Unmanaged<Transfer>.fromOpaque(userdata!).takeUnretainedValue()
         let n = size * count
         guard let data else { return n }
-        let line = data.withMemoryRebound(to: UInt8.self, capacity: n) { String(decoding: UnsafeBufferPointer(start: $0, count: n), as: UTF8.self) }
-        if line.hasPrefix("HTTP/") {
-            transfer.headers.removeAll()
-        } else if let colon = line.firstIndex(of: ":") {
-            let name = String(line[..<colon])
-            let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
-            transfer.headers.append(HTTPHeader(name: name, value: value))
+        data.withMemoryRebound(to: UInt8.self, capacity: n) { start in
+            transfer.onHeaderLine(UnsafeBufferPointer(start: start, count: n))
         }
         return n
     }
+
+    /// One raw header line: a status line starts a new header block (after 1xx), else `Name: value`.
+    func onHeaderLine(_ line: UnsafeBufferPointer<UInt8>) {
+        if line.starts(with: Transfer.statusPrefix) {
+            headers.removeAll(keepingCapacity: true)
+            return
+        }
+        guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { return }
+        var lower = colon + 1
+        var upper = line.count
+        func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0D || b == 0x0A }
+        while lower < upper && isSpace(line[lower]) { lower += 1 }
+        while upper > lower && isSpace(line[upper - 1]) { upper -= 1 }
+        headers.append(HTTPHeader(
+            name: String(decoding: UnsafeBufferPointer(rebasing: line[..<colon]), as: UTF8.self),
+            value: String(decoding: UnsafeBufferPointer(rebasing: line[lower..<upper]), as: UTF8.self)))
+    }
+
+    static let statusPrefix = Array("HTTP/".utf8)
 }
 
 /// libcurl's own URL parser, so the host we check is the host libcurl will connect to.

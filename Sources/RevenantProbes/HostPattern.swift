@@ -44,17 +44,13 @@ public struct TargetURL: Sendable, Equatable {
         var path = c.percentEncodedPath
         while path.hasSuffix("/") { path.removeLast() }
         self.basePath = path
+        let bracketed = self.host.utf8.contains(UInt8(ascii: ":")) ? "[\(self.host)]" : self.host
+        authority = "\(bracketed):\(port ?? (scheme == "https" ? 443 : 80))"
+        base = "\(scheme)://\(bracketed)\(port.map { ":\($0)" } ?? "")\(basePath)"
     }
 
     /// `host:port` with the scheme's default port: the key for per-host limits and controls.
-    public var authority: String {
-        let h = host.contains(":") ? "[\(host)]" : host
-        return "\(h):\(port ?? (scheme == "https" ? 443 : 80))"
-    }
-
+    public private(set) var authority = ""
     /// `scheme://host[:port]/base` as a user reads it.
-    public var base: String {
-        let h = host.contains(":") ? "[\(host)]" : host
-        return "\(scheme)://\(h)\(port.map { ":\($0)" } ?? "")\(basePath)"
-    }
+    public private(set) var base = ""
 }

@@ -53,7 +53,8 @@ public struct HeaderCondition: Sendable, Equatable {
 }
 
 extension Array where Element == UInt8 {
-    func containsSubsequence(_ needle: [UInt8]) -> Bool {
+    /// Whether `needle` occurs in these bytes (body_contains, secret redaction).
+    public func containsSubsequence(_ needle: [UInt8]) -> Bool {
         if needle.isEmpty { return true }
         guard needle.count <= count else { return false }
         let first = needle[0]

@@ -55,12 +55,12 @@ public enum ProbeLoader {
     }
 
     public static func load(file: String) -> (ProbeDefinition?, [LintProblem]) {
-        guard let data = FileManager.default.contents(atPath: file) else {
+        guard let data = FileBytes.read(file) else {
             return (nil, [LintProblem(level: .error, error: InputError(file: file, message: "cannot read the file"))])
         }
         let tree: Tree
         do {
-            tree = try JSONTreeParser.parse([UInt8](data), file: file)
+            tree = try JSONTreeParser.parse(data, file: file)
         } catch {
             return (nil, [LintProblem(level: .error, error: error)])
         }
@@ -210,7 +210,7 @@ struct ProbeDecoder {
         }
     }
 
-    mutating func decodeMatchers(_ f: [String: Tree], _ key: String) -> [Matcher] {
+    mutating func decodeMatchers(_ f: Fields, _ key: String) -> [Matcher] {
         guard let tree = f[key] else {
             reader.fail(nil, key, "required field `\(key)` (a list of matchers) is missing")
             return []

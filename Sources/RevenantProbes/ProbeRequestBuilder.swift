@@ -20,7 +20,7 @@ public enum ProbeRequestBuilder {
         case .header(let name, let prefix):
             headers.append((name, prefix + secret))
         case .query(let name):
-            path += (path.contains("?") ? "&" : "?") + percentEncode(name) + "=" + percentEncode(secret)
+            path += (path.utf8.contains(UInt8(ascii: "?")) ? "&" : "?") + percentEncode(name) + "=" + percentEncode(secret)
         }
         if probe.request.body != nil, !probe.request.headers.keys.contains(where: { $0.lowercased() == "content-type" }) {
             headers.append(("Content-Type", "application/json"))

@@ -13,10 +13,17 @@ public enum ReportFormat: String, Sendable, CaseIterable {
     }
 
     public func render(_ report: RunReport, color: Bool = false) -> String {
+        var bytes: [UInt8] = []
+        write(report, color: color) { bytes.append(contentsOf: $0) }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Writes the report in chunks of about 64 KiB to `emit`, so a large report is never held whole.
+    public func write(_ report: RunReport, color: Bool = false, emit: ([UInt8]) -> Void) {
         switch self {
-        case .table: TableReport.render(report, color: color)
-        case .json: JSONReport.render(report)
-        case .jsonl: JSONLinesReport.render(report)
+        case .table: emit(Array(TableReport.render(report, color: color).utf8))
+        case .json: JSONReport.write(report, emit: emit)
+        case .jsonl: JSONLinesReport.write(report, emit: emit)
         }
     }
 }
@@ -26,7 +33,9 @@ public enum JSONReport {
     public static let schema = "revenant.report/v1"
     public static let version = "0.1.0"
 
-    public static func render(_ report: RunReport) -> String {
+    public static func render(_ report: RunReport) -> String { ReportFormat.json.render(report) }
+
+    static func write(_ report: RunReport, emit: ([UInt8]) -> Void) {
         var summarySeverity: [(String, Tree)] = []
         let bySeverity = report.countBySeverity
         for s in Severity.allCases.reversed() { if let n = bySeverity[s] { summarySeverity.append((s.rawValue, .int(n))) } }
@@ -41,7 +50,7 @@ public enum JSONReport {
         if let why = report.incompleteReason { run.append(("incomplete_reason", .string(why))) }
         run.append(("inventories", .array(report.inventories.map(Tree.string))))
         run.append(("ledger_head", .optional(report.ledgerHead)))
-        let doc = Tree.object([
+        let head = Tree.object([
             ("schema", .string(schema)),
             ("tool", .object([("name", .string("revenant")), ("version", .string(version))])),
             ("run", .object(run)),
@@ -50,9 +59,20 @@ public enum JSONReport {
                 ("by_severity", .object(summarySeverity)),
                 ("by_code", .object(codes)),
             ])),
-            ("results", .array(report.results.map(result))),
-        ])
-        return doc.serialized(indent: 2) + "\n"
+        ]).serialized(indent: 2)
+        // Results are written one at a time, not built as one tree first.
+        var bytes = Array(head.utf8.dropLast(2))
+        bytes.append(contentsOf: Array(",\n  \"results\": [".utf8))
+        for (i, r) in report.results.enumerated() {
+            bytes.append(contentsOf: Array((i == 0 ? "\n    " : ",\n    ").utf8))
+            result(r).serialize(into: &bytes, indent: 2, level: 2)
+            if bytes.count > 65_536 {
+                emit(bytes)
+                bytes.removeAll(keepingCapacity: true)
+            }
+        }
+        bytes.append(contentsOf: Array((report.results.isEmpty ? "]\n}\n" : "\n  ]\n}\n").utf8))
+        emit(bytes)
     }
 
     /// One credential's result as a JSON value (shared with JSON Lines).
@@ -98,15 +118,22 @@ public enum JSONReport {
 
 /// One result per line, each carrying the run id, for SIEMs.
 public enum JSONLinesReport {
-    public static func render(_ report: RunReport) -> String {
-        var out = ""
+    public static func render(_ report: RunReport) -> String { ReportFormat.jsonl.render(report) }
+
+    static func write(_ report: RunReport, emit: ([UInt8]) -> Void) {
+        var bytes: [UInt8] = []
         for r in report.results {
             guard case .object(var members) = JSONReport.result(r).value else { continue }
             members.insert((key: "run", value: .string(report.runID)), at: 0)
             members.insert((key: "schema", value: .string("revenant.result/v1")), at: 0)
             if !report.complete { members.append((key: "run_complete", value: .bool(false))) }
-            out += Tree(.object(members), line: 0).serialized() + "\n"
+            Tree(.object(members), line: 0).serialize(into: &bytes)
+            bytes.append(UInt8(ascii: "\n"))
+            if bytes.count > 65_536 {
+                emit(bytes)
+                bytes.removeAll(keepingCapacity: true)
+            }
         }
-        return out
+        emit(bytes)
     }
 }

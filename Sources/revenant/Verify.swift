@@ -44,6 +44,7 @@ struct Verify: AsyncParsableCommand {
     }
 
     func run() async throws {
+        let timing = PhaseTimer()
         var config = Configuration()
         if let path = output.config {
             do { config = try Configuration.load(file: path) } catch { throw failInput(error.errors.map(\.description)) }
@@ -69,12 +70,16 @@ struct Verify: AsyncParsableCommand {
             }
         }
         let fingerprinter = Fingerprinter(key: fingerprintKey)
+        timing.mark("load")
         let plan = VerifyPlanner.plan(inventory: inv, probes: definitions, configuration: config, resolver: resolver, fingerprinter: fingerprinter)
         for w in plan.warnings { warn("warning: " + w) }
+        timing.mark("plan")
 
         if dryRun {
             let formats = output.format.isEmpty ? ["table"] : output.format
-            try ReportOutput.write(formats.map { PlanPrinter.render(plan, format: $0) }, formats: formats, output: output.output)
+            try ReportOutput.write(formats: formats, output: output.output) { format, emit in
+                emit(Array(PlanPrinter.render(plan, format: format).utf8))
+            }
             return
         }
 
@@ -99,38 +104,39 @@ struct Verify: AsyncParsableCommand {
         let report = await engine.run(plan, runID: UUID().uuidString.lowercased(), ledger: ledgerFile, fingerprinter: fingerprinter,
                                       stop: stop, progress: onProgress)
         progress?.finish()
+        timing.mark("probe")
         ledgerFile?.flush()
         let formats = output.format.isEmpty ? [Terminal.stdoutIsTTY ? "table" : "json"] : output.format
         let useColor = output.output == nil && Terminal.stdoutIsTTY && Terminal.colorAllowed
-        let rendered = formats.map { ReportFormat(rawValue: $0)!.render(report, color: useColor) }
-        try ReportOutput.write(rendered, formats: formats, output: output.output)
+        try ReportOutput.write(formats: formats, output: output.output) { format, emit in
+            ReportFormat(rawValue: format)!.write(report, color: useColor, emit: emit)
+        }
+        timing.mark("report")
         if !report.complete { throw Exit.incomplete }
         if report.hasFinding(atOrAbove: output.threshold) { throw Exit.findings }
     }
 }
 
-/// Writes rendered reports to stdout, a file, or `report.<ext>` files in a directory.
+/// Writes reports to stdout, a file, or `report.<ext>` files in a directory, as they are rendered.
 enum ReportOutput {
-    static func write(_ rendered: [String], formats: [String], output: String?) throws {
+    static func write(formats: [String], output: String?, render: (String, ([UInt8]) -> Void) -> Void) throws {
         guard let output else {
-            FileHandle.standardOutput.write(Data(rendered.joined(separator: "\n").utf8))
+            for format in formats { render(format) { FileHandle.standardOutput.write(Data($0)) } }
             return
         }
-        if formats.count == 1 {
-            guard FileManager.default.createFile(atPath: output, contents: Data(rendered[0].utf8)) else {
-                throw failInput(["--output \(output): cannot write the report there"])
+        var paths: [String] = [output]
+        if formats.count > 1 {
+            do { try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true) } catch {
+                throw failInput(["--output \(output): cannot create the directory"])
             }
-            return
+            paths = formats.map { URL(fileURLWithPath: output).appendingPathComponent("report.\(ReportFormat(rawValue: $0)?.ext ?? $0)").path }
         }
-        do { try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true) } catch {
-            throw failInput(["--output \(output): cannot create the directory"])
-        }
-        for (text, format) in zip(rendered, formats) {
-            let ext = ReportFormat(rawValue: format)?.ext ?? format
-            let path = URL(fileURLWithPath: output).appendingPathComponent("report.\(ext)").path
-            guard FileManager.default.createFile(atPath: path, contents: Data(text.utf8)) else {
+        for (format, path) in zip(formats, paths) {
+            guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
                 throw failInput(["--output \(path): cannot write the report there"])
             }
+            render(format) { handle.write(Data($0)) }
+            try? handle.close()
         }
     }
 }
@@ -227,5 +233,20 @@ enum PlanPrinter {
         case .header(let name, let prefix): "\(name): \(prefix)<secret>"
         case .query(let name): "?\(name)=<secret>"
         }
+    }
+}
+
+/// `REVENANT_TIMING=1` prints how long each phase took to stderr (for benchmarks).
+final class PhaseTimer {
+    let enabled = ProcessInfo.processInfo.environment["REVENANT_TIMING"] == "1"
+    var last = ContinuousClock.now
+
+    func mark(_ phase: String) {
+        guard enabled else { return }
+        let now = ContinuousClock.now
+        let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+        let rss = status.split(separator: "\n").first { $0.hasPrefix("VmRSS") } ?? ""
+        warn("timing: \(phase) \(now - last) \(rss)")
+        last = now
     }
 }

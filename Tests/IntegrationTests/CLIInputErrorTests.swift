@@ -1,0 +1,166 @@
+import Foundation
+import Testing
+
+/// Bad input gets exit 2 and a message naming the file, the line or field, and what was expected
+/// (DESIGN.md §1.6, §3). Nothing here needs a running target: nothing may be probed.
+@Suite struct CLIInputErrorTests {
+    static var probe: [String: Any] { Scenario.probe("t-bearer", path: "/bearer/user") }
+
+    static func validInventory(target: String = "http://127.0.0.1:9") -> [String: Any] {
+        ["credentials": [Scenario.credential("ok-token", state: "revoked", secret: ["value": "dead-0000000000000000"],
+                                             probe: "t-bearer", target: target)]]
+    }
+
+    @Test func missingInventoryFile() async throws {
+        let work = try WorkDirectory("missing")
+        defer { work.remove() }
+        let missing = work.file("nope.yaml").path
+        let r = try await revenant(["verify", "--inventory", missing])
+        #expect(r.exited && r.status == 2, "\(r)")
+        #expect(r.stderr.contains(missing))
+        #expect(r.stdout.isEmpty)
+    }
+
+    @Test func inventoryWithAnUnknownFieldNamesFileLineAndField() async throws {
+        let work = try WorkDirectory("unknown-field")
+        defer { work.remove() }
+        let inventory = try work.write("inventory.json", """
+            {
+              "credentials": [
+                {"id": "typo-token", "kind": "bearer_token", "state": "revoked",
+                 "sercet": {"env": "TOKEN"},
+                 "probe": "t-bearer", "target": "http://127.0.0.1:9"}
+              ]
+            }
+            """)
+        let r = try await revenant(["verify", "--inventory", inventory])
+        #expect(r.exited && r.status == 2, "\(r)")
+        #expect(r.stderr.contains(inventory), "names the file: \(r.stderr)")
+        #expect(r.stderr.contains("line 4"), "names the line: \(r.stderr)")
+        #expect(r.stderr.contains("sercet"), "names the field: \(r.stderr)")
+        #expect(r.stderr.contains("did you mean `secret`"))
+    }
+
+    @Test func yamlInventoryWithAnUnknownFieldNamesTheLine() async throws {
+        let work = try WorkDirectory("unknown-yaml")
+        defer { work.remove() }
+        let inventory = try work.write("inventory.yaml", """
+            credentials:
+              - id: a
+                kind: api_key
+                state: revoked
+                owner: team
+                expires: 2026-01-01
+            """)
+        let r = try await revenant(["inventory", "lint", inventory])
+        #expect(r.exited && r.status == 2, "\(r)")
+        let all = r.stdout + r.stderr
+        #expect(all.contains(inventory) && all.contains("line 6") && all.contains("expires"), "\(r)")
+    }
+
+    @Test func duplicateCredentialIDs() async throws {
+        let work = try WorkDirectory("duplicates")
+        defer { work.remove() }
+        let one = try work.writeJSON("one.json", ["credentials": [
+            Scenario.credential("same-id", state: "revoked", secret: ["env": "A"], probe: "t-bearer", target: "http://127.0.0.1:9"),
+            Scenario.credential("same-id", state: "revoked", secret: ["env": "B"], probe: "t-bearer", target: "http://127.0.0.1:9"),
+        ]])
+        let r = try await revenant(["verify", "--inventory", one])
+        #expect(r.exited && r.status == 2, "\(r)")
+        #expect(r.stderr.contains("duplicate credential id `same-id`"), "\(r.stderr)")
+
+        // Across two files as well.
+        let a = try work.writeJSON("a.json", Self.validInventory())
+        let b = try work.writeJSON("b.json", Self.validInventory())
+        let across = try await revenant(["verify", "--inventory", a, "--inventory", b])
+        #expect(across.exited && across.status == 2, "\(across)")
+        #expect(across.stderr.contains("duplicate credential id `ok-token`") && across.stderr.contains(b), "\(across.stderr)")
+    }
+
+    @Test func badProbeFileInProbesDirNamesFileAndField() async throws {
+        let work = try WorkDirectory("bad-probe")
+        defer { work.remove() }
+        var bad = Scenario.probe("t-bearer", path: "/bearer/user")
+        bad["request"] = ["method": "DELETE", "path": "/bearer/user"]
+        bad["allowed_host"] = ["127.0.0.1"]
+        let probeFile = try work.writeJSON("probes/t-bearer.json", bad)
+        let inventory = try work.writeJSON("inventory.json", Self.validInventory())
+        let r = try await revenant(["verify", "--inventory", inventory, "--probes", work.file("probes").path])
+        #expect(r.exited && r.status == 2, "\(r)")
+        #expect(r.stderr.contains(probeFile), "names the file: \(r.stderr)")
+        #expect(r.stderr.contains("allowed_host"), "names the unknown field: \(r.stderr)")
+        #expect(r.stderr.contains("request.method"), "names the refused method's field: \(r.stderr)")
+
+        let lint = try await revenant(["probes", "lint", work.file("probes").path])
+        #expect(lint.exited && lint.status == 2, "\(lint)")
+        #expect(lint.stdout.contains(probeFile) && lint.stdout.contains("DELETE"), "\(lint)")
+    }
+
+    @Test func configurationWithAnUnknownKey() async throws {
+        let work = try WorkDirectory("config")
+        defer { work.remove() }
+        let config = try work.write("config.json", "{\n  \"concurrency\": 4,\n  \"timeout_secs\": 3\n}\n")
+        let inventory = try work.writeJSON("inventory.json", Self.validInventory())
+        let r = try await revenant(["verify", "--inventory", inventory, "--config", config])
+        #expect(r.exited && r.status == 2, "\(r)")
+        #expect(r.stderr.contains(config) && r.stderr.contains("timeout_secs") && r.stderr.contains("line 3"), "\(r.stderr)")
+    }
+
+    @Test func unreadableJSONInventoryNamesTheLine() async throws {
+        let work = try WorkDirectory("broken-json")
+        defer { work.remove() }
+        let inventory = try work.write("inventory.json", "{\n  \"credentials\": [\n    {\"id\": \"x\",,}\n  ]\n}\n")
+        let r = try await revenant(["verify", "--inventory", inventory])
+        #expect(r.exited && r.status == 2, "\(r)")
+        #expect(r.stderr.contains(inventory) && r.stderr.contains("line 3"), "\(r.stderr)")
+    }
+
+    @Test(arguments: [
+        ["--format", "xml"],
+        ["--fail-on", "sometimes"],
+        ["--format", "json", "--format", "table"],
+        ["--concurrency", "0"],
+    ])
+    func usageErrorsExitTwo(flags: [String]) async throws {
+        let work = try WorkDirectory("usage")
+        defer { work.remove() }
+        let inventory = try work.writeJSON("inventory.json", Self.validInventory())
+        let r = try await revenant(["verify", "--inventory", inventory] + flags)
+        #expect(r.exited && r.status == 2, "usage error \(flags) must exit 2 (DESIGN.md §3): \(r)")
+        #expect(!r.stderr.isEmpty)
+        #expect(r.stdout.isEmpty)
+    }
+
+    @Test func verifyWithoutAnInventoryIsAUsageError() async throws {
+        let r = try await revenant(["verify"])
+        #expect(r.exited && r.status == 2, "\(r)")
+        #expect(r.stderr.contains("--inventory"))
+    }
+
+    @Test func onlyWithAnUnknownIDIsAnInputError() async throws {
+        let work = try WorkDirectory("only")
+        defer { work.remove() }
+        let inventory = try work.writeJSON("inventory.json", Self.validInventory())
+        let r = try await revenant(["verify", "--inventory", inventory, "--only", "no-such-id"])
+        #expect(r.exited && r.status == 2, "\(r)")
+        #expect(r.stderr.contains("no-such-id"))
+    }
+
+    @Test func evidenceVerifyOfAMissingLedgerIsAnInputError() async throws {
+        let r = try await revenant(["evidence", "verify", "/nonexistent/revenant-ledger.jsonl"])
+        #expect(r.exited && r.status == 2, "\(r)")
+        #expect(r.stderr.contains("/nonexistent/revenant-ledger.jsonl"))
+    }
+
+    @Test func inlineSecretIsAcceptedWithAWarningThatDoesNotEchoIt() async throws {
+        let work = try WorkDirectory("inline")
+        defer { work.remove() }
+        // Every check is skipped (host not allowed), so nothing is sent anywhere.
+        let inventory = try work.writeJSON("inventory.json", Self.validInventory(target: "http://192.0.2.1"))
+        try work.writeJSON("probes/t-bearer.json", Self.probe)
+        let r = try await revenant(["verify", "--inventory", inventory, "--probes", work.file("probes").path, "--format", "json"])
+        #expect(r.exited && r.status == 1, "revocation_unverified is high: \(r)")
+        #expect(r.stderr.contains("inline"), "\(r.stderr)")
+        #expect(!r.stderr.contains("dead-0000000000000000") && !r.stdout.contains("dead-0000000000000000"))
+    }
+}

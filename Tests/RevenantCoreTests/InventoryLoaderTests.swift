@@ -1,0 +1,601 @@
+import Foundation
+import Testing
+import RevenantCore
+
+/// `InventoryLoader.load(file:)` / `load(files:)` over JSON, YAML and CSV written at test time.
+@Suite struct InventoryLoaderTests {
+    // MARK: helpers
+
+    /// Loads `text` written as `name` and returns every error reported (none means the load succeeded).
+    static func errors(_ name: String, _ text: String) -> (file: String, errors: [InputError]) {
+        let dir = TemporaryDirectory()
+        let file = dir.write(name, text)
+        do {
+            _ = try InventoryLoader.load(file: file)
+            return (file, [])
+        } catch {
+            return (file, error.errors)
+        }
+    }
+
+    static func date(_ text: String) -> Date { Timestamp.parse(text)! }
+
+    // MARK: valid inventories
+
+    static let jsonInventory = """
+        {
+          "credentials": [
+            {
+              "id": "gh-deploy-bot-2024",
+              "kind": "api_key",
+              "state": "revoked",
+              "owner": "team-payments",
+              "issued_at": "2024-01-03T00:00:00Z",
+              "rotated_at": null,
+              "revoked_at": "2026-11-01T09:30:00Z",
+              "expires_at": null,
+              "secret": {"env": "OLD_GH_TOKEN"},
+              "username": null,
+              "probe": "github",
+              "target": "https://api.github.com",
+              "tags": {"ticket": "SEC-1234", "team": "payments"}
+            },
+            {
+              "id": "dana-everywhere",
+              "kind": "bearer_token",
+              "state": "offboarded",
+              "secret": {"file": "secrets/dana.token"},
+              "probes": [
+                {"probe": "github"},
+                {"probe": "slack", "target": "https://slack.com"}
+              ]
+            },
+            {
+              "id": "aws-old",
+              "kind": "aws_access_key",
+              "state": "rotated",
+              "rotated_at": "2026-01-02",
+              "expires_at": "2027-01-02T03:04:05.250Z",
+              "access_key_id": "AKIAEXAMPLE",
+              "username": "deploy",
+              "secret": {"file": "/etc/revenant/aws.key"}
+            }
+          ],
+          "controls": [
+            {"probe": "github", "target": "https://api.github.com", "secret": {"env": "GH_CANARY"}},
+            {"probe": "slack", "secret": {"file": "../canaries/slack"}, "username": "bot"}
+          ]
+        }
+        """
+
+    @Test func jsonInventoryLoadsEveryField() throws {
+        let dir = TemporaryDirectory()
+        let file = dir.write("inv.json", Self.jsonInventory)
+        let inventory = try InventoryLoader.load(file: file)
+        #expect(inventory.files == [])  // `load(file:)` leaves files to `load(files:)`
+        #expect(inventory.warnings.isEmpty)
+        #expect(inventory.credentials.map(\.id) == ["gh-deploy-bot-2024", "dana-everywhere", "aws-old"])
+
+        let gh = inventory.credentials[0]
+        #expect(gh.kind == .apiKey)
+        #expect(gh.state == .revoked)
+        #expect(gh.owner == "team-payments")
+        #expect(gh.issuedAt == Self.date("2024-01-03T00:00:00Z"))
+        #expect(gh.rotatedAt == nil)
+        #expect(gh.revokedAt == Self.date("2026-11-01T09:30:00Z"))
+        #expect(gh.expiresAt == nil)
+        #expect(gh.secret == .environment("OLD_GH_TOKEN"))
+        #expect(gh.username == nil)
+        #expect(gh.targets == [ProbeTarget(probe: "github", target: "https://api.github.com")])
+        #expect(gh.tags == ["ticket": "SEC-1234", "team": "payments"])
+        #expect(gh.origin == "line 3, credentials[0]")
+
+        let dana = inventory.credentials[1]
+        #expect(dana.owner == nil)
+        #expect(dana.secret == .file(dir.path + "/secrets/dana.token"))
+        #expect(dana.targets == [ProbeTarget(probe: "github", target: nil), ProbeTarget(probe: "slack", target: "https://slack.com")])
+
+        let aws = inventory.credentials[2]
+        #expect(aws.kind == .awsAccessKey)
+        #expect(aws.accessKeyID == "AKIAEXAMPLE")
+        #expect(aws.username == "deploy")
+        #expect(aws.rotatedAt == Self.date("2026-01-02T00:00:00Z"))
+        #expect(aws.expiresAt == Date(timeIntervalSince1970: Self.date("2027-01-02T03:04:05Z").timeIntervalSince1970 + 0.25))
+        #expect(aws.secret == .file("/etc/revenant/aws.key"))
+        #expect(aws.targets.isEmpty)
+
+        #expect(inventory.controls.count == 2)
+        #expect(inventory.controls[0] == PositiveControl(
+            probe: "github", target: "https://api.github.com", secret: .environment("GH_CANARY"),
+            origin: inventory.controls[0].origin))
+        #expect(inventory.controls[0].origin.contains("controls[0]"))
+        let parent = URL(fileURLWithPath: dir.path).deletingLastPathComponent().path
+        #expect(inventory.controls[1].secret == .file(parent + "/canaries/slack"))
+        #expect(inventory.controls[1].target == nil)
+        #expect(inventory.controls[1].username == "bot")
+    }
+
+    static let yamlInventory = """
+        # offboarding of Dana
+        credentials:
+          - id: dana-deploy-token
+            kind: bearer_token
+            state: offboarded
+            owner: dana@example.com
+            issued_at: 2025-03-04T09:12:00Z
+            revoked_at: "2026-10-31T17:00:00Z"
+            secret: {file: run/secrets/bearer}
+            probe: demo-bearer
+            target: "http://127.0.0.1:18080"
+            tags:
+              team: platform
+              ticket: OFFB-2291
+              priority: 1
+
+          - id: dana-everywhere
+            kind: oauth_token
+            state: revoked
+            owner: ~
+            secret:
+              env: DANA_OAUTH
+            probes:
+              - probe: github
+                target: https://api.github.com
+              - probe: slack
+
+          - id: 12345
+            kind: password
+            state: active
+            secret: {value: "hunter2-inline-secret"}
+            probe: demo-basic
+        controls:
+          - probe: demo-bearer
+            target: "http://127.0.0.1:18080"
+            secret: {env: CANARY}
+        """
+
+    @Test func yamlInventoryLoadsWithTagsProbesControlsAndLines() throws {
+        let dir = TemporaryDirectory()
+        let file = dir.write("inv.yaml", Self.yamlInventory)
+        let inventory = try InventoryLoader.load(file: file)
+        #expect(inventory.credentials.map(\.id) == ["dana-deploy-token", "dana-everywhere", "12345"])
+
+        let deploy = inventory.credentials[0]
+        #expect(deploy.kind == .bearerToken)
+        #expect(deploy.state == .offboarded)
+        #expect(deploy.issuedAt == Self.date("2025-03-04T09:12:00Z"))
+        #expect(deploy.revokedAt == Self.date("2026-10-31T17:00:00Z"))
+        #expect(deploy.secret == .file(dir.path + "/run/secrets/bearer"))
+        #expect(deploy.targets == [ProbeTarget(probe: "demo-bearer", target: "http://127.0.0.1:18080")])
+        #expect(deploy.tags == ["team": "platform", "ticket": "OFFB-2291", "priority": "1"])
+        #expect(deploy.origin == "line 3, credentials[0]")
+
+        let everywhere = inventory.credentials[1]
+        #expect(everywhere.owner == nil)
+        #expect(everywhere.secret == .environment("DANA_OAUTH"))
+        #expect(everywhere.targets == [ProbeTarget(probe: "github", target: "https://api.github.com"), ProbeTarget(probe: "slack", target: nil)])
+        #expect(everywhere.origin == "line 17, credentials[1]")
+
+        #expect(inventory.credentials[2].secret == .value("hunter2-inline-secret"))
+        #expect(inventory.controls == [PositiveControl(
+            probe: "demo-bearer", target: "http://127.0.0.1:18080", secret: .environment("CANARY"),
+            origin: inventory.controls.first?.origin ?? "")])
+    }
+
+    @Test func inlineSecretValueIsAcceptedWithAWarningThatDoesNotRepeatIt() throws {
+        let dir = TemporaryDirectory()
+        let file = dir.write("inv.yaml", Self.yamlInventory)
+        let inventory = try InventoryLoader.load(file: file)
+        #expect(inventory.warnings.count == 1)
+        let warning = try #require(inventory.warnings.first)
+        #expect(warning.hasPrefix(file + ": line 31, credentials[2].secret: "))
+        #expect(warning.contains("inline as `value`"))
+        #expect(!warning.contains("hunter2"))
+    }
+
+    @Test func ymlExtensionIsReadAsYAML() throws {
+        let dir = TemporaryDirectory()
+        let file = dir.write("inv.yml", "credentials:\n  - {id: a, kind: jwt, state: expired}\n")
+        let inventory = try InventoryLoader.load(file: file)
+        #expect(inventory.credentials.map(\.kind) == [.jwt])
+        #expect(inventory.credentials.map(\.state) == [.expired])
+    }
+
+    @Test func csvInventoryExpandsSecretAndTagsCells() throws {
+        let dir = TemporaryDirectory()
+        let file = dir.write("inv.csv", """
+            id,kind,state,owner,issued_at,secret,probe,target,tags
+            csv-env,api_key,revoked,"Payments, EU",2024-01-03,env:OLD_GH_TOKEN,github,https://api.github.com,ticket=SEC-1;team=payments
+            csv-file,ssh_key,active,,,file:keys/id_ed25519,,,
+            csv-value,password,rotated,ops,,value:pa:ss,,,env=prod
+            """)
+        let inventory = try InventoryLoader.load(file: file)
+        #expect(inventory.credentials.map(\.id) == ["csv-env", "csv-file", "csv-value"])
+
+        let env = inventory.credentials[0]
+        #expect(env.kind == .apiKey)
+        #expect(env.state == .revoked)
+        #expect(env.owner == "Payments, EU")
+        #expect(env.issuedAt == Self.date("2024-01-03T00:00:00Z"))
+        #expect(env.secret == .environment("OLD_GH_TOKEN"))
+        #expect(env.targets == [ProbeTarget(probe: "github", target: "https://api.github.com")])
+        #expect(env.tags == ["ticket": "SEC-1", "team": "payments"])
+        #expect(env.origin == "line 2")
+
+        let key = inventory.credentials[1]
+        #expect(key.owner == nil)  // empty cells are absent
+        #expect(key.issuedAt == nil)
+        #expect(key.secret == .file(dir.path + "/keys/id_ed25519"))
+        #expect(key.targets.isEmpty)
+        #expect(key.tags.isEmpty)
+
+        #expect(inventory.credentials[2].secret == .value("pa:ss"))  // only the first colon splits
+        #expect(inventory.credentials[2].tags == ["env": "prod"])
+        #expect(inventory.warnings.count == 1)
+        #expect(inventory.warnings.first?.contains("line 4") == true)
+        #expect(inventory.warnings.first?.contains("pa:ss") == false)
+    }
+
+    @Test func csvQuotedCellsMayHoldNewlinesAndQuotes() throws {
+        let dir = TemporaryDirectory()
+        let file = dir.write("inv.csv", "\u{FEFF}id,kind,state,owner\r\n\"q-1\",jwt,revoked,\"line one\nsaid \"\"hi\"\"\"\r\n\r\nq-2,jwt,revoked,x\r\n")
+        let inventory = try InventoryLoader.load(file: file)
+        #expect(inventory.credentials.map(\.id) == ["q-1", "q-2"])
+        #expect(inventory.credentials[0].owner == "line one\nsaid \"hi\"")
+        #expect(inventory.credentials[1].origin == "line 5")
+    }
+
+    @Test func loadFilesMergesInOrderAndRecordsFiles() throws {
+        let dir = TemporaryDirectory()
+        let a = dir.write("a.json", #"{"credentials": [{"id": "a1", "kind": "jwt", "state": "revoked"}]}"#)
+        let b = dir.write("b.yaml", "credentials:\n  - {id: b1, kind: jwt, state: active}\ncontrols:\n  - {probe: p, secret: {value: v}}\n")
+        let inventory = try InventoryLoader.load(files: [a, b])
+        #expect(inventory.credentials.map(\.id) == ["a1", "b1"])
+        #expect(inventory.controls.map(\.probe) == ["p"])
+        #expect(inventory.files == [a, b])
+        #expect(inventory.warnings.count == 1)
+    }
+
+    @Test func emptyCredentialListIsValid() throws {
+        let dir = TemporaryDirectory()
+        let inventory = try InventoryLoader.load(file: dir.write("inv.json", #"{"credentials": []}"#))
+        #expect(inventory.credentials.isEmpty)
+    }
+
+    // MARK: errors: one per rule, each with file, location and message
+
+    /// (what, file name, content, expected location, expected message fragment)
+    static let singleErrors: [(String, String, String, String, String)] = [
+        ("unknown field", "inv.json", """
+            {"credentials": [
+              {"id": "a", "kind": "api_key", "state": "revoked",
+               "onwer": "x"}
+            ]}
+            """, "line 3, credentials[0].onwer", "unknown field `onwer` (did you mean `owner`?)"),
+        ("unknown top-level field", "inv.json", """
+            {"credentials": [],
+             "control": []}
+            """, "line 2, control", "unknown field `control` (did you mean `controls`?)"),
+        ("bad kind", "inv.json", """
+            {"credentials": [
+              {"id": "a", "kind": "api-key", "state": "revoked"}
+            ]}
+            """, "line 2, credentials[0].kind", "`api-key` is not a valid kind (did you mean `api_key`?)"),
+        ("bad state", "inv.yaml", """
+            credentials:
+              - id: a
+                kind: api_key
+                state: revokd
+            """, "line 4, credentials[0].state", "`revokd` is not a valid state (did you mean `revoked`?)"),
+        ("missing state", "inv.json", #"{"credentials": [{"id": "a", "kind": "api_key"}]}"#,
+         "credentials[0].state", "required field `state` is missing"),
+        ("bad date", "inv.json", """
+            {"credentials": [
+              {"id": "a", "kind": "api_key", "state": "revoked",
+               "revoked_at": "2026-13-45"}
+            ]}
+            """, "line 3, credentials[0].revoked_at", "`2026-13-45` is not a date; expected ISO-8601 like 2026-11-01T09:30:00Z"),
+        ("date in words", "inv.yaml", """
+            credentials:
+              - {id: a, kind: api_key, state: active, expires_at: next tuesday}
+            """, "line 2, credentials[0].expires_at", "`next tuesday` is not a date"),
+        ("duplicate id in one file", "inv.json", """
+            {"credentials": [
+              {"id": "dup", "kind": "api_key", "state": "revoked"},
+              {"id": "dup", "kind": "jwt", "state": "revoked"}
+            ]}
+            """, "line 3, credentials[1].id", "duplicate credential id `dup` (first at line 2, credentials[0])"),
+        ("duplicate id in CSV", "inv.csv", "id,kind,state\ndup,jwt,revoked\ndup,jwt,revoked\n",
+         "line 3, id", "duplicate credential id `dup` (first at line 2)"),
+        ("probe and probes", "inv.json", """
+            {"credentials": [
+              {"id": "a", "kind": "api_key", "state": "revoked", "secret": {"env": "A"}, "probe": "github",
+               "probes": [{"probe": "slack"}]}
+            ]}
+            """, "line 3, credentials[0].probes", "use either `probe` + `target` or `probes`, not both"),
+        ("empty probes", "inv.json", """
+            {"credentials": [
+              {"id": "a", "kind": "api_key", "state": "revoked", "secret": {"env": "A"}, "probes": []}
+            ]}
+            """, "line 2, credentials[0].probes", "`probes` is empty"),
+        ("probes entry without probe", "inv.yaml", """
+            credentials:
+              - id: a
+                kind: api_key
+                state: revoked
+                secret: {env: A}
+                probes:
+                  - target: https://api.github.com
+            """, "credentials[0].probes[0].probe", "required field `probe` is missing"),
+        ("target without probe", "inv.json", """
+            {"credentials": [
+              {"id": "a", "kind": "api_key", "state": "revoked", "secret": {"env": "A"},
+               "target": "https://api.github.com"}
+            ]}
+            """, "line 3, credentials[0].probe", "`target` is given but `probe` is missing"),
+        ("probe without secret", "inv.json", """
+            {"credentials": [
+              {"id": "a", "kind": "api_key", "state": "revoked", "probe": "github"}
+            ]}
+            """, "line 2, credentials[0].secret", "credential `a` names a probe but has no `secret`"),
+        ("secret with two sources", "inv.json", """
+            {"credentials": [
+              {"id": "a", "kind": "api_key", "state": "revoked",
+               "secret": {"env": "A", "file": "a.key"}}
+            ]}
+            """, "line 3, credentials[0].secret", "expected exactly one of `env`, `file`, `value`, found env and file"),
+        ("secret with no source", "inv.yaml", """
+            credentials:
+              - {id: a, kind: api_key, state: revoked, secret: {}}
+            """, "line 2, credentials[0].secret", "expected exactly one of `env`, `file`, `value`, found none"),
+        ("secret as a bare string", "inv.json", """
+            {"credentials": [
+              {"id": "a", "kind": "api_key", "state": "revoked", "secret": "OLD_TOKEN"}
+            ]}
+            """, "line 2, credentials[0].secret", "expected an object, found a string"),
+        ("unknown secret source", "inv.json", """
+            {"credentials": [
+              {"id": "a", "kind": "api_key", "state": "revoked", "secret": {"enviroment": "A"}}
+            ]}
+            """, "line 2, credentials[0].secret.enviroment", "unknown field `enviroment`"),
+        ("target that is not a URL", "inv.json", """
+            {"credentials": [
+              {"id": "a", "kind": "api_key", "state": "revoked", "secret": {"env": "A"}, "probe": "github",
+               "target": "api.github.com/v3"}
+            ]}
+            """, "line 3, credentials[0].target", "`api.github.com/v3` is not a URL; expected e.g. https://api.example.com"),
+        ("target with another scheme", "inv.yaml", """
+            credentials:
+              - id: a
+                kind: api_key
+                state: revoked
+                secret: {env: A}
+                probe: github
+                target: ftp://files.example.com
+            """, "line 7, credentials[0].target", "unsupported URL scheme `ftp`; expected http or https"),
+        ("bad URL in probes list", "inv.json", """
+            {"credentials": [
+              {"id": "a", "kind": "api_key", "state": "revoked", "secret": {"env": "A"},
+               "probes": [{"probe": "github", "target": "not a url"}]}
+            ]}
+            """, "line 3, credentials[0].probes[0].target", "`not a url` is not a URL"),
+        ("bad URL in controls", "inv.json", """
+            {"credentials": [],
+             "controls": [{"probe": "github", "target": "mailto:x@example.com", "secret": {"env": "C"}}]}
+            """, "line 2, controls[0].target", "is not a URL"),
+        ("control without secret", "inv.json", """
+            {"credentials": [],
+             "controls": [{"probe": "github"}]}
+            """, "line 2, controls[0].secret", "required field `secret` is missing"),
+        ("tags not strings", "inv.yaml", """
+            credentials:
+              - id: a
+                kind: api_key
+                state: revoked
+                tags:
+                  list: [1, 2]
+            """, "line 6, credentials[0].tags.list", "expected a string, found a list"),
+        ("credentials missing", "inv.yaml", "controls: []\n", "line 1, credentials", "required field `credentials` (a list) is missing"),
+        ("credentials not a list (YAML)", "inv.yaml", "credentials:\n  id: a\n", "line 2, credentials", "expected a list of credentials, found an object"),
+        ("document not an object", "inv.json", "[1, 2]", "line 1", "invalid JSON: expected the document to be an object"),
+        ("invalid JSON: missing comma", "inv.json", """
+            {"credentials": [
+              {"id": "a",
+               "kind": "api_key"
+               "state": "revoked"}
+            ]}
+            """, "line 4", "invalid JSON: expected `}` but found `\"`"),
+        ("invalid JSON: unterminated", "inv.json", "{\"credentials\": [\n  {\"id\": \"a\",\n", "line 3", "invalid JSON"),
+        ("invalid YAML", "inv.yaml", """
+            credentials:
+              - id: a
+                kind: [api_key
+                state: revoked
+            """, "line 4", "invalid YAML: while parsing a flow sequence"),
+        ("invalid YAML indentation", "inv.yaml", """
+            credentials:
+              - id: a
+                kind: api_key
+               state: revoked
+            """, "line 4", "invalid YAML"),
+        ("CSV row with too few cells", "inv.csv", "id,kind,state,owner\na,jwt,revoked,x\nb,jwt,revoked\n",
+         "line 3", "expected 4 cells like the header, found 3"),
+        ("CSV row with too many cells", "inv.csv", "id,kind,state\na,jwt,revoked,extra\n",
+         "line 2", "expected 3 cells like the header, found 4"),
+        ("CSV unterminated quote", "inv.csv", "id,kind,state\n\"a,jwt,revoked\n", "line 2", "unterminated quoted cell"),
+        ("CSV unknown column", "inv.csv", "id,kind,state,ownr\na,jwt,revoked,x\n", "line 2, ownr", "unknown field `ownr` (did you mean `owner`?)"),
+        ("CSV secret without a source", "inv.csv", "id,kind,state,secret\na,jwt,revoked,OLD_TOKEN\n", "line 2, secret", "expected an object, found a string"),
+        ("CSV secret with unknown source", "inv.csv", "id,kind,state,secret\na,jwt,revoked,envv:OLD\n",
+         "line 2, secret.envv", "unknown field `envv` (did you mean `env`?)"),
+    ]
+
+    @Test(arguments: singleErrors)
+    func malformedInventoryNamesFileLocationAndProblem(what: String, name: String, content: String, location: String, message: String) {
+        let (file, errors) = Self.errors(name, content)
+        #expect(!errors.isEmpty, "\(what): loaded without error")
+        let match = errors.first { $0.file == file && $0.location == location && $0.message.contains(message) }
+        #expect(match != nil, "\(what): expected `\(location)`: …\(message)… in \(errors.map(\.description))")
+    }
+
+    @Test func credentialsGivenAsAnObjectInJSONIsAnError() {
+        let (_, errors) = Self.errors("inv.json", """
+            {"credentials": {"id": "a", "kind": "api_key", "state": "revoked"}}
+            """)
+        #expect(errors.contains { $0.message.contains("expected a list of credentials, found an object") },
+                "a JSON inventory whose `credentials` is not a list must not load as empty: \(errors)")
+    }
+
+    @Test func duplicateIdAcrossFilesNamesBothPlaces() throws {
+        let dir = TemporaryDirectory()
+        let a = dir.write("a.json", """
+            {"credentials": [
+              {"id": "shared", "kind": "jwt", "state": "revoked"}
+            ]}
+            """)
+        let b = dir.write("b.yaml", """
+            credentials:
+              - id: other
+                kind: jwt
+                state: revoked
+              - id: shared
+                kind: jwt
+                state: active
+            """)
+        let thrown = #expect(throws: InputErrors.self) { try InventoryLoader.load(files: [a, b]) }
+        let errors = try #require(thrown).errors
+        #expect(errors.count == 1)
+        let error = try #require(errors.first)
+        #expect(error.file == b)
+        #expect(error.location == "line 5, credentials[1]")
+        #expect(error.message == "duplicate credential id `shared` (first at \(a) line 2, credentials[0])")
+    }
+
+    @Test func everyErrorIsReportedInOnePass() {
+        let (file, errors) = Self.errors("inv.json", """
+            {"credentials": [
+              {"id": "a", "kind": "api-key", "state": "revoked", "colour": "red"},
+              {"id": "b", "kind": "jwt", "state": "gone", "issued_at": "yesterday"},
+              {"id": "a", "kind": "jwt", "state": "revoked", "secret": {"env": "X", "value": "v"}},
+              {"kind": "jwt", "state": "revoked", "target": "https://x.example.com"}
+            ],
+             "controls": [{"probe": "p", "secret": {"env": "C"}, "extra": 1}]}
+            """)
+        let expected: [(String, String)] = [
+            ("line 2, credentials[0].colour", "unknown field `colour`"),
+            ("line 2, credentials[0].kind", "`api-key` is not a valid kind"),
+            ("line 3, credentials[1].state", "`gone` is not a valid state"),
+            ("line 3, credentials[1].issued_at", "`yesterday` is not a date"),
+            ("line 4, credentials[2].id", "duplicate credential id `a`"),
+            ("line 4, credentials[2].secret", "expected exactly one of `env`, `file`, `value`, found env and value"),
+            ("credentials[3].id", "required field `id` is missing"),
+            ("line 5, credentials[3].probe", "`target` is given but `probe` is missing"),
+            ("line 7, controls[0].extra", "unknown field `extra`"),
+        ]
+        for (location, message) in expected {
+            #expect(errors.contains { $0.file == file && $0.location == location && $0.message.contains(message) },
+                    "missing `\(location)`: …\(message)… in \(errors.map(\.description))")
+        }
+        #expect(errors.count == expected.count, "\(errors.map(\.description))")
+    }
+
+    @Test func loadFilesReportsProblemsOfEveryFile() {
+        let dir = TemporaryDirectory()
+        let missing = dir.path + "/nope.json"
+        let bad = dir.write("bad.yaml", "credentials:\n  - {id: a, kind: nope, state: revoked}\n")
+        let good = dir.write("good.json", #"{"credentials": [{"id": "g", "kind": "jwt", "state": "revoked"}]}"#)
+        do {
+            _ = try InventoryLoader.load(files: [missing, bad, good])
+            Issue.record("expected errors")
+        } catch {
+            #expect(error.errors.count == 2)
+            #expect(error.errors.contains { $0.file == missing && $0.message.contains("cannot read the inventory file") })
+            #expect(error.errors.contains { $0.file == bad && $0.location == "line 2, credentials[0].kind" })
+            #expect(error.description.contains("\(bad): line 2, credentials[0].kind: `nope` is not a valid kind"))
+        }
+    }
+
+    // MARK: no secret in any error
+
+    static let secret = "sk_live_SUPERSECRET0123456789"
+
+    /// Malformed files holding an inline secret value; no error or warning may repeat it.
+    static let filesWithInlineSecrets: [(String, String)] = [
+        ("unterminated-quote.yaml", """
+            credentials:
+              - id: a
+                kind: api_key
+                state: revoked
+                secret: {value: "\(secret)}
+            """),
+        ("unclosed-flow.yaml", """
+            credentials:
+              - id: a
+                kind: api_key
+                state: revoked
+                secret: {value: \(secret)
+                probe: github
+            """),
+        ("bad-indent.yaml", """
+            credentials:
+              - id: a
+                kind: api_key
+                secret:
+                  value: \(secret)
+                 state: revoked
+            """),
+        ("colon-in-plain.yaml", """
+            credentials:
+              - id: a
+                secret: {value: \(secret): more}
+            """),
+        ("duplicate-key.yaml", """
+            credentials:
+              - id: a
+                kind: api_key
+                state: revoked
+                secret: {value: \(secret), value: \(secret)}
+            """),
+        ("tab.yaml", "credentials:\n  - id: a\n\tsecret: {value: \(secret)}\n"),
+        ("two-sources.yaml", """
+            credentials:
+              - {id: a, kind: api_key, state: revoked, secret: {env: X, value: \(secret)}}
+            """),
+        ("secret-list.yaml", """
+            credentials:
+              - {id: a, kind: api_key, state: revoked, secret: {value: [\(secret)]}}
+            """),
+        ("json-missing-comma.json", """
+            {"credentials": [{"id": "a", "kind": "api_key", "state": "revoked",
+              "secret": {"value": "\(secret)"} "probe": "github"}]}
+            """),
+        ("json-bad-escape.json", """
+            {"credentials": [{"id": "a", "kind": "api_key", "state": "revoked", "secret": {"value": "\(secret)\\q"}}]}
+            """),
+        ("json-newline-in-string.json", "{\"credentials\": [{\"id\": \"a\", \"secret\": {\"value\": \"\(secret)\n\"}}]}"),
+        ("json-unterminated.json", "{\"credentials\": [{\"id\": \"a\", \"secret\": {\"value\": \"\(secret)"),
+        ("json-unknown-field.json", """
+            {"credentials": [{"id": "a", "kind": "api_key", "state": "revoked", "secret": {"value": "\(secret)"}, "probez": "x"}]}
+            """),
+        ("cells.csv", "id,kind,state,secret\na,api_key,revoked,value:\(secret),extra\n"),
+        ("quote.csv", "id,kind,state,secret\na,api_key,revoked,\"value:\(secret)\n"),
+        ("unknown-source.csv", "id,kind,state,secret\na,api_key,revokd,valeu:\(secret)\n"),
+    ]
+
+    @Test(arguments: filesWithInlineSecrets)
+    func noErrorMessageRepeatsAnInlineSecret(name: String, content: String) {
+        let dir = TemporaryDirectory()
+        let file = dir.write(name, content)
+        do {
+            let inventory = try InventoryLoader.load(file: file)
+            Issue.record("\(name) loaded without error")
+            #expect(!inventory.warnings.joined().contains("SUPERSECRET"))
+        } catch {
+            #expect(!error.errors.isEmpty)
+            for e in error.errors {
+                #expect(!e.description.contains("SUPERSECRET"), "\(name): \(e)")
+                #expect(e.file == file)
+            }
+            #expect(!error.description.contains("SUPERSECRET"))
+        }
+    }
+}

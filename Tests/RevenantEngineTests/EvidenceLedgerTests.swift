@@ -1,0 +1,187 @@
+import Foundation
+import RevenantCore
+import RevenantEngine
+import Testing
+
+/// The hash-chained evidence ledger (DESIGN.md §8): appends, reopening, and every kind of tampering.
+@Suite struct EvidenceLedgerTests {
+    static func record(_ i: Int) -> [(String, Tree)] {
+        [("time", .string("2026-11-29T10:00:0\(i % 10).000Z")), ("run", .string("run-1")), ("credential", .string("cred-\(i)")),
+         ("fingerprint", .string("sha256:00112233445566\(String(format: "%02d", i))")), ("outcome", .string("rejected")),
+         ("http_status", .int(401)), ("attempt", .int(1))]
+    }
+
+    static func withLedgerFile(_ body: (String) throws -> Void) throws {
+        let dir = try Fixture.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try body(dir.appendingPathComponent("evidence.jsonl").path)
+    }
+
+    static func lines(_ path: String) -> [String] {
+        String(decoding: FileManager.default.contents(atPath: path) ?? Data(), as: UTF8.self)
+            .split(separator: "\n").map(String.init)
+    }
+
+    static func write(_ lines: [String], to path: String) {
+        FileManager.default.createFile(atPath: path, contents: Data((lines.joined(separator: "\n") + "\n").utf8))
+    }
+
+    static func writeRecords(_ count: Int, to path: String) throws -> [String] {
+        let ledger = try EvidenceLedger(path: path)
+        let hashes = (1...count).map { ledger.append(record($0)) }
+        ledger.flush()
+        return hashes
+    }
+
+    @Test func appendedRecordsFormAnIntactChain() throws {
+        try Self.withLedgerFile { path in
+            let hashes = try Self.writeRecords(5, to: path)
+            #expect(EvidenceLedger.verify(path: path) == .intact(records: 5, head: hashes.last!))
+            let lines = Self.lines(path)
+            #expect(lines.count == 5)
+            #expect(lines[0].contains("\"prev\":\"\(EvidenceLedger.genesis)\""))
+            #expect(lines[0].contains("\"seq\":1"))
+            for i in 1..<5 {
+                #expect(lines[i].contains("\"prev\":\"\(hashes[i - 1])\""))
+                #expect(lines[i].contains("\"hash\":\"\(hashes[i])\""))
+            }
+        }
+    }
+
+    @Test func emptyLedgerIsIntact() throws {
+        try Self.withLedgerFile { path in
+            FileManager.default.createFile(atPath: path, contents: Data())
+            #expect(EvidenceLedger.verify(path: path) == .intact(records: 0, head: EvidenceLedger.genesis))
+        }
+    }
+
+    @Test func missingLedgerIsUnreadable() {
+        guard case .unreadable(let why) = EvidenceLedger.verify(path: "/nonexistent/revenant/ledger.jsonl") else {
+            Issue.record("expected .unreadable")
+            return
+        }
+        #expect(why.contains("/nonexistent/revenant/ledger.jsonl"))
+    }
+
+    @Test func reopeningContinuesTheChain() throws {
+        try Self.withLedgerFile { path in
+            let first = try Self.writeRecords(3, to: path)
+            let reopened = try EvidenceLedger(path: path)
+            #expect(reopened.head == first.last!)
+            let next = reopened.append(Self.record(4))
+            reopened.flush()
+            #expect(EvidenceLedger.verify(path: path) == .intact(records: 4, head: next))
+            let lines = Self.lines(path)
+            #expect(lines[3].contains("\"seq\":4"))
+            #expect(lines[3].contains("\"prev\":\"\(first.last!)\""))
+        }
+    }
+
+    @Test func ledgerWhoseLastLineIsNotARecordRefusesToAppend() throws {
+        try Self.withLedgerFile { path in
+            _ = try Self.writeRecords(2, to: path)
+            Self.write(Self.lines(path) + ["not json"], to: path)
+            #expect(throws: LedgerError.self) { _ = try EvidenceLedger(path: path) }
+        }
+    }
+
+    @Test func alteredFieldBreaksTheChainAtThatLine() throws {
+        try Self.withLedgerFile { path in
+            _ = try Self.writeRecords(5, to: path)
+            var lines = Self.lines(path)
+            #expect(lines[2].contains("\"outcome\":\"rejected\""))
+            lines[2] = lines[2].replacingOccurrences(of: "\"outcome\":\"rejected\"", with: "\"outcome\":\"authenticated\"")
+            Self.write(lines, to: path)
+            guard case .broken(let line, let seq, let reason) = EvidenceLedger.verify(path: path) else {
+                Issue.record("tampering not detected")
+                return
+            }
+            #expect(line == 3)
+            #expect(seq == 3)
+            #expect(reason.contains("altered"))
+        }
+    }
+
+    @Test func alteredHashBreaksTheChain() throws {
+        try Self.withLedgerFile { path in
+            let hashes = try Self.writeRecords(3, to: path)
+            var lines = Self.lines(path)
+            let forged = "sha256:" + String(repeating: "f", count: 64)
+            lines[1] = lines[1].replacingOccurrences(of: hashes[1], with: forged)
+            Self.write(lines, to: path)
+            guard case .broken(let line, _, _) = EvidenceLedger.verify(path: path) else {
+                Issue.record("forged hash not detected")
+                return
+            }
+            #expect(line == 2)
+        }
+    }
+
+    @Test func deletedLineBreaksTheChain() throws {
+        try Self.withLedgerFile { path in
+            _ = try Self.writeRecords(5, to: path)
+            var lines = Self.lines(path)
+            lines.remove(at: 1)
+            Self.write(lines, to: path)
+            guard case .broken(let line, let seq, _) = EvidenceLedger.verify(path: path) else {
+                Issue.record("deletion not detected")
+                return
+            }
+            #expect(line == 2)
+            #expect(seq == 3)
+        }
+    }
+
+    @Test func deletedLastLineIsDetectedOnlyByTheReportsHead() throws {
+        // Truncating the tail leaves a valid shorter chain: the report's ledger_head is what pins it.
+        try Self.withLedgerFile { path in
+            let hashes = try Self.writeRecords(4, to: path)
+            Self.write(Array(Self.lines(path).dropLast()), to: path)
+            guard case .intact(let records, let head) = EvidenceLedger.verify(path: path) else {
+                Issue.record("a truncated ledger is still a valid chain")
+                return
+            }
+            #expect(records == 3)
+            #expect(head != hashes.last!)
+        }
+    }
+
+    @Test func reorderedLinesBreakTheChain() throws {
+        try Self.withLedgerFile { path in
+            _ = try Self.writeRecords(5, to: path)
+            var lines = Self.lines(path)
+            lines.swapAt(2, 3)
+            Self.write(lines, to: path)
+            guard case .broken(let line, _, let reason) = EvidenceLedger.verify(path: path) else {
+                Issue.record("reordering not detected")
+                return
+            }
+            #expect(line == 3)
+            #expect(reason.contains("reordered"))
+        }
+    }
+
+    @Test func insertedForeignRecordBreaksTheChain() throws {
+        try Self.withLedgerFile { path in
+            _ = try Self.writeRecords(3, to: path)
+            var lines = Self.lines(path)
+            lines.insert(lines[0], at: 2)
+            Self.write(lines, to: path)
+            guard case .broken(let line, _, _) = EvidenceLedger.verify(path: path) else {
+                Issue.record("insertion not detected")
+                return
+            }
+            #expect(line == 3)
+        }
+    }
+
+    @Test func nonJSONLineBreaksTheChain() throws {
+        try Self.withLedgerFile { path in
+            _ = try Self.writeRecords(3, to: path)
+            var lines = Self.lines(path)
+            lines[1] = "{" + lines[1]
+            Self.write(lines, to: path)
+            #expect(EvidenceLedger.verify(path: path) == .broken(line: 2, seq: nil, reason: "not a JSON object"))
+        }
+    }
+}

@@ -1,0 +1,68 @@
+import Foundation
+import RevenantCore
+import RevenantEngine
+import RevenantProbes
+import Testing
+
+/// The plan is everything resolved before anything is sent (what `--dry-run` prints).
+@Suite struct VerifyPlannerTests {
+    @Test func resolvableCredentialsShareOneControlPairPerProbeAndTarget() {
+        let creds = (0..<3).map { Fixture.credential("c\($0)", secret: "dead-plan-\($0)", probe: "api") }
+        let plan = Fixture.plan(creds, probes: [Fixture.probe("api")])
+        #expect(plan.pairs.count == 1)
+        #expect(plan.sendCount == 3)
+        #expect(plan.checks.allSatisfy { $0.count == 1 && $0[0].pair == 0 && $0[0].skipReason == nil })
+        #expect(plan.checks[0][0].displayURL == "https://api.test/me")
+        #expect(plan.fingerprints[0] == Fingerprinter().fingerprint("dead-plan-0"))
+    }
+
+    @Test func targetsOnASubpathKeepTheirBasePath() {
+        let creds = [Fixture.credential("c", secret: "dead-x", probe: "api", target: "https://api.test/v2/")]
+        let plan = Fixture.plan(creds, probes: [Fixture.probe("api", path: "/user")])
+        #expect(plan.checks[0][0].displayURL == "https://api.test/v2/user")
+    }
+
+    @Test func uncheckableCredentialsAreSkippedWithAReason() {
+        var noSecret = Fixture.credential("no-secret", secret: "x", probe: "api")
+        noSecret.secret = .environment("REVENANT_TEST_UNSET_VARIABLE")
+        var noProbeTarget = Fixture.credential("no-default", secret: "dead-y", probe: "api")
+        noProbeTarget.targets = [ProbeTarget(probe: "api", target: nil)]
+        let creds = [
+            Fixture.credential("unknown-probe", secret: "dead-a", probe: "nope"),
+            Fixture.credential("wrong-kind", kind: .sshKey, secret: "dead-b", probe: "api"),
+            Fixture.credential("bad-target", secret: "dead-c", probe: "api", target: "ftp://api.test"),
+            Fixture.credential("off-list", secret: "dead-d", probe: "api", target: "https://evil.test"),
+            noSecret, noProbeTarget,
+        ]
+        let plan = Fixture.plan(creds, probes: [Fixture.probe("api")])
+        let reasons = plan.checks.map { $0[0].skipReason ?? "" }
+        #expect(reasons[0].contains("unknown probe `nope`"))
+        #expect(reasons[1].contains("does not take kind ssh_key"))
+        #expect(reasons[2].contains("not an http(s) base URL"))
+        #expect(reasons[3].contains("allowed_hosts"))
+        #expect(reasons[4].contains("REVENANT_TEST_UNSET_VARIABLE"))
+        #expect(reasons[5].contains("no default_target"))
+        #expect(plan.sendCount == 0)
+        #expect(plan.pairs.isEmpty, "no control is planned where no credential will be sent")
+        #expect(plan.fingerprints[4] == nil)
+    }
+
+    @Test func positiveControlAttachesToItsPair() {
+        let creds = [Fixture.credential("c", secret: "dead-z", probe: "api")]
+        let controls = [
+            PositiveControl(probe: "api", target: "https://api.test", secret: .value("canary-good")),
+            PositiveControl(probe: "ghost", target: "https://api.test", secret: .value("canary-ghost"), origin: "inv.yaml:40"),
+        ]
+        let plan = Fixture.plan(creds, probes: [Fixture.probe("api")], controls: controls)
+        #expect(plan.pairs[0].positiveSecret == "canary-good")
+        #expect(plan.warnings.contains { $0.contains("inv.yaml:40") && $0.contains("ghost") })
+    }
+
+    @Test func unreadablePositiveControlIsAWarningWithoutTheSecret() {
+        let creds = [Fixture.credential("c", secret: "dead-z", probe: "api")]
+        let controls = [PositiveControl(probe: "api", target: "https://api.test", secret: .file("/nonexistent/canary"), origin: "inv.json controls[0]")]
+        let plan = Fixture.plan(creds, probes: [Fixture.probe("api")], controls: controls)
+        #expect(plan.pairs[0].positiveSecret == nil)
+        #expect(plan.warnings.contains { $0.contains("/nonexistent/canary") })
+    }
+}

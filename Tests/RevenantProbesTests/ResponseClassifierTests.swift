@@ -1,0 +1,165 @@
+import Testing
+import RevenantCore
+import RevenantProbes
+
+/// `ResponseClassifier`: anything not explicitly matched is inconclusive (DESIGN.md §1).
+@Suite struct ResponseClassifierTests {
+    static func response(_ status: Int, _ body: String = "", headers: [(String, String)] = []) -> HTTPResponse {
+        HTTPResponse(status: status, headers: headers.map { HTTPHeader(name: $0.0, value: $0.1) }, body: Array(body.utf8))
+    }
+
+    static func classify(_ response: HTTPResponse, _ probe: ProbeDefinition) -> ProbeOutcome {
+        ResponseClassifier.classify(response, probe: probe)
+    }
+
+    /// A probe whose matchers name every status, so only the pre-check can make these inconclusive.
+    static let greedy = SampleProbe.make(
+        authenticated: [Matcher(status: [100, 101, 200, 301, 302, 304, 307, 308, 429, 500, 502, 503, 504, 599])],
+        rejected: [Matcher(status: [100, 101, 301, 302, 304, 307, 308, 401, 429, 500, 502, 503, 504, 599])])
+
+    @Test(arguments: [100, 101, 199, 300, 301, 302, 303, 304, 307, 308, 399, 429, 500, 502, 503, 504, 599])
+    func redirectsRateLimitsServerErrorsAndInformationalAreInconclusiveEvenIfMatched(status: Int) {
+        let outcome = Self.classify(Self.response(status, headers: [("Location", "https://evil.example.net/")]), Self.greedy)
+        guard case .inconclusive(let reason) = outcome else {
+            Issue.record("status \(status) gave \(outcome)")
+            return
+        }
+        #expect(reason.hasPrefix("status \(status)"))
+        #expect(ResponseClassifier.alwaysInconclusive(status))
+    }
+
+    @Test func redirectReasonNamesTheLocationItDidNotFollow() {
+        let outcome = Self.classify(Self.response(302, headers: [("location", "https://login.example.com/")]), Self.greedy)
+        #expect(outcome == .inconclusive(reason: "status 302: redirect to https://login.example.com/ not followed (a secret is never sent on)"))
+    }
+
+    @Test func rateLimitAndServerErrorReasons() {
+        #expect(Self.classify(Self.response(429), Self.greedy) == .inconclusive(reason: "status 429: rate limited"))
+        #expect(Self.classify(Self.response(503), Self.greedy) == .inconclusive(reason: "status 503: server error"))
+    }
+
+    @Test(arguments: [200, 201, 204, 299, 400, 401, 403, 404, 410, 422, 428, 430, 499])
+    func otherStatusesReachTheMatchers(status: Int) {
+        #expect(!ResponseClassifier.alwaysInconclusive(status))
+    }
+
+    @Test(arguments: [
+        TransportFailure(kind: .timeout, message: "no answer within 10 s"),
+        TransportFailure(kind: .dns, message: "could not resolve host"),
+        TransportFailure(kind: .connect, message: "connection refused"),
+        TransportFailure(kind: .tls, message: "certificate verify failed"),
+        TransportFailure(kind: .refusedHost, message: "host not allowed"),
+        TransportFailure(kind: .other, message: "boom"),
+    ])
+    func transportFailuresAreInconclusive(failure: TransportFailure) {
+        let outcome = ResponseClassifier.classify(HTTPResult.failure(failure), probe: Self.greedy)
+        #expect(outcome == .inconclusive(reason: "\(failure.kind.rawValue): \(failure.message)"))
+    }
+
+    @Test func successfulResultIsClassifiedLikeItsResponse() {
+        #expect(ResponseClassifier.classify(HTTPResult.success(Self.response(401)), probe: SampleProbe.make()) == .rejected(reason: "status 401 matched rejected[0]"))
+    }
+
+    @Test func authenticatedIsTriedBeforeRejected() {
+        let probe = SampleProbe.make(authenticated: [Matcher(status: [200])], rejected: [Matcher(status: [200])])
+        #expect(Self.classify(Self.response(200), probe) == .authenticated(reason: "status 200 matched authenticated[0]"))
+    }
+
+    @Test func reasonNamesTheMatcherIndex() {
+        let probe = SampleProbe.make(
+            authenticated: [Matcher(status: [201]), Matcher(status: [200])],
+            rejected: [Matcher(status: [401]), Matcher(status: [403])])
+        #expect(Self.classify(Self.response(200), probe) == .authenticated(reason: "status 200 matched authenticated[1]"))
+        #expect(Self.classify(Self.response(403), probe) == .rejected(reason: "status 403 matched rejected[1]"))
+    }
+
+    @Test(arguments: [204, 400, 403, 404])
+    func unmatchedStatusIsInconclusiveNeverRejected(status: Int) {
+        #expect(Self.classify(Self.response(status), SampleProbe.make())
+                == .inconclusive(reason: "status \(status) matched no authenticated or rejected matcher"))
+    }
+
+    // MARK: matchers
+
+    static let slackLike = SampleProbe.make(
+        authenticated: [Matcher(status: [200], json: JSONCondition(path: "ok", equals: .bool(true)))],
+        rejected: [Matcher(status: [200], json: JSONCondition(path: "error", equals: .string("invalid_auth")))])
+
+    /// (body, outcome name)
+    static let jsonBodies: [(String, String)] = [
+        (#"{"ok": true, "user": "u"}"#, "authenticated"),
+        (#"{"ok": false, "error": "invalid_auth"}"#, "rejected"),
+        (#"{"ok": false, "error": "ratelimited"}"#, "inconclusive"),
+        (#"{"ok": "true"}"#, "inconclusive"),
+        (#"{"ok": 1}"#, "inconclusive"),
+        ("<html>ok true</html>", "inconclusive"),
+        ("", "inconclusive"),
+        (#"{"ok": true"#, "inconclusive"),
+        (#"[{"ok": true}]"#, "inconclusive"),
+    ]
+
+    @Test(arguments: jsonBodies)
+    func jsonMatcherComparesTheValueAtAPath(body: String, expected: String) {
+        #expect(Self.classify(Self.response(200, body), Self.slackLike).name == expected)
+    }
+
+    @Test func jsonPathIndexesArraysAndNestedObjects() {
+        let probe = SampleProbe.make(
+            authenticated: [Matcher(json: JSONCondition(path: "data.1.attributes.active", equals: .bool(true)))],
+            rejected: [Matcher(json: JSONCondition(path: "errors.0.code", equals: .number(401)))])
+        let live = #"{"data": [{"attributes": {"active": false}}, {"attributes": {"active": true}}]}"#
+        #expect(Self.classify(Self.response(200, live), probe).isAuthenticated)
+        let first = #"{"data": [{"attributes": {"active": true}}]}"#
+        #expect(Self.classify(Self.response(200, first), probe).name == "inconclusive")
+        let dead = #"{"errors": [{"code": 401.0, "detail": "expired"}]}"#
+        #expect(Self.classify(Self.response(400, dead), probe).isRejected)
+    }
+
+    @Test func jsonMatcherComparesObjectsAndNull() {
+        let probe = SampleProbe.make(
+            authenticated: [Matcher(json: JSONCondition(path: "user", equals: .object(["id": .number(1), "tags": .array([.string("a")])])))],
+            rejected: [Matcher(json: JSONCondition(path: "user", equals: .null))])
+        #expect(Self.classify(Self.response(200, #"{"user": {"tags": ["a"], "id": 1}}"#), probe).isAuthenticated)
+        #expect(Self.classify(Self.response(200, #"{"user": null}"#), probe).isRejected)
+        #expect(Self.classify(Self.response(200, #"{}"#), probe).name == "inconclusive")
+    }
+
+    @Test func headerMatcherNameIsCaseInsensitive() {
+        let probe = SampleProbe.make(
+            authenticated: [Matcher(status: [200], header: HeaderCondition(name: "X-OAuth-Scopes", contains: "repo"))],
+            rejected: [Matcher(header: HeaderCondition(name: "WWW-Authenticate", contains: "invalid_token"))])
+        #expect(Self.classify(Self.response(200, headers: [("x-oauth-scopes", "read:org, repo")]), probe).isAuthenticated)
+        #expect(Self.classify(Self.response(200, headers: [("X-OAUTH-SCOPES", "repo")]), probe).isAuthenticated)
+        #expect(Self.classify(Self.response(200, headers: [("X-OAuth-Scopes", "read:org")]), probe).name == "inconclusive")
+        #expect(Self.classify(Self.response(200), probe).name == "inconclusive")
+        #expect(Self.classify(Self.response(401, headers: [("www-authenticate", #"Bearer error="invalid_token""#)]), probe).isRejected)
+    }
+
+    @Test func bodyContainsMatchesBytesOfTheBody() {
+        let probe = SampleProbe.make(
+            authenticated: [Matcher(status: [200], bodyContains: "\"login\"")],
+            rejected: [Matcher(bodyContains: "Bad credentials")])
+        #expect(Self.classify(Self.response(200, #"{"login":"octocat"}"#), probe).isAuthenticated)
+        #expect(Self.classify(Self.response(200, "{}"), probe).name == "inconclusive")
+        #expect(Self.classify(Self.response(401, #"{"message":"Bad credentials"}"#), probe).isRejected)
+        #expect(Self.classify(Self.response(401, "bad credentials"), probe).name == "inconclusive")
+        #expect(Self.classify(Self.response(401, "Bad credential"), probe).name == "inconclusive")
+    }
+
+    @Test func everyFieldOfAMatcherMustHold() {
+        let probe = SampleProbe.make(
+            authenticated: [Matcher(status: [200], bodyContains: "ok", header: HeaderCondition(name: "X-A", contains: "1"))],
+            rejected: [Matcher(status: [401])])
+        #expect(Self.classify(Self.response(200, "ok", headers: [("X-A", "1")]), probe).isAuthenticated)
+        #expect(Self.classify(Self.response(200, "ok"), probe).name == "inconclusive")
+        #expect(Self.classify(Self.response(200, "no", headers: [("X-A", "1")]), probe).name == "inconclusive")
+        #expect(Self.classify(Self.response(201, "ok", headers: [("X-A", "1")]), probe).name == "inconclusive")
+    }
+
+    @Test func anyMatcherOfAListIsEnough() {
+        let probe = SampleProbe.make(rejected: [Matcher(status: [401]), Matcher(status: [403], bodyContains: "revoked")])
+        #expect(Self.classify(Self.response(401), probe).isRejected)
+        #expect(Self.classify(Self.response(403, "token revoked"), probe).isRejected)
+        #expect(Self.classify(Self.response(403, "missing scope"), probe).name == "inconclusive")
+    }
+}

@@ -1,0 +1,104 @@
+import Foundation
+import Testing
+import RevenantCore
+import RevenantProbes
+
+/// Every file in `Probes/` is validated like code (STYLE.md habit 10), and every probe's matchers
+/// are replayed against the responses in `Fixtures/replay/<id>.json` (docs/probe-format.md).
+@Suite struct ShippedProbesTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let probesDir = root.appendingPathComponent("Probes").path
+    static let replayDir = root.appendingPathComponent("Fixtures/replay").path
+
+    static func stems(in dir: String) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [])
+            .filter { $0.hasSuffix(".json") }.map { String($0.dropLast(5)) }.sorted()
+    }
+
+    static let probeIDs = stems(in: probesDir)
+    static let replayIDs = stems(in: replayDir)
+    static let loaded = ProbeLoader.load(paths: [probesDir])
+
+    // MARK: lint
+
+    @Test func everyShippedProbeLintsWithoutErrorsOrWarnings() {
+        #expect(Self.loaded.problems.isEmpty, "\(Self.loaded.problems.map(\.description).joined(separator: "\n"))")
+    }
+
+    @Test func atLeastThirtyProbesShip() {
+        #expect(Self.probeIDs.count >= 30)
+        #expect(Self.loaded.definitions.count == Self.probeIDs.count)
+    }
+
+    @Test(arguments: probeIDs)
+    func shippedProbeIsDocumentedAndSafe(id: String) throws {
+        let probe = try #require(Self.loaded.definitions[id], "\(id) did not load")
+        #expect(probe.id == id)
+        #expect(probe.docs.hasPrefix("https://"), "docs: \(probe.docs)")
+        #expect(URL(string: probe.docs)?.host?.isEmpty == false)
+        #expect(!probe.title.isEmpty)
+        #expect(!probe.kinds.isEmpty)
+        #expect(["GET", "HEAD"].contains(probe.request.method) || (probe.request.method == "POST" && probe.request.readOnly))
+        #expect(!probe.allowedHosts.isEmpty)
+        for host in probe.allowedHosts { #expect(HostPattern.problem(host) == nil, "\(host)") }
+        if let target = probe.defaultTarget {
+            let url = try #require(TargetURL(target))
+            #expect(url.scheme == "https", "shipped probes talk TLS: \(target)")
+            #expect(HostPattern.allows(probe.allowedHosts, url.host))
+        }
+    }
+
+    // MARK: replay
+
+    struct ReplayCase {
+        var name: String
+        var expect: String
+        var response: HTTPResponse
+    }
+
+    static func replayCases(_ id: String) throws -> (probe: String, cases: [ReplayCase]) {
+        let file = "\(replayDir)/\(id).json"
+        let data = try #require(FileManager.default.contents(atPath: file), "no replay file for \(id)")
+        let tree = try JSONTreeParser.parse([UInt8](data), file: file)
+        let probe = try #require(tree["probe"]?.stringValue, "\(file): `probe` missing")
+        #expect(tree["source"]?.stringValue?.isEmpty == false, "\(file): `source` missing")
+        let items = try #require(tree["cases"]?.arrayValue, "\(file): `cases` missing")
+        var cases: [ReplayCase] = []
+        for item in items {
+            let name = try #require(item["name"]?.stringValue, "\(file): case without name")
+            let expect = try #require(item["expect"]?.stringValue, "\(file): \(name) without expect")
+            let response = try #require(item["response"], "\(file): \(name) without response")
+            guard case .number(let statusText)? = response["status"]?.value, let status = Int(statusText) else {
+                Issue.record("\(file): \(name): status is not a number")
+                continue
+            }
+            let headers = (response["headers"]?.objectValue ?? []).map { HTTPHeader(name: $0.key, value: $0.value.stringValue ?? "") }
+            let body = Array((response["body"]?.stringValue ?? "").utf8)
+            cases.append(ReplayCase(name: name, expect: expect, response: HTTPResponse(status: status, headers: headers, body: body)))
+        }
+        return (probe, cases)
+    }
+
+    @Test func everyProbeHasAReplayFileAndEveryReplayFileAProbe() {
+        #expect(Set(Self.probeIDs).subtracting(Self.replayIDs).isEmpty, "probes without replay: \(Set(Self.probeIDs).subtracting(Self.replayIDs).sorted())")
+        #expect(Set(Self.replayIDs).subtracting(Self.probeIDs).isEmpty, "replays without probe: \(Set(Self.replayIDs).subtracting(Self.probeIDs).sorted())")
+    }
+
+    @Test(arguments: probeIDs)
+    func replayedResponsesGiveTheExpectedOutcome(id: String) throws {
+        let probe = try #require(Self.loaded.definitions[id], "\(id) did not load")
+        let (named, cases) = try Self.replayCases(id)
+        #expect(named == id)
+        let names = Set(cases.map(\.name))
+        #expect(names.isSuperset(of: ["live", "dead", "unexpected"]), "\(id): cases \(names.sorted())")
+        #expect(names.count == cases.count, "\(id): duplicate case names")
+        #expect(cases.first { $0.name == "live" }?.expect == "authenticated")
+        #expect(cases.first { $0.name == "dead" }?.expect == "rejected")
+        #expect(cases.first { $0.name == "unexpected" }?.expect == "inconclusive")
+        for c in cases {
+            #expect(["authenticated", "rejected", "inconclusive"].contains(c.expect), "\(id)/\(c.name): expect `\(c.expect)`")
+            let outcome = ResponseClassifier.classify(c.response, probe: probe)
+            #expect(outcome.name == c.expect, "\(id)/\(c.name): expected \(c.expect), got \(outcome.name) (\(outcome.reason))")
+        }
+    }
+}
