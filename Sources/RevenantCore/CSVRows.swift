@@ -67,8 +67,9 @@ enum CSVRows {
             let kind = String(text[..<colon]), rest = String(text[text.index(after: colon)...])
             return Tree(.object([(kind, Tree(.string(rest), line: line))]), line: line)
         case "tags":
+            // An empty key stays empty and is reported by the tag reader, never a crash.
             let pairs = text.split(separator: ";").map { pair -> (key: String, value: Tree) in
-                let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
+                let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
                 return (parts[0].trimmingCharacters(in: .whitespaces), Tree(.string(parts.count > 1 ? parts[1] : ""), line: line))
             }
             return Tree(.object(pairs), line: line)

@@ -71,6 +71,7 @@ public struct Configuration: Sendable, Equatable {
                 c.revocation.softFail = r.bool(h, "soft_fail", "revocation") ?? c.revocation.softFail
             }
             if let t = f["fingerprint_key"], let k = r.object(t, "fingerprint_key", allowed: ["env", "file"]) {
+                if k["env"] != nil && k["file"] != nil { r.fail(t, "fingerprint_key", "give either `env` or `file`, not both") }
                 if let name = r.string(k, "env", "fingerprint_key") { c.fingerprintKey = .environment(name) }
                 else if let path = r.string(k, "file", "fingerprint_key") { c.fingerprintKey = .file(resolve(path)) }
                 else { r.fail(t, "fingerprint_key", "expected {\"env\": NAME} or {\"file\": PATH}") }

@@ -76,7 +76,9 @@ public struct FieldReader {
         if let value = E(rawValue: s) { return value }
         let allowed = E.allCases.map(\.rawValue)
         let hint = FieldReader.closest(to: s, in: allowed).map { " (did you mean `\($0)`?)" } ?? ""
-        fail(fields[key], join(path, key), "`\(s)` is not a valid \(key)\(hint); expected one of: \(allowed.joined(separator: ", "))")
+        // A long value may be a secret in a shifted CSV column: do not echo it.
+        let shown = s.count <= 24 ? "`\(s)`" : "a \(s.count)-character value"
+        fail(fields[key], join(path, key), "\(shown) is not a valid \(key)\(hint); expected one of: \(allowed.joined(separator: ", "))")
         return nil
     }
 
@@ -148,6 +150,10 @@ public struct FieldReader {
         }
         var out: [String: String] = [:]
         for (k, v) in members {
+            if k.isEmpty {
+                fail(v, join(path, key), "a tag has an empty name")
+                continue
+            }
             switch v.value {
             case .string(let s): out[k] = s
             case .number(let n): out[k] = n

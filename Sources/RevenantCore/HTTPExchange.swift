@@ -78,3 +78,10 @@ public protocol HTTPTransport: Sendable {
 extension HTTPTransport {
     public func cancelAll() {}
 }
+
+/// A transport that can start a request and call back when it completes, without a task per
+/// request (the engine then needs no thread hop per transfer).
+public protocol CallbackTransport: HTTPTransport {
+    /// `completion` runs once, on a thread of the transport's choosing.
+    func start(_ request: HTTPRequest, completion: @escaping @Sendable (HTTPResult) -> Void)
+}

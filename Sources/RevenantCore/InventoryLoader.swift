@@ -117,10 +117,10 @@ struct InventoryDecoder {
     mutating func topLevel(_ tree: Tree, credentialsStreamed: Bool) {
         guard let fields = reader.object(tree, "", allowed: ["credentials", "controls"]) else { return }
         if let list = fields["credentials"] {
+            guard let items = list.arrayValue else {
+                return reader.fail(list, "credentials", "expected a list of credentials, found \(list.typeName)")
+            }
             if !credentialsStreamed {
-                guard let items = list.arrayValue else {
-                    return reader.fail(list, "credentials", "expected a list of credentials, found \(list.typeName)")
-                }
                 for (i, item) in items.enumerated() { credential(item, index: i) }
             }
         } else {

@@ -5,6 +5,9 @@ public struct JSONTreeParser {
     let bytes: [UInt8]
     var index = 0
     var line = 1
+    var depth = 0
+    /// Nesting deeper than this is refused instead of exhausting the stack (hostile bodies).
+    static let maxDepth = 256
     public let file: String
 
     public init(bytes: [UInt8], file: String) {
@@ -116,6 +119,9 @@ public struct JSONTreeParser {
         switch c {
         case UInt8(ascii: "{"):
             index += 1
+            depth += 1
+            defer { depth -= 1 }
+            if depth > JSONTreeParser.maxDepth { throw error("nested more than \(JSONTreeParser.maxDepth) levels deep") }
             var members: [(key: String, value: Tree)] = []
             skipSpace()
             if peek == UInt8(ascii: "}") { index += 1; return Tree(.object(members), line: startLine) }
@@ -133,6 +139,9 @@ public struct JSONTreeParser {
             }
         case UInt8(ascii: "["):
             index += 1
+            depth += 1
+            defer { depth -= 1 }
+            if depth > JSONTreeParser.maxDepth { throw error("nested more than \(JSONTreeParser.maxDepth) levels deep") }
             var items: [Tree] = []
             skipSpace()
             if peek == UInt8(ascii: "]") { index += 1; return Tree(.array(items), line: startLine) }
@@ -203,10 +212,13 @@ public struct JSONTreeParser {
                 case UInt8(ascii: "t"): out.append(9)
                 case UInt8(ascii: "u"):
                     var scalar = try hex4()
-                    if (0xD800..<0xDC00).contains(scalar), peek == UInt8(ascii: "\\") {
-                        index += 1
-                        try expect(UInt8(ascii: "u"))
-                        let low = try hex4()
+                    // A high surrogate combines only with a following low surrogate (RFC 8259 §7);
+                    // anything else is a lone surrogate and becomes U+FFFD.
+                    if (0xD800..<0xDC00).contains(scalar), index + 6 <= bytes.count,
+                       bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u"),
+                       let low = UInt32(String(decoding: bytes[index + 2..<index + 6], as: UTF8.self), radix: 16),
+                       (0xDC00..<0xE000).contains(low) {
+                        index += 6
                         scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
                     }
                     out += Array(String(Character(UnicodeScalar(scalar) ?? "\u{FFFD}")).utf8)

@@ -49,8 +49,11 @@ public struct ControlStatus: Sendable, Equatable {
     /// An acceptance is proof only when a random credential of the same shape was rejected.
     public var acceptanceIsProof: Bool { negative?.isRejected == true }
 
-    /// A rejection is proof unless a configured known-good credential failed to authenticate.
-    public var rejectionIsProof: Bool { positive.map(\.isAuthenticated) ?? true }
+    /// A rejection is proof unless the target accepted a random credential (then nothing there
+    /// proves anything) or a configured known-good credential failed to authenticate.
+    public var rejectionIsProof: Bool {
+        negative?.isAuthenticated != true && (positive.map(\.isAuthenticated) ?? true)
+    }
 
     /// Why an outcome at this pair cannot be trusted, for messages.
     public var acceptanceDoubt: String {
@@ -62,6 +65,9 @@ public struct ControlStatus: Sendable, Equatable {
     }
 
     public var rejectionDoubt: String {
+        if negative?.isAuthenticated == true {
+            return "the target also accepted a random credential (negative control failed): no result there proves anything"
+        }
         guard let p = positive else { return "" }
         return "the known-good control credential was \(p.name) (\(p.reason)): the target may be rejecting everything"
     }

@@ -12,9 +12,29 @@ public enum Timestamp {
     }
 
     private static func parseFull(_ s: String) -> Date? {
+        guard fieldsAreValid(s) else { return nil }
         if let d = try? Date(s, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: false)) { return d }
         if let d = try? Date(s, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) { return d }
         return nil
+    }
+
+    /// The parser rolls impossible dates over (2026-02-30 → 2026-03-02): check the written fields.
+    static func fieldsAreValid(_ s: String) -> Bool {
+        let digits = Array(s.utf8)
+        func number(_ from: Int, _ count: Int) -> Int? {
+            guard from + count <= digits.count else { return nil }
+            var n = 0
+            for b in digits[from..<from + count] {
+                guard (48...57).contains(b) else { return nil }
+                n = n * 10 + Int(b - 48)
+            }
+            return n
+        }
+        guard let year = number(0, 4), let month = number(5, 2), let day = number(8, 2),
+              let hour = number(11, 2), let minute = number(14, 2), let second = number(17, 2) else { return false }
+        let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+        let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+        return (1...12).contains(month) && day >= 1 && day <= days[month - 1] && hour < 24 && minute < 60 && second < 61
     }
 
     /// Whole seconds, UTC, `Z`.

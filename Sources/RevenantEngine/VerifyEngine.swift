@@ -30,6 +30,7 @@ public final class StopFlag: @unchecked Sendable {
 public final class VerifyEngine: Sendable {
     let transport: any HTTPTransport
     let configuration: Configuration
+    let origin = ContinuousClock.now
 
     public init(transport: any HTTPTransport, configuration: Configuration) {
         self.transport = transport
@@ -174,14 +175,18 @@ public final class VerifyEngine: Sendable {
     func drive(_ initial: [Attempt], plan: VerifyPlan, scheduler: inout HostScheduler<Attempt>, stop: StopFlag,
                handle: (Completion) -> (Attempt, Double)?) async {
         guard !initial.isEmpty else { return }
-        let elapsed = VerifyEngine.elapsed
+        let elapsed = self.elapsed
         for a in initial { scheduler.enqueue(a, host: plan.pairs[a.pair].target.authority) }
         let cap = max(1, configuration.concurrency)
-
-        enum Event: Sendable { case finished(Completion, String), tick }
-        await withTaskGroup(of: Event.self) { group in
+        let timeout = configuration.timeoutSeconds
+        // Completions and timer ticks arrive on one stream, so this loop wakes once for a whole
+        // batch of finished transfers instead of once per transfer.
+        let (events, sink) = AsyncStream<DriveEvent>.makeStream()
+        let callbackTransport = transport as? any CallbackTransport
+        await withTaskGroup(of: Void.self) { group in
             var inFlight = 0
             var timerAt: Double?
+            var iterator = events.makeAsyncIterator()
             while true {
                 if stop.isStopped {
                     transport.cancelAll()
@@ -191,17 +196,18 @@ public final class VerifyEngine: Sendable {
                 while inFlight < cap, let (attempt, host) = scheduler.next(now: elapsed()) {
                     inFlight += 1
                     let pair = plan.pairs[attempt.pair]
-                    let timeout = configuration.timeoutSeconds
-                    group.addTask { [transport] in
-                        let request = ProbeRequestBuilder.build(pair.probe, target: pair.target, secret: attempt.secret,
-                                                                username: attempt.username, timeoutSeconds: timeout)
-                        let start = ContinuousClock.now
-                        let result = await transport.send(request)
-                        let took = ContinuousClock.now - start
-                        var outcome = ResponseClassifier.classify(result, probe: pair.probe)
-                        outcome = VerifyEngine.redact(outcome, secret: attempt.secret)
-                        let ms = Int(took.components.seconds * 1000 + took.components.attoseconds / 1_000_000_000_000_000)
-                        return .finished(Completion(attempt: attempt, result: result, outcome: outcome, durationMs: ms), host)
+                    let request = ProbeRequestBuilder.build(pair.probe, target: pair.target, secret: attempt.secret,
+                                                            username: attempt.username, timeoutSeconds: timeout)
+                    let started = elapsed()
+                    if let callbackTransport {
+                        callbackTransport.start(request) { result in
+                            sink.yield(.finished(attempt, host, result, started, elapsed()))
+                        }
+                    } else {
+                        group.addTask { [transport] in
+                            let result = await transport.send(request)
+                            sink.yield(.finished(attempt, host, result, started, elapsed()))
+                        }
                     }
                 }
                 if inFlight == 0 && scheduler.queued == 0 { return }
@@ -210,21 +216,24 @@ public final class VerifyEngine: Sendable {
                     let delay = max(0, wake - elapsed())
                     group.addTask {
                         try? await Task.sleep(for: .seconds(delay))
-                        return .tick
+                        sink.yield(.tick)
                     }
                 }
-                // A short poll keeps the loop responsive to `stop` while everything waits on the network.
                 if inFlight == 0 && timerAt == nil {
-                    try? await Task.sleep(for: .milliseconds(50))
+                    // Nothing can wake this loop: jobs wait on a time nextWake did not report. Poll.
+                    try? await Task.sleep(for: .milliseconds(10))
                     continue
                 }
-                guard let event = await group.next() else { return }
+                guard let event = await iterator.next() else { return }
                 switch event {
                 case .tick:
                     if let t = timerAt, t <= elapsed() + 0.001 { timerAt = nil }
-                case .finished(let completion, let host):
+                case .finished(let attempt, let host, let result, let started, let ended):
                     inFlight -= 1
                     scheduler.complete(host: host)
+                    let probe = plan.pairs[attempt.pair].probe
+                    let outcome = VerifyEngine.redact(ResponseClassifier.classify(result, probe: probe), secret: attempt.secret)
+                    let completion = Completion(attempt: attempt, result: result, outcome: outcome, durationMs: Int((ended - started) * 1000))
                     if let (retry, delay) = handle(completion) {
                         scheduler.enqueue(retry, host: host, notBefore: elapsed() + delay)
                     }
@@ -233,11 +242,15 @@ public final class VerifyEngine: Sendable {
         }
     }
 
-    /// Seconds since the process's first use of the engine clock: the scheduler's time base.
-    static let origin = ContinuousClock.now
-    static func elapsed() -> Double {
+    enum DriveEvent: Sendable {
+        case finished(Attempt, String, HTTPResult, Double, Double)
+        case tick
+    }
+
+    /// Seconds since the engine was made: the scheduler's time base (never negative).
+    @Sendable func elapsed() -> Double {
         let d = ContinuousClock.now - origin
-        return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+        return max(0, Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18)
     }
 
     /// A retry of a transient answer (429, 503, connection failure), or nil. Retry-After is honoured

@@ -19,7 +19,7 @@ public struct TransportOptions: Sendable {
 
 /// The libcurl transport: one `curl_multi` event loop on its own thread drives every transfer;
 /// callers wait on continuations. Redirects are never followed and only http/https are allowed.
-public final class CurlTransport: HTTPTransport, @unchecked Sendable {
+public final class CurlTransport: CallbackTransport, @unchecked Sendable {
     // @unchecked: `queue` and `closed` are guarded by `lock`; `multi`, `pool` and every
     // Transfer are touched only by the loop thread once handed over.
     private let lock = NSLock()
@@ -59,17 +59,21 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
 
     public func send(_ request: HTTPRequest) async -> HTTPResult {
         await withCheckedContinuation { continuation in
-            let transfer = Transfer(request: request, continuation: continuation, maxBody: options.maxBodyBytes)
-            // Wake the loop only when the queue was empty: it drains the whole queue each turn.
-            let (accepted, wake) = lock.withLock { () -> (Bool, Bool) in
-                if closed { return (false, false) }
-                queue.append(transfer)
-                return (true, queue.count == 1)
-            }
-            if wake { curl_multi_wakeup(multi) }
-            if !accepted {
-                continuation.resume(returning: .failure(TransportFailure(kind: .other, message: "transport closed")))
-            }
+            start(request) { continuation.resume(returning: $0) }
+        }
+    }
+
+    public func start(_ request: HTTPRequest, completion: @escaping @Sendable (HTTPResult) -> Void) {
+        let transfer = Transfer(request: request, completion: completion, maxBody: options.maxBodyBytes)
+        // Wake the loop only when the queue was empty: it drains the whole queue each turn.
+        let (accepted, wake) = lock.withLock { () -> (Bool, Bool) in
+            if closed { return (false, false) }
+            queue.append(transfer)
+            return (true, queue.count == 1)
+        }
+        if wake { curl_multi_wakeup(multi) }
+        if !accepted {
+            completion(.failure(TransportFailure(kind: .other, message: "transport closed")))
         }
     }
 
@@ -142,7 +146,7 @@ enum CurlGlobal {
 final class Transfer: @unchecked Sendable {
     // @unchecked: created by the caller, then used only by the loop thread.
     let request: HTTPRequest
-    let continuation: CheckedContinuation<HTTPResult, Never>
+    let completion: @Sendable (HTTPResult) -> Void
     let maxBody: Int
     var body: [UInt8] = []
     var headers: [HTTPHeader] = []
@@ -150,9 +154,9 @@ final class Transfer: @unchecked Sendable {
     var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
     var done = false
 
-    init(request: HTTPRequest, continuation: CheckedContinuation<HTTPResult, Never>, maxBody: Int) {
+    init(request: HTTPRequest, completion: @escaping @Sendable (HTTPResult) -> Void, maxBody: Int) {
         self.request = request
-        self.continuation = continuation
+        self.completion = completion
         self.maxBody = maxBody
     }
 
@@ -163,7 +167,7 @@ final class Transfer: @unchecked Sendable {
     func finish(_ result: HTTPResult) {
         guard !done else { return }
         done = true
-        continuation.resume(returning: result)
+        completion(result)
     }
 
     /// Sets every option; returns a failure instead when the request must not be sent.

@@ -36,10 +36,17 @@ public struct TargetURL: Sendable, Equatable {
 
     public init?(_ text: String) {
         guard let c = URLComponents(string: text), let scheme = c.scheme?.lowercased(), ["http", "https"].contains(scheme),
-              let host = c.host?.lowercased(), !host.isEmpty,
+              let raw = c.percentEncodedHost?.lowercased(), !raw.isEmpty,
               c.user == nil, c.password == nil, c.query == nil, c.fragment == nil else { return nil }
+        // Host-name syntax only: a percent-encoded `/` or `@` must not turn `evil.com%2F.x.net` into a match for `*.x.net`.
+        let isIPv6 = raw.hasPrefix("[") && raw.hasSuffix("]")
+        let host = isIPv6 ? String(raw.dropFirst().dropLast()) : raw
+        let allowed: (Character) -> Bool = isIPv6
+            ? { $0.isHexDigit || $0 == ":" || $0 == "." }
+            : { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "." || $0 == "-" }
+        guard host.allSatisfy(allowed) else { return nil }
         self.scheme = scheme
-        self.host = host.hasPrefix("[") ? String(host.dropFirst().dropLast()) : host
+        self.host = host
         self.port = c.port
         var path = c.percentEncodedPath
         while path.hasSuffix("/") { path.removeLast() }

@@ -257,7 +257,7 @@ struct ProbeDecoder {
                 let contains = reader.string(hf, "contains", "\(path).header", required: true)
                 if let name, let contains { matcher.header = HeaderCondition(name: name, contains: contains) }
             }
-            if matcher.isEmpty && m.isEmpty {
+            if matcher.isEmpty {
                 reader.fail(item, path, "empty matcher: it would match every response; give status, body_contains, json or header")
             }
             out.append(matcher)

@@ -402,7 +402,7 @@ import Testing
         #expect(got == [])
     }
 
-    @Test(arguments: [nil, "", "   ", " \t "] as [String?])
+    @Test(arguments: [nil, "", "   ", " \t ", "\n"] as [String?])
     func missingOrBlankOwnerIsOwnerless(owner: String?) {
         let found = Self.findings(Self.credential(.revoked, owner: owner), [Self.check(Self.rejected)])
         #expect(Self.codes(found) == [.ownerless, .revocationVerified])

@@ -108,4 +108,26 @@ import RevenantProbes
     func unsafeOrUnusableTargetsAreRefused(text: String) {
         #expect(TargetURL(text) == nil)
     }
+
+    /// `URLComponents.host` is percent-decoded: `evil.com%2F.atlassian.net` reads as the host
+    /// `evil.com/.atlassian.net`, which matches `*.atlassian.net`, while the URL built from it
+    /// (`https://evil.com/.atlassian.net/...`) connects to evil.com. A host with a decoded
+    /// delimiter is not a host name and must be refused before any allow-list check.
+    @Test(arguments: [
+        "https://evil.com%2F.atlassian.net",
+        "https://evil.com%2f.atlassian.net/rest",
+        "https://evil.com%23.atlassian.net",
+        "https://evil.com%3F.atlassian.net",
+        "https://evil.com%40.atlassian.net",
+        "https://evil.com%3A443%2F.atlassian.net",
+        "https://evil.com%00.atlassian.net",
+        "https://evil.com%20.atlassian.net",
+    ])
+    func percentEncodedDelimitersInTheHostAreRefused(text: String) {
+        let url = TargetURL(text)
+        #expect(url == nil, "accepted host \(String(reflecting: url?.host)) with base \(url?.base ?? "")")
+        if let url {
+            #expect(!HostPattern.allows(["*.atlassian.net"], url.host), "a secret for *.atlassian.net would go to \(url.base)")
+        }
+    }
 }

@@ -79,6 +79,27 @@ import RevenantProbes
                 == .inconclusive(reason: "status \(status) matched no authenticated or rejected matcher"))
     }
 
+    /// A response body is attacker-controlled: a deeply nested one (within the transport's 64 KiB
+    /// body limit) must give an outcome, not overflow the stack of the whole run.
+    @Test func deeplyNestedResponseBodyDoesNotCrashTheRun() async {
+        await #expect(processExitsWith: .success) {
+            let probe = SampleProbe.make(authenticated: [Matcher(json: JSONCondition(path: "ok", equals: .bool(true)))])
+            // What a hostile server's body looks like after the transport keeps its first 64 KiB.
+            let body = Array(repeating: UInt8(ascii: "["), count: 64 * 1024)
+            let outcome = ResponseClassifier.classify(HTTPResponse(status: 200, body: body), probe: probe)
+            precondition(!outcome.isAuthenticated)
+        }
+    }
+
+    /// A JSON body with a broken surrogate pair must not crash the run either.
+    @Test func responseBodyWithBrokenSurrogatePairDoesNotCrashTheRun() async {
+        await #expect(processExitsWith: .success) {
+            let probe = SampleProbe.make(authenticated: [Matcher(json: JSONCondition(path: "ok", equals: .bool(true)))])
+            let body = Array(#"{"ok": true, "name": "\ud800\u0041"}"#.utf8)
+            _ = ResponseClassifier.classify(HTTPResponse(status: 200, body: body), probe: probe)
+        }
+    }
+
     // MARK: matchers
 
     static let slackLike = SampleProbe.make(
