@@ -179,14 +179,14 @@ public final class VerifyEngine: Sendable {
         for a in initial { scheduler.enqueue(a, host: plan.pairs[a.pair].target.authority) }
         let cap = max(1, configuration.concurrency)
         let timeout = configuration.timeoutSeconds
-        // Completions and timer ticks arrive on one stream, so this loop wakes once for a whole
-        // batch of finished transfers instead of once per transfer.
-        let (events, sink) = AsyncStream<DriveEvent>.makeStream()
+        // Completions and timer ticks land in one inbox; this loop wakes once for a whole batch of
+        // finished transfers instead of once per transfer.
+        let sink = EventInbox<DriveEvent>()
         let callbackTransport = transport as? any CallbackTransport
         await withTaskGroup(of: Void.self) { group in
             var inFlight = 0
             var timerAt: Double?
-            var iterator = events.makeAsyncIterator()
+            var pending: [DriveEvent] = []
             while true {
                 if stop.isStopped {
                     transport.cancelAll()
@@ -224,7 +224,8 @@ public final class VerifyEngine: Sendable {
                     try? await Task.sleep(for: .milliseconds(10))
                     continue
                 }
-                guard let event = await iterator.next() else { return }
+                if pending.isEmpty { pending = await sink.take() }
+                let event = pending.removeFirst()
                 switch event {
                 case .tick:
                     if let t = timerAt, t <= elapsed() + 0.001 { timerAt = nil }

@@ -151,7 +151,12 @@ final class Transfer: @unchecked Sendable {
     var body: [UInt8] = []
     var headers: [HTTPHeader] = []
     var headerList: UnsafeMutablePointer<curl_slist>?
-    var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+    /// libcurl writes its error text here; owned (allocated and freed) by this transfer.
+    let errorBuffer: UnsafeMutablePointer<CChar> = {
+        let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
+        buffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+        return buffer
+    }()
     var done = false
 
     init(request: HTTPRequest, completion: @escaping @Sendable (HTTPResult) -> Void, maxBody: Int) {
@@ -162,6 +167,7 @@ final class Transfer: @unchecked Sendable {
 
     deinit {
         curl_slist_free_all(headerList)
+        errorBuffer.deallocate()
     }
 
     func finish(_ result: HTTPResult) {
@@ -183,7 +189,7 @@ final class Transfer: @unchecked Sendable {
         _ = rv_easy_setopt_long(easy, CURLOPT_TIMEOUT_MS, Int(request.timeoutSeconds * 1000))
         _ = rv_easy_setopt_long(easy, CURLOPT_CONNECTTIMEOUT_MS, Int(request.timeoutSeconds * 1000))
         _ = rv_easy_setopt_pointer(easy, CURLOPT_PRIVATE, me)
-        _ = errorBuffer.withUnsafeMutableBufferPointer { rv_easy_setopt_pointer(easy, CURLOPT_ERRORBUFFER, $0.baseAddress) }
+        _ = rv_easy_setopt_pointer(easy, CURLOPT_ERRORBUFFER, errorBuffer)
         _ = rv_easy_setopt_pointer(easy, CURLOPT_WRITEDATA, me)
         _ = rv_easy_setopt_write_function(easy, CURLOPT_WRITEFUNCTION, Transfer.onBody)
         _ = rv_easy_setopt_pointer(easy, CURLOPT_HEADERDATA, me)
