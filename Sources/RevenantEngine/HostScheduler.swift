@@ -3,9 +3,11 @@ import RevenantCore
 /// Decides which queued job may start now, per host: at most `maxInFlight` at once and at most
 /// `requestsPerSecond` starts per second. Each host has its own queue, so a slow or rate-limited
 /// host never holds back the others (no head-of-line blocking). A value type: time is an argument,
-/// so it is tested without sockets or sleeping.
+/// so it is tested without sockets or sleeping. Hosts are named by strings at the edges and
+/// held by index inside, so the per-request path does no hashing.
 public struct HostScheduler<Job> {
     struct Host {
+        var name: String
         var limits: HostLimits
         var ready: [Job] = []
         var head = 0
@@ -15,77 +17,93 @@ public struct HostScheduler<Job> {
         var nextStart = 0.0
 
         var hasReady: Bool { head < ready.count }
+        var interval: Double { limits.requestsPerSecond.map { 1 / $0 } ?? 0 }
+        var hasRoom: Bool { inFlight < max(1, limits.maxInFlight) }
     }
 
-    var hosts: [String: Host] = [:]
-    var order: [String] = []
+    var hosts: [Host] = []
+    var indexByName: [String: Int] = [:]
     var cursor = 0
     public private(set) var queued = 0
 
     public init() {}
 
-    /// Sets a host's limits; call before enqueuing jobs for it.
-    public mutating func configure(host: String, limits: HostLimits) {
-        if hosts[host] == nil {
-            hosts[host] = Host(limits: limits)
-            order.append(host)
-        } else {
-            hosts[host]!.limits = limits
+    /// Sets a host's limits (call before enqueuing jobs for it); returns its index.
+    @discardableResult
+    public mutating func configure(host: String, limits: HostLimits) -> Int {
+        if let i = indexByName[host] {
+            hosts[i].limits = limits
+            return i
         }
+        indexByName[host] = hosts.count
+        hosts.append(Host(name: host, limits: limits))
+        return hosts.count - 1
+    }
+
+    /// The index of a host, adding it without limits if it is new.
+    public mutating func index(of host: String) -> Int {
+        indexByName[host] ?? configure(host: host, limits: HostLimits(maxInFlight: .max, requestsPerSecond: nil))
     }
 
     public mutating func enqueue(_ job: Job, host: String, notBefore: Double? = nil) {
-        if hosts[host] == nil { configure(host: host, limits: HostLimits(maxInFlight: .max, requestsPerSecond: nil)) }
+        enqueue(job, hostIndex: index(of: host), notBefore: notBefore)
+    }
+
+    public mutating func enqueue(_ job: Job, hostIndex i: Int, notBefore: Double? = nil) {
         if let notBefore {
-            hosts[host]!.delayed.append((notBefore, job))
+            hosts[i].delayed.append((notBefore, job))
         } else {
-            hosts[host]!.ready.append(job)
+            hosts[i].ready.append(job)
         }
         queued += 1
     }
 
     /// The next job that may start at `now`, taking hosts in turn; nil if none may start yet.
     public mutating func next(now: Double) -> (job: Job, host: String)? {
-        guard queued > 0, !order.isEmpty else { return nil }
-        for step in 0..<order.count {
-            let index = (cursor + step) % order.count
-            let name = order[index]
-            guard var host = hosts[name], host.inFlight < max(1, host.limits.maxInFlight), host.nextStart <= now else { continue }
-            if !host.delayed.isEmpty, let i = host.delayed.firstIndex(where: { $0.notBefore <= now }) {
-                let job = host.delayed.remove(at: i).job
-                take(&host, name: name, index: index, now: now)
-                return (job, name)
+        guard let (job, i) = nextIndexed(now: now) else { return nil }
+        return (job, hosts[i].name)
+    }
+
+    public mutating func nextIndexed(now: Double) -> (job: Job, hostIndex: Int)? {
+        guard queued > 0, !hosts.isEmpty else { return nil }
+        for step in 0..<hosts.count {
+            let i = (cursor + step) % hosts.count
+            guard hosts[i].hasRoom, hosts[i].nextStart <= now else { continue }
+            let job: Job
+            if !hosts[i].delayed.isEmpty, let d = hosts[i].delayed.firstIndex(where: { $0.notBefore <= now }) {
+                job = hosts[i].delayed.remove(at: d).job
+            } else if hosts[i].hasReady {
+                job = hosts[i].ready[hosts[i].head]
+                hosts[i].head += 1
+                if hosts[i].head > 1024 && hosts[i].head * 2 > hosts[i].ready.count {
+                    hosts[i].ready.removeFirst(hosts[i].head)
+                    hosts[i].head = 0
+                }
+            } else {
+                continue
             }
-            guard host.hasReady else { continue }
-            let job = host.ready[host.head]
-            host.head += 1
-            if host.head > 1024 && host.head * 2 > host.ready.count {
-                host.ready.removeFirst(host.head)
-                host.head = 0
-            }
-            take(&host, name: name, index: index, now: now)
-            return (job, name)
+            hosts[i].inFlight += 1
+            hosts[i].nextStart = max(hosts[i].nextStart, now) + hosts[i].interval
+            queued -= 1
+            cursor = (i + 1) % hosts.count
+            return (job, i)
         }
         return nil
     }
 
-    private mutating func take(_ host: inout Host, name: String, index: Int, now: Double) {
-        host.inFlight += 1
-        host.nextStart = max(host.nextStart, now) + (host.limits.requestsPerSecond.map { 1 / $0 } ?? 0)
-        hosts[name] = host
-        queued -= 1
-        cursor = (index + 1) % order.count
-    }
-
     /// A job of `host` finished.
     public mutating func complete(host: String) {
-        hosts[host]?.inFlight -= 1
+        if let i = indexByName[host] { complete(hostIndex: i) }
+    }
+
+    public mutating func complete(hostIndex i: Int) {
+        hosts[i].inFlight -= 1
     }
 
     /// The earliest time a waiting job could start if a slot is free then; nil if nothing waits on time.
     public func nextWake(now: Double) -> Double? {
         var earliest: Double?
-        for host in hosts.values where host.inFlight < max(1, host.limits.maxInFlight) {
+        for host in hosts where host.hasRoom {
             var candidates: [Double] = []
             if host.hasReady { candidates.append(host.nextStart) }
             if let d = host.delayed.map(\.notBefore).min() { candidates.append(max(d, host.nextStart)) }

@@ -176,7 +176,11 @@ public final class VerifyEngine: Sendable {
                handle: (Completion) -> (Attempt, Double)?) async {
         guard !initial.isEmpty else { return }
         let elapsed = self.elapsed
-        for a in initial { scheduler.enqueue(a, host: plan.pairs[a.pair].target.authority) }
+        // Host indices per pair, so the per-request path never hashes a host name.
+        var hostOfPair: [Int] = []
+        hostOfPair.reserveCapacity(plan.pairs.count)
+        for pair in plan.pairs { hostOfPair.append(scheduler.index(of: pair.target.authority)) }
+        for a in initial { scheduler.enqueue(a, hostIndex: hostOfPair[a.pair]) }
         let cap = max(1, configuration.concurrency)
         let timeout = configuration.timeoutSeconds
         // Completions and timer ticks land in one inbox; this loop wakes once for a whole batch of
@@ -187,13 +191,14 @@ public final class VerifyEngine: Sendable {
             var inFlight = 0
             var timerAt: Double?
             var pending: [DriveEvent] = []
+            var pendingIndex = 0
             while true {
                 if stop.isStopped {
                     transport.cancelAll()
                     group.cancelAll()
                     return
                 }
-                while inFlight < cap, let (attempt, host) = scheduler.next(now: elapsed()) {
+                while inFlight < cap, let (attempt, host) = scheduler.nextIndexed(now: elapsed()) {
                     inFlight += 1
                     let pair = plan.pairs[attempt.pair]
                     let request = ProbeRequestBuilder.build(pair.probe, target: pair.target, secret: attempt.secret,
@@ -224,19 +229,23 @@ public final class VerifyEngine: Sendable {
                     try? await Task.sleep(for: .milliseconds(10))
                     continue
                 }
-                if pending.isEmpty { pending = await sink.take() }
-                let event = pending.removeFirst()
+                if pendingIndex == pending.count {
+                    pending = await sink.take()
+                    pendingIndex = 0
+                }
+                let event = pending[pendingIndex]
+                pendingIndex += 1
                 switch event {
                 case .tick:
                     if let t = timerAt, t <= elapsed() + 0.001 { timerAt = nil }
                 case .finished(let attempt, let host, let result, let started, let ended):
                     inFlight -= 1
-                    scheduler.complete(host: host)
+                    scheduler.complete(hostIndex: host)
                     let probe = plan.pairs[attempt.pair].probe
                     let outcome = VerifyEngine.redact(ResponseClassifier.classify(result, probe: probe), secret: attempt.secret)
                     let completion = Completion(attempt: attempt, result: result, outcome: outcome, durationMs: Int((ended - started) * 1000))
                     if let (retry, delay) = handle(completion) {
-                        scheduler.enqueue(retry, host: host, notBefore: elapsed() + delay)
+                        scheduler.enqueue(retry, hostIndex: host, notBefore: elapsed() + delay)
                     }
                 }
             }
@@ -244,7 +253,7 @@ public final class VerifyEngine: Sendable {
     }
 
     enum DriveEvent: Sendable {
-        case finished(Attempt, String, HTTPResult, Double, Double)
+        case finished(Attempt, Int, HTTPResult, Double, Double)
         case tick
     }
 
@@ -290,6 +299,8 @@ public final class VerifyEngine: Sendable {
 
     /// Defence in depth: a server or libcurl message must never carry the secret into a report.
     static func redact(_ outcome: ProbeOutcome, secret: String) -> ProbeOutcome {
+        // Matched outcomes carry only our own text ("status 200 matched authenticated[0]").
+        if outcome.isAuthenticated || outcome.isRejected { return outcome }
         guard secret.utf8.count >= 4, Array(outcome.reason.utf8).containsSubsequence(Array(secret.utf8)) else { return outcome }
         return outcome.withReason(outcome.reason.replacingOccurrences(of: secret, with: "[secret]"))
     }
