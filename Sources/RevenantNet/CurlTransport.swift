@@ -136,6 +136,14 @@ public final class CurlTransport: CallbackTransport, @unchecked Sendable {
     }
 }
 
+/// Whether any standard proxy variable is set (libcurl then picks the proxy per URL itself).
+enum ProxyEnvironment {
+    static let present: Bool = {
+        let names = ["http_proxy", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"]
+        return names.contains { getenv($0) != nil }
+    }()
+}
+
 /// libcurl's global state is set up once per process.
 enum CurlGlobal {
     static let once: Void = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
@@ -217,7 +225,12 @@ final class Transfer: @unchecked Sendable {
             _ = rv_easy_setopt_long(easy, CURLOPT_SSL_VERIFYPEER, 0)
             _ = rv_easy_setopt_long(easy, CURLOPT_SSL_VERIFYHOST, 0)
         }
-        if let proxy = options.proxy { _ = rv_easy_setopt_string(easy, CURLOPT_PROXY, proxy) }
+        if let proxy = options.proxy {
+            _ = rv_easy_setopt_string(easy, CURLOPT_PROXY, proxy)
+        } else if !ProxyEnvironment.present {
+            // No proxy variable is set: say so once, instead of libcurl reading the environment per transfer.
+            _ = rv_easy_setopt_string(easy, CURLOPT_PROXY, "")
+        }
         return nil
     }
 
