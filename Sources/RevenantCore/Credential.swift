@@ -58,12 +58,17 @@ public struct Credential: Sendable, Equatable {
     public var tags: [String: String]
     /// Where the credential was declared, for messages: "inv.yaml:12" or "inv.json credentials[3]".
     public var origin: String
+    /// The inventory file it came from (one shared string per file).
+    public var file: String
+
+    /// `file: line N`, for messages that must say where.
+    public var location: String { file.isEmpty ? origin : "\(file): \(origin)" }
 
     public init(
         id: String, kind: CredentialKind, state: LifecycleState, owner: String? = nil,
         issuedAt: Date? = nil, rotatedAt: Date? = nil, revokedAt: Date? = nil, expiresAt: Date? = nil,
         secret: SecretSource? = nil, username: String? = nil, accessKeyID: String? = nil,
-        targets: [ProbeTarget] = [], tags: [String: String] = [:], origin: String = ""
+        targets: [ProbeTarget] = [], tags: [String: String] = [:], origin: String = "", file: String = ""
     ) {
         self.id = id
         self.kind = kind
@@ -79,6 +84,7 @@ public struct Credential: Sendable, Equatable {
         self.targets = targets
         self.tags = tags
         self.origin = origin
+        self.file = file
     }
 }
 

@@ -171,7 +171,7 @@ struct InventoryDecoder {
             revokedAt: reader.date(f, "revoked_at", path), expiresAt: reader.date(f, "expires_at", path),
             secret: secret, username: reader.string(f, "username", path),
             accessKeyID: reader.string(f, "access_key_id", path),
-            targets: targets, tags: reader.stringMap(f, "tags", path) ?? [:], origin: origin)
+            targets: targets, tags: reader.stringMap(f, "tags", path) ?? [:], origin: origin, file: reader.file)
         if secret == nil && !targets.isEmpty {
             reader.fail(tree, reader.join(path, "secret"), "credential `\(credential.id)` names a probe but has no `secret` ({\"env\": NAME}, {\"file\": PATH} or {\"value\": ...})")
         }
@@ -189,7 +189,7 @@ struct InventoryDecoder {
         guard let secret = secretSource(secretTree, reader.join(path, "secret")), let probe else { return }
         inventory.controls.append(PositiveControl(
             probe: probe, target: target, secret: secret, username: reader.string(f, "username", path),
-            origin: reader.location(tree, path)))
+            origin: "\(reader.file): \(reader.location(tree, path))"))
     }
 
     mutating func probeList(_ tree: Tree, _ path: String) -> [ProbeTarget] {

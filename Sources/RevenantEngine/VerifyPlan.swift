@@ -118,9 +118,18 @@ public enum VerifyPlanner {
                 warnings.append("\(control.origin): positive control names unknown probe `\(control.probe)`")
                 continue
             }
-            guard let target = TargetURL(control.target ?? probe.defaultTarget ?? ""),
-                  let i = pairIndex[PairKey(probe: probe.id, base: target.base)] else { continue }
-            guard HostPattern.allows(probe.allowedHosts, target.host) else { continue }
+            guard let target = TargetURL(control.target ?? probe.defaultTarget ?? "") else {
+                warnings.append("\(control.origin): positive control for \(probe.id) has no usable target")
+                continue
+            }
+            guard HostPattern.allows(probe.allowedHosts, target.host) else {
+                warnings.append("\(control.origin): positive control target host \(target.host) is not in allowed_hosts of `\(probe.id)`: not sent")
+                continue
+            }
+            guard let i = pairIndex[PairKey(probe: probe.id, base: target.base)] else {
+                warnings.append("\(control.origin): positive control for \(probe.id) at \(target.base) matches no credential's probe and target: it checks nothing")
+                continue
+            }
             switch resolver.resolve(control.secret) {
             case .success(let s):
                 pairs[i].positiveSecret = s

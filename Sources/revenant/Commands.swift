@@ -115,22 +115,22 @@ struct InventoryCommand: ParsableCommand {
             var warnings = inventory.warnings
             for c in inventory.credentials {
                 if c.targets.isEmpty && c.state.shouldBeDead {
-                    warnings.append("\(c.origin): `\(c.id)` is \(c.state.rawValue) but names no probe: nothing can prove it dead")
+                    warnings.append("\(c.location): `\(c.id)` is \(c.state.rawValue) but names no probe: nothing can prove it dead")
                 }
                 for t in c.targets {
                     guard let probe = definitions[t.probe] else {
-                        errors.append("\(c.origin): `\(c.id)` names unknown probe `\(t.probe)`")
+                        errors.append("\(c.location): `\(c.id)` names unknown probe `\(t.probe)`")
                         continue
                     }
                     if !probe.kinds.contains(c.kind) {
-                        errors.append("\(c.origin): `\(c.id)` is \(c.kind.rawValue) but probe `\(probe.id)` takes \(probe.kinds.map(\.rawValue).joined(separator: ", "))")
+                        errors.append("\(c.location): `\(c.id)` is \(c.kind.rawValue) but probe `\(probe.id)` takes \(probe.kinds.map(\.rawValue).joined(separator: ", "))")
                     }
                     guard let text = t.target ?? probe.defaultTarget else {
-                        errors.append("\(c.origin): `\(c.id)` has no target and probe `\(probe.id)` has no default_target")
+                        errors.append("\(c.location): `\(c.id)` has no target and probe `\(probe.id)` has no default_target")
                         continue
                     }
                     if let url = TargetURL(text), !HostPattern.allows(probe.allowedHosts, url.host) {
-                        errors.append("\(c.origin): `\(c.id)` target host \(url.host) is not in allowed_hosts of `\(probe.id)` (\(probe.allowedHosts.joined(separator: ", ")))")
+                        errors.append("\(c.location): `\(c.id)` target host \(url.host) is not in allowed_hosts of `\(probe.id)` (\(probe.allowedHosts.joined(separator: ", ")))")
                     }
                 }
             }

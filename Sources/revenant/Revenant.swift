@@ -23,4 +23,23 @@ struct Revenant: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [Verify.self, Probes.self, InventoryCommand.self, Evidence.self]
     )
+
+    /// Like the default entry point, but a usage or validation error exits 2 (DESIGN.md §3),
+    /// not swift-argument-parser's 64.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
 }

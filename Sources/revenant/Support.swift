@@ -48,7 +48,12 @@ enum ShippedProbes {
     static func load(extra: [String], config: Configuration, includeShipped: Bool = true) -> (definitions: [String: ProbeDefinition], problems: [LintProblem]) {
         var dirs: [String] = []
         if includeShipped, let shipped = directory() { dirs.append(shipped) }
-        return ProbeLoader.load(paths: dirs + config.probesDirs + extra)
+        // The same directory named twice (config and flag) is read once.
+        var seen: Set<String> = []
+        let paths = (dirs + config.probesDirs + extra).filter {
+            seen.insert(URL(fileURLWithPath: $0).standardizedFileURL.resolvingSymlinksInPath().path).inserted
+        }
+        return ProbeLoader.load(paths: paths)
     }
 }
 

@@ -210,7 +210,10 @@ enum PlanPrinter {
             }
         }
         let controls = plan.pairs.map { "CONTROL  negative\($0.positiveSecret == nil ? "" : " + positive")  \($0.probe.id) \($0.target.base)" }
-        if format == "json" || format == "jsonl" {
+        if format == "jsonl" {
+            return entries.map { $0.serialized() + "\n" }.joined()
+        }
+        if format == "json" {
             return Tree.object([
                 ("schema", .string("revenant.plan/v1")),
                 ("checks", .array(entries)),
