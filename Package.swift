@@ -28,8 +28,8 @@ let package = Package(
         ),
         .testTarget(name: "RevenantCoreTests", dependencies: ["RevenantCore"]),
         .testTarget(name: "RevenantProbesTests", dependencies: ["RevenantProbes"]),
-        .testTarget(name: "RevenantEngineTests", dependencies: ["RevenantEngine"]),
-        .testTarget(name: "RevenantReportsTests", dependencies: ["RevenantReports", "RevenantEngine"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["RevenantEngine"]),
+        .testTarget(name: "RevenantEngineTests", dependencies: ["RevenantEngine", "RevenantCore", "RevenantProbes"]),
+        .testTarget(name: "RevenantReportsTests", dependencies: ["RevenantReports", "RevenantEngine", "RevenantCore", "RevenantProbes"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["RevenantEngine", "RevenantCore", "RevenantProbes"]),
     ]
 )

@@ -242,7 +242,7 @@ public final class VerifyEngine: Sendable {
                     inFlight -= 1
                     scheduler.complete(hostIndex: host)
                     let probe = plan.pairs[attempt.pair].probe
-                    let outcome = VerifyEngine.redact(ResponseClassifier.classify(result, probe: probe), secret: attempt.secret)
+                    let outcome = VerifyEngine.redact(ResponseClassifier.classify(result, probe: probe), secret: attempt.secret, username: attempt.username)
                     let completion = Completion(attempt: attempt, result: result, outcome: outcome, durationMs: Int((ended - started) * 1000))
                     if let (retry, delay) = handle(completion) {
                         scheduler.enqueue(retry, hostIndex: host, notBefore: elapsed() + delay)
@@ -298,11 +298,22 @@ public final class VerifyEngine: Sendable {
     }
 
     /// Defence in depth: a server or libcurl message must never carry the secret into a report.
-    static func redact(_ outcome: ProbeOutcome, secret: String) -> ProbeOutcome {
+    static func redact(_ outcome: ProbeOutcome, secret: String, username: String? = nil) -> ProbeOutcome {
         // Matched outcomes carry only our own text ("status 200 matched authenticated[0]").
         if outcome.isAuthenticated || outcome.isRejected { return outcome }
-        guard secret.utf8.count >= 4, Array(outcome.reason.utf8).containsSubsequence(Array(secret.utf8)) else { return outcome }
-        return outcome.withReason(outcome.reason.replacingOccurrences(of: secret, with: "[secret]"))
+        guard secret.utf8.count >= 4 else { return outcome }
+        // The secret as sent: plain, percent-encoded (query auth) or inside base64 (basic auth).
+        var reason = outcome.reason
+        for form in [secret, ProbeRequestBuilder.percentEncode(secret)] where reason.contains(form) {
+            reason = reason.replacingOccurrences(of: form, with: "[secret]")
+        }
+        if let username, !username.isEmpty {
+            let basic = Data("\(username):\(secret)".utf8).base64EncodedString()
+            if reason.contains(basic) { reason = reason.replacingOccurrences(of: basic, with: "[secret]") }
+        }
+        let basicEmpty = Data("\(secret):".utf8).base64EncodedString()
+        if reason.contains(basicEmpty) { reason = reason.replacingOccurrences(of: basicEmpty, with: "[secret]") }
+        return reason == outcome.reason ? outcome : outcome.withReason(reason)
     }
 
     /// Writes one attempt to the ledger; returns its hash (the report's `evidence`).

@@ -35,7 +35,7 @@ public enum ProbeRequestBuilder {
         target.base + probe.request.path
     }
 
-    static func percentEncode(_ s: String) -> String {
+    public static func percentEncode(_ s: String) -> String {
         var allowed = CharacterSet.alphanumerics
         allowed.insert(charactersIn: "-._~")
         return s.addingPercentEncoding(withAllowedCharacters: allowed) ?? s

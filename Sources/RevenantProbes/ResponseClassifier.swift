@@ -7,6 +7,17 @@ public enum ResponseClassifier {
         (300...399).contains(status) || status == 429 || status >= 500 || status < 200
     }
 
+    /// `scheme://host[:port]/path` of a URL: query, fragment and user info dropped.
+    static func withoutQuery(_ location: String) -> String {
+        var text = Substring(location)
+        if let cut = text.firstIndex(where: { $0 == "?" || $0 == "#" }) { text = text[..<cut] }
+        if let scheme = text.range(of: "://"), let at = text[scheme.upperBound...].firstIndex(of: "@"),
+           !text[scheme.upperBound..<at].contains("/") {
+            text = text[..<scheme.upperBound] + text[text.index(after: at)...]
+        }
+        return String(text)
+    }
+
     public static func classify(_ result: HTTPResult, probe: ProbeDefinition) -> ProbeOutcome {
         switch result {
         case .failure(let failure):
@@ -19,7 +30,8 @@ public enum ResponseClassifier {
     public static func classify(_ response: HTTPResponse, probe: ProbeDefinition) -> ProbeOutcome {
         let status = response.status
         if (300...399).contains(status) {
-            let to = response.redirectLocation.map { " to \($0)" } ?? ""
+            // Only where it points, never its query or user info: a redirect may echo a query-string secret.
+            let to = response.redirectLocation.map { " to \(ResponseClassifier.withoutQuery($0))" } ?? ""
             return .inconclusive(reason: "status \(status): redirect\(to) not followed (a secret is never sent on)")
         }
         if status == 429 { return .inconclusive(reason: "status 429: rate limited") }

@@ -14,7 +14,7 @@ struct MainRun: Sendable {
     var report: ParsedReport { get throws { try ParsedReport(result.stdout) } }
 
     static func make() async throws -> MainRun {
-        let targets = try SharedTargets.get()
+        let targets = try await SharedTargets.get()
         let work = try targets.workDirectory("main")
         let probes = try Scenario.writeProbes(into: work)
         let inventory = try work.writeJSON("inventory.json", Scenario.mainInventory(targets))
@@ -213,6 +213,7 @@ struct MainRun: Sendable {
         let lastRecord = try jsonObject(String(try String(contentsOfFile: run.ledger, encoding: .utf8).split(separator: "\n").last ?? ""))
         #expect(r.run["ledger_head"] as? String == lastRecord["hash"] as? String)
         #expect(run.seconds < 15, "the whole scenario runs concurrently (took \(run.seconds) s)")
+        #expect(!run.result.stderr.contains("probing"), "progress goes to stderr only on a terminal: \(run.result.stderr)")
     }
 
     @Test func noSecretInAnyOutput() async throws {
@@ -237,7 +238,7 @@ struct MainRun: Sendable {
         #expect(intact.stdout.contains("intact"))
 
         var lines = try String(contentsOfFile: run.ledger, encoding: .utf8).split(separator: "\n").map(String.init)
-        #expect(lines.count > 10)
+        try #require(lines.count > 10, "the run's ledger has one record per attempt: \(run.result)")
         let marker = "\"attempt\":"
         let range = try #require(lines[2].range(of: marker))
         var bytes = Array(lines[2].utf8)
@@ -262,7 +263,7 @@ struct MainRun: Sendable {
     }
 
     @Test func failOnDecidesTheExitCode() async throws {
-        let t = try SharedTargets.get()
+        let t = try await SharedTargets.get()
         // Only a high finding: a revoked token whose system answers 503.
         let high = [Scenario.credential("billing", state: "revoked", secret: t.secretSource("bearer_dead"), probe: "t-unavailable", target: t.baseURL)]
         let highDefault = try await Self.quickRun(t, label: "high", credentials: high, flags: ["--format", "json"])
@@ -284,7 +285,7 @@ struct MainRun: Sendable {
     }
 
     @Test func dryRunSendsNothingAndPrintsThePlanWithoutSecrets() async throws {
-        let t = try SharedTargets.get()
+        let t = try await SharedTargets.get()
         let work = try t.workDirectory("dry")
         let probes = try Scenario.writeProbes(into: work)
         let inventory = try work.writeJSON("inventory.json", Scenario.mainInventory(t))
@@ -317,7 +318,7 @@ struct MainRun: Sendable {
     }
 
     @Test func severalFormatsGoToOneDirectory() async throws {
-        let t = try SharedTargets.get()
+        let t = try await SharedTargets.get()
         let work = try t.workDirectory("formats")
         let probes = try Scenario.writeProbes(into: work)
         // YAML this time, with secret paths relative to the inventory file.
@@ -371,7 +372,7 @@ struct MainRun: Sendable {
     }
 
     @Test func interruptedRunExitsThreeAndStillWritesAPartialReport() async throws {
-        let t = try SharedTargets.get()
+        let t = try await SharedTargets.get()
         let work = try t.workDirectory("sigint")
         let probes = try Scenario.writeProbes(into: work)
         let inventory = try work.writeJSON("inventory.json", ["credentials": [

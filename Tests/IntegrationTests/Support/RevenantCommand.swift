@@ -33,67 +33,43 @@ struct CommandError: Error, CustomStringConvertible {
 /// One run of the built CLI (or any program). Output goes to temporary files, so a chatty
 /// process can never block on a full pipe; waiting is async, so no test thread is blocked.
 final class RunningCommand: @unchecked Sendable {
-    // @unchecked: `process` is only started once here and then only read; `timedOut` is under `lock`.
-    let process: Process
-    private let outURL: URL
-    private let errURL: URL
-    private let finished: AsyncStream<Void>
+    // @unchecked: `timedOut` is only touched under `lock`; the rest never changes.
+    let child: Subprocess
+    private let scratch: URL
     private let lock = NSLock()
     private var didTimeOut = false
 
-    var pid: Int32 { process.processIdentifier }
+    var pid: Int32 { child.pid }
 
     init(executable: URL, _ arguments: [String], cwd: URL? = nil, environment: [String: String] = [:], timeout: Double = 60) throws {
         guard FileManager.default.isExecutableFile(atPath: executable.path) else {
             throw CommandError(description: "\(executable.path) is missing: run `swift build` before `swift test` (the Makefile does)")
         }
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("revenant-cmd-\(UUID().uuidString)")
+        scratch = FileManager.default.temporaryDirectory.appendingPathComponent("revenant-cmd-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-        outURL = scratch.appendingPathComponent("stdout")
-        errURL = scratch.appendingPathComponent("stderr")
-        FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        FileManager.default.createFile(atPath: errURL.path, contents: nil)
-
-        process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        if let cwd { process.currentDirectoryURL = cwd }
         var env = ProcessInfo.processInfo.environment
         // Loopback targets must be reached directly, and colour must be decided by the test.
         for key in ["http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY", "NO_COLOR", "REVENANT_PROBES"] {
             env.removeValue(forKey: key)
         }
         env.merge(environment) { _, new in new }
-        process.environment = env
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = try FileHandle(forWritingTo: outURL)
-        process.standardError = try FileHandle(forWritingTo: errURL)
-
-        let (stream, continuation) = AsyncStream<Void>.makeStream()
-        finished = stream
-        process.terminationHandler = { _ in
-            continuation.yield()
-            continuation.finish()
-        }
-        try process.run()
-        let pid = process.processIdentifier
-        DispatchQueue.global().asyncAfter(deadline: .now() + timeout) { [weak self] in
-            guard let self, self.process.isRunning else { return }
-            self.lock.withLock { self.didTimeOut = true }
-            kill(pid, SIGKILL)
+        child = try Subprocess(executable: executable.path, arguments: arguments, environment: env, cwd: cwd?.path,
+                               stdoutPath: scratch.appendingPathComponent("stdout").path,
+                               stderrPath: scratch.appendingPathComponent("stderr").path)
+        DispatchQueue.global().asyncAfter(deadline: .now() + timeout) { [child, lock] in
+            lock.withLock { self.didTimeOut = true }
+            child.signal(SIGKILL)
         }
     }
 
-    func signal(_ sig: Int32) { kill(pid, sig) }
+    func signal(_ sig: Int32) { child.signal(sig) }
 
     func wait() async -> CommandResult {
-        for await _ in finished {}
-        process.waitUntilExit()  // already exited: only syncs Foundation's bookkeeping
-        let out = String(decoding: FileManager.default.contents(atPath: outURL.path) ?? Data(), as: UTF8.self)
-        let err = String(decoding: FileManager.default.contents(atPath: errURL.path) ?? Data(), as: UTF8.self)
-        try? FileManager.default.removeItem(at: outURL.deletingLastPathComponent())
-        return CommandResult(status: process.terminationStatus, exited: process.terminationReason == .exit,
-                             stdout: out, stderr: err, timedOut: lock.withLock { didTimeOut })
+        let (exited, code) = await child.wait()
+        let out = String(decoding: FileManager.default.contents(atPath: scratch.appendingPathComponent("stdout").path) ?? Data(), as: UTF8.self)
+        let err = String(decoding: FileManager.default.contents(atPath: scratch.appendingPathComponent("stderr").path) ?? Data(), as: UTF8.self)
+        try? FileManager.default.removeItem(at: scratch)
+        return CommandResult(status: code, exited: exited, stdout: out, stderr: err, timedOut: lock.withLock { didTimeOut && !exited })
     }
 }
 

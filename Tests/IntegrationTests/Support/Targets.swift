@@ -74,67 +74,43 @@ nonisolated(unsafe) private var targetPIDsToStop: [Int32] = []
 /// process exits: by an `atexit` handler (SIGTERM to the recorded pids), and, should the test
 /// process crash or be killed, by a detached watchdog that runs `targets.sh stop` once it is gone.
 enum SharedTargets {
-    static let shared: Result<Targets, CommandError> = start()
+    private static let once = Once<Targets>()
 
     /// The running targets; throws (so the test fails, never skips) when they could not start.
-    static func get() throws -> Targets { try shared.get() }
+    static func get() async throws -> Targets { try await once.get { try await start() } }
 
     static let script = Package.root.appendingPathComponent("scripts/targets.sh").path
 
-    private static func start() -> Result<Targets, CommandError> {
+    private static func start() async throws -> Targets {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("revenant-it-targets-\(UUID().uuidString.prefix(8))")
-        do {
-            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        } catch {
-            return .failure(CommandError(description: "cannot create \(dir.path): \(error)"))
-        }
-        let log = dir.appendingPathComponent("start.log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/bash")
-        p.arguments = [script, "start", dir.path]
-        p.standardInput = FileHandle.nullDevice
-        do {
-            let handle = try FileHandle(forWritingTo: log)
-            p.standardOutput = handle
-            p.standardError = handle
-            try p.run()
-        } catch {
-            return .failure(CommandError(description: "cannot run \(script): \(error)"))
-        }
-        p.waitUntilExit()
-        let output = String(decoding: FileManager.default.contents(atPath: log.path) ?? Data(), as: UTF8.self)
-        // Whatever happened, make sure anything it started is stopped with the test process.
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let log = dir.appendingPathComponent("start.log").path
+        let child = try Subprocess(executable: "/bin/bash", arguments: [script, "start", dir.path],
+                                   environment: ProcessInfo.processInfo.environment, cwd: nil, stdoutPath: log, stderrPath: log)
+        // Whatever happens next, anything the script starts is stopped with the test process.
         startWatchdog(dir: dir)
-        guard p.terminationStatus == 0 else {
-            return .failure(CommandError(description: "scripts/targets.sh start failed (exit \(p.terminationStatus)): nginx targets are required for the integration tests\n\(output)"))
+        let (exited, code) = await child.wait()
+        guard exited && code == 0 else {
+            let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            throw CommandError(description: "scripts/targets.sh start failed (\(exited ? "exit" : "signal") \(code)): "
+                               + "nginx targets are required for the integration tests\n\(output)")
         }
-        do {
-            let targets = try Targets(dir: dir)
-            targetPIDsToStop = targets.pids
-            atexit {
-                for pid in targetPIDsToStop where pid > 0 { kill(pid, SIGTERM) }
-            }
-            return .success(targets)
-        } catch {
-            return .failure(error as? CommandError ?? CommandError(description: "\(error)"))
+        let targets = try Targets(dir: dir)
+        targetPIDsToStop = targets.pids
+        atexit {
+            for pid in targetPIDsToStop where pid > 0 { kill(pid, SIGTERM) }
         }
+        return targets
     }
 
     /// A process in its own session that waits for this one to end, then stops the targets
     /// (exactly the pids in DIR/pids, via the script) and removes their directory.
     private static func startWatchdog(dir: URL) {
         let me = ProcessInfo.processInfo.processIdentifier
-        let quotedDir = "'" + dir.path.replacingOccurrences(of: "'", with: "'\\''") + "'"
-        let quotedScript = "'" + script.replacingOccurrences(of: "'", with: "'\\''") + "'"
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/setsid")
-        p.arguments = ["/bin/bash", "-c",
-                       "while kill -0 \(me) 2>/dev/null; do sleep 0.5; done; /bin/bash \(quotedScript) stop \(quotedDir); rm -rf \(quotedDir)"]
-        p.standardInput = FileHandle.nullDevice
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try? p.run()
+        func quote(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+        let loop = "while kill -0 \(me) 2>/dev/null; do sleep 0.5; done; /bin/bash \(quote(script)) stop \(quote(dir.path)); rm -rf \(quote(dir.path))"
+        _ = try? Subprocess(executable: "/usr/bin/setsid", arguments: ["/bin/bash", "-c", loop],
+                            environment: ProcessInfo.processInfo.environment, cwd: nil, stdoutPath: "/dev/null", stderrPath: "/dev/null")
     }
 }
 
