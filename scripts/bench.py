@@ -101,6 +101,15 @@ def main():
         out = subprocess.run(["wrk", "-t1", "-c32", "-d5s", "-H", "Authorization: Bearer live-wrk", base + "/bench/user"],
                              capture_output=True, text=True).stdout
         wrk_rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+        # 1b. the same library from C: curl's own parallel transfers (libcurl multi, 32 at once)
+        urls = f"{work}/urls.cfg"
+        with open(urls, "w") as f:
+            for _ in range(N_MAIN):
+                f.write(f'url = "{base}/bench/user"\noutput = "/dev/null"\n')
+        t0 = time.monotonic()
+        subprocess.run(["curl", "-s", "--parallel", "--parallel-max", "32", "-H", "Authorization: Bearer live-curl", "-K", urls],
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        curl_rps = N_MAIN / (time.monotonic() - t0)
         # 2. revenant on N_MAIN credentials
         probes = probe_file(work, [f"127.0.0.{i}" for i in range(1, 9)])
         cfg = f"{work}/config.json"
@@ -119,6 +128,8 @@ def main():
               f"(parse, plan, controls, probes, classify, JSON report); probe phase alone {probe_phase:.2f} s = {phase_s:,.0f} probes/s")
         print(f"ratio revenant / wrk:    {ratio:.2f} end to end, {phase_s / wrk_rps:.2f} probe phase   (floor 0.33, goal 0.5) "
               f"{'PASS' if ratio >= 0.33 else 'BELOW FLOOR'}")
+        print(f"curl --parallel (libcurl from C, 32 at once, same endpoint): {curl_rps:,.0f} requests/s; "
+              f"revenant probe phase / curl = {phase_s / curl_rps:.2f}, end to end / curl = {probes_s / curl_rps:.2f}")
         # 3. peak RSS on N_RSS credentials
         inv = f"{work}/inv-rss.json"; inventory(inv, N_RSS, [base])
         took, rss_kb, _ = run_verify(["--inventory", inv, "--probes", probes, "--config", cfg, "--format", "json", "--output", f"{work}/report-rss.json"])

@@ -2,20 +2,49 @@ import Foundation
 
 /// Everything the report says about one credential.
 public struct CredentialResult: Sendable {
-    public var credential: Credential
+    /// The credential itself, or its place in the run's inventory: a large run then keeps one
+    /// copy of each credential, not one in the plan and another in the results.
+    enum Source: Sendable {
+        case own(Credential)
+        case shared(CredentialList, Int)
+    }
+
+    let source: Source
     /// nil when the secret could not be read.
     public var fingerprint: String?
     public var checks: [ProbeCheck]
     public var findings: [Finding]
 
     public init(credential: Credential, fingerprint: String?, checks: [ProbeCheck], findings: [Finding]) {
-        self.credential = credential
+        self.init(source: .own(credential), fingerprint: fingerprint, checks: checks, findings: findings)
+    }
+
+    public init(in list: CredentialList, at index: Int, fingerprint: String?, checks: [ProbeCheck], findings: [Finding]) {
+        self.init(source: .shared(list, index), fingerprint: fingerprint, checks: checks, findings: findings)
+    }
+
+    init(source: Source, fingerprint: String?, checks: [ProbeCheck], findings: [Finding]) {
+        self.source = source
         self.fingerprint = fingerprint
         self.checks = checks
         self.findings = findings
     }
 
+    public var credential: Credential {
+        switch source {
+        case .own(let c): c
+        case .shared(let list, let i): list.credentials[i]
+        }
+    }
+
     public var worstSeverity: Severity { findings.map(\.severity).max() ?? .info }
+}
+
+/// An inventory's credentials shared by reference between a plan and its results.
+public final class CredentialList: Sendable {
+    public let credentials: [Credential]
+
+    public init(_ credentials: [Credential]) { self.credentials = credentials }
 }
 
 /// One run of `verify`: what every report format is written from.

@@ -93,7 +93,7 @@ public final class VerifyEngine: Sendable {
         // One scheduler for both phases, so per-host rates hold across them.
         var scheduler = HostScheduler<Attempt>()
         for (host, limits) in plan.hostLimits { scheduler.configure(host: host, limits: limits) }
-        await drive(controlAttempts, plan: plan, scheduler: &scheduler, stop: stop) { completion in
+        await drive(&controlAttempts, plan: plan, scheduler: &scheduler, stop: stop) { completion in
             let a = completion.attempt
             let hash = self.record(completion, plan: plan, ledger: ledger, fingerprinter: fingerprinter, runID: runID, now: now())
             if a.role == .negative { negative[a.pair] = completion.outcome } else { positive[a.pair] = completion.outcome }
@@ -127,7 +127,7 @@ public final class VerifyEngine: Sendable {
             if reasons.count < 4096 { reasons[r] = r }
             return outcome
         }
-        await drive(attempts, plan: plan, scheduler: &scheduler, stop: stop) { completion in
+        await drive(&attempts, plan: plan, scheduler: &scheduler, stop: stop) { completion in
             let hash = self.record(completion, plan: plan, ledger: ledger, fingerprinter: fingerprinter, runID: runID, now: now())
             let retry = self.retry(completion)
             guard case .credential(let ci, let k) = completion.attempt.role else { return retry }
@@ -150,6 +150,7 @@ public final class VerifyEngine: Sendable {
         let finishedAt = now()
         var results: [CredentialResult] = []
         results.reserveCapacity(plan.checks.count)
+        let shared = CredentialList(plan.inventory.credentials)
         for (ci, credential) in plan.inventory.credentials.enumerated() {
             var checks: [ProbeCheck] = []
             let credentialStates = states[ci]
@@ -163,7 +164,7 @@ public final class VerifyEngine: Sendable {
                     httpStatus: state.status, attempts: state.attempts, durationMs: state.durationMs, evidence: state.evidence))
             }
             let findings = Classifier.findings(for: credential, checks: checks, policy: configuration.policy, now: startedAt)
-            results.append(CredentialResult(credential: credential, fingerprint: plan.fingerprints[ci], checks: checks, findings: findings))
+            results.append(CredentialResult(in: shared, at: ci, fingerprint: plan.fingerprints[ci], checks: checks, findings: findings))
         }
         return RunReport(
             runID: runID, startedAt: startedAt, finishedAt: finishedAt, complete: !stop.isStopped,
@@ -172,7 +173,8 @@ public final class VerifyEngine: Sendable {
 
     /// Runs attempts with the global cap and per-host limits. `handle` runs on this task, one
     /// completion at a time, and may return a retry with the time it may start.
-    func drive(_ initial: [Attempt], plan: VerifyPlan, scheduler: inout HostScheduler<Attempt>, stop: StopFlag,
+    /// `initial` is moved into the scheduler (and emptied), so a large run holds each attempt once.
+    func drive(_ initial: inout [Attempt], plan: VerifyPlan, scheduler: inout HostScheduler<Attempt>, stop: StopFlag,
                handle: (Completion) -> (Attempt, Double)?) async {
         guard !initial.isEmpty else { return }
         let elapsed = self.elapsed
@@ -181,6 +183,7 @@ public final class VerifyEngine: Sendable {
         hostOfPair.reserveCapacity(plan.pairs.count)
         for pair in plan.pairs { hostOfPair.append(scheduler.index(of: pair.target.authority)) }
         for a in initial { scheduler.enqueue(a, hostIndex: hostOfPair[a.pair]) }
+        initial = []
         let cap = max(1, configuration.concurrency)
         let timeout = configuration.timeoutSeconds
         // Completions and timer ticks land in one inbox; this loop wakes once for a whole batch of
