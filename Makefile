@@ -25,7 +25,7 @@ demo: build
 	@trap 'bash scripts/targets.sh stop $(DEMO_RUN)' EXIT; \
 	status=0; \
 	$(REVENANT) verify --inventory Fixtures/demo/inventory.yaml --probes Fixtures/demo/probes \
-	  --ledger $(DEMO_RUN)/evidence.jsonl || status=$$?; \
+	  --ledger $(DEMO_RUN)/evidence.jsonl --format table || status=$$?; \
 	if [ $$status -gt 1 ]; then echo "revenant verify failed (exit $$status)" >&2; exit $$status; fi
 
 test: deps

@@ -26,8 +26,10 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "RevenantCoreTests", dependencies: ["RevenantCore"]),
-        .testTarget(name: "RevenantProbesTests", dependencies: ["RevenantProbes"]),
+        // Helpers shared by test targets (a test target cannot depend on another).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "RevenantCoreTests", dependencies: ["RevenantCore", "TestSupport"]),
+        .testTarget(name: "RevenantProbesTests", dependencies: ["RevenantProbes", "TestSupport"]),
         .testTarget(name: "RevenantEngineTests", dependencies: ["RevenantEngine", "RevenantCore", "RevenantProbes"]),
         .testTarget(name: "RevenantReportsTests", dependencies: ["RevenantReports", "RevenantEngine", "RevenantCore", "RevenantProbes"]),
         .testTarget(name: "IntegrationTests", dependencies: ["RevenantEngine", "RevenantCore", "RevenantProbes"]),

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import RevenantCore
+import TestSupport
 
 /// `Configuration.load(file:)`: every key of DESIGN.md §9 that exists, and the errors for the rest.
 /// (Precedence of flags over the file is tested with the CLI.)

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import RevenantCore
+import TestSupport
 @testable import RevenantProbes
 
 /// `ProbeLoader`: decoding probe definitions and linting every rule of docs/probe-format.md in one pass.

@@ -21,6 +21,8 @@ struct CommandResult: Sendable, CustomStringConvertible {
     var stderr: String
     var timedOut: Bool
 
+    var ok: Bool { exited && status == 0 }
+
     var description: String {
         "exit \(exited ? "status" : "signal") \(status)\(timedOut ? " (timed out)" : "")\n--- stdout:\n\(stdout.prefix(4000))\n--- stderr:\n\(stderr.prefix(4000))"
     }
@@ -41,25 +43,34 @@ final class RunningCommand: @unchecked Sendable {
 
     var pid: Int32 { child.pid }
 
-    init(executable: URL, _ arguments: [String], cwd: URL? = nil, environment: [String: String] = [:], timeout: Double = 60) throws {
+    /// With `ownProcessGroup` the command leads its own process group, and a timeout kills the
+    /// whole group (the command and everything it started).
+    init(executable: URL, _ arguments: [String], cwd: URL? = nil, environment: [String: String] = [:], timeout: Double = 60,
+         ownProcessGroup: Bool = false) throws {
         guard FileManager.default.isExecutableFile(atPath: executable.path) else {
             throw CommandError(description: "\(executable.path) is missing: run `swift build` before `swift test` (the Makefile does)")
         }
         scratch = FileManager.default.temporaryDirectory.appendingPathComponent("revenant-cmd-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        child = try Subprocess(executable: executable.path, arguments: arguments, environment: Self.environment(environment), cwd: cwd?.path,
+                               stdoutPath: scratch.appendingPathComponent("stdout").path,
+                               stderrPath: scratch.appendingPathComponent("stderr").path,
+                               ownProcessGroup: ownProcessGroup)
+        DispatchQueue.global().asyncAfter(deadline: .now() + timeout) { [child, lock] in
+            lock.withLock { self.didTimeOut = true }
+            if ownProcessGroup { child.signalGroup(SIGKILL) } else { child.signal(SIGKILL) }
+        }
+    }
+
+    /// This process's environment for a child, with `overrides` on top: loopback targets must be
+    /// reached directly, and colour and the probe directory must be decided by the test.
+    static func environment(_ overrides: [String: String] = [:]) -> [String: String] {
         var env = ProcessInfo.processInfo.environment
-        // Loopback targets must be reached directly, and colour must be decided by the test.
         for key in ["http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY", "NO_COLOR", "REVENANT_PROBES"] {
             env.removeValue(forKey: key)
         }
-        env.merge(environment) { _, new in new }
-        child = try Subprocess(executable: executable.path, arguments: arguments, environment: env, cwd: cwd?.path,
-                               stdoutPath: scratch.appendingPathComponent("stdout").path,
-                               stderrPath: scratch.appendingPathComponent("stderr").path)
-        DispatchQueue.global().asyncAfter(deadline: .now() + timeout) { [child, lock] in
-            lock.withLock { self.didTimeOut = true }
-            child.signal(SIGKILL)
-        }
+        env.merge(overrides) { _, new in new }
+        return env
     }
 
     func signal(_ sig: Int32) { child.signal(sig) }
@@ -79,8 +90,10 @@ func revenant(_ arguments: [String], cwd: URL? = nil, environment: [String: Stri
 }
 
 /// Runs any program and waits for it.
-func run(_ program: String, _ arguments: [String], cwd: URL? = nil, environment: [String: String] = [:], timeout: Double = 60) async throws -> CommandResult {
-    try await RunningCommand(executable: URL(fileURLWithPath: program), arguments, cwd: cwd, environment: environment, timeout: timeout).wait()
+func run(_ program: String, _ arguments: [String], cwd: URL? = nil, environment: [String: String] = [:], timeout: Double = 60,
+         ownProcessGroup: Bool = false) async throws -> CommandResult {
+    try await RunningCommand(executable: URL(fileURLWithPath: program), arguments, cwd: cwd, environment: environment, timeout: timeout,
+                             ownProcessGroup: ownProcessGroup).wait()
 }
 
 /// A scratch directory for one test, removed when the test ends.

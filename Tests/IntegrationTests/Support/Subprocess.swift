@@ -15,8 +15,9 @@ final class Subprocess: @unchecked Sendable {
     private let done: AsyncStream<Void>
 
     /// Starts `executable` with stdin from /dev/null and stdout/stderr appended to the given files.
+    /// With `ownProcessGroup` the child leads a new process group, which `signalGroup` reaches whole.
     init(executable: String, arguments: [String], environment: [String: String], cwd: String?,
-         stdoutPath: String, stderrPath: String) throws {
+         stdoutPath: String, stderrPath: String, ownProcessGroup: Bool = false) throws {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -34,7 +35,12 @@ final class Subprocess: @unchecked Sendable {
         sigemptyset(&none)
         posix_spawnattr_setsigdefault(&attributes, &all)
         posix_spawnattr_setsigmask(&attributes, &none)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+        var flags = POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK
+        if ownProcessGroup {
+            posix_spawnattr_setpgroup(&attributes, 0)
+            flags |= POSIX_SPAWN_SETPGROUP
+        }
+        posix_spawnattr_setflags(&attributes, Int16(flags))
 
         // A working directory through the shell: glibc's posix_spawn_file_actions_addchdir_np is not
         // visible to Swift. `sh -c 'cd "$0" && exec "$@"' DIR PROGRAM ARGS...`
@@ -76,6 +82,11 @@ final class Subprocess: @unchecked Sendable {
     /// Sends a signal, unless the child was already reaped (its pid may belong to someone else).
     func signal(_ sig: Int32) {
         lock.withLock { if !reaped { _ = kill(pid, sig) } }
+    }
+
+    /// Signals the child's whole process group (see `ownProcessGroup`), unless the child was already reaped.
+    func signalGroup(_ sig: Int32) {
+        lock.withLock { if !reaped { _ = kill(-pid, sig) } }
     }
 
     /// Waits for the child to end: (true, exit code) or (false, signal number).

@@ -2,11 +2,11 @@ import Foundation
 
 /// A fresh directory under the system temporary directory, removed when the value goes away.
 /// Tests write their inputs here at run time so every fixture is visible in the test itself.
-final class TemporaryDirectory {
-    let path: String
+public final class TemporaryDirectory {
+    public let path: String
 
-    init() {
-        path = (NSTemporaryDirectory() as NSString).appendingPathComponent("revenant-probes-tests-\(UUID().uuidString)")
+    public init() {
+        path = (NSTemporaryDirectory() as NSString).appendingPathComponent("revenant-tests-\(UUID().uuidString)")
         try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     }
 
@@ -14,7 +14,7 @@ final class TemporaryDirectory {
 
     /// Writes `text` to `name` (sub-directories are created) and returns the full path.
     @discardableResult
-    func write(_ name: String, _ text: String) -> String {
+    public func write(_ name: String, _ text: String) -> String {
         let full = (path as NSString).appendingPathComponent(name)
         try! FileManager.default.createDirectory(
             atPath: (full as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
