@@ -63,7 +63,12 @@ enum CSVRows {
     static func expand(_ column: String, _ text: String, line: Int, file: String) -> Tree {
         switch column {
         case "secret":
-            guard let colon = text.firstIndex(of: ":") else { return Tree(.string(text), line: line) }
+            // Only a short lowercase word before `:` expands (so `envv:` still gets "did you mean env");
+            // anything else stays a string, whose error repeats nothing (it may be a bare secret).
+            guard let colon = text.firstIndex(of: ":"), (1...8).contains(text.distance(from: text.startIndex, to: colon)),
+                  text[..<colon].allSatisfy({ ("a"..."z").contains($0) }) else {
+                return Tree(.string(text), line: line)
+            }
             let kind = String(text[..<colon]), rest = String(text[text.index(after: colon)...])
             return Tree(.object([(kind, Tree(.string(rest), line: line))]), line: line)
         case "tags":

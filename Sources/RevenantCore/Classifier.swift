@@ -11,7 +11,9 @@ public enum Classifier {
             return nil
         }
         let expiredAt = credential.expiresAt.flatMap { $0 <= now ? $0 : nil }
-        let acceptedWhere = accepted.map(\.target).joined(separator: ", ")
+        let acceptedWhere = accepted.map { check in
+            check.controls.acceptanceCaveat.map { "\(check.target) [\($0)]" } ?? check.target
+        }.joined(separator: ", ")
 
         if credential.state.shouldBeDead {
             if !accepted.isEmpty {

@@ -76,16 +76,14 @@ public struct FieldReader {
         if let value = E(rawValue: s) { return value }
         let allowed = E.allCases.map(\.rawValue)
         let hint = FieldReader.closest(to: s, in: allowed).map { " (did you mean `\($0)`?)" } ?? ""
-        // A long value may be a secret in a shifted CSV column: do not echo it.
-        let shown = s.count <= 24 ? "`\(s)`" : "a \(s.count)-character value"
-        fail(fields[key], join(path, key), "\(shown) is not a valid \(key)\(hint); expected one of: \(allowed.joined(separator: ", "))")
+        fail(fields[key], join(path, key), "\(FieldReader.shown(s)) is not a valid \(key)\(hint); expected one of: \(allowed.joined(separator: ", "))")
         return nil
     }
 
     public mutating func date(_ fields: Fields, _ key: String, _ path: String) -> Date? {
         guard let s = string(fields, key, path) else { return nil }
         if let d = Timestamp.parse(s) { return d }
-        fail(fields[key], join(path, key), "`\(s)` is not a date; expected ISO-8601 like 2026-11-01T09:30:00Z")
+        fail(fields[key], join(path, key), "\(FieldReader.shown(s)) is not a date; expected ISO-8601 like 2026-11-01T09:30:00Z")
         return nil
     }
 
@@ -162,6 +160,13 @@ public struct FieldReader {
             }
         }
         return out
+    }
+
+    /// A value as error messages show it: short plain words quoted, anything else only by its
+    /// length (a long or odd value may be a secret in the wrong column).
+    static func shown(_ s: String) -> String {
+        let plain = s.count <= 24 && s.allSatisfy { $0.isLetter || $0.isNumber || "-_:.+ ".contains($0) }
+        return plain ? "`\(s)`" : "a \(s.count)-character value"
     }
 
     func isNull(_ tree: Tree) -> Bool { if case .null = tree.value { true } else { false } }

@@ -233,8 +233,15 @@ struct InventoryDecoder {
 
     mutating func validateURL(_ text: String, _ tree: Tree, _ path: String) {
         if validURLs.contains(text) { return }
-        guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), url.host?.isEmpty == false else {
-            return reader.fail(tree, path, "`\(text)` is not a URL; expected e.g. https://api.example.com")
+        // The text is never repeated in these errors: a mistyped target may carry a password.
+        guard let url = URLComponents(string: text), let scheme = url.scheme?.lowercased(), url.host?.isEmpty == false else {
+            return reader.fail(tree, path, "not a URL; expected a base URL like https://api.example.com")
+        }
+        if url.user != nil || url.password != nil {
+            return reader.fail(tree, path, "a target must not carry user info (`user:password@`): secrets go in `secret`, never in the URL")
+        }
+        if url.query != nil || url.fragment != nil {
+            return reader.fail(tree, path, "a target is a base URL without query or fragment (the probe adds its own path)")
         }
         if !["http", "https"].contains(scheme) {
             return reader.fail(tree, path, "unsupported URL scheme `\(scheme)`; expected http or https")

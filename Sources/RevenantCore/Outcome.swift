@@ -46,8 +46,20 @@ public struct ControlStatus: Sendable, Equatable {
         self.positive = positive
     }
 
-    /// An acceptance is proof only when a random credential of the same shape was rejected.
-    public var acceptanceIsProof: Bool { negative?.isRejected == true }
+    /// An acceptance counts unless a random credential of the same shape was accepted too (then the
+    /// target accepts anything) or no negative control ran. When the control was inconclusive (a 429,
+    /// a timeout), the acceptance still counts: a live credential reported as merely "unverified"
+    /// would slip under `--fail-on critical`; the finding says the control was not confirmed.
+    public var acceptanceIsProof: Bool {
+        guard let negative else { return false }
+        return !negative.isAuthenticated
+    }
+
+    /// Why an acceptance, though counted, was not cross-checked (nil when the negative control was rejected).
+    public var acceptanceCaveat: String? {
+        guard let negative, !negative.isRejected, !negative.isAuthenticated else { return nil }
+        return "negative control \(negative.name) (\(negative.reason)): not cross-checked"
+    }
 
     /// A rejection is proof unless the target accepted a random credential (then nothing there
     /// proves anything) or a configured known-good credential failed to authenticate.

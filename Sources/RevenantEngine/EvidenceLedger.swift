@@ -28,6 +28,10 @@ public final class EvidenceLedger: @unchecked Sendable {
         handle = h
         let data = (try? h.readToEnd()) ?? Data()
         let lines = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: true)
+        // A last line without its newline (a crash mid-write) would glue the next record onto it.
+        if let end = data.last, end != UInt8(ascii: "\n") {
+            throw LedgerError(message: "\(path): the last record is incomplete (no newline at the end); refusing to append (run `revenant evidence verify`)")
+        }
         if let last = lines.last {
             guard let tree = try? JSONTreeParser.parse(Array(last.utf8), file: path),
                   let hash = tree["hash"]?.stringValue, case .number(let n)? = tree["seq"]?.value, let s = Int(n) else {
@@ -86,6 +90,10 @@ public final class EvidenceLedger: @unchecked Sendable {
             if raw.isEmpty { continue }
             guard let tree = try? JSONTreeParser.parse(Array(raw.utf8), file: path), let members = tree.objectValue else {
                 return .broken(line: lineNumber, seq: nil, reason: "not a JSON object")
+            }
+            // Every key once: a second `hash` would be dropped here but read by other JSON tools.
+            if Set(members.map(\.key)).count != members.count {
+                return .broken(line: lineNumber, seq: nil, reason: "a key appears twice in the record")
             }
             guard let hash = tree["hash"]?.stringValue, let recordPrev = tree["prev"]?.stringValue,
                   case .number(let n)? = tree["seq"]?.value, let seq = Int(n) else {

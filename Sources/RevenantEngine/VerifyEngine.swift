@@ -17,10 +17,21 @@ public final class StopFlag: @unchecked Sendable {
     private let lock = NSLock()
     private var stopped = false
     private var reasonText: String?
+    private var onStop: (@Sendable () -> Void)?
 
     public init() {}
 
-    public func stop(_ reason: String) { lock.withLock { stopped = true; reasonText = reason } }
+    public func stop(_ reason: String) {
+        let wake = lock.withLock { () -> (@Sendable () -> Void)? in
+            stopped = true
+            reasonText = reason
+            return onStop
+        }
+        wake?()
+    }
+
+    /// Runs `wake` when `stop` is called (the engine uses it to leave a long wait at once).
+    func whenStopped(_ wake: (@Sendable () -> Void)?) { lock.withLock { onStop = wake } }
     public var isStopped: Bool { lock.withLock { stopped } }
     public var reason: String? { lock.withLock { reasonText } }
 }
@@ -85,6 +96,8 @@ public final class VerifyEngine: Sendable {
             controlAttempts.append(Attempt(role: .negative, pair: i, secret: random, username: pair.username))
             if let p = pair.positiveSecret {
                 controlAttempts.append(Attempt(role: .positive, pair: i, secret: p, username: pair.positiveUsername))
+            } else if let problem = pair.positiveProblem {
+                positive[i] = .skipped(reason: problem)
             }
         }
         var done = 0
@@ -190,6 +203,9 @@ public final class VerifyEngine: Sendable {
         // finished transfers instead of once per transfer.
         let sink = EventInbox<DriveEvent>()
         let callbackTransport = transport as? any CallbackTransport
+        // A stop must not wait for the next rate-limit slot or timer: wake the loop now.
+        stop.whenStopped { sink.yield(.tick) }
+        defer { stop.whenStopped(nil) }
         await withTaskGroup(of: Void.self) { group in
             var inFlight = 0
             var timerAt: Double?
@@ -245,7 +261,8 @@ public final class VerifyEngine: Sendable {
                     inFlight -= 1
                     scheduler.complete(hostIndex: host)
                     let probe = plan.pairs[attempt.pair].probe
-                    let outcome = VerifyEngine.redact(ResponseClassifier.classify(result, probe: probe), secret: attempt.secret, username: attempt.username)
+                    let outcome = VerifyEngine.redact(ResponseClassifier.classify(result, probe: probe), secret: attempt.secret,
+                                                     username: attempt.username ?? probe.auth.defaultUsername)
                     let completion = Completion(attempt: attempt, result: result, outcome: outcome, durationMs: Int((ended - started) * 1000))
                     if let (retry, delay) = handle(completion) {
                         scheduler.enqueue(retry, hostIndex: host, notBefore: elapsed() + delay)

@@ -20,6 +20,8 @@ public struct ControlPair: Sendable {
     public var username: String?
     public var positiveSecret: String?
     public var positiveUsername: String?
+    /// Set when the inventory names a positive control here that could not be used.
+    public var positiveProblem: String?
 }
 
 /// Everything resolved before anything is sent: what `--dry-run` prints and `run` executes.
@@ -32,6 +34,8 @@ public struct VerifyPlan: Sendable {
     public var hostLimits: [String: HostLimits]
     /// Problems that do not stop the run (unreadable positive-control secrets, ...).
     public var warnings: [String]
+    /// Problems that must stop the run before anything is sent (exit 2).
+    public var inputErrors: [String] = []
 
     public var sendCount: Int { checks.reduce(0) { $0 + $1.filter { $0.pair != nil }.count } }
 }
@@ -55,6 +59,7 @@ public enum VerifyPlanner {
         var pairIndex: [PairKey: Int] = [:]
         var hostLimits: [String: HostLimits] = [:]
         var warnings = inventory.warnings
+        var inputErrors: [String] = []
         var parsedTargets: [String: TargetURL?] = [:]
         secrets.reserveCapacity(inventory.credentials.count)
 
@@ -84,7 +89,8 @@ public enum VerifyPlanner {
                 }
                 let parsed = parsedTargets[text] ?? { let t = TargetURL(text); parsedTargets[text] = t; return t }()
                 guard let target = parsed else {
-                    planned.append(PlannedCheck(probeID: probe.id, displayURL: text, skipReason: "target `\(text)` is not an http(s) base URL without user info, query or fragment"))
+                    // The text is not shown: a malformed target may carry a password.
+                    planned.append(PlannedCheck(probeID: probe.id, displayURL: "(unusable target)", skipReason: "target is not an http(s) base URL without user info, query or fragment"))
                     continue
                 }
                 let display = ProbeRequestBuilder.displayURL(probe, target: target)
@@ -95,6 +101,10 @@ public enum VerifyPlanner {
                     check.skipReason = "probe `\(probe.id)` does not take kind \(credential.kind.rawValue) (it takes \(probe.kinds.map(\.rawValue).joined(separator: ", ")))"
                 } else if let secretProblem {
                     check.skipReason = secretProblem
+                } else if case .basic(let defaultUser, let secretInUsername) = probe.auth, !secretInUsername,
+                          (credential.username ?? defaultUser ?? "").isEmpty {
+                    // `:secret` would be rejected whoever holds the password: that proves nothing.
+                    check.skipReason = "probe `\(probe.id)` uses basic auth but the credential has no `username` (and the probe no default)"
                 } else {
                     let key = PairKey(probe: probe.id, base: target.base)
                     if let i = pairIndex[key] {
@@ -115,7 +125,8 @@ public enum VerifyPlanner {
 
         for control in inventory.controls {
             guard let probe = probes[control.probe] else {
-                warnings.append("\(control.origin): positive control names unknown probe `\(control.probe)`")
+                // A typo here would silently drop the control that rejections depend on.
+                inputErrors.append("\(control.origin): positive control names unknown probe `\(control.probe)`")
                 continue
             }
             guard let target = TargetURL(control.target ?? probe.defaultTarget ?? "") else {
@@ -135,10 +146,12 @@ public enum VerifyPlanner {
                 pairs[i].positiveSecret = s
                 pairs[i].positiveUsername = control.username ?? pairs[i].username
             case .failure(let e):
-                warnings.append("\(control.origin): positive control for \(probe.id) at \(target.base) not used: \(e.reason)")
+                // The control was meant to vouch for rejections here: without it, they prove nothing.
+                pairs[i].positiveProblem = "the positive control could not be used (\(e.reason))"
+                warnings.append("\(control.origin): positive control for \(probe.id) at \(target.base) not used: \(e.reason); rejections there will not count")
             }
         }
         return VerifyPlan(inventory: inventory, secrets: secrets, fingerprints: fingerprints, checks: checks,
-                          pairs: pairs, hostLimits: hostLimits, warnings: warnings)
+                          pairs: pairs, hostLimits: hostLimits, warnings: warnings, inputErrors: inputErrors)
     }
 }

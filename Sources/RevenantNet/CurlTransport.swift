@@ -95,7 +95,7 @@ public final class CurlTransport: CallbackTransport, @unchecked Sendable {
                 active.removeAll()
             }
             for transfer in incoming {
-                if stop {
+                if stop || abort {
                     transfer.finish(.failure(TransportFailure(kind: .other, message: "transport closed")))
                     continue
                 }

@@ -47,7 +47,9 @@ public struct TargetURL: Sendable, Equatable {
         guard host.allSatisfy(allowed) else { return nil }
         self.scheme = scheme
         self.host = host
-        self.port = c.port
+        // An explicit default port is the same place as none: keep one spelling, so a control at
+        // `https://h:443` and a credential at `https://h` share a (probe, target) pair.
+        self.port = c.port == (scheme == "https" ? 443 : 80) ? nil : c.port
         var path = c.percentEncodedPath
         while path.hasSuffix("/") { path.removeLast() }
         self.basePath = path

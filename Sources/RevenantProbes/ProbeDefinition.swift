@@ -65,6 +65,12 @@ public enum AuthScheme: Sendable, Equatable {
     case basic(defaultUsername: String?, secretInUsername: Bool)
     case header(name: String, prefix: String)
     case query(name: String)
+
+    /// The username a basic-auth probe uses when the credential has none.
+    public var defaultUsername: String? {
+        if case .basic(let user, _) = self { return user }
+        return nil
+    }
 }
 
 /// The shape of the random credential sent as a negative control.

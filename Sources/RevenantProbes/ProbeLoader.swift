@@ -136,6 +136,7 @@ struct ProbeDecoder {
         if docs.contains("://") && !(docs.hasPrefix("https://") || docs.hasPrefix("http://")) {
             reader.fail(f["docs"], "docs", "`docs` should link to the provider's documentation (an https:// URL or a project document)")
         }
+        if let request, let auth { checkAuthAgainstRequest(auth, request, f) }
         guard let request, let auth else { return nil }
         return ProbeDefinition(
             id: id, title: title, kinds: kinds, protocol: proto, defaultTarget: defaultTarget, allowedHosts: hosts,
@@ -168,11 +169,33 @@ struct ProbeDecoder {
         let path = reader.string(f, "path", "request", required: true) ?? "/"
         if !path.hasPrefix("/") { reader.fail(f["path"], "request.path", "`\(path)` must start with `/`") }
         if path.hasPrefix("//") { reader.fail(f["path"], "request.path", "`\(path)` must not start with `//`") }
+        if path.contains("#") { reader.fail(f["path"], "request.path", "`\(path)` must not contain `#`: anything after it (a query-string secret too) is never sent") }
         let headers = reader.stringMap(f, "headers", "request") ?? [:]
         for name in headers.keys where ["authorization", "cookie", "host"].contains(name.lowercased()) {
             reader.fail(f["headers"], "request.headers.\(name)", "`\(name)` is set by the auth scheme or the transport, not by the probe")
         }
         return RequestTemplate(method: method, path: path, headers: headers, body: reader.string(f, "body", "request"), readOnly: readOnly)
+    }
+
+    /// A secret the request would not carry makes every credential look rejected: refuse those.
+    mutating func checkAuthAgainstRequest(_ auth: AuthScheme, _ request: RequestTemplate, _ f: Fields) {
+        switch auth {
+        case .header(let name, _):
+            if request.headers.keys.contains(where: { $0.lowercased() == name.lowercased() }) {
+                reader.fail(f["request"], "request.headers.\(name)", "`\(name)` carries the secret (auth.name): the request must not set it too")
+            }
+        case .query(let name):
+            let query = request.path.split(separator: "?", maxSplits: 1).dropFirst().first ?? ""
+            if query.split(separator: "&").contains(where: { $0.split(separator: "=").first.map(String.init) == name }) {
+                reader.fail(f["request"], "request.path", "the query already has `\(name)`, which carries the secret (auth.name)")
+            }
+        case .basic(let username, _):
+            if let username, username.contains(":") {
+                reader.fail(f["auth"], "auth.username", "a basic-auth username cannot contain `:`")
+            }
+        case .bearer:
+            break
+        }
     }
 
     mutating func decodeAuth(_ tree: Tree) -> AuthScheme? {

@@ -122,6 +122,9 @@ struct InventoryCommand: ParsableCommand {
                         errors.append("\(c.location): `\(c.id)` names unknown probe `\(t.probe)`")
                         continue
                     }
+                    if case .basic(let user, let secretInUsername) = probe.auth, !secretInUsername, (c.username ?? user ?? "").isEmpty {
+                        errors.append("\(c.location): `\(c.id)` uses basic-auth probe `\(probe.id)` but has no `username`: nothing it is tried with could prove anything")
+                    }
                     if !probe.kinds.contains(c.kind) {
                         errors.append("\(c.location): `\(c.id)` is \(c.kind.rawValue) but probe `\(probe.id)` takes \(probe.kinds.map(\.rawValue).joined(separator: ", "))")
                     }

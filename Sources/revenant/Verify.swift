@@ -38,6 +38,11 @@ struct Verify: AsyncParsableCommand {
 
     @OptionGroup var output: OutputOptions
 
+    /// The report formats: as given, else a table on a terminal and JSON otherwise.
+    func formats(for output: OutputOptions) -> [String] {
+        output.format.isEmpty ? [Terminal.stdoutIsTTY ? "table" : "json"] : output.format
+    }
+
     func validate() throws {
         if inventory.isEmpty { throw ValidationError("--inventory FILE is required") }
         if let c = concurrency, c < 1 { throw ValidationError("--concurrency must be at least 1") }
@@ -73,6 +78,7 @@ struct Verify: AsyncParsableCommand {
         timing.mark("load")
         let plan = VerifyPlanner.plan(inventory: inv, probes: definitions, configuration: config, resolver: resolver, fingerprinter: fingerprinter)
         for w in plan.warnings { warn("warning: " + w) }
+        if !plan.inputErrors.isEmpty { throw failInput(plan.inputErrors) }
         timing.mark("plan")
 
         if dryRun {
@@ -83,6 +89,13 @@ struct Verify: AsyncParsableCommand {
             return
         }
 
+        // Fail before sending anything if the report cannot be written: exit 2 must mean "nothing probed".
+        if let path = output.output {
+            let writable = formats(for: output).count > 1
+                ? (try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)) != nil
+                : FileManager.default.createFile(atPath: path, contents: nil)
+            if !writable { throw failInput(["--output \(path): cannot write the report there"]) }
+        }
         var ledgerFile: EvidenceLedger?
         if let path = ledger {
             do { ledgerFile = try EvidenceLedger(path: path) } catch { throw failInput([error.message]) }
@@ -106,7 +119,7 @@ struct Verify: AsyncParsableCommand {
         progress?.finish()
         timing.mark("probe")
         ledgerFile?.flush()
-        let formats = output.format.isEmpty ? [Terminal.stdoutIsTTY ? "table" : "json"] : output.format
+        let formats = formats(for: output)
         let useColor = output.output == nil && Terminal.stdoutIsTTY && Terminal.colorAllowed
         try ReportOutput.write(formats: formats, output: output.output) { format, emit in
             ReportFormat(rawValue: format)!.write(report, color: useColor, emit: emit)
@@ -153,6 +166,8 @@ final class SignalWatcher: @unchecked Sendable {
             source.setEventHandler {
                 stop.stop(sig == SIGINT ? "interrupted (SIGINT)" : "terminated (SIGTERM)")
                 onStop()
+                // A second signal ends the process at once, for whoever cannot wait for the partial report.
+                signal(sig, SIG_DFL)
             }
             source.resume()
             sources.append(source)

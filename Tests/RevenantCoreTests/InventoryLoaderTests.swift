@@ -379,7 +379,7 @@ import TestSupport
               {"id": "a", "kind": "api_key", "state": "revoked", "secret": {"env": "A"}, "probe": "github",
                "target": "api.github.com/v3"}
             ]}
-            """, "line 3, credentials[0].target", "`api.github.com/v3` is not a URL; expected e.g. https://api.example.com"),
+            """, "line 3, credentials[0].target", "not a URL; expected a base URL like https://api.example.com"),
         ("target with another scheme", "inv.yaml", """
             credentials:
               - id: a
@@ -394,11 +394,11 @@ import TestSupport
               {"id": "a", "kind": "api_key", "state": "revoked", "secret": {"env": "A"},
                "probes": [{"probe": "github", "target": "not a url"}]}
             ]}
-            """, "line 3, credentials[0].probes[0].target", "`not a url` is not a URL"),
+            """, "line 3, credentials[0].probes[0].target", "not a URL"),
         ("bad URL in controls", "inv.json", """
             {"credentials": [],
              "controls": [{"probe": "github", "target": "mailto:x@example.com", "secret": {"env": "C"}}]}
-            """, "line 2, controls[0].target", "is not a URL"),
+            """, "line 2, controls[0].target", "not a URL"),
         ("control without secret", "inv.json", """
             {"credentials": [],
              "controls": [{"probe": "github"}]}

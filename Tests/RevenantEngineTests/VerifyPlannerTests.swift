@@ -55,7 +55,8 @@ import Testing
         ]
         let plan = Fixture.plan(creds, probes: [Fixture.probe("api")], controls: controls)
         #expect(plan.pairs[0].positiveSecret == "canary-good")
-        #expect(plan.warnings.contains { $0.contains("inv.yaml:40") && $0.contains("ghost") })
+        // A control naming an unknown probe is an input error: a typo must not silently drop it.
+        #expect(plan.inputErrors.contains { $0.contains("inv.yaml:40") && $0.contains("ghost") })
     }
 
     @Test func unreadablePositiveControlIsAWarningWithoutTheSecret() {

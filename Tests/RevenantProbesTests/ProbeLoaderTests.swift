@@ -340,3 +340,17 @@ import TestSupport
         #expect(p.description == "warning: p.json: line 3, id: m")
     }
 }
+
+/// Probe definitions that would never carry the secret make every credential look rejected.
+@Suite struct ProbeSecretPlacementLintTests {
+    @Test(arguments: [
+        ("fragment swallows a query secret", #"{"method": "GET", "path": "/me#x"}"#, #"{"scheme": "query", "name": "api_key"}"#, "must not contain `#`"),
+        ("header set twice", #"{"method": "GET", "path": "/me", "headers": {"x-api-key": "placeholder"}}"#, #"{"scheme": "header", "name": "X-API-Key"}"#, "must not set it too"),
+        ("query set twice", #"{"method": "GET", "path": "/me?api_key=x"}"#, #"{"scheme": "query", "name": "api_key"}"#, "already has `api_key`"),
+        ("colon in username", #"{"method": "GET", "path": "/me"}"#, #"{"scheme": "basic", "username": "a:b"}"#, "cannot contain `:`"),
+    ])
+    func refused(what: String, request: String, auth: String, message: String) {
+        let (_, _, problems) = ProbeLoaderTests.lint(ProbeLoaderTests.probeJSON(["request": request, "auth": auth]))
+        #expect(problems.contains { $0.level == .error && $0.error.message.contains(message) }, "\(what): \(ProbeLoaderTests.describe(problems))")
+    }
+}
