@@ -16,7 +16,7 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         .target(name: "RevenantCore", dependencies: ["COpenSSL", "Yams"]),
         .target(name: "RevenantProbes", dependencies: ["RevenantCore"]),
-        .target(name: "RevenantNet", dependencies: ["CCurl", "RevenantCore"]),
+        .target(name: "RevenantNet", dependencies: ["CCurl", "COpenSSL", "RevenantCore"]),
         .target(name: "RevenantEngine", dependencies: ["RevenantCore", "RevenantProbes", "RevenantNet"]),
         .target(name: "RevenantReports", dependencies: ["RevenantCore"]),
         .executableTarget(
@@ -32,6 +32,7 @@ let package = Package(
         .testTarget(name: "RevenantProbesTests", dependencies: ["RevenantProbes", "TestSupport"]),
         .testTarget(name: "RevenantEngineTests", dependencies: ["RevenantEngine", "RevenantCore", "RevenantProbes"]),
         .testTarget(name: "RevenantReportsTests", dependencies: ["RevenantReports", "RevenantEngine", "RevenantCore", "RevenantProbes"]),
+        .testTarget(name: "RevenantNetTests", dependencies: ["RevenantNet", "RevenantCore", "TestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["RevenantEngine", "RevenantCore", "RevenantProbes"]),
     ]
 )

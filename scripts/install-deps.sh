@@ -71,3 +71,15 @@ Install a Swift 6 toolchain (swift.org) and put its usr/bin on PATH."
   fi
 fi
 swift --version >/dev/null 2>&1 || die "'$(command -v swift)' is present but 'swift --version' fails"
+
+# cryptography-vectors (PyPI, ~126 MB): the certificate robustness test loads every file of its x509/.
+# Debian's own python3 has no pip and refuses system-wide installs (PEP 668): bring pip in and say
+# so explicitly; a pyenv or venv python installs normally.
+if ! python3 -c 'import cryptography_vectors' >/dev/null 2>&1; then
+  if ! python3 -m pip --version >/dev/null 2>&1; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-pip >/dev/null 2>&1 || true
+  fi
+  python3 -m pip install --quiet cryptography-vectors 2>/dev/null ||
+    python3 -m pip install --quiet --break-system-packages cryptography-vectors ||
+    echo "install-deps: pip could not install cryptography-vectors (its test fails under CI=true, else skips)" >&2
+fi

@@ -6,4 +6,26 @@
 #include <openssl/rand.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
+#include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/asn1.h>
+#include <openssl/objects.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+#include <openssl/pem.h>
+#include <openssl/pkcs12.h>
+#include <openssl/provider.h>
+
+// BIO_get_mem_data is a macro over BIO_ctrl.
+static inline long revenant_BIO_get_mem_data(BIO *bio, char **data) { return BIO_get_mem_data(bio, data); }
+
+// OPENSSL_free is a macro that adds file and line.
+static inline void revenant_OPENSSL_free(void *p) { OPENSSL_free(p); }
+
+// XN_FLAG_RFC2253 is an OR of several macros, which Swift does not import.
+static inline unsigned long revenant_XN_FLAG_RFC2253(void) { return XN_FLAG_RFC2253; }
+
+// sk_X509_pop_free is a macro; X509_free's type does not convert to OPENSSL_sk_freefunc in Swift.
+static inline void revenant_sk_X509_pop_free(STACK_OF(X509) *stack) { sk_X509_pop_free(stack, X509_free); }
+
 #endif

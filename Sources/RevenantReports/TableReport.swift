@@ -16,7 +16,11 @@ public enum TableReport {
         for (_, cells) in rows { for i in 0..<4 { widths[i] = max(widths[i], cells[i].count) } }
         var out = ""
         let probes = report.results.reduce(0) { $0 + $1.checks.filter { $0.attempts > 0 }.count }
-        out += paint.bold("revenant verify") + " — \(report.results.count) credentials, \(probes) checks sent, "
+        if report.command == "certs" {
+            out += paint.bold("revenant certs") + " — \(report.results.count) certificates, "
+        } else {
+            out += paint.bold("revenant \(report.command)") + " — \(report.results.count) credentials, \(probes) checks sent, "
+        }
         out += report.complete ? "run complete" : paint.red("RUN INCOMPLETE (\(report.incompleteReason ?? "interrupted")): results are partial")
         out += "\n\n"
         out += paint.bold(pad(header, widths)) + "\n"

@@ -1,0 +1,281 @@
+import COpenSSL
+import Foundation
+import RevenantCore
+
+/// What revenant reads from one X.509 certificate (issue 3, item 1).
+public struct CertificateInfo: Sendable, Equatable {
+    /// RFC 2253 form, most specific first: "CN=leaf.example.com,O=Example".
+    public var subject: String
+    public var issuer: String
+    /// Hex, lower case (`openssl x509 -serial` prints the same digits upper case); "-" first if negative.
+    public var serial: String
+    /// "DNS:name", "IP:127.0.0.1", "email:a@b", "URI:spiffe://…", or OpenSSL's text for other kinds.
+    public var subjectAltNames: [String]
+    public var notBefore: Date
+    public var notAfter: Date
+    /// "RSA", "RSA-PSS", "EC", "Ed25519", "Ed448", "DSA", "DH", ... or "unknown (OID)".
+    public var keyType: String
+    public var keyBits: Int
+    /// The EC curve, e.g. "prime256v1", "secp384r1".
+    public var curve: String?
+    /// e.g. "sha256WithRSAEncryption", "ecdsa-with-SHA384", "ED25519", or a dotted OID.
+    public var signatureAlgorithm: String
+    /// e.g. "SHA256", "SHA1", "MD5"; nil when the algorithm has none (Ed25519) or OpenSSL cannot tell.
+    public var signatureDigest: String?
+    /// Lower-case hex SHA-256 of the DER encoding.
+    public var sha256: String
+    public var crlDistributionPoints: [String]
+    public var ocspURLs: [String]
+    public var caIssuerURLs: [String]
+    /// basicConstraints CA:TRUE.
+    public var isCA: Bool
+    /// Self-issued with no or a matching authority key id (OpenSSL's EXFLAG_SS; the signature is not checked).
+    public var isSelfSigned: Bool
+
+    /// The facts the lifecycle rules take.
+    public var facts: CertificateFacts {
+        CertificateFacts(subject: subject, notBefore: notBefore, notAfter: notAfter, keyType: keyType, keyBits: keyBits,
+                         signatureAlgorithm: signatureAlgorithm, signatureDigest: signatureDigest,
+                         isCA: isCA, isSelfSigned: isSelfSigned)
+    }
+}
+
+/// One OpenSSL `X509` object and what was read from it; the only owner of the pointer.
+public final class X509Certificate {
+    let pointer: OpaquePointer
+    public let info: CertificateInfo
+
+    /// Takes ownership of `x509` (freed here, also when reading it fails).
+    init(taking x509: OpaquePointer) throws(CertificateLoadError) {
+        do {
+            info = try Self.read(x509)
+        } catch {
+            X509_free(x509)
+            throw error
+        }
+        pointer = x509
+    }
+
+    deinit { X509_free(pointer) }
+
+    /// The DER encoding.
+    public var der: [UInt8] {
+        let length = i2d_X509(pointer, nil)
+        guard length > 0 else { return [] }
+        var out = [UInt8](repeating: 0, count: Int(length))
+        out.withUnsafeMutableBufferPointer { buf in
+            var p = buf.baseAddress
+            _ = i2d_X509(pointer, &p)
+        }
+        return out
+    }
+
+    static func read(_ x: OpaquePointer) throws(CertificateLoadError) -> CertificateInfo {
+        guard let notBefore = date(X509_get0_notBefore(x)) else { throw CertificateLoadError(.malformed, "notBefore is not a valid time") }
+        guard let notAfter = date(X509_get0_notAfter(x)) else { throw CertificateLoadError(.malformed, "notAfter is not a valid time") }
+        var digest = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
+        var digestLength: UInt32 = 0
+        guard X509_digest(x, EVP_sha256(), &digest, &digestLength) == 1 else {
+            throw CertificateLoadError(.malformed, "cannot re-encode the certificate to compute its fingerprint")
+        }
+        let key = publicKey(x)
+        let flags = X509_get_extension_flags(x)
+        let access = authorityInfoAccess(x)
+        let info = CertificateInfo(
+            subject: name(X509_get_subject_name(x)), issuer: name(X509_get_issuer_name(x)), serial: serial(x),
+            subjectAltNames: subjectAltNames(x), notBefore: notBefore, notAfter: notAfter,
+            keyType: key.type, keyBits: key.bits, curve: key.curve,
+            signatureAlgorithm: signatureAlgorithm(x), signatureDigest: signatureDigest(x),
+            sha256: Digest.hex(digest.prefix(Int(digestLength))),
+            crlDistributionPoints: crlDistributionPoints(x), ocspURLs: access.ocsp, caIssuerURLs: access.caIssuers,
+            isCA: flags & UInt32(EXFLAG_CA) != 0, isSelfSigned: flags & UInt32(EXFLAG_SS) != 0)
+        // Extension decoders leave errors behind for malformed extensions; they are not ours to report.
+        ERR_clear_error()
+        return info
+    }
+
+    // MARK: fields
+
+    static func date(_ time: UnsafePointer<ASN1_TIME>?) -> Date? {
+        guard let time else { return nil }
+        var parts = tm()
+        guard ASN1_TIME_to_tm(time, &parts) == 1 else { return nil }
+        return Date(timeIntervalSince1970: TimeInterval(timegm(&parts)))
+    }
+
+    static func name(_ name: OpaquePointer?) -> String {
+        guard let name else { return "" }
+        // RFC 2253 with UTF-8 left as is (not escaped as \XX), so non-ASCII names stay readable.
+        let flags = revenant_XN_FLAG_RFC2253() & ~UInt(ASN1_STRFLGS_ESC_MSB)
+        return withMemoryBIO { bio in X509_NAME_print_ex(bio, name, 0, flags) >= 0 }
+    }
+
+    static func serial(_ x: OpaquePointer) -> String {
+        guard let number = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), nil) else { return "" }
+        defer { BN_free(number) }
+        guard let hex = BN_bn2hex(number) else { return "" }
+        defer { revenant_OPENSSL_free(hex) }
+        return String(cString: hex).lowercased()
+    }
+
+    static func publicKey(_ x: OpaquePointer) -> (type: String, bits: Int, curve: String?) {
+        guard let key = X509_get0_pubkey(x) else {
+            // A key OpenSSL cannot decode (unknown algorithm, bad parameters): name its OID.
+            ERR_clear_error()
+            var algorithm: OpaquePointer?
+            if let spki = X509_get_X509_PUBKEY(x), X509_PUBKEY_get0_param(&algorithm, nil, nil, nil, spki) == 1 {
+                return ("unknown (\(objectName(algorithm)))", 0, nil)
+            }
+            return ("unknown", 0, nil)
+        }
+        let bits = Int(EVP_PKEY_get_bits(key))
+        switch EVP_PKEY_get_base_id(key) {
+        case EVP_PKEY_RSA: return ("RSA", bits, nil)
+        case EVP_PKEY_RSA_PSS: return ("RSA-PSS", bits, nil)
+        case EVP_PKEY_DSA: return ("DSA", bits, nil)
+        case EVP_PKEY_ED25519: return ("Ed25519", bits, nil)
+        case EVP_PKEY_ED448: return ("Ed448", bits, nil)
+        case EVP_PKEY_X25519: return ("X25519", bits, nil)
+        case EVP_PKEY_X448: return ("X448", bits, nil)
+        case EVP_PKEY_DH, EVP_PKEY_DHX: return ("DH", bits, nil)
+        case EVP_PKEY_EC:
+            var buffer = [CChar](repeating: 0, count: 80)
+            var length = 0
+            let curve = EVP_PKEY_get_group_name(key, &buffer, buffer.count, &length) == 1 ? text(buffer) : nil
+            return ("EC", bits, curve)
+        default:
+            let name = EVP_PKEY_get0_type_name(key).map { String(cString: $0) } ?? "unknown"
+            return (name, bits, nil)
+        }
+    }
+
+    static func signatureAlgorithm(_ x: OpaquePointer) -> String {
+        var algorithm: UnsafePointer<X509_ALGOR>?
+        X509_get0_signature(nil, &algorithm, x)
+        return objectName(algorithm?.pointee.algorithm)
+    }
+
+    static func signatureDigest(_ x: OpaquePointer) -> String? {
+        var digestNID: Int32 = 0
+        var keyNID: Int32 = 0
+        var bits: Int32 = 0
+        var flags: UInt32 = 0
+        // Also looks inside RSASSA-PSS parameters, where the digest is not part of the algorithm's name.
+        guard X509_get_signature_info(x, &digestNID, &keyNID, &bits, &flags) == 1, digestNID != NID_undef,
+              let name = OBJ_nid2sn(digestNID) else {
+            ERR_clear_error()
+            return nil
+        }
+        return String(cString: name)
+    }
+
+    /// The long name of a known object ("sha256WithRSAEncryption"), else its dotted OID.
+    static func objectName(_ object: OpaquePointer?) -> String {
+        guard let object else { return "unknown" }
+        let nid = OBJ_obj2nid(object)
+        if nid != NID_undef, let name = OBJ_nid2ln(nid) { return String(cString: name) }
+        var buffer = [CChar](repeating: 0, count: 128)
+        let n = OBJ_obj2txt(&buffer, Int32(buffer.count), object, 1)
+        return n > 0 ? text(buffer) : "unknown"
+    }
+
+    static func subjectAltNames(_ x: OpaquePointer) -> [String] {
+        guard let raw = X509_get_ext_d2i(x, NID_subject_alt_name, nil, nil) else { return [] }
+        let names = OpaquePointer(raw)
+        defer { GENERAL_NAMES_free(names) }
+        return generalNames(names).map(describe)
+    }
+
+    static func crlDistributionPoints(_ x: OpaquePointer) -> [String] {
+        guard let raw = X509_get_ext_d2i(x, NID_crl_distribution_points, nil, nil) else { return [] }
+        let points = OpaquePointer(raw)
+        defer { CRL_DIST_POINTS_free(points) }
+        var urls: [String] = []
+        for i in 0..<OPENSSL_sk_num(points) {
+            guard let point = OPENSSL_sk_value(points, i)?.assumingMemoryBound(to: DIST_POINT.self),
+                  let name = point.pointee.distpoint, name.pointee.type == 0,  // 0: fullName (RFC 5280 §4.2.1.13)
+                  let full = name.pointee.name.fullname else { continue }
+            urls += generalNames(full).compactMap(uri)
+        }
+        return urls
+    }
+
+    static func authorityInfoAccess(_ x: OpaquePointer) -> (ocsp: [String], caIssuers: [String]) {
+        guard let raw = X509_get_ext_d2i(x, NID_info_access, nil, nil) else { return ([], []) }
+        let access = OpaquePointer(raw)
+        defer { AUTHORITY_INFO_ACCESS_free(access) }
+        var ocsp: [String] = []
+        var caIssuers: [String] = []
+        for i in 0..<OPENSSL_sk_num(access) {
+            guard let entry = OPENSSL_sk_value(access, i)?.assumingMemoryBound(to: ACCESS_DESCRIPTION.self),
+                  let location = entry.pointee.location, let url = uri(location) else { continue }
+            switch OBJ_obj2nid(entry.pointee.method) {
+            case NID_ad_OCSP: ocsp.append(url)
+            case NID_ad_ca_issuers: caIssuers.append(url)
+            default: break
+            }
+        }
+        return (ocsp, caIssuers)
+    }
+
+    // MARK: GENERAL_NAME
+
+    static func generalNames(_ names: OpaquePointer) -> [UnsafeMutablePointer<GENERAL_NAME>] {
+        (0..<OPENSSL_sk_num(names)).compactMap { OPENSSL_sk_value(names, $0)?.assumingMemoryBound(to: GENERAL_NAME.self) }
+    }
+
+    static func uri(_ name: UnsafeMutablePointer<GENERAL_NAME>) -> String? {
+        name.pointee.type == GEN_URI ? string(name.pointee.d.uniformResourceIdentifier) : nil
+    }
+
+    static func describe(_ name: UnsafeMutablePointer<GENERAL_NAME>) -> String {
+        switch name.pointee.type {
+        case GEN_DNS: return "DNS:" + (string(name.pointee.d.dNSName) ?? "")
+        case GEN_EMAIL: return "email:" + (string(name.pointee.d.rfc822Name) ?? "")
+        case GEN_URI: return "URI:" + (string(name.pointee.d.uniformResourceIdentifier) ?? "")
+        case GEN_IPADD: return "IP:" + ipAddress(name.pointee.d.iPAddress)
+        default: return withMemoryBIO { bio in GENERAL_NAME_print(bio, name) == 1 }
+        }
+    }
+
+    static func bytes(_ s: UnsafeMutablePointer<ASN1_STRING>?) -> [UInt8]? {
+        guard let s, let data = ASN1_STRING_get0_data(s) else { return nil }
+        return Array(UnsafeBufferPointer(start: data, count: Int(ASN1_STRING_length(s))))
+    }
+
+    static func string(_ s: UnsafeMutablePointer<ASN1_STRING>?) -> String? {
+        bytes(s).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    static func ipAddress(_ s: UnsafeMutablePointer<ASN1_STRING>?) -> String {
+        guard let b = bytes(s) else { return "" }
+        let family: Int32
+        switch b.count {
+        case 4: family = AF_INET
+        case 16: family = AF_INET6
+        default: return "<\(b.count) bytes: \(Digest.hex(b))>"
+        }
+        var out = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+        guard inet_ntop(family, b, &out, socklen_t(out.count)) != nil else { return Digest.hex(b) }
+        return text(out)
+    }
+
+    /// A NUL-terminated C buffer as a string.
+    static func text(_ buffer: [CChar]) -> String {
+        String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// Runs `print` against a fresh memory BIO and returns what it wrote (empty when it failed).
+    static func withMemoryBIO(_ print: (OpaquePointer) -> Bool) -> String {
+        guard let bio = BIO_new(BIO_s_mem()) else { return "" }
+        defer { BIO_free(bio) }
+        guard print(bio) else {
+            ERR_clear_error()
+            return ""
+        }
+        var data: UnsafeMutablePointer<CChar>?
+        let length = revenant_BIO_get_mem_data(bio, &data)
+        guard let data, length > 0 else { return "" }
+        return String(decoding: UnsafeRawBufferPointer(start: data, count: length), as: UTF8.self)
+    }
+}

@@ -1,0 +1,310 @@
+import COpenSSL
+import Foundation
+import RevenantCore
+
+/// Why a file gave no certificate, or only some of its certificates. A value, never a crash.
+public struct CertificateLoadError: Error, Sendable, Equatable, CustomStringConvertible {
+    public enum Code: String, Sendable {
+        /// Missing, not a regular file, too large, or not readable.
+        case unreadable
+        /// Readable, but holds no certificate (a PEM private key, a text file, ...).
+        case notACertificate
+        /// Looks like a certificate (PEM block, DER, PKCS#12) but OpenSSL cannot decode it.
+        case malformed
+        /// A PKCS#12 file whose password is missing or wrong.
+        case password
+    }
+
+    public var code: Code
+    public var path: String
+    public var reason: String
+
+    public init(_ code: Code, _ reason: String, path: String = "") {
+        self.code = code
+        self.reason = reason
+        self.path = path
+    }
+
+    public var description: String { path.isEmpty ? reason : "\(path): \(reason)" }
+}
+
+/// The certificates of one file (a chain's leaf first), and what went wrong reading it, if anything.
+public struct CertificateFile {
+    public var path: String
+    public var certificates: [X509Certificate]
+    /// Set when the file gave no certificate, or stopped part way (then `certificates` holds those before).
+    public var problem: CertificateLoadError?
+}
+
+/// Reads certificates from PEM (one or a chain), DER and PKCS#12 files, and finds them in directories.
+public enum X509Loader {
+    /// File names a directory walk picks up (besides any file that starts with a PEM certificate).
+    public static let extensions: Set<String> = ["pem", "crt", "cer", "der", "p12", "pfx"]
+    /// Certificate files are small; a larger file is not read whole into memory.
+    public static let maxFileSize = 16 << 20
+
+    /// The files to read: named files as they are, directories walked recursively (sorted) for
+    /// files with a certificate extension or a leading `-----BEGIN CERTIFICATE`.
+    public static func files(in paths: [String]) -> (files: [String], problems: [CertificateLoadError]) {
+        var files: [String] = []
+        var problems: [CertificateLoadError] = []
+        for path in paths {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                problems.append(CertificateLoadError(.unreadable, "no such file or directory", path: path))
+                continue
+            }
+            guard isDirectory.boolValue else {
+                files.append(path)
+                continue
+            }
+            let root = URL(fileURLWithPath: path)
+            var found: [String] = []
+            // Symbolic links to directories are not followed, so a link loop cannot trap the walk.
+            let walk = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey]) { url, _ in
+                problems.append(CertificateLoadError(.unreadable, "cannot read this directory", path: url.path))
+                return true
+            }
+            while let url = walk?.nextObject() as? URL {
+                guard (try? url.resourceValues(forKeys: [.isRegularFileKey]))?.isRegularFile == true else { continue }
+                if extensions.contains(url.pathExtension.lowercased()) || startsWithPEMCertificate(url.path) {
+                    found.append(path.hasSuffix("/") ? path + relative(url, to: root) : path + "/" + relative(url, to: root))
+                }
+            }
+            files += found.sorted()
+        }
+        return (files, problems)
+    }
+
+    /// Every certificate in `file`; `pkcs12Password` opens PKCS#12 files (nil: none or empty).
+    public static func load(file: String, pkcs12Password: String? = nil) -> CertificateFile {
+        var info = stat()
+        guard stat(file, &info) == 0 else {
+            return CertificateFile(path: file, certificates: [], problem: CertificateLoadError(.unreadable, String(cString: strerror(errno)), path: file))
+        }
+        guard (info.st_mode & S_IFMT) == S_IFREG else {
+            return CertificateFile(path: file, certificates: [], problem: CertificateLoadError(.unreadable, "not a regular file", path: file))
+        }
+        guard Int(info.st_size) <= maxFileSize else {
+            return CertificateFile(path: file, certificates: [],
+                                   problem: CertificateLoadError(.unreadable, "larger than \(maxFileSize >> 20) MiB: not read as a certificate", path: file))
+        }
+        guard let bytes = FileBytes.read(file) else {
+            return CertificateFile(path: file, certificates: [], problem: CertificateLoadError(.unreadable, "cannot read the file", path: file))
+        }
+        return load(bytes: bytes, path: file, pkcs12Password: pkcs12Password)
+    }
+
+    /// Every certificate in `bytes` (PEM, DER or PKCS#12, told apart by content; the name only decides
+    /// whether a PKCS#12 error or a DER error is the one worth reporting).
+    public static func load(bytes: [UInt8], path: String, pkcs12Password: String? = nil) -> CertificateFile {
+        var (certificates, problem) = decode(bytes, isPKCS12Name: ["p12", "pfx"].contains(URL(fileURLWithPath: path).pathExtension.lowercased()),
+                                             password: pkcs12Password)
+        ERR_clear_error()
+        problem?.path = path
+        return CertificateFile(path: path, certificates: certificates, problem: problem)
+    }
+
+    static func decode(_ bytes: [UInt8], isPKCS12Name: Bool, password: String?) -> ([X509Certificate], CertificateLoadError?) {
+        if bytes.isEmpty { return ([], CertificateLoadError(.notACertificate, "empty file")) }
+        if bytes.count > maxFileSize {
+            return ([], CertificateLoadError(.unreadable, "larger than \(maxFileSize >> 20) MiB: not read as a certificate"))
+        }
+        if contains(bytes, "-----BEGIN ") { return pem(bytes) }
+        if isPKCS12Name { return pkcs12(bytes, password: password) }
+        if let certificate = der(bytes) { return certificate }
+        let derError = openSSLErrors()
+        if isPKCS12(bytes) { return pkcs12(bytes, password: password) }
+        return ([], CertificateLoadError(.notACertificate, "neither PEM, a DER certificate nor PKCS#12 (OpenSSL: \(derError))"))
+    }
+
+    // MARK: formats
+
+    static func pem(_ bytes: [UInt8]) -> ([X509Certificate], CertificateLoadError?) {
+        var certificates: [X509Certificate] = []
+        var problem: CertificateLoadError?
+        bytes.withUnsafeBytes { buffer in
+            // BIO_new_mem_buf does not copy: the BIO lives only inside this closure.
+            guard let bio = BIO_new_mem_buf(buffer.baseAddress, Int32(buffer.count)) else {
+                problem = CertificateLoadError(.malformed, "OpenSSL could not allocate a buffer")
+                return
+            }
+            defer { BIO_free(bio) }
+            while true {
+                // _AUX also reads "TRUSTED CERTIFICATE" blocks; other blocks (keys, CSRs) are skipped.
+                guard let x509 = PEM_read_bio_X509_AUX(bio, nil, nil, nil) else {
+                    let last = ERR_peek_last_error()
+                    if ERR_GET_LIB(last) == ERR_LIB_PEM && ERR_GET_REASON(last) == PEM_R_NO_START_LINE {
+                        ERR_clear_error()  // the normal end: no further certificate block
+                    } else {
+                        problem = CertificateLoadError(.malformed, "PEM certificate block \(certificates.count + 1) cannot be decoded (OpenSSL: \(openSSLErrors()))")
+                    }
+                    return
+                }
+                do throws(CertificateLoadError) {
+                    certificates.append(try X509Certificate(taking: x509))
+                } catch {
+                    problem = CertificateLoadError(error.code, "certificate \(certificates.count + 1): \(error.reason)")
+                    return
+                }
+            }
+        }
+        if certificates.isEmpty && problem == nil {
+            let labels = pemLabels(bytes)
+            problem = CertificateLoadError(.notACertificate, "no CERTIFICATE block in this PEM file (found: \(labels.isEmpty ? "nothing" : labels.joined(separator: ", ")))")
+        }
+        return (certificates, problem)
+    }
+
+    static func der(_ bytes: [UInt8]) -> ([X509Certificate], CertificateLoadError?)? {
+        let x509: OpaquePointer? = bytes.withUnsafeBufferPointer { buffer in
+            var cursor = buffer.baseAddress
+            return d2i_X509(nil, &cursor, buffer.count)
+        }
+        guard let x509 else { return nil }
+        do {
+            return ([try X509Certificate(taking: x509)], nil)
+        } catch {
+            return ([], error)
+        }
+    }
+
+    static func isPKCS12(_ bytes: [UInt8]) -> Bool {
+        guard let p12 = d2iPKCS12(bytes) else {
+            ERR_clear_error()
+            return false
+        }
+        PKCS12_free(p12)
+        return true
+    }
+
+    static func d2iPKCS12(_ bytes: [UInt8]) -> OpaquePointer? {
+        bytes.withUnsafeBufferPointer { buffer in
+            var cursor = buffer.baseAddress
+            return d2i_PKCS12(nil, &cursor, buffer.count)
+        }
+    }
+
+    static func pkcs12(_ bytes: [UInt8], password: String?) -> ([X509Certificate], CertificateLoadError?) {
+        guard let p12 = d2iPKCS12(bytes) else {
+            return ([], CertificateLoadError(.malformed, "not a PKCS#12 file (OpenSSL: \(openSSLErrors()))"))
+        }
+        defer { PKCS12_free(p12) }
+        // Which password opens it: the one given, else none or the empty one (both are in use).
+        var pass = password
+        if PKCS12_mac_present(p12) == 1 {
+            let candidates: [String?] = password.map { [$0] } ?? [nil, ""]
+            let verifies = { (candidate: String?) in
+                withOptionalCString(candidate) { PKCS12_verify_mac(p12, $0, candidate == nil ? 0 : -1) } == 1
+            }
+            guard let found = candidates.first(where: verifies) else {
+                ERR_clear_error()
+                return ([], CertificateLoadError(.password, password == nil
+                    ? "PKCS#12 file is protected by a password, and none was given"
+                    : "the PKCS#12 password is wrong (MAC verification failed)"))
+            }
+            pass = found
+        }
+        var parsed = parse(p12, password: pass)
+        if parsed == nil, legacyProviderLoaded {
+            // RC2-40 and 3DES PKCS#12 files (older OpenSSL, Windows) need the legacy provider.
+            ERR_clear_error()
+            parsed = parse(p12, password: pass)
+        }
+        guard let parsed else {
+            return ([], CertificateLoadError(.malformed, "cannot decrypt the PKCS#12 contents (OpenSSL: \(openSSLErrors()))"))
+        }
+        if parsed.isEmpty { return ([], CertificateLoadError(.notACertificate, "the PKCS#12 file holds no certificate")) }
+        return (parsed, nil)
+    }
+
+    /// The certificate matching the private key first, then the others; the private key is freed at once.
+    static func parse(_ p12: OpaquePointer, password: String?) -> [X509Certificate]? {
+        var key: OpaquePointer?
+        var certificate: OpaquePointer?
+        var others: OpaquePointer?
+        let ok = withOptionalCString(password) { PKCS12_parse(p12, $0, &key, &certificate, &others) }
+        EVP_PKEY_free(key)
+        guard ok == 1 else { return nil }
+        var raw: [OpaquePointer] = certificate.map { [$0] } ?? []
+        if let others {
+            for i in 0..<OPENSSL_sk_num(others) {
+                guard let x = OPENSSL_sk_value(others, i) else { continue }
+                let x509 = OpaquePointer(x)
+                X509_up_ref(x509)  // the stack's reference is dropped below; this one goes to the wrapper
+                raw.append(x509)
+            }
+            revenant_sk_X509_pop_free(others)
+        }
+        var out: [X509Certificate] = []
+        for x509 in raw {
+            if let c = try? X509Certificate(taking: x509) { out.append(c) }
+        }
+        return out
+    }
+
+    /// Loading any provider explicitly stops OpenSSL from loading the default one implicitly, so
+    /// both are loaded, once per process and only when a PKCS#12 file needs it.
+    static let legacyProviderLoaded: Bool = {
+        let defaultProvider = OSSL_PROVIDER_load(nil, "default")
+        let legacyProvider = OSSL_PROVIDER_load(nil, "legacy")
+        ERR_clear_error()
+        return defaultProvider != nil && legacyProvider != nil
+    }()
+
+    // MARK: helpers
+
+    /// Drains OpenSSL's error queue into one line of distinct reasons.
+    static func openSSLErrors() -> String {
+        var reasons: [String] = []
+        while true {
+            let code = ERR_get_error()
+            if code == 0 { break }
+            let reason = ERR_reason_error_string(code).map { String(cString: $0) } ?? "error \(String(code, radix: 16))"
+            if !reasons.contains(reason) { reasons.append(reason) }
+        }
+        return reasons.isEmpty ? "no detail" : reasons.prefix(3).joined(separator: "; ")
+    }
+
+    static func withOptionalCString<R>(_ s: String?, _ body: (UnsafePointer<CChar>?) -> R) -> R {
+        guard let s else { return body(nil) }
+        return s.withCString { body($0) }
+    }
+
+    static func contains(_ bytes: [UInt8], _ needle: String) -> Bool {
+        let n = Array(needle.utf8)
+        guard bytes.count >= n.count else { return false }
+        return bytes.withUnsafeBufferPointer { b in
+            var i = 0
+            while i <= b.count - n.count {
+                if b[i] == n[0], b[i..<i + n.count].elementsEqual(n) { return true }
+                i += 1
+            }
+            return false
+        }
+    }
+
+    /// The labels of the PEM blocks in a file ("PRIVATE KEY", "CERTIFICATE REQUEST", ...).
+    static func pemLabels(_ bytes: [UInt8]) -> [String] {
+        var labels: [String] = []
+        for line in String(decoding: bytes, as: UTF8.self).split(whereSeparator: \.isNewline) where line.hasPrefix("-----BEGIN ") {
+            let label = line.dropFirst(11).prefix { $0 != "-" }
+            if !labels.contains(String(label)) { labels.append(String(label)) }
+        }
+        return labels
+    }
+
+    static func startsWithPEMCertificate(_ path: String) -> Bool {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return false }
+        defer { try? handle.close() }
+        let head = (try? handle.read(upToCount: 256)) ?? Data()
+        let text = String(decoding: head, as: UTF8.self).drop { $0.isWhitespace }
+        return text.hasPrefix("-----BEGIN CERTIFICATE")
+    }
+
+    static func relative(_ url: URL, to root: URL) -> String {
+        let full = url.standardizedFileURL.path
+        let base = root.standardizedFileURL.path
+        return full.hasPrefix(base + "/") ? String(full.dropFirst(base.count + 1)) : url.lastPathComponent
+    }
+}

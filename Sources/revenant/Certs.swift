@@ -1,0 +1,119 @@
+import ArgumentParser
+import Foundation
+import RevenantCore
+import RevenantEngine
+import RevenantNet
+import RevenantReports
+
+struct Certs: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Scan certificate files and directories for expiry, rotation age and weak crypto.",
+        discussion: """
+        Reads PEM (a chain's first certificate is the leaf), DER and PKCS#12 files; directories are \
+        walked recursively for .pem .crt .cer .der .p12 .pfx files and files starting with a PEM \
+        certificate. A file that cannot be read is a warning on stderr; exit 2 only when no \
+        certificate at all could be read. JSON results carry each certificate's facts in `tags`.
+
+        Examples:
+          revenant certs /etc/ssl/private/service.pem
+          revenant certs ./certs/ --format json --output certs.json
+          revenant certs client.p12 --pkcs12-password env:P12_PASSWORD --fail-on medium
+          revenant certs ./certs/ --config config.json --format table --format jsonl --output reports/
+        """
+    )
+
+    @Argument(help: "Certificate files or directories.")
+    var paths: [String] = []
+
+    @Option(name: .customLong("pkcs12-password"), help: "Password of PKCS#12 files: env:NAME or file:PATH.")
+    var pkcs12Password: String?
+
+    @OptionGroup var output: OutputOptions
+
+    func validate() throws {
+        if paths.isEmpty { throw ValidationError("give at least one certificate file or directory") }
+        if let p = pkcs12Password, Self.secretSource(p) == nil {
+            throw ValidationError("--pkcs12-password takes env:NAME or file:PATH (never the password itself)")
+        }
+    }
+
+    func run() throws {
+        let startedAt = Date()
+        var config = Configuration()
+        if let path = output.config {
+            do { config = try Configuration.load(file: path) } catch { throw failInput(error.errors.map(\.description)) }
+        }
+        let endpoints = paths.filter(Self.isEndpoint)
+        if !endpoints.isEmpty {
+            throw failInput(endpoints.map { "\($0): TLS endpoint scanning is not built yet (give certificate files or directories)" })
+        }
+        var password: String?
+        if let text = pkcs12Password, let source = Self.secretSource(text) {
+            switch SecretResolver().resolve(source) {
+            case .success(let p): password = p
+            case .failure(let e): throw failInput(["--pkcs12-password: \(e.reason)"])
+            }
+        }
+        let named = Set(paths)
+        let (files, walkProblems) = X509Loader.files(in: paths)
+        let missing = walkProblems.filter { named.contains($0.path) }
+        if !missing.isEmpty { throw failInput(missing.map(\.description)) }
+        for problem in walkProblems { warn("warning: \(problem)") }
+
+        var results: [CredentialResult] = []
+        var skipped = 0
+        for path in files {
+            let file = X509Loader.load(file: path, pkcs12Password: password)
+            if let problem = file.problem {
+                // A directory holds keys and CSRs beside certificates: those are counted, not warned about.
+                if problem.code == .notACertificate && !named.contains(path) { skipped += 1 } else { warn("warning: \(problem)") }
+            }
+            for (i, certificate) in file.certificates.enumerated() {
+                results.append(Self.result(certificate.info, id: i == 0 ? path : "\(path)#\(i + 1)", policy: config.policy, now: startedAt))
+            }
+        }
+        if skipped > 0 { warn("note: \(skipped) file(s) in the directories hold no certificate (keys, requests, other files): skipped") }
+        if results.isEmpty { throw failInput(["no certificate could be read from \(paths.joined(separator: ", "))"]) }
+
+        var report = RunReport(runID: UUID().uuidString.lowercased(), startedAt: startedAt, finishedAt: Date(), complete: true,
+                               inventories: [], ledgerHead: nil, results: results)
+        report.command = "certs"
+        let formats = output.format.isEmpty ? [Terminal.stdoutIsTTY ? "table" : "json"] : output.format
+        let useColor = output.output == nil && Terminal.stdoutIsTTY && Terminal.colorAllowed
+        try ReportOutput.write(formats: formats, output: output.output) { format, emit in
+            ReportFormat(rawValue: format)!.write(report, color: useColor, emit: emit)
+        }
+        if report.hasFinding(atOrAbove: output.threshold) { throw Exit.findings }
+    }
+
+    /// One certificate as a report result: no owner (no inventory), no checks, its facts in `tags`.
+    static func result(_ info: CertificateInfo, id: String, policy: Policy, now: Date) -> CredentialResult {
+        var tags: [String: String] = [
+            "subject": info.subject, "issuer": info.issuer, "serial": info.serial,
+            "not_before": Timestamp.format(info.notBefore), "not_after": Timestamp.format(info.notAfter),
+            "sha256": info.sha256, "key": ([info.keyType, String(info.keyBits)] + (info.curve.map { [$0] } ?? [])).joined(separator: " "),
+            "signature": info.signatureAlgorithm, "is_ca": String(info.isCA), "self_signed": String(info.isSelfSigned),
+        ]
+        let lists = [("sans", info.subjectAltNames), ("crl", info.crlDistributionPoints), ("ocsp", info.ocspURLs), ("ca_issuers", info.caIssuerURLs)]
+        for (key, values) in lists where !values.isEmpty { tags[key] = values.joined(separator: ", ") }
+        let credential = Credential(id: id, kind: .x509Certificate, state: .active, issuedAt: info.notBefore, expiresAt: info.notAfter,
+                                    tags: tags, origin: id)
+        let findings = CertificateLifecycle.findings(for: info.facts, state: .active, owner: .untracked, policy: policy, now: now)
+        return CredentialResult(credential: credential, fingerprint: "sha256:" + info.sha256.prefix(16), checks: [], findings: findings)
+    }
+
+    /// `host:port`, `https://…` and `tls://…` name endpoints, unless a file of that name exists.
+    static func isEndpoint(_ argument: String) -> Bool {
+        if FileManager.default.fileExists(atPath: argument) { return false }
+        if argument.hasPrefix("https://") || argument.hasPrefix("tls://") { return true }
+        guard let colon = argument.lastIndex(of: ":") else { return false }
+        let port = argument[argument.index(after: colon)...]
+        return !port.isEmpty && port.allSatisfy(\.isASCII) && port.allSatisfy(\.isNumber) && !argument[..<colon].contains("/")
+    }
+
+    static func secretSource(_ text: String) -> SecretSource? {
+        if text.hasPrefix("env:"), text.count > 4 { return .environment(String(text.dropFirst(4))) }
+        if text.hasPrefix("file:"), text.count > 5 { return .file(String(text.dropFirst(5))) }
+        return nil
+    }
+}

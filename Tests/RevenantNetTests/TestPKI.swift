@@ -1,0 +1,142 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A small PKI made with the `openssl` CLI once per test process: a root made with `openssl ca
+/// -selfsign` and leaves issued by `openssl ca` with fixed dates, so every field is predictable.
+/// Nothing is committed: keys exist only in a temporary directory, removed at exit.
+final class TestPKI: Sendable {
+    static let directory = (NSTemporaryDirectory() as NSString).appendingPathComponent("revenant-pki-\(UUID().uuidString)")
+    static let shared: Result<TestPKI, PKIError> = Result { () throws(PKIError) in try TestPKI(directory: directory) }
+
+    let path: String
+
+    private init(directory: String) throws(PKIError) {
+        path = directory
+        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        atexit { try? FileManager.default.removeItem(atPath: TestPKI.directory) }
+        try Shell.run(Self.script, in: path)
+    }
+
+    func file(_ name: String) -> String { (path as NSString).appendingPathComponent(name) }
+
+    func text(_ name: String) -> String {
+        (try? String(contentsOfFile: file(name), encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+    }
+
+    /// Every leaf is valid 2025-01-01 → 2027-01-01 unless named otherwise; serials count from 1000 (root).
+    static let script = #"""
+    set -eu
+    mkdir -p ca/newcerts; : > ca/index.txt; echo 1000 > ca/serial
+    cat > ca.cnf <<'CNF'
+    [ ca ]
+    default_ca = test_ca
+    [ test_ca ]
+    dir = ./ca
+    database = $dir/index.txt
+    new_certs_dir = $dir/newcerts
+    serial = $dir/serial
+    default_md = sha256
+    policy = any_name
+    unique_subject = no
+    email_in_dn = no
+    [ any_name ]
+    commonName = supplied
+    organizationName = optional
+    [ req ]
+    distinguished_name = dn
+    [ dn ]
+    [ root_ext ]
+    basicConstraints = critical, CA:TRUE
+    keyUsage = critical, keyCertSign, cRLSign
+    subjectKeyIdentifier = hash
+    [ leaf_ext ]
+    basicConstraints = CA:FALSE
+    subjectAltName = DNS:leaf.example.com, DNS:*.leaf.example.com, IP:127.0.0.1, IP:::1, email:ops@example.com, URI:spiffe://example.com/svc
+    crlDistributionPoints = URI:http://crl.example.com/root.crl
+    authorityInfoAccess = OCSP;URI:http://ocsp.example.com, caIssuers;URI:http://ca.example.com/root.crt
+    [ plain_ext ]
+    basicConstraints = CA:FALSE
+    CNF
+    openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out root.key 2>/dev/null
+    openssl req -new -key root.key -subj "/CN=Revenant Test Root/O=Revenant Tests" -config ca.cnf -out root.csr
+    openssl ca -batch -config ca.cnf -selfsign -keyfile root.key -in root.csr -out root.pem -notext \
+      -startdate 20240101000000Z -enddate 20340101000000Z -extensions root_ext 2>/dev/null
+    issue() { # name key extensions start end [more openssl ca arguments]
+      name=$1; key=$2; ext=$3; start=$4; end=$5; shift 5
+      openssl req -new -key "$key" -subj "/CN=$name.example.com/O=Revenant Tests" -config ca.cnf -out "$name.csr"
+      openssl ca -batch -config ca.cnf -cert root.pem -keyfile root.key -in "$name.csr" -out "$name.pem" -notext \
+        -startdate "$start" -enddate "$end" -extensions "$ext" "$@" 2>/dev/null
+    }
+    openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out rsa2048.key 2>/dev/null
+    openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:1024 -out rsa1024.key 2>/dev/null
+    openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out ec256.key
+    openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-384 -out ec384.key
+    openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-224 -out ec224.key
+    openssl genpkey -algorithm ED25519 -out ed25519.key
+    openssl genpkey -genparam -algorithm DSA -pkeyopt dsa_paramgen_bits:2048 -out dsa.params 2>/dev/null
+    openssl genpkey -paramfile dsa.params -out dsa.key
+    issue leaf rsa2048.key leaf_ext 20250101000000Z 20270101000000Z
+    issue rsa1024 rsa1024.key plain_ext 20250101000000Z 20270101000000Z
+    issue ec256 ec256.key plain_ext 20250101000000Z 20270101000000Z
+    issue ec384 ec384.key plain_ext 20250101000000Z 20270101000000Z
+    issue ec224 ec224.key plain_ext 20250101000000Z 20270101000000Z
+    issue ed25519 ed25519.key plain_ext 20250101000000Z 20270101000000Z
+    issue dsa dsa.key plain_ext 20250101000000Z 20270101000000Z
+    issue sha1 rsa2048.key plain_ext 20250101000000Z 20270101000000Z -md sha1
+    issue expired rsa2048.key plain_ext 20200101000000Z 20210101000000Z
+    # What openssl itself says, to compare with.
+    openssl x509 -in leaf.pem -noout -fingerprint -sha256 | sed 's/.*=//; s/://g' | tr 'A-F' 'a-f' > leaf.sha256
+    # Other containers of the same certificates.
+    openssl x509 -in leaf.pem -outform DER -out leaf.der
+    openssl x509 -in leaf.pem -text > chain.pem; cat root.pem >> chain.pem
+    cat rsa2048.key leaf.pem root.pem > key-and-chain.pem
+    openssl pkcs12 -export -in leaf.pem -inkey rsa2048.key -certfile root.pem -passout pass:s3cret -out leaf.p12
+    openssl pkcs12 -export -in ec256.pem -inkey ec256.key -passout pass: -out nopass.pfx
+    openssl pkcs12 -export -legacy -in leaf.pem -inkey rsa2048.key -passout pass:old -out legacy.p12
+    # Files that are not (good) certificates.
+    head -c 600 /dev/urandom > garbage.der
+    : > empty.pem
+    sed '5s/./#/g' leaf.pem > corrupt.pem
+    # A directory tree.
+    mkdir -p tree/a/b tree/c tree/d
+    cp leaf.pem tree/a/b/leaf.crt; cp ec256.pem tree/a/ec256.cer; cp leaf.der tree/c/leaf.der
+    cp root.pem tree/c/no-extension; cp leaf.p12 tree/d/bundle.p12
+    cp rsa2048.key tree/d/key.pem; echo hello > tree/readme.txt
+    """#
+}
+
+struct PKIError: Error, CustomStringConvertible {
+    var description: String
+}
+
+/// Runs a shell script to completion (posix_spawn + waitpid on this thread: short scripts, rarely).
+enum Shell {
+    static func run(_ script: String, in directory: String) throws(PKIError) {
+        let (status, output) = capture(script, in: directory)
+        guard status == 0 else {
+            throw PKIError(description: "making the test PKI with the openssl CLI failed (status \(status)):\n\(output)")
+        }
+    }
+
+    /// The script's exit status and its stdout and stderr together.
+    static func capture(_ script: String, in directory: String = NSTemporaryDirectory()) -> (status: Int32, output: String) {
+        let log = (NSTemporaryDirectory() as NSString).appendingPathComponent("revenant-shell-\(UUID().uuidString).log")
+        defer { try? FileManager.default.removeItem(atPath: log) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        let arguments = ["/bin/sh", "-c", "cd \"$0\" && " + script, directory]
+        let argv = arguments.map { strdup($0) } + [nil]
+        defer { for p in argv { free(p) } }
+        var child: pid_t = 0
+        guard posix_spawn(&child, "/bin/sh", &actions, nil, argv, environ) == 0 else { return (-1, "cannot start /bin/sh") }
+        var status: Int32 = 0
+        while waitpid(child, &status, 0) < 0 && errno == EINTR {}
+        return (status, (try? String(contentsOfFile: log, encoding: .utf8)) ?? "")
+    }
+}
