@@ -86,7 +86,6 @@ public final class VerifyEngine: Sendable {
         var negative = [ProbeOutcome?](repeating: nil, count: plan.pairs.count)
         var positive = [ProbeOutcome?](repeating: nil, count: plan.pairs.count)
         var states: [[CheckState?]] = plan.checks.map { Array(repeating: nil, count: $0.count) }
-        var evidence: [String: String] = [:]
 
         // 1. Controls: a random credential per pair (and the known-good one where given).
         var rng = SystemRandomNumberGenerator()
@@ -108,9 +107,8 @@ public final class VerifyEngine: Sendable {
         for (host, limits) in plan.hostLimits { scheduler.configure(host: host, limits: limits) }
         await drive(&controlAttempts, plan: plan, scheduler: &scheduler, stop: stop) { completion in
             let a = completion.attempt
-            let hash = self.record(completion, plan: plan, ledger: ledger, fingerprinter: fingerprinter, runID: runID, now: now())
+            self.record(completion, plan: plan, ledger: ledger, fingerprinter: fingerprinter, runID: runID, now: now())
             if a.role == .negative { negative[a.pair] = completion.outcome } else { positive[a.pair] = completion.outcome }
-            evidence["\(a.role == .negative ? "n" : "p")\(a.pair)"] = hash
             return self.retry(completion)
         }
 
@@ -337,6 +335,7 @@ public final class VerifyEngine: Sendable {
     }
 
     /// Writes one attempt to the ledger; returns its hash (the report's `evidence`).
+    @discardableResult
     func record(_ c: Completion, plan: VerifyPlan, ledger: EvidenceLedger?, fingerprinter: Fingerprinter, runID: String, now: Date) -> String? {
         guard let ledger else { return nil }
         let pair = plan.pairs[c.attempt.pair]
