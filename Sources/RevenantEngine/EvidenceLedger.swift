@@ -26,6 +26,10 @@ public final class EvidenceLedger: @unchecked Sendable {
             throw LedgerError(message: "\(path): cannot open the evidence ledger for writing")
         }
         handle = h
+        // One writer at a time: two runs appending at once would both chain onto the same record.
+        guard flock(h.fileDescriptor, LOCK_EX | LOCK_NB) == 0 else {
+            throw LedgerError(message: "\(path): another run is appending to this evidence ledger")
+        }
         let data = (try? h.readToEnd()) ?? Data()
         let lines = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: true)
         // A last line without its newline (a crash mid-write) would glue the next record onto it.
@@ -63,7 +67,8 @@ public final class EvidenceLedger: @unchecked Sendable {
         buffer += Tree.object(members).serialized(sortedKeys: true)
         buffer += "\n"
         head = hash
-        if buffer.utf8.count > 64 * 1024 { flush() }
+        // Small batches: a crash or SIGKILL loses at most a few records, and the chain stays valid.
+        if buffer.utf8.count > 8 * 1024 { flush() }
         return hash
     }
 

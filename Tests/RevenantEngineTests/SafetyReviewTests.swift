@@ -76,4 +76,14 @@ import Testing
         #expect(line == 1)
         #expect(reason.contains("twice"))
     }
+
+    @Test func secondWriterOnTheSameLedgerIsRefused() throws {
+        let dir = try Fixture.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("l.jsonl").path
+        let first = try EvidenceLedger(path: path)
+        #expect(throws: LedgerError.self) { try EvidenceLedger(path: path) }
+        first.append([("outcome", .string("rejected"))])
+        first.flush()
+    }
 }
