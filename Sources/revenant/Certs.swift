@@ -7,22 +7,27 @@ import RevenantReports
 
 struct Certs: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Scan certificate files and directories for expiry, rotation age and weak crypto.",
+        abstract: "Scan certificate files, directories and TLS endpoints for expiry, rotation age and weak crypto.",
         discussion: """
         Reads PEM (a chain's first certificate is the leaf), DER and PKCS#12 files; directories are \
         walked recursively for .pem .crt .cer .der .p12 .pfx files and files starting with a PEM \
-        certificate. A file that cannot be read is a warning on stderr; exit 2 only when no \
-        certificate at all could be read. JSON results carry each certificate's facts in `tags`.
+        certificate. A TLS endpoint (host:port or https://host[:port], default port 443) is connected \
+        to and the chain it serves is read, without sending anything and without requiring it to \
+        verify; a host name is sent as SNI. Its results carry `source: tls` and `verified: true/false` \
+        (against tls.ca_bundle of --config, else the system store, and the host name). A file or \
+        endpoint that cannot be read is a warning on stderr; exit 2 only when no certificate at all \
+        could be read. JSON results carry each certificate's facts in `tags`.
 
         Examples:
           revenant certs /etc/ssl/private/service.pem
+          revenant certs https://internal.example.com:8443 10.0.0.5:443 --format json
           revenant certs ./certs/ --format json --output certs.json
           revenant certs client.p12 --pkcs12-password env:P12_PASSWORD --fail-on medium
           revenant certs ./certs/ --config config.json --format table --format jsonl --output reports/
         """
     )
 
-    @Argument(help: "Certificate files or directories.")
+    @Argument(help: "Certificate files, directories, or TLS endpoints (host:port, https://host[:port]).")
     var paths: [String] = []
 
     @Option(name: .customLong("pkcs12-password"), help: "Password of PKCS#12 files: env:NAME or file:PATH.")
@@ -43,10 +48,16 @@ struct Certs: ParsableCommand {
         if let path = output.config {
             do { config = try Configuration.load(file: path) } catch { throw failInput(error.errors.map(\.description)) }
         }
-        let endpoints = paths.filter(Self.isEndpoint)
-        if !endpoints.isEmpty {
-            throw failInput(endpoints.map { "\($0): TLS endpoint scanning is not built yet (give certificate files or directories)" })
+        // Endpoints are parsed first: an unsupported form is an input error before anything is read.
+        var endpoints: [String: TLSEndpoint] = [:]
+        var badEndpoints: [String] = []
+        for argument in paths where Self.isEndpoint(argument) {
+            switch TLSEndpoint.parse(argument) {
+            case .success(let endpoint): endpoints[argument] = endpoint
+            case .failure(let error): badEndpoints.append(error.description)
+            }
         }
+        if !badEndpoints.isEmpty { throw failInput(badEndpoints) }
         var password: String?
         if let text = pkcs12Password, let source = Self.secretSource(text) {
             switch SecretResolver().resolve(source) {
@@ -55,21 +66,46 @@ struct Certs: ParsableCommand {
             }
         }
         let named = Set(paths)
-        let (files, walkProblems) = X509Loader.files(in: paths)
+        var filesOf: [String: [String]] = [:]
+        var walkProblems: [CertificateLoadError] = []
+        for argument in paths where endpoints[argument] == nil && filesOf[argument] == nil {
+            let (files, problems) = X509Loader.files(in: [argument])
+            filesOf[argument] = files
+            walkProblems += problems
+        }
         let missing = walkProblems.filter { named.contains($0.path) }
         if !missing.isEmpty { throw failInput(missing.map(\.description)) }
         for problem in walkProblems { warn("warning: \(problem)") }
 
         var results: [CredentialResult] = []
         var skipped = 0
-        for path in files {
-            let file = X509Loader.load(file: path, pkcs12Password: password)
-            if let problem = file.problem {
-                // A directory holds keys and CSRs beside certificates: those are counted, not warned about.
-                if problem.code == .notACertificate && !named.contains(path) { skipped += 1 } else { warn("warning: \(problem)") }
+        let scanOptions = TLSScanOptions(timeoutSeconds: config.timeoutSeconds, caBundle: config.caBundle, proxy: config.proxy)
+        // Arguments in the order given, files and endpoints interleaved; one named twice is read once.
+        for argument in paths {
+            if let endpoint = endpoints.removeValue(forKey: argument) {
+                let scan = TLSEndpointScanner.scan(endpoint, options: scanOptions)
+                if let problem = scan.problem { warn("warning: \(argument): \(problem)") }
+                for (i, certificate) in scan.certificates.enumerated() {
+                    var extra = ["source": "tls"]
+                    if let verification = scan.verification {
+                        // The whole served chain verifies (or not) as one: the same tag on each of its certificates.
+                        extra["verified"] = String(verification.verified)
+                        if let error = verification.error { extra["verify_error"] = error }
+                    }
+                    results.append(Self.result(certificate.info, id: i == 0 ? endpoint.id : "\(endpoint.id)#\(i + 1)",
+                                               policy: config.policy, now: startedAt, extraTags: extra))
+                }
+                continue
             }
-            for (i, certificate) in file.certificates.enumerated() {
-                results.append(Self.result(certificate.info, id: i == 0 ? path : "\(path)#\(i + 1)", policy: config.policy, now: startedAt))
+            for path in filesOf.removeValue(forKey: argument) ?? [] {
+                let file = X509Loader.load(file: path, pkcs12Password: password)
+                if let problem = file.problem {
+                    // A directory holds keys and CSRs beside certificates: those are counted, not warned about.
+                    if problem.code == .notACertificate && !named.contains(path) { skipped += 1 } else { warn("warning: \(problem)") }
+                }
+                for (i, certificate) in file.certificates.enumerated() {
+                    results.append(Self.result(certificate.info, id: i == 0 ? path : "\(path)#\(i + 1)", policy: config.policy, now: startedAt))
+                }
             }
         }
         if skipped > 0 { warn("note: \(skipped) file(s) in the directories hold no certificate (keys, requests, other files): skipped") }
@@ -87,7 +123,7 @@ struct Certs: ParsableCommand {
     }
 
     /// One certificate as a report result: no owner (no inventory), no checks, its facts in `tags`.
-    static func result(_ info: CertificateInfo, id: String, policy: Policy, now: Date) -> CredentialResult {
+    static func result(_ info: CertificateInfo, id: String, policy: Policy, now: Date, extraTags: [String: String] = [:]) -> CredentialResult {
         var tags: [String: String] = [
             "subject": info.subject, "issuer": info.issuer, "serial": info.serial,
             "not_before": Timestamp.format(info.notBefore), "not_after": Timestamp.format(info.notAfter),
@@ -96,16 +132,19 @@ struct Certs: ParsableCommand {
         ]
         let lists = [("sans", info.subjectAltNames), ("crl", info.crlDistributionPoints), ("ocsp", info.ocspURLs), ("ca_issuers", info.caIssuerURLs)]
         for (key, values) in lists where !values.isEmpty { tags[key] = values.joined(separator: ", ") }
+        tags.merge(extraTags) { _, extra in extra }
         let credential = Credential(id: id, kind: .x509Certificate, state: .active, issuedAt: info.notBefore, expiresAt: info.notAfter,
                                     tags: tags, origin: id)
         let findings = CertificateLifecycle.findings(for: info.facts, state: .active, owner: .untracked, policy: policy, now: now)
         return CredentialResult(credential: credential, fingerprint: "sha256:" + info.sha256.prefix(16), checks: [], findings: findings)
     }
 
-    /// `host:port`, `https://…` and `tls://…` name endpoints, unless a file of that name exists.
+    /// `host:port` and any `scheme://…` name endpoints, unless a file of that name exists (only
+    /// `https://` and `host:port` are scanned; `TLSEndpoint.parse` refuses other schemes by name).
     static func isEndpoint(_ argument: String) -> Bool {
         if FileManager.default.fileExists(atPath: argument) { return false }
-        if argument.hasPrefix("https://") || argument.hasPrefix("tls://") { return true }
+        if let scheme = argument.range(of: "://"), !argument[..<scheme.lowerBound].isEmpty,
+           argument[..<scheme.lowerBound].allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "+-.".contains($0)) }) { return true }
         guard let colon = argument.lastIndex(of: ":") else { return false }
         let port = argument[argument.index(after: colon)...]
         return !port.isEmpty && port.allSatisfy(\.isASCII) && port.allSatisfy(\.isNumber) && !argument[..<colon].contains("/")

@@ -150,8 +150,7 @@ import Testing
         let cases: [([String], String)] = [
             ([missing], "\(missing): no such file or directory"),
             ([good, missing], "\(missing): no such file or directory"),
-            (["example.com:443"], "example.com:443: TLS endpoint scanning is not built yet"),
-            (["https://example.com"], "https://example.com: TLS endpoint scanning is not built yet"),
+            (["ldaps://127.0.0.1:636"], "ldaps://127.0.0.1:636: the ldaps:// scheme is not supported"),
             ([notCertificate], "no certificate could be read"),
             ([work.file("scan/key.pem").path], "no CERTIFICATE block in this PEM file (found: PRIVATE KEY)"),
             ([], "give at least one certificate file or directory"),
