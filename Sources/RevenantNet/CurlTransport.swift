@@ -136,12 +136,22 @@ public final class CurlTransport: CallbackTransport, @unchecked Sendable {
     }
 }
 
-/// Whether any standard proxy variable is set (libcurl then picks the proxy per URL itself).
+/// The proxy of a transfer: the configured one, else libcurl's reading of the standard variables.
 enum ProxyEnvironment {
+    /// Whether any standard proxy variable is set (libcurl then picks the proxy per URL itself).
     static let present: Bool = {
         let names = ["http_proxy", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"]
         return names.contains { getenv($0) != nil }
     }()
+
+    static func apply(_ proxy: String?, to easy: UnsafeMutableRawPointer) {
+        if let proxy {
+            _ = rv_easy_setopt_string(easy, CURLOPT_PROXY, proxy)
+        } else if !present {
+            // No proxy variable is set: say so once, instead of libcurl reading the environment per transfer.
+            _ = rv_easy_setopt_string(easy, CURLOPT_PROXY, "")
+        }
+    }
 }
 
 /// libcurl's global state is set up once per process.
@@ -225,12 +235,7 @@ final class Transfer: @unchecked Sendable {
             _ = rv_easy_setopt_long(easy, CURLOPT_SSL_VERIFYPEER, 0)
             _ = rv_easy_setopt_long(easy, CURLOPT_SSL_VERIFYHOST, 0)
         }
-        if let proxy = options.proxy {
-            _ = rv_easy_setopt_string(easy, CURLOPT_PROXY, proxy)
-        } else if !ProxyEnvironment.present {
-            // No proxy variable is set: say so once, instead of libcurl reading the environment per transfer.
-            _ = rv_easy_setopt_string(easy, CURLOPT_PROXY, "")
-        }
+        ProxyEnvironment.apply(options.proxy, to: easy)
         return nil
     }
 

@@ -165,11 +165,7 @@ public enum TLSEndpointScanner {
         // decided separately, offline, by `verify` below (the `verified` tag).
         _ = rv_easy_setopt_long(easy, CURLOPT_SSL_VERIFYPEER, 0)
         _ = rv_easy_setopt_long(easy, CURLOPT_SSL_VERIFYHOST, 0)
-        if let proxy = options.proxy {
-            _ = rv_easy_setopt_string(easy, CURLOPT_PROXY, proxy)
-        } else if !ProxyEnvironment.present {
-            _ = rv_easy_setopt_string(easy, CURLOPT_PROXY, "")
-        }
+        ProxyEnvironment.apply(options.proxy, to: easy)
         // libcurl sends SNI for a host name and none for an IP literal, as wanted.
 
         let code = curl_easy_perform(easy)
