@@ -1,0 +1,55 @@
+import RevenantCore
+import RevenantEngine
+import RevenantProbes
+
+/// `--dry-run`: what would be sent where, with fingerprints only.
+enum PlanPrinter {
+    static func render(_ plan: VerifyPlan, format: String) -> String {
+        var entries: [Tree] = []
+        var lines: [String] = []
+        for (ci, credential) in plan.inventory.credentials.enumerated() {
+            let fp = plan.fingerprints[ci] ?? "(no secret)"
+            if plan.checks[ci].isEmpty {
+                lines.append("NO PROBE  \(credential.id)  \(fp)  (lifecycle checks only)")
+            }
+            for check in plan.checks[ci] {
+                let probe = check.pair.map { plan.pairs[$0].probe }
+                let action = check.skipReason == nil ? "send" : "skip"
+                lines.append("\(action.uppercased())  \(credential.id)  \(fp)  \(probe?.request.method ?? "-") \(check.displayURL)"
+                             + (check.skipReason.map { "  — \($0)" } ?? "  (auth: \(probe.map { describe($0.auth) } ?? "-"))"))
+                entries.append(.object([
+                    ("credential", .string(credential.id)), ("fingerprint", .optional(plan.fingerprints[ci])),
+                    ("probe", .string(check.probeID)), ("target", .string(check.displayURL)),
+                    ("action", .string(action)), ("reason", .optional(check.skipReason)),
+                ]))
+            }
+        }
+        let controls = plan.pairs.map { "CONTROL  negative\($0.positiveSecret == nil ? "" : " + positive")  \($0.probe.id) \($0.target.base)" }
+        if format == "jsonl" {
+            return entries.map { $0.serialized() + "\n" }.joined()
+        }
+        if format == "json" {
+            return Tree.object([
+                ("schema", .string("revenant.plan/v1")),
+                ("checks", .array(entries)),
+                ("controls", .array(plan.pairs.map { .object([("probe", .string($0.probe.id)), ("target", .string($0.target.base)),
+                                                             ("positive", .bool($0.positiveSecret != nil))]) })),
+                ("hosts", .object(plan.hostLimits.sorted { $0.key < $1.key }.map { ($0.key, Tree.object([
+                    ("max_in_flight", .int($0.value.maxInFlight)),
+                    ("requests_per_second", $0.value.requestsPerSecond.map { Tree(.number(String($0)), line: 0) } ?? .null),
+                ])) })),
+            ]).serialized(indent: 2) + "\n"
+        }
+        return "revenant verify --dry-run: nothing is sent\n\n" + (controls + lines).joined(separator: "\n")
+            + "\n\n\(plan.sendCount) checks would be sent to \(plan.hostLimits.count) hosts, after \(plan.pairs.count) negative controls\n"
+    }
+
+    static func describe(_ auth: AuthScheme) -> String {
+        switch auth {
+        case .bearer: "Authorization: Bearer <secret>"
+        case .basic(_, let inUser): inUser ? "basic <secret>:" : "basic <username>:<secret>"
+        case .header(let name, let prefix): "\(name): \(prefix)<secret>"
+        case .query(let name): "?\(name)=<secret>"
+        }
+    }
+}

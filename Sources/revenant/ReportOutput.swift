@@ -1,0 +1,26 @@
+import Foundation
+import RevenantReports
+
+/// Writes reports to stdout, a file, or `report.<ext>` files in a directory, as they are rendered.
+enum ReportOutput {
+    static func write(formats: [String], output: String?, render: (String, ([UInt8]) -> Void) -> Void) throws {
+        guard let output else {
+            for format in formats { render(format) { FileHandle.standardOutput.write(Data($0)) } }
+            return
+        }
+        var paths: [String] = [output]
+        if formats.count > 1 {
+            do { try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true) } catch {
+                throw failInput(["--output \(output): cannot create the directory"])
+            }
+            paths = formats.map { URL(fileURLWithPath: output).appendingPathComponent("report.\(ReportFormat(rawValue: $0)?.ext ?? $0)").path }
+        }
+        for (format, path) in zip(formats, paths) {
+            guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
+                throw failInput(["--output \(path): cannot write the report there"])
+            }
+            render(format) { handle.write(Data($0)) }
+            try? handle.close()
+        }
+    }
+}
