@@ -33,6 +33,6 @@ let package = Package(
         .testTarget(name: "RevenantEngineTests", dependencies: ["RevenantEngine", "RevenantCore", "RevenantProbes"]),
         .testTarget(name: "RevenantReportsTests", dependencies: ["RevenantReports", "RevenantEngine", "RevenantCore", "RevenantProbes"]),
         .testTarget(name: "RevenantNetTests", dependencies: ["RevenantNet", "RevenantCore", "TestSupport"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["RevenantEngine", "RevenantCore", "RevenantProbes"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["RevenantEngine", "RevenantCore", "RevenantProbes", "TestSupport"]),
     ]
 )

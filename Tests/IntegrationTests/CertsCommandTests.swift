@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `revenant certs` run as a binary over certificates the `openssl` CLI makes at test time, dated
@@ -6,41 +7,14 @@ import Testing
 @Suite struct CertsCommandTests {
     /// A root and leaves issued by `openssl ca` with start and end dates `days` from now.
     static func makePKI(in work: WorkDirectory) async throws {
-        func stamp(_ days: Double) -> String {
-            let f = DateFormatter()
-            f.locale = Locale(identifier: "en_US_POSIX")
-            f.timeZone = TimeZone(identifier: "UTC")
-            f.dateFormat = "yyyyMMddHHmmss'Z'"
-            return f.string(from: Date().addingTimeInterval(days * 86_400))
-        }
-        let script = """
-        set -eu
-        mkdir -p ca/newcerts; : > ca/index.txt; echo 2000 > ca/serial
-        cat > ca.cnf <<'CNF'
-        [ ca ]
-        default_ca = test_ca
-        [ test_ca ]
-        dir = ./ca
-        database = $dir/index.txt
-        new_certs_dir = $dir/newcerts
-        serial = $dir/serial
-        default_md = sha256
-        policy = any_name
-        unique_subject = no
-        [ any_name ]
-        commonName = supplied
-        [ req ]
-        distinguished_name = dn
-        [ dn ]
-        [ root_ext ]
-        basicConstraints = critical, CA:TRUE
-        keyUsage = critical, keyCertSign, cRLSign
+        let stamp = OpenSSLCA.stamp
+        let script = OpenSSLCA.script(serial: 2000, sections: """
         [ leaf_ext ]
         basicConstraints = CA:FALSE
         subjectAltName = DNS:svc.example.com
         authorityInfoAccess = OCSP;URI:http://ocsp.example.com
         crlDistributionPoints = URI:http://crl.example.com/root.crl
-        CNF
+        """, then: """
         openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out root.key
         openssl req -new -key root.key -subj "/CN=Certs Test Root" -config ca.cnf -out root.csr
         openssl ca -batch -config ca.cnf -selfsign -keyfile root.key -in root.csr -out root.pem -notext \
@@ -65,7 +39,7 @@ import Testing
         sed '3s/./#/g' good.pem > scan/broken.pem
         openssl pkcs12 -export -in good.pem -inkey ec.key -passout pass:p12-pass -out good.p12
         echo '{"policy": {"expiry_warning_days": 30, "max_rotation_age_days": {"x509_certificate": 400}}}' > config.json
-        """
+        """)
         let r = try await run("/bin/sh", ["-c", "cd \"$0\" || exit 97\n" + script, work.path])
         guard r.ok else { throw CommandError(description: "making the PKI failed: \(r)") }
     }

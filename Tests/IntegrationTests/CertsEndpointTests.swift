@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -15,41 +16,14 @@ import Glibc
 
     /// A root, a good leaf (SAN localhost and 127.0.0.1) and an expired leaf, with chain files for nginx.
     static func makePKI(in work: WorkDirectory) async throws {
-        func stamp(_ days: Double) -> String {
-            let f = DateFormatter()
-            f.locale = Locale(identifier: "en_US_POSIX")
-            f.timeZone = TimeZone(identifier: "UTC")
-            f.dateFormat = "yyyyMMddHHmmss'Z'"
-            return f.string(from: Date().addingTimeInterval(days * 86_400))
-        }
-        let script = """
-        set -eu
-        mkdir -p ca/newcerts; : > ca/index.txt; echo 3000 > ca/serial
-        cat > ca.cnf <<'CNF'
-        [ ca ]
-        default_ca = test_ca
-        [ test_ca ]
-        dir = ./ca
-        database = $dir/index.txt
-        new_certs_dir = $dir/newcerts
-        serial = $dir/serial
-        default_md = sha256
-        policy = any_name
-        unique_subject = no
-        [ any_name ]
-        commonName = supplied
-        [ req ]
-        distinguished_name = dn
-        [ dn ]
-        [ root_ext ]
-        basicConstraints = critical, CA:TRUE
-        keyUsage = critical, keyCertSign, cRLSign
+        let stamp = OpenSSLCA.stamp
+        let script = OpenSSLCA.script(serial: 3000, sections: """
         [ leaf_ext ]
         basicConstraints = CA:FALSE
         keyUsage = critical, digitalSignature
         extendedKeyUsage = serverAuth
         subjectAltName = DNS:localhost, IP:127.0.0.1
-        CNF
+        """, then: """
         openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out root.key
         openssl req -new -key root.key -subj "/CN=Endpoint Test Root" -config ca.cnf -out root.csr
         openssl ca -batch -config ca.cnf -selfsign -keyfile root.key -in root.csr -out root.pem -notext \
@@ -64,7 +38,7 @@ import Glibc
         issue good \(stamp(-10)) \(stamp(355))
         issue expired 20200101000000Z 20210101000000Z
         echo '{"timeout_seconds": 2, "tls": {"ca_bundle": "root.pem"}}' > config.json
-        """
+        """)
         let r = try await run("/bin/sh", ["-c", "cd \"$0\" || exit 97\n" + script, work.path])
         guard r.ok else { throw CommandError(description: "making the PKI failed: \(r)") }
     }

@@ -45,27 +45,35 @@ import Testing
         #expect(TargetURL("http://api.test:8080")?.base == "http://api.test:8080")
     }
 
+    /// A ledger file in `dir` with one record, written and closed (its lock released): its path and text.
+    static func ledgerWithOneRecord(in dir: URL) throws -> (path: String, text: String) {
+        let path = dir.appendingPathComponent("l.jsonl").path
+        do {
+            let ledger = try EvidenceLedger(path: path)
+            ledger.append([("outcome", .string("rejected"))])
+            ledger.flush()
+        }
+        return (path, String(decoding: FileManager.default.contents(atPath: path)!, as: UTF8.self))
+    }
+
     @Test func ledgerRefusesToAppendAfterAnIncompleteLastLine() throws {
         let dir = try Fixture.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let path = dir.appendingPathComponent("l.jsonl").path
-        let ledger = try EvidenceLedger(path: path)
-        ledger.append([("outcome", .string("rejected"))])
-        ledger.flush()
-        var text = String(decoding: FileManager.default.contents(atPath: path)!, as: UTF8.self)
+        let written = try Self.ledgerWithOneRecord(in: dir)
+        let path = written.path
+        var text = written.text
         text.removeLast()
         FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
-        #expect(throws: LedgerError.self) { try EvidenceLedger(path: path) }
+        let error = #expect(throws: LedgerError.self) { try EvidenceLedger(path: path) }
+        #expect(error?.message.contains("incomplete") == true)
     }
 
     @Test func ledgerRecordWithADuplicateKeyIsBroken() throws {
         let dir = try Fixture.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let path = dir.appendingPathComponent("l.jsonl").path
-        let ledger = try EvidenceLedger(path: path)
-        ledger.append([("outcome", .string("rejected"))])
-        ledger.flush()
-        var text = String(decoding: FileManager.default.contents(atPath: path)!, as: UTF8.self)
+        let written = try Self.ledgerWithOneRecord(in: dir)
+        let path = written.path
+        var text = written.text
         text.removeLast(2)  // "}\n"
         text += ",\"hash\":\"sha256:forged\"}\n"
         FileManager.default.createFile(atPath: path, contents: Data(text.utf8))

@@ -6,11 +6,11 @@ import Glibc
 /// A small PKI made with the `openssl` CLI once per test process: a root made with `openssl ca
 /// -selfsign` and leaves issued by `openssl ca` with fixed dates, so every field is predictable.
 /// Nothing is committed: keys exist only in a temporary directory, removed at exit.
-final class TestPKI: Sendable {
+public final class TestPKI: Sendable {
     static let directory = (NSTemporaryDirectory() as NSString).appendingPathComponent("revenant-pki-\(UUID().uuidString)")
-    static let shared: Result<TestPKI, PKIError> = Result { () throws(PKIError) in try TestPKI(directory: directory) }
+    public static let shared: Result<TestPKI, PKIError> = Result { () throws(PKIError) in try TestPKI(directory: directory) }
 
-    let path: String
+    public let path: String
 
     private init(directory: String) throws(PKIError) {
         path = directory
@@ -19,38 +19,14 @@ final class TestPKI: Sendable {
         try Shell.run(Self.script, in: path)
     }
 
-    func file(_ name: String) -> String { (path as NSString).appendingPathComponent(name) }
+    public func file(_ name: String) -> String { (path as NSString).appendingPathComponent(name) }
 
-    func text(_ name: String) -> String {
+    public func text(_ name: String) -> String {
         (try? String(contentsOfFile: file(name), encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
     }
 
     /// Every leaf is valid 2025-01-01 → 2027-01-01 unless named otherwise; serials count from 1000 (root).
-    static let script = #"""
-    set -eu
-    mkdir -p ca/newcerts; : > ca/index.txt; echo 1000 > ca/serial
-    cat > ca.cnf <<'CNF'
-    [ ca ]
-    default_ca = test_ca
-    [ test_ca ]
-    dir = ./ca
-    database = $dir/index.txt
-    new_certs_dir = $dir/newcerts
-    serial = $dir/serial
-    default_md = sha256
-    policy = any_name
-    unique_subject = no
-    email_in_dn = no
-    [ any_name ]
-    commonName = supplied
-    organizationName = optional
-    [ req ]
-    distinguished_name = dn
-    [ dn ]
-    [ root_ext ]
-    basicConstraints = critical, CA:TRUE
-    keyUsage = critical, keyCertSign, cRLSign
-    subjectKeyIdentifier = hash
+    static let script = OpenSSLCA.script(serial: 1000, rootExtensions: "subjectKeyIdentifier = hash", sections: """
     [ leaf_ext ]
     basicConstraints = CA:FALSE
     subjectAltName = DNS:leaf.example.com, DNS:*.leaf.example.com, IP:127.0.0.1, IP:::1, email:ops@example.com, URI:spiffe://example.com/svc
@@ -58,7 +34,7 @@ final class TestPKI: Sendable {
     authorityInfoAccess = OCSP;URI:http://ocsp.example.com, caIssuers;URI:http://ca.example.com/root.crt
     [ plain_ext ]
     basicConstraints = CA:FALSE
-    CNF
+    """, then: #"""
     openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out root.key 2>/dev/null
     openssl req -new -key root.key -subj "/CN=Revenant Test Root/O=Revenant Tests" -config ca.cnf -out root.csr
     openssl ca -batch -config ca.cnf -selfsign -keyfile root.key -in root.csr -out root.pem -notext \
@@ -104,16 +80,62 @@ final class TestPKI: Sendable {
     cp leaf.pem tree/a/b/leaf.crt; cp ec256.pem tree/a/ec256.cer; cp leaf.der tree/c/leaf.der
     cp root.pem tree/c/no-extension; cp leaf.p12 tree/d/bundle.p12
     cp rsa2048.key tree/d/key.pem; echo hello > tree/readme.txt
-    """#
+    """#)
 }
 
-struct PKIError: Error, CustomStringConvertible {
-    var description: String
+/// The start every test PKI script shares: `set -eu`, an `openssl ca` database in `./ca` whose serials
+/// count from `serial`, and `ca.cnf` with the `test_ca` CA, its `any_name` policy (a commonName, an
+/// optional organizationName), a `req` section and `root_ext` (CA:TRUE, keyCertSign, cRLSign, then
+/// `rootExtensions`), followed by `sections`. The script goes on with `commands`, run in the same directory.
+public enum OpenSSLCA {
+    public static func script(serial: Int, rootExtensions: String = "", sections: String, then commands: String) -> String {
+        """
+        set -eu
+        mkdir -p ca/newcerts; : > ca/index.txt; echo \(serial) > ca/serial
+        cat > ca.cnf <<'CNF'
+        [ ca ]
+        default_ca = test_ca
+        [ test_ca ]
+        dir = ./ca
+        database = $dir/index.txt
+        new_certs_dir = $dir/newcerts
+        serial = $dir/serial
+        default_md = sha256
+        policy = any_name
+        unique_subject = no
+        email_in_dn = no
+        [ any_name ]
+        commonName = supplied
+        organizationName = optional
+        [ req ]
+        distinguished_name = dn
+        [ dn ]
+        [ root_ext ]
+        basicConstraints = critical, CA:TRUE
+        keyUsage = critical, keyCertSign, cRLSign
+
+        """ + (rootExtensions.isEmpty ? "" : rootExtensions + "\n") + sections + "\nCNF\n" + commands
+    }
+
+    /// A date `days` from now as `openssl ca -startdate`/`-enddate` take it (UTC, `yyyyMMddHHmmssZ`).
+    public static func stamp(_ days: Double) -> String {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(identifier: "UTC")
+        f.dateFormat = "yyyyMMddHHmmss'Z'"
+        return f.string(from: Date().addingTimeInterval(days * 86_400))
+    }
+}
+
+public struct PKIError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+
+    public init(description: String) { self.description = description }
 }
 
 /// Runs a shell script to completion (posix_spawn + waitpid on this thread: short scripts, rarely).
-enum Shell {
-    static func run(_ script: String, in directory: String) throws(PKIError) {
+public enum Shell {
+    public static func run(_ script: String, in directory: String) throws(PKIError) {
         let (status, output) = capture(script, in: directory)
         guard status == 0 else {
             throw PKIError(description: "making the test PKI with the openssl CLI failed (status \(status)):\n\(output)")
@@ -121,7 +143,7 @@ enum Shell {
     }
 
     /// The script's exit status and its stdout and stderr together.
-    static func capture(_ script: String, in directory: String = NSTemporaryDirectory()) -> (status: Int32, output: String) {
+    public static func capture(_ script: String, in directory: String = NSTemporaryDirectory()) -> (status: Int32, output: String) {
         let log = (NSTemporaryDirectory() as NSString).appendingPathComponent("revenant-shell-\(UUID().uuidString).log")
         defer { try? FileManager.default.removeItem(atPath: log) }
         var actions = posix_spawn_file_actions_t()
