@@ -197,6 +197,7 @@ public final class VerifyEngine: Sendable {
         initial = []
         let cap = max(1, configuration.concurrency)
         let timeout = configuration.timeoutSeconds
+        let prepared = plan.pairs.map { PreparedProbeRequest($0.probe, target: $0.target) }
         // Completions and timer ticks land in one inbox; this loop wakes once for a whole batch of
         // finished transfers instead of once per transfer.
         let sink = EventInbox<DriveEvent>()
@@ -217,9 +218,8 @@ public final class VerifyEngine: Sendable {
                 }
                 while inFlight < cap, let (attempt, host) = scheduler.nextIndexed(now: elapsed()) {
                     inFlight += 1
-                    let pair = plan.pairs[attempt.pair]
-                    let request = ProbeRequestBuilder.build(pair.probe, target: pair.target, secret: attempt.secret,
-                                                            username: attempt.username, timeoutSeconds: timeout)
+                    let request = prepared[attempt.pair].request(secret: attempt.secret, username: attempt.username,
+                                                                 timeoutSeconds: timeout)
                     let started = elapsed()
                     if let callbackTransport {
                         callbackTransport.start(request) { result in
