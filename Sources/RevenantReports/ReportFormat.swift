@@ -50,70 +50,105 @@ public enum JSONReport {
         if let why = report.incompleteReason { run.append(("incomplete_reason", .string(why))) }
         run.append(("inventories", .array(report.inventories.map(Tree.string))))
         run.append(("ledger_head", .optional(report.ledgerHead)))
-        let head = Tree.object([
-            ("schema", .string(schema)),
-            ("tool", .object([("name", .string("revenant")), ("version", .string(version))])),
-            ("run", .object(run)),
-            ("summary", .object([
-                ("credentials", .int(report.results.count)),
-                ("by_severity", .object(summarySeverity)),
-                ("by_code", .object(codes)),
-            ])),
-        ]).serialized(indent: 2)
-        // Results are written one at a time, not built as one tree first.
-        var bytes = Array(head.utf8.dropLast(2))
-        bytes.append(contentsOf: Array(",\n  \"results\": [".utf8))
-        for (i, r) in report.results.enumerated() {
-            bytes.append(contentsOf: Array((i == 0 ? "\n    " : ",\n    ").utf8))
-            result(r).serialize(into: &bytes, indent: 2, level: 2)
-            if bytes.count > 65_536 {
-                emit(bytes)
-                bytes.removeAll(keepingCapacity: true)
+        // Results are written one at a time, straight into bytes, never built as one tree first.
+        var writer = JSONStreamWriter(indent: 2)
+        writer.beginObject()
+        writer.field("schema", schema)
+        writer.key("tool")
+        writer.value(.object([("name", .string("revenant")), ("version", .string(version))]))
+        writer.key("run")
+        writer.value(.object(run))
+        writer.key("summary")
+        writer.value(.object([
+            ("credentials", .int(report.results.count)),
+            ("by_severity", .object(summarySeverity)),
+            ("by_code", .object(codes)),
+        ]))
+        writer.key("results")
+        writer.beginArray()
+        for r in report.results {
+            write(r, to: &writer)
+            if writer.bytes.count > 65_536 {
+                emit(writer.bytes)
+                writer.bytes.removeAll(keepingCapacity: true)
             }
         }
-        bytes.append(contentsOf: Array((report.results.isEmpty ? "]\n}\n" : "\n  ]\n}\n").utf8))
-        emit(bytes)
+        writer.endArray()
+        writer.endObject()
+        writer.bytes.append(UInt8(ascii: "\n"))
+        emit(writer.bytes)
     }
 
-    /// One credential's result as a JSON value (shared with JSON Lines).
-    public static func result(_ r: CredentialResult) -> Tree {
+    /// One credential's result, written member by member (shared with JSON Lines).
+    static func write(_ r: CredentialResult, to w: inout JSONStreamWriter, run: (id: String, complete: Bool)? = nil) {
         let c = r.credential
-        var credential: [(String, Tree)] = [
-            ("id", .string(c.id)), ("kind", .string(c.kind.rawValue)), ("state", .string(c.state.rawValue)),
-            ("owner", .optional(c.owner)), ("fingerprint", .optional(r.fingerprint)),
-        ]
-        if let d = c.expiresAt { credential.append(("expires_at", .string(Timestamp.format(d)))) }
-        if let d = c.revokedAt { credential.append(("revoked_at", .string(Timestamp.format(d)))) }
-        credential.append(("tags", .object(c.tags.sorted { $0.key < $1.key }.map { ($0.key, Tree.string($0.value)) })))
-        return .object([
-            ("credential", .object(credential)),
-            ("checks", .array(r.checks.map(check))),
-            ("findings", .array(r.findings.map(finding))),
-        ])
-    }
-
-    static func check(_ k: ProbeCheck) -> Tree {
-        var fields: [(String, Tree)] = [
-            ("type", .string("probe")), ("probe", .string(k.probe)), ("target", .string(k.target)),
-            ("outcome", .string(k.outcome.name)), ("http_status", .optional(k.httpStatus)), ("reason", .string(k.outcome.reason)),
-            ("attempts", .int(k.attempts)), ("duration_ms", .int(k.durationMs)), ("evidence", .optional(k.evidence)),
-        ]
-        var controls: [(String, Tree)] = []
-        if let n = k.controls.negative { controls.append(("negative", .string(n.name))) }
-        if let p = k.controls.positive { controls.append(("positive", .string(p.name))) }
-        if !controls.isEmpty { fields.append(("controls", .object(controls))) }
-        if case .unproven(let why) = k.verdict, k.outcome.isAuthenticated || k.outcome.isRejected {
-            fields.append(("proof", .string("none: \(why)")))
+        w.beginObject()
+        if let run {
+            w.field("schema", "revenant.result/v1")
+            w.field("run", run.id)
         }
-        return .object(fields)
+        w.key("credential")
+        w.beginObject()
+        w.field("id", c.id)
+        w.field("kind", c.kind.rawValue)
+        w.field("state", c.state.rawValue)
+        w.field("owner", c.owner)
+        w.field("fingerprint", r.fingerprint)
+        if let d = c.expiresAt { w.field("expires_at", Timestamp.format(d)) }
+        if let d = c.revokedAt { w.field("revoked_at", Timestamp.format(d)) }
+        w.key("tags")
+        w.beginObject()
+        for (k, v) in c.tags.sorted(by: { $0.key < $1.key }) { w.field(k, v) }
+        w.endObject()
+        w.endObject()
+        w.key("checks")
+        w.beginArray()
+        for k in r.checks {
+            w.beginObject()
+            w.field("type", "probe")
+            w.field("probe", k.probe)
+            w.field("target", k.target)
+            w.field("outcome", k.outcome.name)
+            w.field("http_status", k.httpStatus)
+            w.field("reason", k.outcome.reason)
+            w.field("attempts", k.attempts)
+            w.field("duration_ms", k.durationMs)
+            w.field("evidence", k.evidence)
+            if k.controls.negative != nil || k.controls.positive != nil {
+                w.key("controls")
+                w.beginObject()
+                if let n = k.controls.negative { w.field("negative", n.name) }
+                if let p = k.controls.positive { w.field("positive", p.name) }
+                w.endObject()
+            }
+            if case .unproven(let why) = k.verdict, k.outcome.isAuthenticated || k.outcome.isRejected {
+                w.field("proof", "none: \(why)")
+            }
+            w.endObject()
+        }
+        w.endArray()
+        w.key("findings")
+        w.beginArray()
+        for f in r.findings {
+            w.beginObject()
+            w.field("code", f.code.rawValue)
+            w.field("severity", f.severity.rawValue)
+            w.field("message", f.message)
+            w.field("advice", f.code.advice)
+            w.key("references")
+            w.beginArray()
+            for ref in f.code.references { w.string(ref) }
+            w.endArray()
+            w.endObject()
+        }
+        w.endArray()
+        if let run, !run.complete {
+            w.key("run_complete")
+            w.bool(false)
+        }
+        w.endObject()
     }
 
-    static func finding(_ f: Finding) -> Tree {
-        .object([
-            ("code", .string(f.code.rawValue)), ("severity", .string(f.severity.rawValue)), ("message", .string(f.message)),
-            ("advice", .string(f.code.advice)), ("references", .array(f.code.references.map(Tree.string))),
-        ])
-    }
 }
 
 /// One result per line, each carrying the run id, for SIEMs.
@@ -121,19 +156,15 @@ public enum JSONLinesReport {
     public static func render(_ report: RunReport) -> String { ReportFormat.jsonl.render(report) }
 
     static func write(_ report: RunReport, emit: ([UInt8]) -> Void) {
-        var bytes: [UInt8] = []
+        var writer = JSONStreamWriter(indent: nil)
         for r in report.results {
-            guard case .object(var members) = JSONReport.result(r).value else { continue }
-            members.insert((key: "run", value: .string(report.runID)), at: 0)
-            members.insert((key: "schema", value: .string("revenant.result/v1")), at: 0)
-            if !report.complete { members.append((key: "run_complete", value: .bool(false))) }
-            Tree(.object(members), line: 0).serialize(into: &bytes)
-            bytes.append(UInt8(ascii: "\n"))
-            if bytes.count > 65_536 {
-                emit(bytes)
-                bytes.removeAll(keepingCapacity: true)
+            JSONReport.write(r, to: &writer, run: (report.runID, report.complete))
+            writer.bytes.append(UInt8(ascii: "\n"))
+            if writer.bytes.count > 65_536 {
+                emit(writer.bytes)
+                writer.bytes.removeAll(keepingCapacity: true)
             }
         }
-        emit(bytes)
+        emit(writer.bytes)
     }
 }
