@@ -36,8 +36,6 @@ public struct CredentialResult: Sendable {
         case .shared(let list, let i): list.credentials[i]
         }
     }
-
-    public var worstSeverity: Severity { findings.map(\.severity).max() ?? .info }
 }
 
 /// An inventory's credentials shared by reference between a plan and its results.

@@ -11,7 +11,7 @@ public enum ProbeRequestBuilder {
         PreparedProbeRequest(probe, target: target).request(secret: secret, username: username, timeoutSeconds: timeoutSeconds)
     }
 
-    /// The URL as reports show it: the query-string secret replaced by its fingerprint's place holder.
+    /// The URL as reports show it: base + request path, never the query-string secret (added only to the request).
     public static func displayURL(_ probe: ProbeDefinition, target: TargetURL) -> String {
         target.base + probe.request.path
     }
