@@ -62,7 +62,7 @@ enum CSVRows {
 
     static func expand(_ column: String, _ text: String, line: Int, file: String) -> Tree {
         switch column {
-        case "secret":
+        case "secret", "private_key", "certificate", "issuer":
             // Only a short lowercase word before `:` expands (so `envv:` still gets "did you mean env");
             // anything else stays a string, whose error repeats nothing (it may be a bare secret).
             guard let colon = text.firstIndex(of: ":"), (1...8).contains(text.distance(from: text.startIndex, to: colon)),

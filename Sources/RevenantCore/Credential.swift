@@ -34,10 +34,29 @@ public struct ProbeTarget: Sendable, Equatable, Hashable {
     public var probe: String
     /// Base URL; nil means the probe's `default_target`.
     public var target: String?
+    /// SSH: the pinned host key, `SHA256:` + base64 as `ssh-keygen -lf` prints it.
+    public var hostKeySHA256: String?
 
-    public init(probe: String, target: String?) {
+    public init(probe: String, target: String?, hostKeySHA256: String? = nil) {
         self.probe = probe
         self.target = target
+        self.hostKeySHA256 = hostKeySHA256
+    }
+}
+
+/// The files of an `x509_certificate` credential (DESIGN.md §4); paths are absolute.
+public struct CertificateFiles: Sendable, Equatable {
+    /// PEM or DER; a chain's first certificate is the leaf.
+    public var certificate: String
+    /// Needed by mTLS probes only.
+    public var privateKey: SecretSource?
+    /// Else the next certificate of the chain.
+    public var issuer: String?
+
+    public init(certificate: String, privateKey: SecretSource? = nil, issuer: String? = nil) {
+        self.certificate = certificate
+        self.privateKey = privateKey
+        self.issuer = issuer
     }
 }
 
@@ -54,6 +73,8 @@ public struct Credential: Sendable, Equatable {
     public var secret: SecretSource?
     public var username: String?
     public var accessKeyID: String?
+    /// Set for `x509_certificate` credentials.
+    public var certificate: CertificateFiles?
     public var targets: [ProbeTarget]
     public var tags: [String: String]
     /// Where the credential was declared, for messages: "inv.yaml:12" or "inv.json credentials[3]".
@@ -67,7 +88,7 @@ public struct Credential: Sendable, Equatable {
     public init(
         id: String, kind: CredentialKind, state: LifecycleState, owner: String? = nil,
         issuedAt: Date? = nil, rotatedAt: Date? = nil, revokedAt: Date? = nil, expiresAt: Date? = nil,
-        secret: SecretSource? = nil, username: String? = nil, accessKeyID: String? = nil,
+        secret: SecretSource? = nil, username: String? = nil, accessKeyID: String? = nil, certificate: CertificateFiles? = nil,
         targets: [ProbeTarget] = [], tags: [String: String] = [:], origin: String = "", file: String = ""
     ) {
         self.id = id
@@ -81,6 +102,7 @@ public struct Credential: Sendable, Equatable {
         self.secret = secret
         self.username = username
         self.accessKeyID = accessKeyID
+        self.certificate = certificate
         self.targets = targets
         self.tags = tags
         self.origin = origin

@@ -1,4 +1,6 @@
-/// One HTTP request as the transport sends it. Built by the probe layer; the secret lives only here.
+/// One probe request as a transport sends it: an HTTP request, or a login of another protocol
+/// (its URL's scheme says which: `ldap://`, `imap://`, `ssh://`, `postgresql://`, ...).
+/// Built by the probe layer; the secret lives only here.
 public struct HTTPRequest: Sendable {
     public var method: String
     public var url: String
@@ -7,6 +9,14 @@ public struct HTTPRequest: Sendable {
     public var headers: [(name: String, value: String)]
     public var body: [UInt8]?
     public var timeoutSeconds: Double
+    /// Who logs in, for protocols that log in by name and for SigV4; never put into the URL.
+    public var login: Login?
+    /// `aws:amz:REGION:SERVICE`: sign with AWS Signature Version 4 (the login is key id + secret).
+    public var awsSigV4: String?
+    /// The certificate and key presented in the TLS handshake.
+    public var clientIdentity: ClientIdentity?
+    /// SSH: the server's host key must have this SHA-256 fingerprint (`SHA256:base64`), or nothing is sent.
+    public var hostKeySHA256: String?
 
     public init(method: String, url: String, host: String, headers: [(name: String, value: String)], body: [UInt8]? = nil, timeoutSeconds: Double = 10) {
         self.method = method
@@ -18,7 +28,37 @@ public struct HTTPRequest: Sendable {
     }
 }
 
-/// What a server answered. The body is kept only up to a limit.
+/// A login handed to a protocol's own authentication.
+public struct Login: Sendable, Equatable {
+    public enum Method: Sendable, Equatable {
+        case password
+        /// `secret` is a private key (OpenSSH or PEM text).
+        case privateKey
+        /// A key made for this attempt only and thrown away: the negative control of key logins.
+        case generatedKey
+    }
+
+    public var user: String
+    public var secret: String
+    public var method: Method
+
+    public init(user: String, secret: String, method: Method = .password) {
+        self.user = user
+        self.secret = secret
+        self.method = method
+    }
+}
+
+/// A TLS client certificate and its private key.
+public enum ClientIdentity: Sendable, Equatable {
+    /// PEM (or DER) bytes as read from the inventory's files.
+    case pem(certificate: [UInt8], key: [UInt8])
+    /// A self-signed certificate made for this run only: the negative control of mTLS probes.
+    case generated
+}
+
+/// What a server answered. The body is kept only up to a limit. A login protocol's answer has
+/// `status` 0 (there was no HTTP exchange) and, in `body`, what the server said about the login.
 public struct HTTPResponse: Sendable, Equatable {
     public var status: Int
     public var headers: [HTTPHeader]
@@ -54,6 +94,8 @@ public struct HTTPHeader: Sendable, Equatable {
 public struct TransportFailure: Sendable, Equatable, Error {
     public enum Kind: String, Sendable {
         case timeout, dns, connect, tls, refusedHost = "refused_host", other
+        /// The protocol's own "wrong credentials" answer (LDAP 49, IMAP `NO`, SSH userauth failure, SQLSTATE 28P01).
+        case loginDenied = "login_denied"
     }
 
     public var kind: Kind
@@ -77,6 +119,13 @@ public protocol HTTPTransport: Sendable {
 
 extension HTTPTransport {
     public func cancelAll() {}
+}
+
+/// Tries one login of a protocol libcurl does not speak (SSH, PostgreSQL). Blocking: the caller
+/// runs it off the event loop. Success is `HTTPResponse(status: 0)`; wrong credentials are
+/// `.failure(kind: .loginDenied)`; anything else is another failure kind.
+public protocol LoginProber: Sendable {
+    func attempt(_ request: HTTPRequest) -> HTTPResult
 }
 
 /// A transport that can start a request and call back when it completes, without a task per

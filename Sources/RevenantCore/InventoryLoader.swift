@@ -7,7 +7,10 @@ public enum InventoryLoader {
     static let credentialFields = [
         "id", "kind", "state", "owner", "issued_at", "rotated_at", "revoked_at", "expires_at",
         "secret", "username", "access_key_id", "probe", "target", "probes", "tags",
+        "certificate", "private_key", "issuer", "host_key_sha256",
     ]
+    /// Target schemes of every protocol (the probe's protocol narrows them when planning).
+    static let targetSchemes = ["http", "https", "ldap", "ldaps", "imap", "imaps", "smtp", "smtps", "ssh", "postgresql"]
     static let controlFields = ["probe", "target", "secret", "username"]
 
     /// Loads and merges several files; duplicate ids across files are an error. Throws every problem at once.
@@ -147,13 +150,14 @@ struct InventoryDecoder {
         let probe = reader.string(f, "probe", path).map { intern($0) }
         let target = reader.string(f, "target", path).map { intern($0) }
         if let t = target, let tree = f["target"] { validateURL(t, tree, reader.join(path, "target")) }
+        let hostKey = hostKeyPin(f, path)
         if let list = f["probes"] {
-            if probe != nil || target != nil {
-                reader.fail(list, reader.join(path, "probes"), "use either `probe` + `target` or `probes`, not both")
+            if probe != nil || target != nil || hostKey != nil {
+                reader.fail(list, reader.join(path, "probes"), "use either `probe` + `target` or `probes`, not both (`host_key_sha256` then goes in each `probes` entry)")
             }
             targets = probeList(list, reader.join(path, "probes"))
         } else if let probe {
-            targets = [ProbeTarget(probe: probe, target: target)]
+            targets = [ProbeTarget(probe: probe, target: target, hostKeySHA256: hostKey)]
         } else if target != nil {
             reader.fail(f["target"], reader.join(path, "probe"), "`target` is given but `probe` is missing")
         }
@@ -170,9 +174,18 @@ struct InventoryDecoder {
             issuedAt: reader.date(f, "issued_at", path), rotatedAt: reader.date(f, "rotated_at", path),
             revokedAt: reader.date(f, "revoked_at", path), expiresAt: reader.date(f, "expires_at", path),
             secret: secret, username: reader.string(f, "username", path),
-            accessKeyID: reader.string(f, "access_key_id", path),
+            accessKeyID: reader.string(f, "access_key_id", path), certificate: certificateFiles(f, path, kind: kind),
             targets: targets, tags: reader.stringMap(f, "tags", path) ?? [:], origin: origin, file: reader.file)
-        if secret == nil && !targets.isEmpty {
+        if kind == .x509Certificate {
+            if secret != nil {
+                reader.fail(f["secret"], reader.join(path, "secret"), "an x509_certificate has `certificate` and `private_key`, not `secret`")
+            }
+        } else if kind == .scimAccount {
+            // Looked up by userName with the operator's token: the account's own secret is not involved.
+            if credential.username == nil && !targets.isEmpty {
+                reader.fail(tree, reader.join(path, "username"), "a scim_account is looked up by `username` (its SCIM userName or externalId)")
+            }
+        } else if secret == nil && !targets.isEmpty {
             reader.fail(tree, reader.join(path, "secret"), "credential `\(credential.id)` names a probe but has no `secret` ({\"env\": NAME}, {\"file\": PATH} or {\"value\": ...})")
         }
         if id != nil && kind != nil && state != nil { inventory.credentials.append(credential) }
@@ -201,11 +214,12 @@ struct InventoryDecoder {
         var out: [ProbeTarget] = []
         for (i, item) in items.enumerated() {
             let p = "\(path)[\(i)]"
-            guard let f = reader.object(item, p, allowed: ["probe", "target"]) else { continue }
+            guard let f = reader.object(item, p, allowed: ["probe", "target", "host_key_sha256"]) else { continue }
             let target = reader.string(f, "target", p)
             if let t = target, let tt = f["target"] { validateURL(t, tt, reader.join(p, "target")) }
+            let hostKey = hostKeyPin(f, p)
             if let probe = reader.string(f, "probe", p, required: true) {
-                out.append(ProbeTarget(probe: probe, target: target))
+                out.append(ProbeTarget(probe: probe, target: target, hostKeySHA256: hostKey))
             }
         }
         return out
@@ -243,9 +257,46 @@ struct InventoryDecoder {
         if url.query != nil || url.fragment != nil {
             return reader.fail(tree, path, "a target is a base URL without query or fragment (the probe adds its own path)")
         }
-        if !["http", "https"].contains(scheme) {
-            return reader.fail(tree, path, "unsupported URL scheme `\(scheme)`; expected http or https")
+        if !InventoryLoader.targetSchemes.contains(scheme) {
+            return reader.fail(tree, path, "unsupported URL scheme `\(scheme)`; expected one of \(InventoryLoader.targetSchemes.joined(separator: ", "))")
         }
         validURLs.insert(text)
+    }
+
+    /// `host_key_sha256`: `SHA256:` + 43 base64 characters, as `ssh-keygen -lf` prints (the prefix may be left out).
+    mutating func hostKeyPin(_ f: Fields, _ path: String) -> String? {
+        guard let text = reader.string(f, "host_key_sha256", path) else { return nil }
+        let body = text.hasPrefix("SHA256:") ? String(text.dropFirst(7)) : text
+        let base64 = body.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "+/".contains($0)) }
+        guard body.count == 43, base64 else {
+            reader.fail(f["host_key_sha256"], reader.join(path, "host_key_sha256"),
+                        "expected `SHA256:` and 43 base64 characters, as `ssh-keygen -lf` prints for the host key")
+            return nil
+        }
+        return "SHA256:" + body
+    }
+
+    /// `certificate`, `private_key`, `issuer` of an x509_certificate (files, relative to the inventory).
+    mutating func certificateFiles(_ f: Fields, _ path: String, kind: CredentialKind?) -> CertificateFiles? {
+        let given = ["certificate", "private_key", "issuer"].filter { f[$0] != nil }
+        guard kind == .x509Certificate else {
+            for key in given { reader.fail(f[key], reader.join(path, key), "`\(key)` applies to kind x509_certificate only") }
+            return nil
+        }
+        guard let certTree = f["certificate"] else {
+            reader.fail(nil, reader.join(path, "certificate"), "an x509_certificate needs `certificate: {\"file\": PATH}`")
+            return nil
+        }
+        func filePath(_ tree: Tree, _ key: String) -> String? {
+            guard case .file(let p)? = secretSource(tree, reader.join(path, key)) else {
+                reader.fail(tree, reader.join(path, key), "expected `{\"file\": PATH}`")
+                return nil
+            }
+            return p
+        }
+        guard let certificate = filePath(certTree, "certificate") else { return nil }
+        let key = f["private_key"].flatMap { secretSource($0, reader.join(path, "private_key")) }
+        let issuer = f["issuer"].flatMap { filePath($0, "issuer") }
+        return CertificateFiles(certificate: certificate, privateKey: key, issuer: issuer)
     }
 }

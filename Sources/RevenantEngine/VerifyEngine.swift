@@ -92,7 +92,10 @@ public final class VerifyEngine: Sendable {
         var controlAttempts: [Attempt] = []
         for (i, pair) in plan.pairs.enumerated() {
             let random = pair.probe.negativeControl.generate(using: &rng)
-            controlAttempts.append(Attempt(role: .negative, pair: i, secret: random, username: pair.username))
+            // SigV4's random credential is a random key id too: a real id with a wrong secret gets
+            // SignatureDoesNotMatch, which is not the answer a dead key gets (InvalidClientTokenId).
+            let user = pair.probe.kind == .awsSigV4 ? VerifyEngine.randomAccessKeyID(using: &rng) : pair.username
+            controlAttempts.append(Attempt(role: .negative, pair: i, secret: random, username: user))
             if let p = pair.positiveSecret {
                 controlAttempts.append(Attempt(role: .positive, pair: i, secret: p, username: pair.positiveUsername))
             } else if let problem = pair.positiveProblem {
@@ -143,7 +146,7 @@ public final class VerifyEngine: Sendable {
             let retry = self.retry(completion)
             guard case .credential(let ci, let k) = completion.attempt.role else { return retry }
             var status: Int?
-            if case .success(let r) = completion.result { status = r.status }
+            if case .success(let r) = completion.result, r.status > 0 { status = r.status }
             let previous = states[ci][k]?.durationMs ?? 0
             states[ci][k] = CheckState(outcome: shared(completion.outcome), status: status, attempts: completion.attempt.number,
                                        durationMs: previous + completion.durationMs, evidence: hash)
@@ -174,7 +177,11 @@ public final class VerifyEngine: Sendable {
                     probe: planned.probeID, target: planned.displayURL, outcome: state.outcome, controls: controls,
                     httpStatus: state.status, attempts: state.attempts, durationMs: state.durationMs, evidence: state.evidence))
             }
-            let findings = Classifier.findings(for: credential, checks: checks, policy: configuration.policy, now: startedAt)
+            var findings = Classifier.findings(for: credential, checks: checks, policy: configuration.policy, now: startedAt)
+            if let info = plan.certificateInfos[ci] {
+                findings = VerifyEngine.certificateFindings(findings, facts: info.facts, credential: credential,
+                                                            policy: configuration.policy, now: startedAt)
+            }
             results.append(CredentialResult(in: shared, at: ci, fingerprint: plan.fingerprints[ci], checks: checks, findings: findings))
         }
         return RunReport(
@@ -197,7 +204,10 @@ public final class VerifyEngine: Sendable {
         initial = []
         let cap = max(1, configuration.concurrency)
         let timeout = configuration.timeoutSeconds
-        let prepared = plan.pairs.map { PreparedProbeRequest($0.probe, target: $0.target) }
+        let prepared = plan.pairs.map {
+            PreparedProbeRequest($0.probe, target: $0.target, authSecret: $0.authSecret, hostKeySHA256: $0.hostKeySHA256)
+        }
+        let hasCertificates = !plan.certificates.isEmpty
         // Completions and timer ticks land in one inbox; this loop wakes once for a whole batch of
         // finished transfers instead of once per transfer.
         let sink = EventInbox<DriveEvent>()
@@ -218,8 +228,10 @@ public final class VerifyEngine: Sendable {
                 }
                 while inFlight < cap, let (attempt, host) = scheduler.nextIndexed(now: elapsed()) {
                     inFlight += 1
-                    let request = prepared[attempt.pair].request(secret: attempt.secret, username: attempt.username,
-                                                                 timeoutSeconds: timeout)
+                    var certificate: [UInt8]?
+                    if hasCertificates, case .credential(let ci, _) = attempt.role { certificate = plan.certificates[ci] }
+                    let request = prepared[attempt.pair].request(secret: attempt.secret, username: attempt.username, timeoutSeconds: timeout,
+                                                                 negativeControl: attempt.role == .negative, certificate: certificate)
                     let started = elapsed()
                     if let callbackTransport {
                         callbackTransport.start(request) { result in
@@ -260,7 +272,8 @@ public final class VerifyEngine: Sendable {
                     scheduler.complete(hostIndex: host)
                     let probe = plan.pairs[attempt.pair].probe
                     let outcome = VerifyEngine.redact(ResponseClassifier.classify(result, probe: probe), secret: attempt.secret,
-                                                     username: attempt.username ?? probe.auth.defaultUsername)
+                                                     username: attempt.username ?? probe.auth.defaultUsername,
+                                                     everyOutcome: !probe.kind.isHTTP)
                     let completion = Completion(attempt: attempt, result: result, outcome: outcome, durationMs: Int((ended - started) * 1000))
                     if let (retry, delay) = handle(completion) {
                         scheduler.enqueue(retry, hostIndex: host, notBefore: elapsed() + delay)
@@ -304,6 +317,35 @@ public final class VerifyEngine: Sendable {
         return (next, delay)
     }
 
+    /// An x509 credential's findings: what its probes showed (residual access, expired still
+    /// accepted, drift, revocation proof) plus the certificate's own lifecycle (expiry by its
+    /// lifetime, weak crypto), which replaces the generic date rules.
+    static func certificateFindings(_ probeFindings: [Finding], facts: CertificateFacts, credential: Credential,
+                                    policy: Policy, now: Date) -> [Finding] {
+        let lifecycleCodes: Set<FindingCode> = [.expired, .expiringSoon, .rotationOverdue, .ownerless, .ok]
+        var findings = probeFindings.filter { !lifecycleCodes.contains($0.code) }
+        let lifecycle = CertificateLifecycle.findings(for: facts, state: credential.state, owner: .recorded(credential.owner),
+                                                      policy: policy, now: now)
+        // `ok` needs more than a clean certificate when probes ran: none of them may disagree.
+        let probesClean = !findings.contains { $0.severity > .info }
+        findings += lifecycle.filter { $0.code != .ok || probesClean }
+        return findings.sorted { $0.severity > $1.severity }
+    }
+
+    /// A random access key id of AWS's shape (`AKIA` + 16 of A–Z, 2–7).
+    static func randomAccessKeyID<R: RandomNumberGenerator>(using rng: inout R) -> String {
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
+        return "AKIA" + String((0..<16).map { _ in alphabet.randomElement(using: &rng)! })
+    }
+
+    /// The 12-digit account of an STS GetCallerIdentity answer (`<Account>…</Account>`).
+    static func awsAccount(_ body: [UInt8]) -> String? {
+        let text = String(decoding: body, as: UTF8.self)
+        guard let open = text.range(of: "<Account>"), let close = text.range(of: "</Account>", range: open.upperBound..<text.endIndex) else { return nil }
+        let account = text[open.upperBound..<close.lowerBound]
+        return account.count == 12 && account.allSatisfy(\.isNumber) ? String(account) : nil
+    }
+
     /// `Retry-After` as delay-seconds or an HTTP-date (RFC 9110 §10.2.3).
     static func retryAfterSeconds(_ value: String, now: Date = Date()) -> Double? {
         let v = value.trimmingCharacters(in: .whitespaces)
@@ -316,9 +358,10 @@ public final class VerifyEngine: Sendable {
     }
 
     /// Defence in depth: a server or libcurl message must never carry the secret into a report.
-    static func redact(_ outcome: ProbeOutcome, secret: String, username: String? = nil) -> ProbeOutcome {
-        // Matched outcomes carry only our own text ("status 200 matched authenticated[0]").
-        if outcome.isAuthenticated || outcome.isRejected { return outcome }
+    static func redact(_ outcome: ProbeOutcome, secret: String, username: String? = nil, everyOutcome: Bool = false) -> ProbeOutcome {
+        // Matched HTTP outcomes carry only our own text ("status 200 matched authenticated[0]");
+        // a login protocol's rejection quotes the server.
+        if !everyOutcome && (outcome.isAuthenticated || outcome.isRejected) { return outcome }
         guard secret.utf8.count >= 4 else { return outcome }
         // The secret as sent: plain, percent-encoded (query auth) or inside base64 (basic auth).
         var reason = outcome.reason
@@ -355,7 +398,13 @@ public final class VerifyEngine: Sendable {
         case .negative: fields.append(("control", .string("negative")))
         case .positive: fields.append(("control", .string("positive")))
         }
-        if case .success(let r) = c.result { fields.append(("http_status", .int(r.status))) }
+        if case .success(let r) = c.result, r.status > 0 {
+            fields.append(("http_status", .int(r.status)))
+            // Whose key it was, as the evidence of an AWS key that still works (never the ARN's user path).
+            if pair.probe.kind == .awsSigV4, r.status == 200, let account = VerifyEngine.awsAccount(r.body) {
+                fields.append(("account", .string(account)))
+            }
+        }
         return ledger.append(fields)
     }
 }

@@ -1,4 +1,5 @@
 import RevenantCore
+import RevenantNet
 import RevenantProbes
 
 /// One (credential, probe, target) the run will try, or why it will not.
@@ -22,6 +23,10 @@ public struct ControlPair: Sendable {
     public var positiveUsername: String?
     /// Set when the inventory names a positive control here that could not be used.
     public var positiveProblem: String?
+    /// The probe's own secret (introspecting client secret, SCIM operator token), resolved.
+    public var authSecret: String?
+    /// SSH: the pinned host key of this target.
+    public var hostKeySHA256: String?
 }
 
 /// Everything resolved before anything is sent: what `--dry-run` prints and `run` executes.
@@ -30,6 +35,10 @@ public struct VerifyPlan: Sendable {
     public var secrets: [String?]
     public var fingerprints: [String?]
     public var checks: [[PlannedCheck]]
+    /// The certificate bytes of `x509_certificate` credentials (presented by mTLS probes), by credential index.
+    public var certificates: [Int: [UInt8]] = [:]
+    /// What was read from each `x509_certificate` credential's certificate (leaf, issuer if known).
+    public var certificateInfos: [Int: CertificateInfo] = [:]
     public var pairs: [ControlPair]
     public var hostLimits: [String: HostLimits]
     /// Problems that do not stop the run (unreadable positive-control secrets, ...).
@@ -52,6 +61,8 @@ public enum VerifyPlanner {
         inventory: Inventory, probes: [String: ProbeDefinition], configuration: Configuration,
         resolver: SecretResolver, fingerprinter: Fingerprinter
     ) -> VerifyPlan {
+        var inventory = inventory
+        var certificateInfos: [Int: CertificateInfo] = [:]
         var secrets: [String?] = []
         var fingerprints: [String?] = []
         var checks: [[PlannedCheck]] = []
@@ -63,16 +74,40 @@ public enum VerifyPlanner {
         var parsedTargets: [String: TargetURL?] = [:]
         secrets.reserveCapacity(inventory.credentials.count)
 
-        for credential in inventory.credentials {
+        var certificates: [Int: [UInt8]] = [:]
+        var authSecrets: [String: Result<String, SecretError>] = [:]
+        var parsedByProtocol: [ProbeProtocol: [String: TargetURL?]] = [:]
+        for (ci, credential) in inventory.credentials.enumerated() {
             var secret: String?
             var secretProblem: String?
-            if let source = credential.secret {
+            var source = credential.secret
+            if credential.kind == .x509Certificate, let files = credential.certificate {
+                // The private key is what an mTLS probe proves possession of: it is the secret.
+                source = files.privateKey
+                let file = X509Loader.load(file: files.certificate)
+                if let leaf = file.certificates.first, let bytes = FileBytes.read(files.certificate) {
+                    certificates[ci] = bytes
+                    certificateInfos[ci] = leaf.info
+                    // DESIGN §4: a certificate's dates come from the certificate itself.
+                    inventory.credentials[ci].issuedAt = leaf.info.notBefore
+                    inventory.credentials[ci].expiresAt = leaf.info.notAfter
+                } else {
+                    let why = file.problem?.reason ?? "no certificate in it"
+                    secretProblem = "cannot read certificate file \(files.certificate): \(why)"
+                    inputErrors.append("\(credential.location): `certificate` \(files.certificate): \(why)")
+                }
+            }
+            if credential.kind == .scimAccount, source == nil, let user = credential.username {
+                // Looked up by name with the operator's token; the name stands where a secret would.
+                secret = user
+            } else if secretProblem != nil {
+            } else if let source {
                 switch resolver.resolve(source) {
                 case .success(let s): secret = s
                 case .failure(let e): secretProblem = e.reason
                 }
             } else {
-                secretProblem = "no secret in the inventory"
+                secretProblem = credential.kind == .x509Certificate ? "no `private_key` in the inventory (an mTLS probe needs it)" : "no secret in the inventory"
             }
             secrets.append(secret)
             fingerprints.append(secret.map(fingerprinter.fingerprint))
@@ -87,15 +122,36 @@ public enum VerifyPlanner {
                     planned.append(PlannedCheck(probeID: probe.id, displayURL: "", skipReason: "no target given and probe `\(probe.id)` has no default_target"))
                     continue
                 }
-                let parsed = parsedTargets[text] ?? { let t = TargetURL(text); parsedTargets[text] = t; return t }()
+                let proto = probe.kind
+                let parsed: TargetURL?
+                if proto == .http {
+                    parsed = parsedTargets[text] ?? { let t = TargetURL(text); parsedTargets[text] = t; return t }()
+                } else {
+                    parsed = parsedByProtocol[proto]?[text] ?? {
+                        let t = TargetURL(text, schemes: proto.schemes)
+                        parsedByProtocol[proto, default: [:]][text] = t
+                        return t
+                    }()
+                }
                 guard let target = parsed else {
                     // The text is not shown: a malformed target may carry a password.
-                    planned.append(PlannedCheck(probeID: probe.id, displayURL: "(unusable target)", skipReason: "target is not an http(s) base URL without user info, query or fragment"))
+                    let what = proto.targetDescription.replacingOccurrences(of: " URL", with: " base URL")
+                    planned.append(PlannedCheck(probeID: probe.id, displayURL: "(unusable target)", skipReason: "target is not \(what) without user info, query or fragment"))
                     continue
                 }
                 let display = ProbeRequestBuilder.displayURL(probe, target: target)
                 var check = PlannedCheck(probeID: probe.id, displayURL: display)
-                if !HostPattern.allows(probe.allowedHosts, target.host) {
+                let login = VerifyPlanner.loginName(credential, probe: probe)
+                var authSecret: String?
+                if let source = VerifyPlanner.authSource(probe) {
+                    let key = probe.id
+                    let resolved = authSecrets[key] ?? resolver.resolve(source)
+                    authSecrets[key] = resolved
+                    authSecret = try? resolved.get()
+                }
+                if probe.allowedHosts.isEmpty {
+                    check.skipReason = "probe `\(probe.id)` lists no allowed_hosts: copy \(probe.source) into your probes_dirs and list the hosts it may reach"
+                } else if !HostPattern.allows(probe.allowedHosts, target.host) {
                     check.skipReason = "host \(target.host) is not in allowed_hosts of probe `\(probe.id)` (\(probe.allowedHosts.joined(separator: ", "))): the secret is not sent there"
                 } else if !probe.kinds.contains(credential.kind) {
                     check.skipReason = "probe `\(probe.id)` does not take kind \(credential.kind.rawValue) (it takes \(probe.kinds.map(\.rawValue).joined(separator: ", ")))"
@@ -105,14 +161,27 @@ public enum VerifyPlanner {
                           (credential.username ?? defaultUser ?? "").isEmpty {
                     // `:secret` would be rejected whoever holds the password: that proves nothing.
                     check.skipReason = "probe `\(probe.id)` uses basic auth but the credential has no `username` (and the probe no default)"
+                } else if proto.needsUsername, (login ?? "").isEmpty {
+                    check.skipReason = "protocol \(proto.rawValue) logs in by name, but the credential has no \(proto == .awsSigV4 ? "`access_key_id`" : "`username` (\(proto.usernameMeaning))")"
+                } else if let source = VerifyPlanner.authSource(probe), authSecret == nil {
+                    let why = (authSecrets[probe.id].flatMap { if case .failure(let e) = $0 { e.reason } else { nil } }) ?? "unreadable"
+                    check.skipReason = "probe `\(probe.id)` cannot authenticate itself: \(why) (\(VerifyPlanner.describe(source)))"
+                } else if proto == .ssh, t.hostKeySHA256 == nil {
+                    check.skipReason = "the SSH host key of \(target.base) is not pinned (`host_key_sha256`): nothing is sent to an unpinned host"
                 } else {
                     let key = PairKey(probe: probe.id, base: target.base)
                     if let i = pairIndex[key] {
+                        if pairs[i].hostKeySHA256 != t.hostKeySHA256 {
+                            check.skipReason = "host_key_sha256 for \(target.base) differs from the one given first (\(pairs[i].probe.id)): not sent"
+                            planned.append(check)
+                            continue
+                        }
                         check.pair = i
                     } else {
                         pairIndex[key] = pairs.count
                         check.pair = pairs.count
-                        pairs.append(ControlPair(probe: probe, target: target, username: credential.username))
+                        pairs.append(ControlPair(probe: probe, target: target, username: login,
+                                                 authSecret: authSecret, hostKeySHA256: t.hostKeySHA256))
                     }
                     var limits = hostLimits[target.authority] ?? configuration.perHost
                     if let own = probe.rateLimit { limits = limits.tightened(by: own) }
@@ -129,7 +198,7 @@ public enum VerifyPlanner {
                 inputErrors.append("\(control.origin): positive control names unknown probe `\(control.probe)`")
                 continue
             }
-            guard let target = TargetURL(control.target ?? probe.defaultTarget ?? "") else {
+            guard let target = TargetURL(control.target ?? probe.defaultTarget ?? "", schemes: probe.kind.schemes) else {
                 warnings.append("\(control.origin): positive control for \(probe.id) has no usable target")
                 continue
             }
@@ -151,7 +220,32 @@ public enum VerifyPlanner {
                 warnings.append("\(control.origin): positive control for \(probe.id) at \(target.base) not used: \(e.reason); rejections there will not count")
             }
         }
-        return VerifyPlan(inventory: inventory, secrets: secrets, fingerprints: fingerprints, checks: checks,
-                          pairs: pairs, hostLimits: hostLimits, warnings: warnings, inputErrors: inputErrors)
+        var plan = VerifyPlan(inventory: inventory, secrets: secrets, fingerprints: fingerprints, checks: checks,
+                              pairs: pairs, hostLimits: hostLimits, warnings: warnings, inputErrors: inputErrors)
+        plan.certificates = certificates
+        plan.certificateInfos = certificateInfos
+        return plan
+    }
+
+    /// The name a probe logs in with: the access key id for SigV4, else `username`.
+    static func loginName(_ credential: Credential, probe: ProbeDefinition) -> String? {
+        probe.kind == .awsSigV4 ? (credential.accessKeyID ?? credential.username) : credential.username
+    }
+
+    /// The secret a probe authenticates itself with, if its scheme has one.
+    static func authSource(_ probe: ProbeDefinition) -> SecretSource? {
+        switch probe.auth {
+        case .introspection(_, let secret, _): secret
+        case .scim(let token, _): token
+        default: nil
+        }
+    }
+
+    static func describe(_ source: SecretSource) -> String {
+        switch source {
+        case .environment(let name): "env \(name)"
+        case .file(let path): "file \(path)"
+        case .value: "inline value"
+        }
     }
 }

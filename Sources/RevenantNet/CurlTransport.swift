@@ -57,6 +57,9 @@ public final class CurlTransport: CallbackTransport, @unchecked Sendable {
         curl_multi_wakeup(multi)
     }
 
+    /// Whether this transport runs URLs of `scheme`.
+    public static func handles(_ scheme: String) -> Bool { Transfer.schemes.contains(scheme) }
+
     public func send(_ request: HTTPRequest) async -> HTTPResult {
         await withCheckedContinuation { continuation in
             start(request) { continuation.resume(returning: $0) }
@@ -196,12 +199,17 @@ final class Transfer: @unchecked Sendable {
 
     /// Sets every option; returns a failure instead when the request must not be sent.
     func configure(_ easy: UnsafeMutableRawPointer, options: TransportOptions) -> TransportFailure? {
-        guard let host = CurlURL.host(of: request.url), host == request.host.lowercased() else {
+        guard let (scheme, host) = CurlURL.parts(of: request.url), host == request.host.lowercased() else {
             return TransportFailure(kind: .refusedHost, message: "URL host does not match the allowed host \(request.host)")
+        }
+        // One scheme per transfer, the one the probe's protocol named: no redirect or URL trick
+        // can move a secret to another protocol.
+        guard Transfer.schemes.contains(scheme) else {
+            return TransportFailure(kind: .refusedHost, message: "URL scheme is not one libcurl probes may use (\(Transfer.schemes.joined(separator: ", ")))")
         }
         let me = Unmanaged.passUnretained(self).toOpaque()
         _ = rv_easy_setopt_string(easy, CURLOPT_URL, request.url)
-        _ = rv_easy_setopt_string(easy, CURLOPT_PROTOCOLS_STR, "http,https")
+        _ = rv_easy_setopt_string(easy, CURLOPT_PROTOCOLS_STR, scheme)
         _ = rv_easy_setopt_long(easy, CURLOPT_FOLLOWLOCATION, 0)
         _ = rv_easy_setopt_long(easy, CURLOPT_NOSIGNAL, 1)
         _ = rv_easy_setopt_long(easy, CURLOPT_TIMEOUT_MS, Int(request.timeoutSeconds * 1000))
@@ -236,8 +244,39 @@ final class Transfer: @unchecked Sendable {
             _ = rv_easy_setopt_long(easy, CURLOPT_SSL_VERIFYHOST, 0)
         }
         ProxyEnvironment.apply(options.proxy, to: easy)
+        if let login = request.login {
+            // Set apart from the URL, so no URL (report, log, redirect) can ever carry them.
+            _ = rv_easy_setopt_string(easy, CURLOPT_USERNAME, login.user)
+            _ = rv_easy_setopt_string(easy, CURLOPT_PASSWORD, login.secret)
+        }
+        if let provider = request.awsSigV4 { _ = rv_easy_setopt_string(easy, CURLOPT_AWS_SIGV4, provider) }
+        switch request.clientIdentity {
+        case .pem(let certificate, let key):
+            setIdentity(easy, certificate: certificate, key: key)
+        case .generated:
+            guard let made = ThrowawayIdentity.pem else {
+                return TransportFailure(kind: .other, message: "could not make the throwaway client certificate of the negative control")
+            }
+            setIdentity(easy, certificate: made.certificate, key: made.key)
+        case nil:
+            break
+        }
         return nil
     }
+
+    func setIdentity(_ easy: UnsafeMutableRawPointer, certificate: [UInt8], key: [UInt8]) {
+        // PEM when it looks like PEM, else DER; libcurl copies the blobs.
+        let pem = Array("-----BEGIN".utf8)
+        let certType = certificate.starts(with: pem) || certificate.firstRange(of: pem) != nil ? "PEM" : "DER"
+        let keyType = key.firstRange(of: pem) != nil ? "PEM" : "DER"
+        _ = rv_easy_setopt_string(easy, CURLOPT_SSLCERTTYPE, certType)
+        _ = rv_easy_setopt_string(easy, CURLOPT_SSLKEYTYPE, keyType)
+        _ = certificate.withUnsafeBytes { rv_easy_setopt_blob(easy, CURLOPT_SSLCERT_BLOB, $0.baseAddress, $0.count) }
+        _ = key.withUnsafeBytes { rv_easy_setopt_blob(easy, CURLOPT_SSLKEY_BLOB, $0.baseAddress, $0.count) }
+    }
+
+    /// The URL schemes the libcurl transport runs (SSH and PostgreSQL go to their own probers).
+    static let schemes = ["http", "https", "ldap", "ldaps", "imap", "imaps", "smtp", "smtps"]
 
     func result(_ easy: UnsafeMutableRawPointer, code: CURLcode) -> HTTPResult {
         guard code == CURLE_OK else {
@@ -255,6 +294,7 @@ final class Transfer: @unchecked Sendable {
         case CURLE_OPERATION_TIMEDOUT: .timeout
         case CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY: .dns
         case CURLE_COULDNT_CONNECT: .connect
+        case CURLE_LOGIN_DENIED: .loginDenied
         case CURLE_SSL_CONNECT_ERROR, CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CERTPROBLEM, CURLE_SSL_CIPHER,
              CURLE_SSL_CACERT_BADFILE, CURLE_SSL_ISSUER_ERROR, CURLE_SSL_PINNEDPUBKEYNOTMATCH, CURLE_SSL_INVALIDCERTSTATUS,
              CURLE_SSL_CLIENTCERT:
@@ -307,15 +347,21 @@ final class Transfer: @unchecked Sendable {
 
 /// libcurl's own URL parser, so the host we check is the host libcurl will connect to.
 enum CurlURL {
-    static func host(of url: String) -> String? {
+    /// Scheme and host (lower case, IPv6 without brackets), or nil when libcurl cannot parse it.
+    static func parts(of url: String) -> (scheme: String, host: String)? {
         guard let handle = curl_url() else { return nil }
         defer { curl_url_cleanup(handle) }
         guard curl_url_set(handle, CURLUPART_URL, url, 0) == CURLUE_OK else { return nil }
-        var part: UnsafeMutablePointer<CChar>?
-        guard curl_url_get(handle, CURLUPART_HOST, &part, 0) == CURLUE_OK, let part else { return nil }
-        defer { curl_free(part) }
-        var host = String(cString: part).lowercased()
+        func part(_ which: CURLUPart) -> String? {
+            var value: UnsafeMutablePointer<CChar>?
+            guard curl_url_get(handle, which, &value, 0) == CURLUE_OK, let value else { return nil }
+            defer { curl_free(value) }
+            return String(cString: value).lowercased()
+        }
+        guard let scheme = part(CURLUPART_SCHEME), var host = part(CURLUPART_HOST) else { return nil }
         if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        return host
+        return (scheme, host)
     }
+
+    static func host(of url: String) -> String? { parts(of: url)?.host }
 }

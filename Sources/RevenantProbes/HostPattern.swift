@@ -27,15 +27,18 @@ public enum HostPattern {
     }
 }
 
-/// A credential's base URL, checked: http(s), a host, no user info, query or fragment.
+/// A credential's base URL, checked: a scheme of the probe's protocol (http(s) by default), a
+/// host, no user info, query or fragment.
 public struct TargetURL: Sendable, Equatable {
     public var scheme: String
     public var host: String
     public var port: Int?
     public var basePath: String
 
-    public init?(_ text: String) {
-        guard let c = URLComponents(string: text), let scheme = c.scheme?.lowercased(), ["http", "https"].contains(scheme),
+    public static let httpSchemes = ["http": 80, "https": 443]
+
+    public init?(_ text: String, schemes: [String: Int] = TargetURL.httpSchemes) {
+        guard let c = URLComponents(string: text), let scheme = c.scheme?.lowercased(), let defaultPort = schemes[scheme],
               let raw = c.percentEncodedHost?.lowercased(), !raw.isEmpty,
               c.user == nil, c.password == nil, c.query == nil, c.fragment == nil else { return nil }
         // Host-name syntax only: a percent-encoded `/` or `@` must not turn `evil.com%2F.x.net` into a match for `*.x.net`.
@@ -49,12 +52,12 @@ public struct TargetURL: Sendable, Equatable {
         self.host = host
         // An explicit default port is the same place as none: keep one spelling, so a control at
         // `https://h:443` and a credential at `https://h` share a (probe, target) pair.
-        self.port = c.port == (scheme == "https" ? 443 : 80) ? nil : c.port
+        self.port = c.port == defaultPort ? nil : c.port
         var path = c.percentEncodedPath
         while path.hasSuffix("/") { path.removeLast() }
         self.basePath = path
         let bracketed = self.host.utf8.contains(UInt8(ascii: ":")) ? "[\(self.host)]" : self.host
-        authority = "\(bracketed):\(port ?? (scheme == "https" ? 443 : 80))"
+        authority = "\(bracketed):\(port ?? defaultPort)"
         base = "\(scheme)://\(bracketed)\(port.map { ":\($0)" } ?? "")\(basePath)"
     }
 

@@ -6,6 +6,8 @@ public struct ProbeDefinition: Sendable, Equatable {
     public var title: String
     public var kinds: [CredentialKind]
     public var `protocol`: String
+    /// `protocol` as a value (`.http` for a name this build does not know; the loader refuses those).
+    public var kind: ProbeProtocol { ProbeProtocol(rawValue: self.protocol) ?? .http }
     public var defaultTarget: String?
     public var allowedHosts: [String]
     public var request: RequestTemplate
@@ -65,6 +67,20 @@ public enum AuthScheme: Sendable, Equatable {
     case basic(defaultUsername: String?, secretInUsername: Bool)
     case header(name: String, prefix: String)
     case query(name: String)
+    /// Non-HTTP protocols: the username and secret are handed to the protocol's own login
+    /// (LDAP simple bind, IMAP/SMTP LOGIN, SSH userauth, PostgreSQL startup).
+    case login
+    /// AWS Signature Version 4 (libcurl's `CURLOPT_AWS_SIGV4`): `provider` is
+    /// `aws:amz:REGION:SERVICE`; the access key id is the username, the secret signs.
+    case awsSigV4(provider: String)
+    /// RFC 7662: the secret is the `token` form field; the request authenticates as the
+    /// introspecting client (HTTP basic with the client's own id and secret, RFC 7662 §2.1).
+    case introspection(clientID: String, clientSecret: SecretSource, tokenTypeHint: String?)
+    /// RFC 7644 §3.4.2.2: the account is looked up by `attribute` (userName or externalId) with
+    /// the operator's bearer token; the account's own secret is never involved.
+    case scim(token: SecretSource, attribute: String)
+    /// The credential's certificate and private key are presented in the TLS handshake.
+    case clientCertificate
 
     /// The username a basic-auth probe uses when the credential has none.
     public var defaultUsername: String? {

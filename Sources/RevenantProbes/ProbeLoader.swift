@@ -15,7 +15,7 @@ public struct LintProblem: Sendable, Equatable, CustomStringConvertible {
 public enum ProbeLoader {
     static let topFields = ["id", "title", "kinds", "protocol", "default_target", "allowed_hosts", "request", "auth",
                             "authenticated", "rejected", "negative_control", "rate_limit", "docs"]
-    public static let supportedProtocols = ["http"]
+    public static let supportedProtocols = ProbeProtocol.allCases.map(\.rawValue)
 
     /// The JSON files named: directories are searched (not recursively) for `*.json`.
     public static func files(in paths: [String]) -> (files: [String], problems: [LintProblem]) {
@@ -100,35 +100,58 @@ struct ProbeDecoder {
                 }
             }
         }
-        let proto = reader.string(f, "protocol", "", required: true) ?? "http"
-        if !ProbeLoader.supportedProtocols.contains(proto) {
-            reader.fail(f["protocol"], "protocol", "protocol `\(proto)` is not supported; expected one of: \(ProbeLoader.supportedProtocols.joined(separator: ", "))")
+        let protoName = reader.string(f, "protocol", "", required: true) ?? "http"
+        let proto = ProbeProtocol(rawValue: protoName)
+        if proto == nil {
+            reader.fail(f["protocol"], "protocol", "protocol `\(protoName)` is not supported; expected one of: \(ProbeLoader.supportedProtocols.joined(separator: ", "))")
         }
+        let kind = proto ?? .http
         let hosts = reader.stringList(f, "allowed_hosts", "", required: true) ?? []
-        if f["allowed_hosts"] != nil && hosts.isEmpty {
-            reader.fail(f["allowed_hosts"], "allowed_hosts", "`allowed_hosts` must not be empty: a secret may only go to hosts listed here")
-        }
         for (i, host) in hosts.enumerated() {
             if let problem = HostPattern.problem(host) { reader.fail(f["allowed_hosts"], "allowed_hosts[\(i)]", problem) }
         }
         let defaultTarget = reader.string(f, "default_target", "")
+        if f["allowed_hosts"] != nil && hosts.isEmpty {
+            if defaultTarget != nil || kind == .http {
+                reader.fail(f["allowed_hosts"], "allowed_hosts", "`allowed_hosts` must not be empty: a secret may only go to hosts listed here")
+            } else {
+                // A template for an organisation's own systems (LDAP, SSH, ...): usable once a
+                // probe of the same id in `probes_dirs` names the hosts.
+                warn(f["allowed_hosts"], "allowed_hosts", "empty: nothing is sent until a probe with id `\(id)` in your probes_dirs lists your hosts")
+            }
+        }
         if let t = defaultTarget {
-            if let host = TargetURL(t)?.host {
+            if let host = TargetURL(t, schemes: kind.schemes)?.host {
                 if !hosts.isEmpty && !HostPattern.allows(hosts, host) {
                     reader.fail(f["default_target"], "default_target", "host `\(host)` of default_target is not in allowed_hosts")
                 }
             } else {
-                reader.fail(f["default_target"], "default_target", "`\(t)` is not an http(s) URL")
+                reader.fail(f["default_target"], "default_target", "`\(t)` is not \(kind.targetDescription)")
             }
         }
-        let request = f["request"].flatMap { decodeRequest($0) }
-        if f["request"] == nil { reader.fail(tree, "request", "required field `request` is missing") }
-        let auth = f["auth"].flatMap { decodeAuth($0) }
-        if f["auth"] == nil { reader.fail(tree, "auth", "required field `auth` is missing") }
-        let authenticated = decodeMatchers(f, "authenticated")
-        let rejected = decodeMatchers(f, "rejected")
-        for (i, m) in rejected.enumerated() where authenticated.contains(m) {
-            warn(f["rejected"], "rejected[\(i)]", "same matcher as in `authenticated`: it can never match (authenticated is tried first)")
+        var request: RequestTemplate?
+        var auth: AuthScheme?
+        var authenticated: [Matcher] = []
+        var rejected: [Matcher] = []
+        if kind.isHTTP {
+            request = f["request"].flatMap { decodeRequest($0) }
+            if f["request"] == nil { reader.fail(tree, "request", "required field `request` is missing") }
+            auth = f["auth"].flatMap { decodeAuth($0, protocol: kind) }
+            if f["auth"] == nil {
+                if kind == .tlsClientCertificate { auth = .clientCertificate } else { reader.fail(tree, "auth", "required field `auth` is missing") }
+            }
+            authenticated = decodeMatchers(f, "authenticated")
+            rejected = decodeMatchers(f, "rejected")
+            for (i, m) in rejected.enumerated() where authenticated.contains(m) {
+                warn(f["rejected"], "rejected[\(i)]", "same matcher as in `authenticated`: it can never match (authenticated is tried first)")
+            }
+        } else {
+            // The protocol itself says what a login answer means (docs/protocols.md): no matchers.
+            for key in ["request", "authenticated", "rejected"] where f[key] != nil {
+                reader.fail(f[key], key, "`\(key)` does not apply to protocol `\(kind.rawValue)`: its login answer is read by the protocol itself")
+            }
+            request = RequestTemplate(path: "")
+            auth = f["auth"] == nil ? .login : decodeAuth(f["auth"]!, protocol: kind)
         }
         let negative = f["negative_control"].flatMap { decodeNegativeControl($0) } ?? NegativeControlShape()
         let rateLimit = f["rate_limit"].flatMap { decodeRateLimit($0) }
@@ -139,7 +162,7 @@ struct ProbeDecoder {
         if let request, let auth { checkAuthAgainstRequest(auth, request, f) }
         guard let request, let auth else { return nil }
         return ProbeDefinition(
-            id: id, title: title, kinds: kinds, protocol: proto, defaultTarget: defaultTarget, allowedHosts: hosts,
+            id: id, title: title, kinds: kinds, protocol: kind.rawValue, defaultTarget: defaultTarget, allowedHosts: hosts,
             request: request, auth: auth, authenticated: authenticated, rejected: rejected,
             negativeControl: negative, rateLimit: rateLimit, docs: docs, source: file)
     }
@@ -193,44 +216,108 @@ struct ProbeDecoder {
             if let username, username.contains(":") {
                 reader.fail(f["auth"], "auth.username", "a basic-auth username cannot contain `:`")
             }
-        case .bearer:
+        case .introspection:
+            if request.method != "POST" { reader.fail(f["request"], "request.method", "token introspection is a POST (RFC 7662 §2.1)") }
+            if request.body != nil { reader.fail(f["request"], "request.body", "the introspection body (`token=…`) is built by revenant: leave `body` out") }
+        case .scim:
+            if request.method != "GET" { reader.fail(f["request"], "request.method", "a SCIM lookup is a GET (RFC 7644 §3.4.2)") }
+            if request.path.contains("?") { reader.fail(f["request"], "request.path", "the SCIM `filter` query is built by revenant: give the Users endpoint only (e.g. `/Users`)") }
+        case .bearer, .login, .awsSigV4, .clientCertificate:
             break
         }
     }
 
-    mutating func decodeAuth(_ tree: Tree) -> AuthScheme? {
-        guard let f = reader.object(tree, "auth", allowed: ["scheme", "name", "prefix", "username", "secret_in"]) else { return nil }
+    /// The auth schemes each protocol takes.
+    static func schemes(for kind: ProbeProtocol) -> [String] {
+        switch kind {
+        case .http: ["bearer", "basic", "header", "query"]
+        case .tlsClientCertificate: ["client_certificate"]
+        case .awsSigV4: ["aws_sigv4"]
+        case .oauth2Introspection: ["introspection"]
+        case .scim: ["scim"]
+        case .ldap, .imap, .smtp, .ssh, .postgresql: ["login"]
+        }
+    }
+
+    mutating func decodeAuth(_ tree: Tree, protocol kind: ProbeProtocol) -> AuthScheme? {
+        let fields = ["scheme", "name", "prefix", "username", "secret_in", "provider", "client_id", "client_secret",
+                      "token_type_hint", "token", "attribute"]
+        guard let f = reader.object(tree, "auth", allowed: fields) else { return nil }
         let scheme = reader.string(f, "scheme", "auth", required: true) ?? ""
-        func forbid(_ keys: [String]) {
-            for key in keys where f[key] != nil {
+        let own: [String: [String]] = [
+            "bearer": [], "basic": ["username", "secret_in"], "header": ["name", "prefix"], "query": ["name"], "login": [],
+            "client_certificate": [], "aws_sigv4": ["provider"], "introspection": ["client_id", "client_secret", "token_type_hint"],
+            "scim": ["token", "attribute"],
+        ]
+        if let allowed = own[scheme] {
+            for key in fields where key != "scheme" && !allowed.contains(key) && f[key] != nil {
                 reader.fail(f[key], "auth.\(key)", "`\(key)` does not apply to scheme `\(scheme)`")
             }
         }
+        let expected = ProbeDecoder.schemes(for: kind)
+        if !scheme.isEmpty && !expected.contains(scheme) {
+            let what = own[scheme] == nil ? "unknown scheme `\(scheme)`" : "scheme `\(scheme)` does not apply to protocol `\(kind.rawValue)`"
+            reader.fail(f["scheme"], "auth.scheme", "\(what); expected \(expected.joined(separator: ", "))")
+            return nil
+        }
         switch scheme {
         case "bearer":
-            forbid(["name", "prefix", "username", "secret_in"])
             return .bearer
         case "basic":
-            forbid(["name", "prefix"])
             let secretIn = reader.string(f, "secret_in", "auth") ?? "password"
             if !["password", "username"].contains(secretIn) {
                 reader.fail(f["secret_in"], "auth.secret_in", "expected `password` or `username`, found `\(secretIn)`")
             }
             return .basic(defaultUsername: reader.string(f, "username", "auth"), secretInUsername: secretIn == "username")
         case "header":
-            forbid(["username", "secret_in"])
             guard let name = reader.string(f, "name", "auth", required: true) else { return nil }
             return .header(name: name, prefix: reader.string(f, "prefix", "auth") ?? "")
         case "query":
-            forbid(["prefix", "username", "secret_in"])
             guard let name = reader.string(f, "name", "auth", required: true) else { return nil }
             return .query(name: name)
-        case "":
-            return nil
+        case "login":
+            return .login
+        case "client_certificate":
+            return .clientCertificate
+        case "aws_sigv4":
+            guard let provider = reader.string(f, "provider", "auth", required: true) else { return nil }
+            // libcurl's form: provider1[:provider2[:region[:service]]]; all four make the scope explicit.
+            let parts = provider.split(separator: ":", omittingEmptySubsequences: false)
+            if parts.count != 4 || parts.contains(where: \.isEmpty) {
+                reader.fail(f["provider"], "auth.provider", "expected `aws:amz:REGION:SERVICE` (e.g. `aws:amz:us-east-1:sts`), found `\(provider)`")
+            }
+            return .awsSigV4(provider: provider)
+        case "introspection":
+            let client = reader.string(f, "client_id", "auth", required: true)
+            let secret = decodeSecretSource(f, "client_secret")
+            guard let client, let secret else { return nil }
+            return .introspection(clientID: client, clientSecret: secret, tokenTypeHint: reader.string(f, "token_type_hint", "auth"))
+        case "scim":
+            let attribute = reader.string(f, "attribute", "auth") ?? "userName"
+            if !["userName", "externalId"].contains(attribute) {
+                reader.fail(f["attribute"], "auth.attribute", "expected `userName` or `externalId`, found `\(attribute)`")
+            }
+            guard let token = decodeSecretSource(f, "token") else { return nil }
+            return .scim(token: token, attribute: attribute)
         default:
-            reader.fail(f["scheme"], "auth.scheme", "unknown scheme `\(scheme)`; expected bearer, basic, header or query")
             return nil
         }
+    }
+
+    /// `{"env": NAME}` or `{"file": PATH}` (relative to the probe file): never the secret itself.
+    mutating func decodeSecretSource(_ f: Fields, _ key: String) -> SecretSource? {
+        guard let tree = f[key] else {
+            reader.fail(nil, "auth.\(key)", "required field `auth.\(key)` is missing (`{\"env\": NAME}` or `{\"file\": PATH}`)")
+            return nil
+        }
+        guard let s = reader.object(tree, "auth.\(key)", allowed: ["env", "file"]) else { return nil }
+        if let name = reader.string(s, "env", "auth.\(key)"), s["file"] == nil { return .environment(name) }
+        if let path = reader.string(s, "file", "auth.\(key)"), s["env"] == nil {
+            let base = URL(fileURLWithPath: file).deletingLastPathComponent()
+            return .file(path.hasPrefix("/") ? path : base.appendingPathComponent(path).path)
+        }
+        reader.fail(tree, "auth.\(key)", "expected exactly one of `env` or `file` (a probe file never holds a secret itself)")
+        return nil
     }
 
     mutating func decodeMatchers(_ f: Fields, _ key: String) -> [Matcher] {

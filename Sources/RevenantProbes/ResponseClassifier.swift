@@ -19,12 +19,43 @@ public enum ResponseClassifier {
     }
 
     public static func classify(_ result: HTTPResult, probe: ProbeDefinition) -> ProbeOutcome {
+        let kind = probe.kind
+        if !kind.isHTTP { return classifyLogin(result, protocol: kind) }
+        if kind == .tlsClientCertificate, case .failure(let failure) = result, let alert = certificateAlert(failure.message) {
+            return .rejected(reason: "TLS alert `\(alert)`: the server refused the client certificate")
+        }
         switch result {
         case .failure(let failure):
             return .inconclusive(reason: "\(failure.kind.rawValue): \(failure.message)")
         case .success(let response):
             return classify(response, probe: probe)
         }
+    }
+
+    /// A login protocol's answer: accepted, the protocol's own "wrong credentials", or anything
+    /// else (unreachable, timeout, TLS, server errors), which proves nothing.
+    static func classifyLogin(_ result: HTTPResult, protocol kind: ProbeProtocol) -> ProbeOutcome {
+        switch result {
+        case .success:
+            return .authenticated(reason: "\(kind.rawValue) login accepted")
+        case .failure(let failure) where failure.kind == .loginDenied:
+            return .rejected(reason: "\(kind.rawValue) login denied: \(failure.message)")
+        case .failure(let failure):
+            return .inconclusive(reason: "\(failure.kind.rawValue): \(failure.message)")
+        }
+    }
+
+    /// TLS alerts by which a server refuses a client certificate (RFC 8446 §6.2). A handshake
+    /// failure without one of these (cipher mismatch, our own verification of the server) proves nothing.
+    static let certificateAlerts = [
+        "bad certificate", "certificate revoked", "certificate expired", "unknown ca", "certificate required",
+        "certificate unknown", "unsupported certificate", "access denied",
+    ]
+
+    static func certificateAlert(_ message: String) -> String? {
+        let lower = message.lowercased()
+        guard lower.contains("alert") else { return nil }
+        return certificateAlerts.first { lower.contains("alert " + $0) }
     }
 
     public static func classify(_ response: HTTPResponse, probe: ProbeDefinition) -> ProbeOutcome {

@@ -50,6 +50,11 @@ enum PlanPrinter {
         case .basic(_, let inUser): inUser ? "basic <secret>:" : "basic <username>:<secret>"
         case .header(let name, let prefix): "\(name): \(prefix)<secret>"
         case .query(let name): "?\(name)=<secret>"
+        case .login: "login <username> with <secret>"
+        case .awsSigV4(let provider): "AWS SigV4 (\(provider)) signed with <access_key_id>/<secret>"
+        case .introspection(let client, _, _): "POST token=<secret>, client \(client)"
+        case .scim(_, let attribute): "filter=\(attribute) eq <username>, operator token"
+        case .clientCertificate: "TLS client certificate <certificate> + <private_key>"
         }
     }
 }

@@ -388,7 +388,7 @@ import TestSupport
                 secret: {env: A}
                 probe: github
                 target: ftp://files.example.com
-            """, "line 7, credentials[0].target", "unsupported URL scheme `ftp`; expected http or https"),
+            """, "line 7, credentials[0].target", "unsupported URL scheme `ftp`; expected one of http, https, ldap"),
         ("bad URL in probes list", "inv.json", """
             {"credentials": [
               {"id": "a", "kind": "api_key", "state": "revoked", "secret": {"env": "A"},
