@@ -7,7 +7,11 @@ public enum HostPattern {
         return patterns.contains { matches($0.lowercased(), host) }
     }
 
+    /// Any host: accepted by the loader only for `tls-client-certificate` probes, which send no secret.
+    public static let anyHost = "*"
+
     static func matches(_ pattern: String, _ host: String) -> Bool {
+        if pattern == anyHost { return true }
         if pattern.hasPrefix("*.") {
             let suffix = pattern.dropFirst(1)
             return host.hasSuffix(suffix) && host.count > suffix.count

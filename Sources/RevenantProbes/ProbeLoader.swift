@@ -108,6 +108,8 @@ struct ProbeDecoder {
         let kind = proto ?? .http
         let hosts = reader.stringList(f, "allowed_hosts", "", required: true) ?? []
         for (i, host) in hosts.enumerated() {
+            // mTLS sends no secret (the key only signs the handshake): any host may be asked.
+            if host == HostPattern.anyHost && kind == .tlsClientCertificate { continue }
             if let problem = HostPattern.problem(host) { reader.fail(f["allowed_hosts"], "allowed_hosts[\(i)]", problem) }
         }
         let defaultTarget = reader.string(f, "default_target", "")
