@@ -16,17 +16,6 @@ public struct JSONWebKey: Sendable, Equatable {
     /// Decoded key parameters by member name: `n`, `e` (RSA), `x`, `y` (EC), `x` (OKP), `k` (oct).
     var parameters: [String: [UInt8]]
 
-    public init(keyType: String, keyID: String? = nil, algorithm: String? = nil, use: String? = nil,
-                operations: [String]? = nil, curve: String? = nil, parameters: [String: [UInt8]] = [:]) {
-        self.keyType = keyType
-        self.keyID = keyID
-        self.algorithm = algorithm
-        self.use = use
-        self.operations = operations
-        self.curve = curve
-        self.parameters = parameters
-    }
-
     /// May verify signatures: `use` absent or `sig`, `key_ops` absent or listing `verify` (RFC 7517 §4.2, §4.3).
     public var maySign: Bool {
         (use == nil || use == "sig") && (operations.map { $0.contains("verify") } ?? true)

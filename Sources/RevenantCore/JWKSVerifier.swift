@@ -173,7 +173,7 @@ enum JWSAlgorithm: Equatable {
         case p256 = "P-256", p384 = "P-384", p521 = "P-521"
 
         var coordinateSize: Int { switch self { case .p256: 32; case .p384: 48; case .p521: 66 } }
-        var openSSLGroup: String { switch self { case .p256: "prime256v1"; case .p384: "secp384r1"; case .p521: "secp521r1" } }
+        var openSSLGroup: StaticString { switch self { case .p256: "prime256v1"; case .p384: "secp384r1"; case .p521: "secp521r1" } }
     }
 
     case hmac(bits: Int), rsa(bits: Int), rsaPSS(bits: Int), ecdsa(bits: Int, curve: Curve), eddsa
@@ -215,23 +215,24 @@ final class PublicKey {
     static func rsa(n: [UInt8], e: [UInt8]) -> PublicKey? {
         guard !n.isEmpty, !e.isEmpty, let builder = OSSL_PARAM_BLD_new() else { return nil }
         defer { OSSL_PARAM_BLD_free(builder) }
-        // The builder keeps pointers to the numbers until `fromData` turns it into parameters.
+        // The builder keeps the pointers it is given (names and values) until `fromData` turns it into
+        // parameters: the numbers live until then, the names are static strings.
         guard let modulus = BN_bin2bn(n, Int32(n.count), nil) else { return nil }
         defer { BN_free(modulus) }
         guard let exponent = BN_bin2bn(e, Int32(e.count), nil) else { return nil }
         defer { BN_free(exponent) }
-        guard OSSL_PARAM_BLD_push_BN(builder, OSSL_PKEY_PARAM_RSA_N, modulus) == 1,
-              OSSL_PARAM_BLD_push_BN(builder, OSSL_PKEY_PARAM_RSA_E, exponent) == 1 else { return nil }
+        guard OSSL_PARAM_BLD_push_BN(builder, cString("n"), modulus) == 1,
+              OSSL_PARAM_BLD_push_BN(builder, cString("e"), exponent) == 1 else { return nil }
         return fromData("RSA", builder)
     }
 
     /// An EC key on `group` from its uncompressed point `04 ‖ x ‖ y` (OpenSSL checks it is on the curve).
-    static func ec(group: String, point: [UInt8]) -> PublicKey? {
+    static func ec(group: StaticString, point: [UInt8]) -> PublicKey? {
         guard let builder = OSSL_PARAM_BLD_new() else { return nil }
         defer { OSSL_PARAM_BLD_free(builder) }
         return point.withUnsafeBytes { bytes in
-            guard OSSL_PARAM_BLD_push_utf8_string(builder, OSSL_PKEY_PARAM_GROUP_NAME, group, 0) == 1,
-                  OSSL_PARAM_BLD_push_octet_string(builder, OSSL_PKEY_PARAM_PUB_KEY, bytes.baseAddress, bytes.count) == 1 else { return nil }
+            guard OSSL_PARAM_BLD_push_utf8_string(builder, cString("group"), cString(group), 0) == 1,
+                  OSSL_PARAM_BLD_push_octet_string(builder, cString("pub"), bytes.baseAddress, bytes.count) == 1 else { return nil }
             return fromData("EC", builder)
         }
     }
@@ -239,6 +240,11 @@ final class PublicKey {
     /// An Ed25519 or Ed448 key from its raw public bytes.
     static func raw(_ type: String, _ bytes: [UInt8]) -> PublicKey? {
         EVP_PKEY_new_raw_public_key_ex(nil, type, nil, bytes, bytes.count).map(PublicKey.init)
+    }
+
+    /// A static string literal as a C string (literals are stored NUL-terminated) that lives as long as the program.
+    private static func cString(_ text: StaticString) -> UnsafePointer<CChar> {
+        UnsafeRawPointer(text.utf8Start).assumingMemoryBound(to: CChar.self)
     }
 
     private static func fromData(_ type: String, _ builder: OpaquePointer) -> PublicKey? {
