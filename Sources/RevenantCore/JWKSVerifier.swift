@@ -3,8 +3,9 @@ import Foundation
 
 /// What checking a JWT's signature against a JWK Set showed. A value, never a thrown error.
 public enum JWTVerification: Sendable, Equatable, CustomStringConvertible {
-    /// The signature verifies with the key `kid` (nil when the key has no `kid`).
-    case verified(kid: String?)
+    /// The signature verifies with the key `kid` (nil when the key has no `kid`); `weakness` says
+    /// why that key is too weak to trust, if it is (an RSA modulus under 2048 bits, a short HMAC key).
+    case verified(kid: String?, weakness: String? = nil)
     /// Unsigned, a signature that does not verify, an `alg` that does not fit the key `kid` names,
     /// or a `crit` extension revenant does not understand.
     case failed(reason: String)
@@ -17,7 +18,8 @@ public enum JWTVerification: Sendable, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .verified(let kid): "signature verified" + (kid.map { " with kid \(JWTLifecycle.quoted($0))" } ?? "")
+        case .verified(let kid, let weakness):
+            "signature verified" + (kid.map { " with kid \(JWTLifecycle.quoted($0))" } ?? "") + (weakness.map { ", but \($0)" } ?? "")
         case .failed(let reason): "signature not verified: \(reason)"
         case .noMatchingKey(let reason): "no matching key: \(reason)"
         case .unsupportedAlgorithm(let alg): "alg \(JWTLifecycle.quoted(alg)) cannot be verified by revenant"
@@ -68,7 +70,7 @@ public enum JWKSVerifier {
         var reasons: [String] = []
         for key in candidates {
             switch check(token, scheme: scheme, key: key) {
-            case nil: return .verified(kid: key.keyID)
+            case nil: return .verified(kid: key.keyID, weakness: weakness(of: key, scheme: scheme))
             case let reason?: reasons.append("\(key.name): \(reason)")
             }
         }
@@ -119,6 +121,22 @@ public enum JWKSVerifier {
             }
             return digestVerify(publicKey, digest: nil, pss: false, signature: signature, message: message)
                 ? nil : "the signature does not verify"
+        }
+    }
+
+    /// What makes a key that verified too weak to trust, when it is: RFC 7518 §3.3 requires RSA keys
+    /// of 2048 bits or more, §3.2 HMAC keys at least as long as the hash output.
+    static func weakness(of key: JSONWebKey, scheme: JWSAlgorithm) -> String? {
+        switch scheme {
+        case .rsa, .rsaPSS:
+            let modulus = (key.parameters["n"] ?? []).drop { $0 == 0 }
+            let bits = modulus.first.map { (modulus.count - 1) * 8 + (8 - $0.leadingZeroBitCount) } ?? 0
+            return bits < 2048 ? "the RSA key has \(bits) bits (RFC 7518 §3.3 requires at least 2048)" : nil
+        case .hmac(let hashBits):
+            let bits = (key.parameters["k"] ?? []).count * 8
+            return bits < hashBits ? "the HMAC key has \(bits) bits, less than the SHA-\(hashBits) output (RFC 7518 §3.2)" : nil
+        case .ecdsa, .eddsa:
+            return nil
         }
     }
 

@@ -9,7 +9,8 @@ public struct JWTLifecycleFacts: Sendable, Equatable {
     public var issuedAt: Date?
     /// The token's `nbf`, if any.
     public var notBefore: Date?
-    /// DESIGN §6 codes only: `weak_crypto` for an unsigned (`alg: none`) active token.
+    /// DESIGN §6 codes only: `weak_crypto` for an active token that is unsigned (`alg: none`) or
+    /// whose signature verified with a weak key.
     public var findings: [Finding]
     /// Remarks for the inventory's warnings: a date that disagrees with the inventory, `nbf` or `iat`
     /// in the future, an `alg` that no JOSE specification registers.
@@ -50,7 +51,9 @@ public enum JWTLifecycle {
     /// Dates closer than this count as the same (an inventory records whole seconds, `exp` may not).
     static let tolerance: TimeInterval = 1
 
-    public static func facts(for token: JSONWebToken, credential: Credential, now: Date) -> JWTLifecycleFacts {
+    /// `verification`, when the signature was checked (`JWKSVerifier`), adds a weak signing key.
+    public static func facts(for token: JSONWebToken, credential: Credential, now: Date,
+                             verification: JWTVerification? = nil) -> JWTLifecycleFacts {
         var facts = JWTLifecycleFacts(notBefore: token.claims.notBefore)
         facts.expiresAt = earlier(inventory: credential.expiresAt, field: "expires_at",
                                   token: token.claims.expiresAt, claim: "exp", notes: &facts.notes)
@@ -63,16 +66,18 @@ public enum JWTLifecycle {
             facts.notes.append("JWT issued in the future (iat \(Timestamp.format(iat))): a clock is wrong or the token was not issued by its issuer")
         }
         let alg = token.header.algorithm
+        var weakness: String?
         if isUnsecured(alg) {
-            // Like weak certificates, only an active credential gets a weak_crypto finding: for a
-            // should-be-dead token only whether it is dead matters.
-            if credential.state == .active {
-                facts.findings.append(Finding(
-                    code: .weakCrypto,
-                    message: "JWT alg \(quoted(alg)): the token is unsigned (RFC 7518 §3.6); an API that accepts it accepts tokens anyone can forge"))
-            }
+            weakness = "the token is unsigned (RFC 7518 §3.6); an API that accepts it accepts tokens anyone can forge"
+        } else if case .verified(_, let weakKey?) = verification {
+            weakness = "signature verified, but \(weakKey)"
         } else if !registeredAlgorithms.contains(alg) {
             facts.notes.append("JWT alg \(quoted(alg)) is not a JWS algorithm of RFC 7518 or RFC 8037: its strength cannot be judged")
+        }
+        // Like weak certificates, only an active credential gets a weak_crypto finding: for a
+        // should-be-dead token only whether it is dead matters.
+        if let weakness, credential.state == .active {
+            facts.findings.append(Finding(code: .weakCrypto, message: "JWT alg \(quoted(alg)): \(weakness)"))
         }
         return facts
     }

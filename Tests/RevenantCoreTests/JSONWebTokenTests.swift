@@ -275,6 +275,27 @@ import TestSupport
         #expect(JWKSVerifier.verify(token: token, keys: wrong) == .failed(reason: #"kid "h" (oct): the HMAC does not match"#))
     }
 
+    @Test func signatureByAWeakKeyVerifiesButIsWeakCrypto() throws {
+        let jose = try Self.jose()
+        let token = try JSONWebToken.decode(try jose.token(header: #"{"alg":"RS256","kid":"rsa1024"}"#, claims: "{}", key: .rsa1024, scheme: "RS256"))
+        let result = JWKSVerifier.verify(token: token, keys: try Self.everyKey(jose))
+        #expect(result == .verified(kid: "rsa1024", weakness: "the RSA key has 1024 bits (RFC 7518 §3.3 requires at least 2048)"))
+        let facts = JWTLifecycle.facts(for: token, credential: Self.credential(), now: Self.now, verification: result)
+        #expect(facts.findings == [Finding(code: .weakCrypto, message: #"JWT alg "RS256": signature verified, but the RSA key has 1024 bits (RFC 7518 §3.3 requires at least 2048)"#)])
+        // A strong key gives no finding.
+        let strong = try JSONWebToken.decode(try jose.token(header: #"{"alg":"RS256","kid":"rsa"}"#, claims: "{}", key: .rsa, scheme: "RS256"))
+        let verified = JWKSVerifier.verify(token: strong, keys: try Self.everyKey(jose))
+        #expect(verified == .verified(kid: "rsa"))
+        #expect(JWTLifecycle.facts(for: strong, credential: Self.credential(), now: Self.now, verification: verified).findings.isEmpty)
+        // An HMAC key shorter than the hash output.
+        let short: [UInt8] = Array("sixteen byte key".utf8)
+        let hex = short.map { String(format: "%02x", $0) }.joined()
+        let hmac = try JSONWebToken.decode(try jose.token(header: #"{"alg":"HS256"}"#, claims: "{}", key: .rsa, scheme: "HS256:\(hex)"))
+        let keys = try JSONWebKeySet.parse(Array(#"{"keys":[{"kty":"oct","k":"\#(TestJOSE.base64URL(short))"}]}"#.utf8))
+        #expect(JWKSVerifier.verify(token: hmac, keys: keys)
+            == .verified(kid: nil, weakness: "the HMAC key has 128 bits, less than the SHA-256 output (RFC 7518 §3.2)"))
+    }
+
     @Test func ecdsaSignatureOfTheWrongLengthFails() throws {
         let jose = try Self.jose()
         let compact = try jose.token(header: #"{"alg":"ES256","kid":"ec256"}"#, claims: "{}", key: .ec256, scheme: "ES256")

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Keys made with the `openssl` CLI once per test process (RSA 2048, EC P-256 and P-384, Ed25519),
+/// Keys made with the `openssl` CLI once per test process (RSA 2048 and 1024, EC P-256 and P-384, Ed25519),
 /// their public halves as JWKs, and JWS signatures made by the CLI, so the verifier under test
 /// never checks its own output. Nothing is committed: the keys live in a temporary directory.
 public struct TestJOSE: Sendable {
@@ -18,6 +18,8 @@ public struct TestJOSE: Sendable {
         openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out rsa.key 2>/dev/null
         openssl rsa -in rsa.key -noout -modulus | sed 's/^Modulus=//' > rsa.modulus
         openssl rsa -in rsa.key -pubout -out rsa.pub.pem 2>/dev/null
+        openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:1024 -out rsa1024.key 2>/dev/null
+        openssl rsa -in rsa1024.key -noout -modulus | sed 's/^Modulus=//' > rsa1024.modulus
         openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out ec256.key
         openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-384 -out ec384.key
         openssl genpkey -algorithm ED25519 -out ed25519.key
@@ -28,15 +30,15 @@ public struct TestJOSE: Sendable {
 
     /// The key files `shared` makes.
     public enum Key: String, Sendable, CaseIterable {
-        case rsa, ec256, ec384, ed25519
+        case rsa, rsa1024, ec256, ec384, ed25519
     }
 
     /// The public JWK of `key` as JSON text, with `kid` and any `extra` members (`"alg":"RS256"`).
     public func jwk(_ key: Key, kid: String?, extra: String = "") throws(PKIError) -> String {
         var members: [String]
         switch key {
-        case .rsa:
-            let modulus = try read("rsa.modulus").trimmingCharacters(in: .whitespacesAndNewlines)
+        case .rsa, .rsa1024:
+            let modulus = try read(key.rawValue + ".modulus").trimmingCharacters(in: .whitespacesAndNewlines)
             members = [#""kty":"RSA""#, #""n":"\#(Self.base64URL(Self.bytes(hex: modulus)))""#, #""e":"AQAB""#]
         case .ec256, .ec384:
             // A SubjectPublicKeyInfo ends with the uncompressed point 04 ‖ x ‖ y.
