@@ -75,13 +75,13 @@ public struct JSONWebToken: Sendable, Equatable, CustomStringConvertible {
 
     /// Decodes a compact JWS. Surrounding whitespace (a trailing newline in a secret file) is ignored.
     public static func decode(_ compact: String) throws(JWTError) -> JSONWebToken {
+        guard compact.utf8.count <= maxLength else {
+            throw JWTError(.tooLarge, "not read as a JWT: longer than \(maxLength >> 10) KiB")
+        }
         var bytes = Array(compact.utf8)[...]
         while let last = bytes.last, last == 0x20 || last == 0x09 || last == 0x0A || last == 0x0D { bytes.removeLast() }
         while let first = bytes.first, first == 0x20 || first == 0x09 || first == 0x0A || first == 0x0D { bytes.removeFirst() }
         guard !bytes.isEmpty else { throw JWTError(.malformed, "not a JWT: the value is empty") }
-        guard bytes.count <= maxLength else {
-            throw JWTError(.tooLarge, "not read as a JWT: longer than \(maxLength >> 10) KiB")
-        }
         let parts = bytes.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
         if parts.count == 5 {
             throw JWTError(.encrypted, "encrypted JWT: claims cannot be read (JWE, five parts)")
