@@ -192,7 +192,7 @@ import TestSupport
     // MARK: signatures
 
     static let signed: [(alg: String, key: TestJOSE.Key)] = [
-        ("RS256", .rsa), ("RS512", .rsa), ("PS256", .rsa), ("PS384", .rsa), ("ES256", .ec256), ("ES384", .ec384), ("EdDSA", .ed25519),
+        ("RS256", .rsa), ("RS512", .rsa), ("PS256", .rsa), ("PS384", .rsa), ("ES256", .ec256), ("ES384", .ec384), ("ES512", .ec521), ("EdDSA", .ed25519),
     ]
 
     /// A set with one key of every type, each with its own kid.

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Keys made with the `openssl` CLI once per test process (RSA 2048 and 1024, EC P-256 and P-384, Ed25519),
+/// Keys made with the `openssl` CLI once per test process (RSA 2048 and 1024, EC P-256/384/521, Ed25519),
 /// their public halves as JWKs, and JWS signatures made by the CLI, so the verifier under test
 /// never checks its own output. Nothing is committed: the keys live in a temporary directory.
 public struct TestJOSE: Sendable {
@@ -22,15 +22,19 @@ public struct TestJOSE: Sendable {
         openssl rsa -in rsa1024.key -noout -modulus | sed 's/^Modulus=//' > rsa1024.modulus
         openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out ec256.key
         openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-384 -out ec384.key
+        openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-521 -out ec521.key
         openssl genpkey -algorithm ED25519 -out ed25519.key
-        for k in ec256 ec384 ed25519; do openssl pkey -in $k.key -pubout -outform DER -out $k.pub.der; done
+        for k in ec256 ec384 ec521 ed25519; do openssl pkey -in $k.key -pubout -outform DER -out $k.pub.der; done
         """
 
     public let path: String
 
     /// The key files `shared` makes.
     public enum Key: String, Sendable, CaseIterable {
-        case rsa, rsa1024, ec256, ec384, ed25519
+        case rsa, rsa1024, ec256, ec384, ec521, ed25519
+
+        /// Bytes of one EC coordinate (and of R and S in a JWS signature).
+        var coordinateSize: Int { self == .ec256 ? 32 : self == .ec384 ? 48 : 66 }
     }
 
     /// The public JWK of `key` as JSON text, with `kid` and any `extra` members (`"alg":"RS256"`).
@@ -40,11 +44,11 @@ public struct TestJOSE: Sendable {
         case .rsa, .rsa1024:
             let modulus = try read(key.rawValue + ".modulus").trimmingCharacters(in: .whitespacesAndNewlines)
             members = [#""kty":"RSA""#, #""n":"\#(Self.base64URL(Self.bytes(hex: modulus)))""#, #""e":"AQAB""#]
-        case .ec256, .ec384:
+        case .ec256, .ec384, .ec521:
             // A SubjectPublicKeyInfo ends with the uncompressed point 04 ‖ x ‖ y.
-            let size = key == .ec256 ? 32 : 48
+            let size = key.coordinateSize
             let point = Array(try bytes(key.rawValue + ".pub.der").suffix(2 * size))
-            members = [#""kty":"EC""#, #""crv":"\#(key == .ec256 ? "P-256" : "P-384")""#,
+            members = [#""kty":"EC""#, #""crv":"P-\#(key == .ec521 ? 521 : size * 8)""#,
                        #""x":"\#(Self.base64URL(point.prefix(size)))""#, #""y":"\#(Self.base64URL(point.suffix(size)))""#]
         case .ed25519:
             let raw = Array(try bytes("ed25519.pub.der").suffix(32))
@@ -85,7 +89,7 @@ public struct TestJOSE: Sendable {
         let io = scheme.hasPrefix("Ed") ? "-in \(name).in -out \(name).sig" : "-binary -out \(name).sig \(name).in"
         try Shell.run(command + " " + io, in: path)
         let signature = try bytes(name + ".sig")
-        if scheme.hasPrefix("ES") { return try Self.raw(der: signature, size: key == .ec256 ? 32 : 48) }
+        if scheme.hasPrefix("ES") { return try Self.raw(der: signature, size: key.coordinateSize) }
         return signature
     }
 
@@ -98,7 +102,7 @@ public struct TestJOSE: Sendable {
         return Array(data)
     }
 
-    /// R ‖ S, each `size` bytes, from the DER `SEQUENCE { INTEGER, INTEGER }` openssl writes (short lengths only: P-256/384).
+    /// R ‖ S, each `size` bytes, from the DER `SEQUENCE { INTEGER, INTEGER }` openssl writes (P-521's needs the two-byte length form).
     static func raw(der: [UInt8], size: Int) throws(PKIError) -> [UInt8] {
         var i = der.count > 1 && der[1] == 0x81 ? 3 : 2
         var out: [UInt8] = []
