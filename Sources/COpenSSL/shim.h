@@ -29,3 +29,15 @@ static inline unsigned long revenant_XN_FLAG_RFC2253(void) { return XN_FLAG_RFC2
 static inline void revenant_sk_X509_pop_free(STACK_OF(X509) *stack) { sk_X509_pop_free(stack, X509_free); }
 
 #endif
+
+/* JWT (jwt branch) */
+// Kept after the main include guard, in one block, so that other additions above merge cleanly.
+#ifndef REVENANT_COPENSSL_JWT_H
+#define REVENANT_COPENSSL_JWT_H
+#include <openssl/param_build.h>
+#include <openssl/core_names.h>
+#include <openssl/rsa.h>
+
+// EVP_PKEY_PUBLIC_KEY is an OR of two macros, which Swift does not import (EVP_PKEY_fromdata's selection).
+static inline int revenant_EVP_PKEY_PUBLIC_KEY(void) { return EVP_PKEY_PUBLIC_KEY; }
+#endif
