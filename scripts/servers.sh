@@ -513,7 +513,8 @@ EOF
   : >"$LOG"; chown postgres "$LOG"
   launch "$LOG" "${as_pg[@]}" "$bin/postgres" -D "$D/data" -p "$PORT" -k "$D/sock" \
     -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off \
-    -c password_encryption=scram-sha-256 -c max_connections=200 -c log_connections=off
+    -c password_encryption=scram-sha-256 -c max_connections=200 \
+    -c log_line_prefix='%m [%p] %e '
   local super=(psql -X -q -h "$D/sock" -p "$PORT" -U postgres -v ON_ERROR_STOP=1)
   wait_ready "the server to accept connections" "$LOG" "${super[@]}" -d postgres -c 'select 1'
 
