@@ -110,7 +110,7 @@ echo "stop"
 "$SCRIPTS/servers.sh" stop "$DIR" && ok "stop" || bad "stop"
 "$SCRIPTS/servers.sh" stop "$DIR" && ok "second stop (idempotent)" || bad "second stop"
 sleep 0.3
-left=$(pgrep -a -f "$DIR" || true)
+left=$(pgrep -a -f "$DIR" | grep -v "servers/selftest.sh" || true)
 for p in $pids; do
   if [ -e "/proc/$p" ] && ! grep -q '^[^)]*) Z' "/proc/$p/stat" 2>/dev/null; then left+=" pid $p"; fi
 done
