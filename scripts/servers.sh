@@ -340,7 +340,8 @@ EOF
 
   LOG="$D/slapd.log"
   local url="ldap://127.0.0.1:$PORT" surl="ldaps://127.0.0.1:$ldaps_port"
-  launch "$LOG" slapd -d 0 -f "$D/slapd.conf" -h "$url/ $surl/"
+  # "-d none": foreground, errors only (-d 0 prints nothing, not even a failed bind).
+  launch "$LOG" slapd -d none -f "$D/slapd.conf" -h "$url/ $surl/"
   wait_ready "an admin bind on $url" "$LOG" ldapwhoami -x -H "$url" -D "$admin_dn" -w "$admin_pw"
   export LDAPTLS_CACERT="$D/ca.crt" LDAPTLS_REQCERT=demand
   wait_ready "an admin bind on $surl" "$LOG" ldapwhoami -x -H "$surl" -D "$admin_dn" -w "$admin_pw"
@@ -370,11 +371,11 @@ EOF
 # dovecot
 
 start_dovecot() {
-  need dovecot dovecot-core
+  need dovecot dovecot-imapd
   need curl curl
   need openssl openssl
   getent passwd dovecot >/dev/null && getent passwd dovenull >/dev/null ||
-    die "dovecot: the dovecot/dovenull system users are missing (reinstall dovecot-core)"
+    die "dovecot: the dovecot/dovenull system users are missing (reinstall dovecot-core, dovecot-imapd)"
   [ "$(id -u)" = 0 ] || die "dovecot: must run as root (it switches to its own users)"
   ensure_test_user
   chmod 755 "$D"
