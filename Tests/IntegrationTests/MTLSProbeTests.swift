@@ -1,0 +1,180 @@
+import Foundation
+import Testing
+import TestSupport
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The built-in `tls-client-certificate` probe against real mTLS endpoints on 127.0.0.1: nginx
+/// without a CRL (never learns of the revocation), nginx with `ssl_crl`, and `openssl s_server`
+/// that ignores validity dates and refuses unknown clients with a TLS alert (under TLS 1.3 the
+/// alert arrives on the first read, not in the handshake). The PKI is made with `openssl ca` at
+/// test time; the servers are required, so a server that cannot start fails the test.
+@Suite struct MTLSProbeTests {
+    struct Endpoints {
+        var noCRL: Int
+        var withCRL: Int
+        var ignoresDates: Int
+    }
+
+    static func makePKI(in work: WorkDirectory) async throws {
+        let stamp = OpenSSLCA.stamp
+        let script = OpenSSLCA.script(serial: 5000, sections: """
+        [ server_ext ]
+        basicConstraints = CA:FALSE
+        keyUsage = critical, digitalSignature
+        extendedKeyUsage = serverAuth
+        subjectAltName = IP:127.0.0.1
+        [ client_ext ]
+        basicConstraints = CA:FALSE
+        keyUsage = critical, digitalSignature
+        extendedKeyUsage = clientAuth
+        """, then: """
+        openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out root.key
+        openssl req -new -key root.key -subj "/CN=mTLS Test Root" -config ca.cnf -out root.csr
+        openssl ca -batch -config ca.cnf -selfsign -keyfile root.key -in root.csr -out root.pem -notext \
+          -startdate \(stamp(-30)) -enddate \(stamp(3000)) -extensions root_ext 2>/dev/null
+        issue() { # name extensions start end
+          openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1.key"
+          openssl req -new -key "$1.key" -subj "/CN=$1" -config ca.cnf -out "$1.csr"
+          openssl ca -batch -config ca.cnf -cert root.pem -keyfile root.key -in "$1.csr" -out "$1.pem" -notext \
+            -startdate "$3" -enddate "$4" -extensions "$2" 2>/dev/null
+        }
+        issue server server_ext \(stamp(-1)) \(stamp(300))
+        issue client-active client_ext \(stamp(-1)) \(stamp(300))
+        issue client-revoked client_ext \(stamp(-1)) \(stamp(300))
+        issue client-expired client_ext 20200101000000Z 20210101000000Z
+        openssl ca -batch -config ca.cnf -cert root.pem -keyfile root.key -revoke client-revoked.pem 2>/dev/null
+        openssl ca -batch -config ca.cnf -cert root.pem -keyfile root.key -gencrl -crldays 30 -out crl.pem 2>/dev/null
+        """)
+        let r = try await run("/bin/sh", ["-c", "cd \"$0\" || exit 97\n" + script, work.path])
+        guard r.ok else { throw CommandError(description: "making the PKI failed: \(r)") }
+    }
+
+    /// nginx (two mTLS servers) and `openssl s_server`, all stopped by pid when `body` ends.
+    static func withEndpoints<T>(_ work: WorkDirectory, _ body: (Endpoints) async throws -> T) async throws -> T {
+        let ports = try CertsEndpointTests.freePorts(3)
+        let endpoints = Endpoints(noCRL: ports[0], withCRL: ports[1], ignoresDates: ports[2])
+        let dir = work.path
+        func server(_ port: Int, crl: Bool) -> String {
+            """
+                server {
+                    listen 127.0.0.1:\(port) ssl;
+                    ssl_certificate "\(dir)/server.pem";
+                    ssl_certificate_key "\(dir)/server.key";
+                    ssl_verify_client on;
+                    ssl_client_certificate "\(dir)/root.pem";
+                    \(crl ? "ssl_crl \"\(dir)/crl.pem\";" : "")
+                    location / { return 200 "ok\\n"; }
+                }
+            """
+        }
+        let nginx = try await Nginx.start(work, servers: server(endpoints.noCRL, crl: false) + "\n" + server(endpoints.withCRL, crl: true),
+                                          ports: [endpoints.noCRL, endpoints.withCRL])
+        let sServer: RunningCommand
+        do {
+            // -Verify: a client certificate is required; -verify_return_error: a bad one ends the
+            // handshake with an alert; -no_check_time: expired certificates pass (a server that
+            // ignores expiry, as some do); -www: an HTTP 200 status page for every request.
+            sServer = try RunningCommand(
+                executable: URL(fileURLWithPath: "/usr/bin/openssl"),
+                ["s_server", "-accept", "127.0.0.1:\(endpoints.ignoresDates)", "-cert", "\(dir)/server.pem", "-key", "\(dir)/server.key",
+                 "-CAfile", "\(dir)/root.pem", "-Verify", "2", "-verify_return_error", "-no_check_time", "-tls1_3", "-www", "-quiet"],
+                timeout: 600, ownProcessGroup: true)
+        } catch {
+            await nginx.stop()
+            throw error
+        }
+        func stopAll() async {
+            sServer.signal(SIGTERM)
+            _ = await sServer.wait()
+            await nginx.stop()
+        }
+        do {
+            var ready = false
+            for _ in 0..<100 {
+                if CertsEndpointTests.canConnect(endpoints.ignoresDates) { ready = true; break }
+                try await Task.sleep(nanoseconds: 100_000_000)
+            }
+            guard ready else { throw CommandError(description: "openssl s_server did not start on 127.0.0.1:\(endpoints.ignoresDates)") }
+            let value = try await body(endpoints)
+            await stopAll()
+            return value
+        } catch {
+            await stopAll()
+            throw error
+        }
+    }
+
+    static func credential(_ id: String, state: String, file: String, _ e: Endpoints) -> [String: Any] {
+        ["id": id, "kind": "x509_certificate", "state": state, "owner": "platform",
+         "certificate": ["file": "\(file).pem"], "private_key": ["file": "\(file).key"],
+         "probes": [e.noCRL, e.withCRL, e.ignoresDates].map { ["probe": "tls-client-certificate", "target": "https://127.0.0.1:\($0)"] }]
+    }
+
+    @Test func revokedClientCertificateAcceptedWhereNoCRLIsLoadedIsResidualAccess() async throws {
+        let work = try WorkDirectory("mtls")
+        defer { work.remove() }
+        try await Self.makePKI(in: work)
+        try await Self.withEndpoints(work) { e in
+            let inventory = try work.writeJSON("inventory.json", ["credentials": [
+                Self.credential("client-active", state: "active", file: "client-active", e),
+                Self.credential("client-revoked", state: "revoked", file: "client-revoked", e),
+                Self.credential("client-expired", state: "active", file: "client-expired", e),
+            ]])
+            let config = try work.writeJSON("config.json", ["timeout_seconds": 5, "concurrency": 4,
+                                                            "tls": ["ca_bundle": work.file("root.pem").path]])
+            let ledger = work.file("evidence.jsonl").path
+            let r = try await revenant(["verify", "--inventory", inventory, "--config", config, "--format", "json", "--ledger", ledger],
+                                       cwd: work.url)
+            #expect(r.exited && r.status == 1, "\(r)")
+            let report = try ParsedReport(r.stdout)
+            func outcomes(_ id: String) -> [String] { report.checks(id).map { $0["outcome"] as? String ?? "?" } }
+
+            // Valid everywhere.
+            #expect(outcomes("client-active") == ["authenticated", "authenticated", "authenticated"], "\(report.checks("client-active"))")
+            #expect(report.codes("client-active") == ["ok"], "\(report.codes("client-active"))")
+
+            // Revoked at the CA: only the endpoint that loads the CRL refuses it.
+            #expect(outcomes("client-revoked") == ["authenticated", "rejected", "authenticated"], "\(report.checks("client-revoked"))")
+            #expect(report.codes("client-revoked").first == "residual_access")
+            #expect((report.checks("client-revoked")[1]["http_status"] as? Int) == 400)
+
+            // Expired: nginx refuses it (400), the server that ignores dates lets it in.
+            #expect(outcomes("client-expired") == ["rejected", "rejected", "authenticated"], "\(report.checks("client-expired"))")
+            #expect(report.codes("client-expired").contains("expired_still_accepted"))
+            #expect(report.codes("client-expired").contains("expired"))
+
+            // Negative controls (a throwaway self-signed certificate): nginx answers 400, s_server
+            // ends the TLS 1.3 session with an alert; both count as rejections.
+            for check in report.checks("client-active") {
+                #expect((check["controls"] as? [String: String])?["negative"] == "rejected", "\(check)")
+            }
+            let ledgerText = work.read("evidence.jsonl")
+            let negativeAtSServer = ledgerText.split(separator: "\n").first {
+                $0.contains("\"control\":\"negative\"") && $0.contains(":\(e.ignoresDates)/")
+            }
+            #expect(negativeAtSServer?.contains("TLS alert") == true, "\(negativeAtSServer ?? "no ledger line")")
+
+            // The private keys never leave: not in the report, the ledger or stderr.
+            for name in ["client-active.key", "client-revoked.key", "client-expired.key"] {
+                let key = work.read(name).split(separator: "\n").filter { !$0.hasPrefix("-----") }.joined()
+                #expect(!key.isEmpty)
+                for output in [r.stdout, r.stderr, ledgerText] { #expect(!output.replacingOccurrences(of: "\n", with: "").contains(key)) }
+            }
+        }
+    }
+
+    @Test func crlCheckAgreesWithOpenSSL() async throws {
+        // The revocation the endpoints act on is the CA's: `openssl verify -crl_check` says the same.
+        let work = try WorkDirectory("mtls-openssl")
+        defer { work.remove() }
+        try await Self.makePKI(in: work)
+        let revoked = try await run("/usr/bin/openssl", ["verify", "-crl_check", "-CAfile", work.file("root.pem").path,
+                                                         "-CRLfile", work.file("crl.pem").path, work.file("client-revoked.pem").path])
+        #expect(!revoked.ok && revoked.stdout.contains("certificate revoked") || revoked.stderr.contains("certificate revoked"), "\(revoked)")
+        let active = try await run("/usr/bin/openssl", ["verify", "-crl_check", "-CAfile", work.file("root.pem").path,
+                                                        "-CRLfile", work.file("crl.pem").path, work.file("client-active.pem").path])
+        #expect(active.ok, "\(active)")
+    }
+}
