@@ -178,6 +178,10 @@ public final class VerifyEngine: Sendable {
                     httpStatus: state.status, attempts: state.attempts, durationMs: state.durationMs, evidence: state.evidence))
             }
             var findings = Classifier.findings(for: credential, checks: checks, policy: configuration.policy, now: startedAt)
+            if let own = plan.secretFindings[ci] {
+                // Not `ok` any more once the secret itself is weak.
+                findings = (findings.filter { $0.code != .ok } + own).sorted { $0.severity > $1.severity }
+            }
             if let info = plan.certificateInfos[ci] {
                 findings = VerifyEngine.certificateFindings(findings, facts: info.facts, credential: credential,
                                                             policy: configuration.policy, now: startedAt)

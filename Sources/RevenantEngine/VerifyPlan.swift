@@ -1,3 +1,4 @@
+import Foundation
 import RevenantCore
 import RevenantNet
 import RevenantProbes
@@ -39,6 +40,8 @@ public struct VerifyPlan: Sendable {
     public var certificates: [Int: [UInt8]] = [:]
     /// What was read from each `x509_certificate` credential's certificate (leaf, issuer if known).
     public var certificateInfos: [Int: CertificateInfo] = [:]
+    /// Findings a credential's secret itself gives (a JWT's `alg: none`), by credential index.
+    public var secretFindings: [Int: [Finding]] = [:]
     public var pairs: [ControlPair]
     public var hostLimits: [String: HostLimits]
     /// Problems that do not stop the run (unreadable positive-control secrets, ...).
@@ -59,10 +62,11 @@ struct PairKey: Hashable {
 public enum VerifyPlanner {
     public static func plan(
         inventory: Inventory, probes: [String: ProbeDefinition], configuration: Configuration,
-        resolver: SecretResolver, fingerprinter: Fingerprinter
+        resolver: SecretResolver, fingerprinter: Fingerprinter, now: Date = Date()
     ) -> VerifyPlan {
         var inventory = inventory
         var certificateInfos: [Int: CertificateInfo] = [:]
+        var secretFindings: [Int: [Finding]] = [:]
         var secrets: [String?] = []
         var fingerprints: [String?] = []
         var checks: [[PlannedCheck]] = []
@@ -108,6 +112,18 @@ public enum VerifyPlanner {
                 }
             } else {
                 secretProblem = credential.kind == .x509Certificate ? "no `private_key` in the inventory (an mTLS probe needs it)" : "no secret in the inventory"
+            }
+            if credential.kind == .jwt, let token = secret {
+                // The token's own dates and algorithm feed the lifecycle findings (issue 4, item 8).
+                do {
+                    let decoded = try JSONWebToken.decode(token)
+                    let facts = JWTLifecycle.facts(for: decoded, credential: credential, now: now)
+                    inventory.credentials[ci] = facts.applied(to: credential)
+                    if !facts.findings.isEmpty { secretFindings[ci] = facts.findings }
+                    warnings += facts.notes.map { "\(credential.location): \(credential.id): \($0)" }
+                } catch {
+                    warnings.append("\(credential.location): \(credential.id): \(error.message); its dates come from the inventory only")
+                }
             }
             secrets.append(secret)
             fingerprints.append(secret.map(fingerprinter.fingerprint))
@@ -224,6 +240,7 @@ public enum VerifyPlanner {
                               pairs: pairs, hostLimits: hostLimits, warnings: warnings, inputErrors: inputErrors)
         plan.certificates = certificates
         plan.certificateInfos = certificateInfos
+        plan.secretFindings = secretFindings
         return plan
     }
 

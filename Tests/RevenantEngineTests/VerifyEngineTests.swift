@@ -453,3 +453,40 @@ final class Counter: @unchecked Sendable {
 
     func next() -> Int { lock.withLock { value += 1; return value } }
 }
+
+/// A JWT's own claims feed its credential's lifecycle (issue 4, item 8): wiring, with a mock API.
+@Suite struct JWTCredentialTests {
+    static func unsignedToken(exp: Int) -> String {
+        func b64(_ s: String) -> String {
+            Data(s.utf8).base64EncodedString().replacingOccurrences(of: "+", with: "-")
+                .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        }
+        return b64(#"{"alg":"none","typ":"JWT"}"#) + "." + b64("{\"sub\":\"svc\",\"iat\":1700000000,\"exp\":\(exp)}") + "."
+    }
+
+    @Test func expiredUnsignedJWTStillAcceptedIsExpiredStillAcceptedAndWeakCrypto() async {
+        let token = Self.unsignedToken(exp: 1_700_003_600)  // 2023-11-14
+        let mock = MockTransport { _, credential in credential == token ? Answer.status(200) : Answer.status(401) }
+        var credential = Fixture.credential("old-jwt", state: .active, kind: .jwt, secret: token, probe: "api")
+        credential.expiresAt = nil
+        var probe = Fixture.probe("api")
+        probe.kinds.append(.jwt)
+        let report = await Fixture.run(Fixture.plan([credential], probes: [probe]), transport: mock)
+        let codes = report.result("old-jwt")?.codes ?? []
+        #expect(codes.contains(.expiredStillAccepted), "\(codes)")
+        #expect(codes.contains(.expired), "\(codes)")
+        #expect(codes.contains(.weakCrypto), "\(codes)")
+        #expect(!codes.contains(.ok))
+        #expect(report.results.first?.credential.expiresAt == Date(timeIntervalSince1970: 1_700_003_600))
+    }
+
+    @Test func tokenThatCannotBeDecodedIsStillProbedWithAWarning() async {
+        let mock = MockTransport { _, _ in Answer.status(401) }
+        var probe = Fixture.probe("api")
+        probe.kinds.append(.jwt)
+        let plan = Fixture.plan([Fixture.credential("opaque", kind: .jwt, secret: "not-a-jwt-at-all", probe: "api")], probes: [probe])
+        #expect(plan.warnings.contains { $0.contains("opaque") && !$0.contains("not-a-jwt-at-all") }, "\(plan.warnings)")
+        let report = await Fixture.run(plan, transport: mock)
+        #expect(report.result("opaque")?.codes == [.revocationVerified])
+    }
+}
