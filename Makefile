@@ -22,9 +22,11 @@ build: deps
 # Exit code 1 from revenant means "findings" and is expected here.
 demo: build
 	@bash scripts/targets.sh start $(DEMO_RUN) --base-port $(DEMO_PORT)
-	@trap 'bash scripts/targets.sh stop $(DEMO_RUN)' EXIT; \
+	@trap 'bash scripts/demo.sh stop $(abspath $(DEMO_RUN)); bash scripts/targets.sh stop $(DEMO_RUN)' EXIT; \
+	bash scripts/demo.sh start $(abspath $(DEMO_RUN)) $$(( $(DEMO_PORT) + 3 )) || exit 1; \
 	status=0; \
-	$(REVENANT) verify --inventory Fixtures/demo/inventory.yaml --probes Fixtures/demo/probes \
+	$(REVENANT) verify --inventory Fixtures/demo/inventory.yaml --inventory $(DEMO_RUN)/demo-inventory.yaml \
+	  --probes Fixtures/demo/probes --config $(DEMO_RUN)/demo-config.json \
 	  --ledger $(DEMO_RUN)/evidence.jsonl --format table || status=$$?; \
 	if [ $$status -gt 1 ]; then echo "revenant verify failed (exit $$status)" >&2; exit $$status; fi
 
@@ -36,5 +38,6 @@ bench: build
 	bash scripts/bench.sh
 
 clean:
+	-@bash scripts/demo.sh stop $(abspath $(DEMO_RUN))
 	-@bash scripts/targets.sh stop $(DEMO_RUN)
 	rm -rf .build $(DEMO_RUN)

@@ -167,7 +167,7 @@ public enum VerifyPlanner {
                 }
                 if probe.allowedHosts.isEmpty {
                     check.skipReason = "probe `\(probe.id)` lists no allowed_hosts: copy \(probe.source) into your probes_dirs and list the hosts it may reach"
-                } else if !HostPattern.allows(probe.allowedHosts, target.host) {
+                } else if !probe.allows(host: target.host) {
                     check.skipReason = "host \(target.host) is not in allowed_hosts of probe `\(probe.id)` (\(probe.allowedHosts.joined(separator: ", "))): the secret is not sent there"
                 } else if !probe.kinds.contains(credential.kind) {
                     check.skipReason = "probe `\(probe.id)` does not take kind \(credential.kind.rawValue) (it takes \(probe.kinds.map(\.rawValue).joined(separator: ", ")))"
@@ -218,7 +218,7 @@ public enum VerifyPlanner {
                 warnings.append("\(control.origin): positive control for \(probe.id) has no usable target")
                 continue
             }
-            guard HostPattern.allows(probe.allowedHosts, target.host) else {
+            guard probe.allows(host: target.host) else {
                 warnings.append("\(control.origin): positive control target host \(target.host) is not in allowed_hosts of `\(probe.id)`: not sent")
                 continue
             }

@@ -233,10 +233,17 @@ final class Transfer: @unchecked Sendable {
             _ = rv_easy_setopt_string(easy, CURLOPT_CUSTOMREQUEST, request.method)
         }
         for header in request.headers {
+            // libcurl 7.88 signs every custom header into SigV4's SignedHeaders; a signed User-Agent
+            // is then refused (SignatureDoesNotMatch, seen with moto): send it unsigned instead.
+            if request.awsSigV4 != nil, header.name.lowercased() == "user-agent" {
+                _ = rv_easy_setopt_string(easy, CURLOPT_USERAGENT, header.value)
+                continue
+            }
             headerList = curl_slist_append(headerList, "\(header.name): \(header.value)")
         }
-        // Without this libcurl adds "Expect: 100-continue" to larger POSTs.
-        headerList = curl_slist_append(headerList, "Expect:")
+        // Without this libcurl adds "Expect: 100-continue" to larger POSTs. Not with SigV4: libcurl
+        // 7.88 signs the empty header as if it were sent, and the server's signature then differs.
+        if request.awsSigV4 == nil { headerList = curl_slist_append(headerList, "Expect:") }
         _ = rv_easy_setopt_slist(easy, CURLOPT_HTTPHEADER, headerList)
         if let ca = options.caBundle { _ = rv_easy_setopt_string(easy, CURLOPT_CAINFO, ca) }
         if options.insecureHosts.contains(host) {

@@ -11,7 +11,6 @@ public enum HostPattern {
     public static let anyHost = "*"
 
     static func matches(_ pattern: String, _ host: String) -> Bool {
-        if pattern == anyHost { return true }
         if pattern.hasPrefix("*.") {
             let suffix = pattern.dropFirst(1)
             return host.hasSuffix(suffix) && host.count > suffix.count

@@ -5,9 +5,10 @@ public struct ProbeDefinition: Sendable, Equatable {
     public var id: String
     public var title: String
     public var kinds: [CredentialKind]
-    public var `protocol`: String
-    /// `protocol` as a value (`.http` for a name this build does not know; the loader refuses those).
-    public var kind: ProbeProtocol { ProbeProtocol(rawValue: self.protocol) ?? .http }
+    /// The protocol's name; `kind` is the same as a value.
+    public var `protocol`: String { kind.rawValue }
+    /// How the probe reaches its system (the loader refuses names this build does not know).
+    public var kind: ProbeProtocol
     public var defaultTarget: String?
     public var allowedHosts: [String]
     public var request: RequestTemplate
@@ -28,7 +29,7 @@ public struct ProbeDefinition: Sendable, Equatable {
         self.id = id
         self.title = title
         self.kinds = kinds
-        self.protocol = `protocol`
+        self.kind = ProbeProtocol(rawValue: `protocol`) ?? .http
         self.defaultTarget = defaultTarget
         self.allowedHosts = allowedHosts
         self.request = request
@@ -39,6 +40,15 @@ public struct ProbeDefinition: Sendable, Equatable {
         self.rateLimit = rateLimit
         self.docs = docs
         self.source = source
+    }
+}
+
+extension ProbeDefinition {
+    /// Whether this probe may reach `host`: its `allowed_hosts`, where `*` counts only for an mTLS
+    /// probe (the loader refuses it elsewhere: only there does no secret leave the machine).
+    public func allows(host: String) -> Bool {
+        if kind == .tlsClientCertificate && allowedHosts.contains(HostPattern.anyHost) { return true }
+        return HostPattern.allows(allowedHosts, host)
     }
 }
 

@@ -124,7 +124,8 @@ struct ProbeDecoder {
         }
         if let t = defaultTarget {
             if let host = TargetURL(t, schemes: kind.schemes)?.host {
-                if !hosts.isEmpty && !HostPattern.allows(hosts, host) {
+                let anyHost = kind == .tlsClientCertificate && hosts.contains(HostPattern.anyHost)
+                if !hosts.isEmpty && !anyHost && !HostPattern.allows(hosts, host) {
                     reader.fail(f["default_target"], "default_target", "host `\(host)` of default_target is not in allowed_hosts")
                 }
             } else {

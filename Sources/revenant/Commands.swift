@@ -132,7 +132,7 @@ struct InventoryCommand: ParsableCommand {
                         errors.append("\(c.location): `\(c.id)` has no target and probe `\(probe.id)` has no default_target")
                         continue
                     }
-                    if let url = TargetURL(text), !HostPattern.allows(probe.allowedHosts, url.host) {
+                    if let url = TargetURL(text, schemes: probe.kind.schemes), !probe.allows(host: url.host) {
                         errors.append("\(c.location): `\(c.id)` target host \(url.host) is not in allowed_hosts of `\(probe.id)` (\(probe.allowedHosts.joined(separator: ", ")))")
                     }
                 }

@@ -490,3 +490,32 @@ final class Counter: @unchecked Sendable {
         #expect(report.result("opaque")?.codes == [.revocationVerified])
     }
 }
+
+/// Login protocols get the name they log in with: a wrong one is refused by the server, which
+/// would read as "rejected" — the false "revoked" this project must never report.
+@Suite struct LoginNameTests {
+    @Test func sigV4SignsWithTheAccessKeyIDAndTheNegativeControlWithARandomOne() async {
+        let mock = MockTransport { _, _ in Answer.status(403) }
+        var probe = Fixture.probe("sts", path: "/", auth: .awsSigV4(provider: "aws:amz:us-east-1:sts"))
+        probe.kinds = [.awsAccessKey]
+        probe.kind = .awsSigV4
+        var credential = Fixture.credential("key", kind: .awsAccessKey, secret: "wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY", probe: "sts")
+        credential.accessKeyID = "AKIAIOSFODNN7EXAMPLE"
+        _ = await Fixture.run(Fixture.plan([credential], probes: [probe]), transport: mock)
+        let logins = mock.requests.compactMap { $0.request.login }
+        #expect(logins.count == 2)
+        #expect(logins.contains { $0.user == "AKIAIOSFODNN7EXAMPLE" && $0.secret == "wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY" })
+        let control = logins.first { $0.user != "AKIAIOSFODNN7EXAMPLE" }
+        #expect(control?.user.hasPrefix("AKIA") == true && control?.user.count == 20, "\(String(describing: control?.user))")
+        #expect(mock.requests.allSatisfy { $0.request.awsSigV4 == "aws:amz:us-east-1:sts" })
+    }
+
+    @Test func awsKeyWithoutAccessKeyIDIsNotSent() {
+        var probe = Fixture.probe("sts", path: "/", auth: .awsSigV4(provider: "aws:amz:us-east-1:sts"))
+        probe.kinds = [.awsAccessKey]
+        probe.kind = .awsSigV4
+        let plan = Fixture.plan([Fixture.credential("key", kind: .awsAccessKey, secret: "secret-without-id", probe: "sts")], probes: [probe])
+        #expect(plan.sendCount == 0)
+        #expect(plan.checks[0][0].skipReason?.contains("access_key_id") == true)
+    }
+}
