@@ -16,6 +16,8 @@ PACKAGES=(
   python3
   procps
   make
+  # Libraries of the SSH and PostgreSQL probers (libssh signs RSA with rsa-sha2-*; see docs/protocols/ssh.md).
+  libssh-dev
   # Real servers for the protocol probes' integration tests (scripts/servers.sh).
   openssh-server
   openssh-client
