@@ -11,7 +11,7 @@ public enum InventoryLoader {
     ]
     /// Target schemes of every protocol (the probe's protocol narrows them when planning).
     static let targetSchemes = ["http", "https", "ldap", "ldaps", "imap", "imaps", "smtp", "smtps", "ssh", "postgresql"]
-    static let controlFields = ["probe", "target", "secret", "username"]
+    static let controlFields = ["probe", "target", "secret", "username", "access_key_id"]
 
     /// Loads and merges several files; duplicate ids across files are an error. Throws every problem at once.
     public static func load(files: [String]) throws(InputErrors) -> Inventory {
@@ -201,7 +201,9 @@ struct InventoryDecoder {
         }
         guard let secret = secretSource(secretTree, reader.join(path, "secret")), let probe else { return }
         inventory.controls.append(PositiveControl(
-            probe: probe, target: target, secret: secret, username: reader.string(f, "username", path),
+            // A SigV4 control logs in with its access key id, as a credential does.
+            probe: probe, target: target, secret: secret,
+            username: reader.string(f, "username", path) ?? reader.string(f, "access_key_id", path),
             origin: "\(reader.file): \(reader.location(tree, path))"))
     }
 

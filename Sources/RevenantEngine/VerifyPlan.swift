@@ -214,6 +214,10 @@ public enum VerifyPlanner {
                 inputErrors.append("\(control.origin): positive control names unknown probe `\(control.probe)`")
                 continue
             }
+            if probe.kind == .tlsClientCertificate {
+                warnings.append("\(control.origin): positive controls are not supported for mTLS probes (`\(probe.id)`): ignored")
+                continue
+            }
             guard let target = TargetURL(control.target ?? probe.defaultTarget ?? "", schemes: probe.kind.schemes) else {
                 warnings.append("\(control.origin): positive control for \(probe.id) has no usable target")
                 continue
