@@ -127,8 +127,9 @@ public final class VerifyEngine: Sendable {
                         outcome: .skipped(reason: "not sent: the target accepted a random credential (negative control), so no result there proves anything"),
                         attempts: 0, durationMs: 0)
                 } else if let p = check.pair, let secret = plan.secrets[ci] {
+                    // The name the probe logs in with: for SigV4 the access key id, not `username`.
                     attempts.append(Attempt(role: .credential(index: ci, check: k), pair: p, secret: secret,
-                                            username: plan.inventory.credentials[ci].username))
+                                            username: VerifyPlanner.loginName(plan.inventory.credentials[ci], probe: plan.pairs[p].probe)))
                 }
             }
         }

@@ -232,11 +232,21 @@ final class Transfer: @unchecked Sendable {
         default:
             _ = rv_easy_setopt_string(easy, CURLOPT_CUSTOMREQUEST, request.method)
         }
+        // libcurl's SigV4 (7.88) signs every header of this list, including an emptied `Expect:` it
+        // never sends, while AWS-compatible verifiers (botocore's rules) leave `user-agent` and
+        // `expect` out of the signature: either one gives SignatureDoesNotMatch. So a signed request
+        // names its User-Agent through CURLOPT_USERAGENT (sent, not signed) and has no `Expect:`;
+        // its form body is far below the size at which libcurl would add one.
+        let signed = request.awsSigV4 != nil
         for header in request.headers {
+            if signed && header.name.lowercased() == "user-agent" {
+                _ = rv_easy_setopt_string(easy, CURLOPT_USERAGENT, header.value)
+                continue
+            }
             headerList = curl_slist_append(headerList, "\(header.name): \(header.value)")
         }
         // Without this libcurl adds "Expect: 100-continue" to larger POSTs.
-        headerList = curl_slist_append(headerList, "Expect:")
+        if !signed { headerList = curl_slist_append(headerList, "Expect:") }
         _ = rv_easy_setopt_slist(easy, CURLOPT_HTTPHEADER, headerList)
         if let ca = options.caBundle { _ = rv_easy_setopt_string(easy, CURLOPT_CAINFO, ca) }
         if options.insecureHosts.contains(host) {
