@@ -6,15 +6,15 @@
 #   scripts/bench-curl-protocols.sh [NAME...]    NAME: ldap imap aws introspection scim (default: all)
 #
 # Env: BENCH_N (default 200) credentials per protocol (every one a live login, plus one negative
-# control); BENCH_CONCURRENCY (default 16) is both revenant's global cap and its per-host
-# max_in_flight (no per-host rate limit); REVENANT_BIN (default .build/release/revenant when
+# control); BENCH_CONCURRENCY is both revenant's global cap and its per-host max_in_flight (no
+# per-host rate limit), by default 16, but 8 for imap (dovecot refuses more than 10 sessions per
+# user and address) and 4 for scim (scim2-server slows down past a few connections); REVENANT_BIN (default .build/release/revenant when
 # built, else .build/debug/revenant). Prints "name: revenant N/s, client M/s, ratio R".
 # Starts and stops the servers itself, in a temporary directory.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 N=${BENCH_N:-200}
-CONCURRENCY=${BENCH_CONCURRENCY:-16}
 BIN=${REVENANT_BIN:-}
 if [ -z "$BIN" ]; then
   BIN=$ROOT/.build/release/revenant
@@ -28,7 +28,7 @@ DIR=$(mktemp -d /tmp/revenant-curl-bench.XXXXXX)
 cleanup() { "$ROOT/scripts/servers.sh" stop "$DIR" >/dev/null 2>&1 || true; rm -rf "$DIR"; }
 trap cleanup EXIT
 chmod 755 "$DIR"
-echo "binary: $BIN; $N credentials per protocol; concurrency $CONCURRENCY"
+echo "binary: $BIN; $N credentials per protocol"
 
 now_us() { echo "${EPOCHREALTIME/./}"; }
 
@@ -86,8 +86,8 @@ status_is() { local want=$1; shift; [ "$("$@" 2>/dev/null)" = "$want" ]; }
 
 report() {
   local name=$1 ours=$2 theirs=$3
-  awk -v n="$name" -v a="$ours" -v b="$theirs" 'BEGIN {
-    if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/) printf "%s: revenant %s/s, client %s/s, ratio %.2f\n", n, a, b, a / b
+  awk -v n="$name" -v a="$ours" -v b="$theirs" -v c="$CONCURRENCY" 'BEGIN {
+    if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/) printf "%s: revenant %s/s, client %s/s, ratio %.2f (revenant concurrency %d)\n", n, a, b, a / b, c
     else printf "%s: revenant %s, client %s\n", n, a, b }'
 }
 
@@ -99,6 +99,7 @@ probe() { # ID PROTOCOL KINDS-JSON EXTRA-JSON
 for name in "${NAMES[@]}"; do
   server=$name
   case $name in ldap) server=slapd ;; imap) server=dovecot ;; aws) server=moto ;; esac
+  case $name in imap) CONCURRENCY=${BENCH_CONCURRENCY:-8} ;; scim) CONCURRENCY=${BENCH_CONCURRENCY:-4} ;; *) CONCURRENCY=${BENCH_CONCURRENCY:-16} ;; esac
   "$ROOT/scripts/servers.sh" start "$server" "$DIR" >/dev/null
   set -a; . "$DIR/$server.env"; set +a
   case $name in

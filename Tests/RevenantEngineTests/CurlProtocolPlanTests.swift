@@ -52,6 +52,15 @@ import Testing
         #expect(report.results.allSatisfy { $0.codes == [.revocationUnverified] })
     }
 
+    @Test func temporaryAWSCredentialsAreNotSent() {
+        let credential = Credential(
+            id: "session", kind: .awsAccessKey, state: .revoked, owner: "team", secret: .value("secret-of-the-key-0123456789"),
+            accessKeyID: "ASIAREVENANTTEST0001", targets: [ProbeTarget(probe: "sts", target: "https://sts.test")], origin: "test:session")
+        let plan = Fixture.plan([credential], probes: [Self.sts])
+        #expect(plan.sendCount == 0)
+        #expect(plan.checks[0][0].skipReason?.contains("temporary") == true)
+    }
+
     @Test func sigV4CredentialsSignWithTheirAccessKeyIdAndTheControlWithARandomOne() async {
         let credential = Credential(
             id: "key", kind: .awsAccessKey, state: .revoked, owner: "team", secret: .value("secret-of-the-key-0123456789"),
