@@ -179,6 +179,10 @@ public enum VerifyPlanner {
                     check.skipReason = "probe `\(probe.id)` uses basic auth but the credential has no `username` (and the probe no default)"
                 } else if proto.needsUsername, (login ?? "").isEmpty {
                     check.skipReason = "protocol \(proto.rawValue) logs in by name, but the credential has no \(proto == .awsSigV4 ? "`access_key_id`" : "`username` (\(proto.usernameMeaning))")"
+                } else if proto == .awsSigV4, login?.hasPrefix("ASIA") == true {
+                    // Temporary credentials sign with a session token revenant does not send: STS would
+                    // answer InvalidClientTokenId, the dead-key answer, whatever the key's state.
+                    check.skipReason = "access key id ASIA… is a temporary (STS) credential: its session token is not sent, so no answer would prove anything"
                 } else if let source = VerifyPlanner.authSource(probe), authSecret == nil {
                     let why = (authSecrets[probe.id].flatMap { if case .failure(let e) = $0 { e.reason } else { nil } }) ?? "unreadable"
                     check.skipReason = "probe `\(probe.id)` cannot authenticate itself: \(why) (\(VerifyPlanner.describe(source)))"

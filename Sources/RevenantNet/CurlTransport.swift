@@ -172,6 +172,10 @@ final class Transfer: @unchecked Sendable {
     var body: [UInt8] = []
     var headers: [HTTPHeader] = []
     var headerList: UnsafeMutablePointer<curl_slist>?
+    /// IMAP and SMTP: the scheme, and the server's last reply line (libcurl hands replies to the
+    /// header callback), which says why a login was refused.
+    var replyScheme: String?
+    var lastReply = ""
     /// libcurl writes its error text here; owned (allocated and freed) by this transfer.
     let errorBuffer: UnsafeMutablePointer<CChar> = {
         let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
@@ -207,6 +211,7 @@ final class Transfer: @unchecked Sendable {
         guard Transfer.schemes.contains(scheme) else {
             return TransportFailure(kind: .refusedHost, message: "URL scheme is not one libcurl probes may use (\(Transfer.schemes.joined(separator: ", ")))")
         }
+        if ["imap", "imaps", "smtp", "smtps"].contains(scheme) { replyScheme = scheme }
         let me = Unmanaged.passUnretained(self).toOpaque()
         _ = rv_easy_setopt_string(easy, CURLOPT_URL, request.url)
         _ = rv_easy_setopt_string(easy, CURLOPT_PROTOCOLS_STR, scheme)
@@ -232,18 +237,21 @@ final class Transfer: @unchecked Sendable {
         default:
             _ = rv_easy_setopt_string(easy, CURLOPT_CUSTOMREQUEST, request.method)
         }
+        // libcurl's SigV4 (7.88) signs every header of this list, including an emptied `Expect:` it
+        // never sends, while AWS-compatible verifiers (botocore's rules) leave `user-agent` and
+        // `expect` out of the signature: either one gives SignatureDoesNotMatch. So a signed request
+        // names its User-Agent through CURLOPT_USERAGENT (sent, not signed) and has no `Expect:`;
+        // its form body is far below the size at which libcurl would add one.
+        let signed = request.awsSigV4 != nil
         for header in request.headers {
-            // libcurl 7.88 signs every custom header into SigV4's SignedHeaders; a signed User-Agent
-            // is then refused (SignatureDoesNotMatch, seen with moto): send it unsigned instead.
-            if request.awsSigV4 != nil, header.name.lowercased() == "user-agent" {
+            if signed && header.name.lowercased() == "user-agent" {
                 _ = rv_easy_setopt_string(easy, CURLOPT_USERAGENT, header.value)
                 continue
             }
             headerList = curl_slist_append(headerList, "\(header.name): \(header.value)")
         }
-        // Without this libcurl adds "Expect: 100-continue" to larger POSTs. Not with SigV4: libcurl
-        // 7.88 signs the empty header as if it were sent, and the server's signature then differs.
-        if request.awsSigV4 == nil { headerList = curl_slist_append(headerList, "Expect:") }
+        // Without this libcurl adds "Expect: 100-continue" to larger POSTs.
+        if !signed { headerList = curl_slist_append(headerList, "Expect:") }
         _ = rv_easy_setopt_slist(easy, CURLOPT_HTTPHEADER, headerList)
         if let ca = options.caBundle { _ = rv_easy_setopt_string(easy, CURLOPT_CAINFO, ca) }
         if options.insecureHosts.contains(host) {
@@ -289,11 +297,32 @@ final class Transfer: @unchecked Sendable {
         guard code == CURLE_OK else {
             let detail = String(cString: errorBuffer)
             let message = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
+            if code == CURLE_LOGIN_DENIED, let scheme = replyScheme {
+                // libcurl says 67 for any refused IMAP/SMTP login, also "too many connections" or
+                // "try later": only the protocol's own answer for wrong credentials proves anything.
+                let refused = Transfer.refusesCredentials(lastReply, scheme: scheme)
+                // An IMAP tag (`A002`) differs per connection: left out, so equal answers read equal.
+                let reply = scheme.hasPrefix("imap") ? String(lastReply.drop { $0 != " " }.dropFirst()) : lastReply
+                return .failure(TransportFailure(kind: refused ? .loginDenied : .other,
+                                                 message: "curl \(code.rawValue): \(message) (server: `\(reply)`)"
+                                                     + (refused ? "" : ", not an answer about the credentials")))
+            }
             return .failure(TransportFailure(kind: Transfer.kind(of: code), message: "curl \(code.rawValue): \(message)"))
         }
         var status = 0
         _ = rv_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status)
         return .success(HTTPResponse(status: status, headers: headers, body: body))
+    }
+
+    /// Whether a refused login's reply line means "these credentials are wrong": IMAP's
+    /// `[AUTHENTICATIONFAILED]` response code (RFC 9051 §7.1, from RFC 5530), SMTP's 535 (RFC 4954 §6).
+    /// `[UNAVAILABLE]`, `[AUTHORIZATIONFAILED]`, 454 and a bare `NO` say nothing about the secret.
+    static func refusesCredentials(_ reply: String, scheme: String) -> Bool {
+        if scheme.hasPrefix("imap") {
+            let words = reply.split(separator: " ", maxSplits: 2)
+            return words.count == 3 && words[1].uppercased() == "NO" && words[2].uppercased().hasPrefix("[AUTHENTICATIONFAILED]")
+        }
+        return reply.hasPrefix("535")
     }
 
     static func kind(of code: CURLcode) -> TransportFailure.Kind {
@@ -334,6 +363,11 @@ final class Transfer: @unchecked Sendable {
 
     /// One raw header line: a status line starts a new header block (after 1xx), else `Name: value`.
     func onHeaderLine(_ line: UnsafeBufferPointer<UInt8>) {
+        if replyScheme != nil {
+            // Kept short: a reply is evidence in a reason, never a body.
+            lastReply = String(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines).prefix(200))
+            return
+        }
         if line.starts(with: Transfer.statusPrefix) {
             headers.removeAll(keepingCapacity: true)
             return

@@ -149,7 +149,7 @@ struct ProbeDecoder {
                 warn(f["rejected"], "rejected[\(i)]", "same matcher as in `authenticated`: it can never match (authenticated is tried first)")
             }
         } else {
-            // The protocol itself says what a login answer means (docs/protocols.md): no matchers.
+            // The protocol itself says what a login answer means (docs/protocols/): no matchers.
             for key in ["request", "authenticated", "rejected"] where f[key] != nil {
                 reader.fail(f[key], key, "`\(key)` does not apply to protocol `\(kind.rawValue)`: its login answer is read by the protocol itself")
             }
@@ -363,6 +363,10 @@ struct ProbeDecoder {
             if let j = m["json"], let jf = reader.object(j, "\(path).json", allowed: ["path", "equals"]) {
                 let p = reader.string(jf, "path", "\(path).json", required: true)
                 if jf["equals"] == nil { reader.fail(j, "\(path).json.equals", "required field `equals` is missing") }
+                if let p, p.contains("[") {
+                    // `Resources[0].active` would look for a key named `Resources[0]` and never match.
+                    warn(jf["path"], "\(path).json.path", "`\(p)`: array elements are dotted numbers (`\(p.replacingOccurrences(of: "[", with: ".").replacingOccurrences(of: "]", with: ""))`); brackets are part of a key name")
+                }
                 if let p, let e = jf["equals"] { matcher.json = JSONCondition(path: p, equals: e.plain) }
             }
             if let h = m["header"], let hf = reader.object(h, "\(path).header", allowed: ["name", "contains"]) {

@@ -1,6 +1,6 @@
 import RevenantCore
 
-/// How a probe reaches its system (docs/protocols.md says what each one counts as accepted,
+/// How a probe reaches its system (docs/protocols/<protocol>.md says what each one counts as accepted,
 /// rejected and inconclusive, and why).
 public enum ProbeProtocol: String, Sendable, CaseIterable {
     case http

@@ -25,7 +25,8 @@ import Testing
         let json = try await revenant(["probes", "list", "--format", "json"])
         let list = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]] ?? []
         #expect(list.count == count)
-        #expect(list.allSatisfy { !(($0["allowed_hosts"] as? [String]) ?? []).isEmpty })
+        // Empty allowed_hosts only in a template (no default_target): it sends nothing as shipped.
+        #expect(list.allSatisfy { !(($0["allowed_hosts"] as? [String]) ?? []).isEmpty || $0["default_target"] is NSNull })
     }
 
     @Test func demoProbesAddToTheShippedOnes() async throws {

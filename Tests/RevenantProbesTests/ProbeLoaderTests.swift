@@ -281,6 +281,17 @@ import TestSupport
         #expect(problems.count == expected.count, "\(Self.describe(problems))")
     }
 
+    @Test func bracketedArrayIndexInAJSONPathIsFlaggedWithTheDottedForm() {
+        let (_, definition, problems) = Self.lint(Self.probeJSON([
+            "authenticated": #"[{"status": [200], "json": {"path": "Resources[0].active", "equals": true}}]"#,
+            "rejected": #"[{"status": [200], "json": {"path": "Resources.0.active", "equals": false}}]"#,
+        ]))
+        #expect(definition != nil)
+        #expect(problems.count == 1, "\(problems)")
+        #expect(problems.first?.level == .warning)
+        #expect(problems.first?.error.message.contains("`Resources.0.active`") == true, "\(problems)")
+    }
+
     @Test func lintingADirectoryReportsEveryFileInOnePass() {
         let dir = TemporaryDirectory()
         let good = dir.write("good.json", Self.probeJSON(["id": #""good""#]))

@@ -19,10 +19,24 @@ import RevenantProbes
     static let replayIDs = stems(in: replayDir)
     static let loaded = ProbeLoader.load(paths: [probesDir])
 
+    /// A probe with no `allowed_hosts` and no `default_target` is a template for an
+    /// organisation's own systems: it sends nothing as shipped, so it has no replay file, and its
+    /// one expected lint warning is the empty `allowed_hosts`.
+    static func isTemplate(_ id: String) -> Bool {
+        guard let probe = loaded.definitions[id] else { return false }
+        return probe.allowedHosts.isEmpty && probe.defaultTarget == nil
+    }
+
+    static let replayedIDs = probeIDs.filter { !isTemplate($0) }
+
     // MARK: lint
 
     @Test func everyShippedProbeLintsWithoutErrorsOrWarnings() {
-        #expect(Self.loaded.problems.isEmpty, "\(Self.loaded.problems.map(\.description).joined(separator: "\n"))")
+        let unexpected = Self.loaded.problems.filter { problem in
+            !(problem.level == .warning && problem.error.message.hasPrefix("empty: nothing is sent")
+              && Self.probeIDs.contains { Self.isTemplate($0) && problem.error.file.hasSuffix("/\($0).json") })
+        }
+        #expect(unexpected.isEmpty, "\(unexpected.map(\.description).joined(separator: "\n"))")
     }
 
     @Test func atLeastThirtyProbesShip() {
@@ -39,7 +53,7 @@ import RevenantProbes
         #expect(!probe.title.isEmpty)
         #expect(!probe.kinds.isEmpty)
         #expect(["GET", "HEAD"].contains(probe.request.method) || (probe.request.method == "POST" && probe.request.readOnly))
-        #expect(!probe.allowedHosts.isEmpty)
+        #expect(!probe.allowedHosts.isEmpty || Self.isTemplate(id))
         // `*` only where no secret leaves the machine (an mTLS key only signs the handshake).
         for host in probe.allowedHosts where !(host == HostPattern.anyHost && probe.kind == .tlsClientCertificate) {
             #expect(HostPattern.problem(host) == nil, "\(host)")
@@ -83,11 +97,11 @@ import RevenantProbes
     }
 
     @Test func everyProbeHasAReplayFileAndEveryReplayFileAProbe() {
-        #expect(Set(Self.probeIDs).subtracting(Self.replayIDs).isEmpty, "probes without replay: \(Set(Self.probeIDs).subtracting(Self.replayIDs).sorted())")
-        #expect(Set(Self.replayIDs).subtracting(Self.probeIDs).isEmpty, "replays without probe: \(Set(Self.replayIDs).subtracting(Self.probeIDs).sorted())")
+        #expect(Set(Self.replayedIDs).subtracting(Self.replayIDs).isEmpty, "probes without replay: \(Set(Self.replayedIDs).subtracting(Self.replayIDs).sorted())")
+        #expect(Set(Self.replayIDs).subtracting(Self.replayedIDs).isEmpty, "replays without probe (or of a template): \(Set(Self.replayIDs).subtracting(Self.replayedIDs).sorted())")
     }
 
-    @Test(arguments: probeIDs)
+    @Test(arguments: replayedIDs)
     func replayedResponsesGiveTheExpectedOutcome(id: String) throws {
         let probe = try #require(Self.loaded.definitions[id], "\(id) did not load")
         let (named, cases) = try Self.replayCases(id)
