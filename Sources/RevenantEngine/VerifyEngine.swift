@@ -276,7 +276,7 @@ public final class VerifyEngine: Sendable {
                     inFlight -= 1
                     scheduler.complete(hostIndex: host)
                     let probe = plan.pairs[attempt.pair].probe
-                    let outcome = VerifyEngine.redact(ResponseClassifier.classify(result, probe: probe), secret: attempt.secret,
+                    let outcome = VerifyEngine.redact(ResponseClassifier.classify(result, probe: probe, lookup: attempt.secret), secret: attempt.secret,
                                                      username: attempt.username ?? probe.auth.defaultUsername,
                                                      everyOutcome: !probe.kind.isHTTP)
                     let completion = Completion(attempt: attempt, result: result, outcome: outcome, durationMs: Int((ended - started) * 1000))

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import RevenantCore
 import RevenantProbes
@@ -182,5 +183,35 @@ import RevenantProbes
         #expect(Self.classify(Self.response(401), probe).isRejected)
         #expect(Self.classify(Self.response(403, "token revoked"), probe).isRejected)
         #expect(Self.classify(Self.response(403, "missing scope"), probe).name == "inconclusive")
+    }
+}
+
+/// A SCIM answer gives a verdict only about the account looked up.
+@Suite struct SCIMLookupTests {
+    static let probe: ProbeDefinition = {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return ProbeLoader.load(file: root.appendingPathComponent("Probes/scim.json").path).0!
+    }()
+
+    static func answer(_ json: String) -> HTTPResult { .success(HTTPResponse(status: 200, body: Array(json.utf8))) }
+
+    @Test func theAccountItselfDecides() {
+        let active = Self.answer(#"{"totalResults":1,"Resources":[{"userName":"Dana.Okafor","active":true}]}"#)
+        #expect(ResponseClassifier.classify(active, probe: Self.probe, lookup: "dana.okafor").isAuthenticated)
+        let inactive = Self.answer(#"{"totalResults":1,"Resources":[{"userName":"dana.okafor","active":false}]}"#)
+        #expect(ResponseClassifier.classify(inactive, probe: Self.probe, lookup: "dana.okafor").isRejected)
+        let absent = Self.answer(#"{"totalResults":0,"Resources":[]}"#)
+        #expect(ResponseClassifier.classify(absent, probe: Self.probe, lookup: "dana.okafor").isRejected)
+    }
+
+    @Test func aServerThatIgnoresTheFilterProvesNothing() {
+        // Every account listed, the first one deactivated: not a verdict about Dana's.
+        let all = Self.answer(#"{"totalResults":2,"Resources":[{"userName":"bob","active":false},{"userName":"dana.okafor","active":true}]}"#)
+        let outcome = ResponseClassifier.classify(all, probe: Self.probe, lookup: "dana.okafor")
+        #expect(!outcome.isRejected && !outcome.isAuthenticated, "\(outcome)")
+        let other = Self.answer(#"{"totalResults":1,"Resources":[{"userName":"bob","active":false}]}"#)
+        #expect(ResponseClassifier.classify(other, probe: Self.probe, lookup: "dana.okafor").reason.contains("another account"))
+        let nameless = Self.answer(#"{"totalResults":1,"Resources":[{"active":false}]}"#)
+        #expect(!ResponseClassifier.classify(nameless, probe: Self.probe, lookup: "dana.okafor").isRejected)
     }
 }
