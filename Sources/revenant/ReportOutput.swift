@@ -16,11 +16,18 @@ enum ReportOutput {
             paths = formats.map { URL(fileURLWithPath: output).appendingPathComponent("report.\(ReportFormat(rawValue: $0)?.ext ?? $0)").path }
         }
         for (format, path) in zip(formats, paths) {
-            guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
+            guard let handle = ReportOutput.openForWriting(path) else {
                 throw failInput(["--output \(path): cannot write the report there"])
             }
             render(format) { handle.write(Data($0)) }
             try? handle.close()
         }
+    }
+
+    /// Opens `path` for writing in place, created or truncated. Not `FileManager.createFile`: it
+    /// writes a new file and renames it over the path, which replaces a device such as `/dev/null`.
+    static func openForWriting(_ path: String) -> FileHandle? {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        return fd < 0 ? nil : FileHandle(fileDescriptor: fd, closeOnDealloc: true)
     }
 }

@@ -93,7 +93,7 @@ struct Verify: AsyncParsableCommand {
         if let path = output.output {
             let writable = formats(for: output).count > 1
                 ? (try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)) != nil
-                : FileManager.default.createFile(atPath: path, contents: nil)
+                : ReportOutput.openForWriting(path) != nil
             if !writable { throw failInput(["--output \(path): cannot write the report there"]) }
         }
         var ledgerFile: EvidenceLedger?
