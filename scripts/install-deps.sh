@@ -16,6 +16,14 @@ PACKAGES=(
   python3
   procps
   make
+  # Real servers for the protocol probes' integration tests (scripts/servers.sh).
+  openssh-server
+  openssh-client
+  slapd
+  ldap-utils
+  dovecot-imapd
+  postgresql
+  libpq-dev
 )
 
 die() { echo "install-deps: $*" >&2; exit 1; }
@@ -41,6 +49,14 @@ if [ "${#missing[@]}" -gt 0 ]; then
     SUDO=(sudo)
   fi
   export DEBIAN_FRONTEND=noninteractive
+  # slapd asks debconf questions: answer them (no questions, no system database worth keeping).
+  # scripts/servers.sh runs its own slapd with its own config; the system one must not run.
+  for m in "${missing[@]}"; do
+    if [ "$m" = slapd ] && command -v debconf-set-selections >/dev/null 2>&1; then
+      printf '%s\n' 'slapd slapd/no_configuration boolean true' 'slapd shared/organization string revenant-test' \
+        'slapd slapd/domain string revenant.test' | "${SUDO[@]}" debconf-set-selections
+    fi
+  done
   log=$(mktemp /tmp/revenant-install-deps.XXXXXX)
   # Keep package post-install scripts from starting system services (nginx on 0.0.0.0:80).
   created_policy=0
@@ -82,4 +98,20 @@ if ! python3 -c 'import cryptography_vectors' >/dev/null 2>&1; then
   python3 -m pip install --quiet cryptography-vectors 2>/dev/null ||
     python3 -m pip install --quiet --break-system-packages cryptography-vectors ||
     echo "install-deps: pip could not install cryptography-vectors (its test fails under CI=true, else skips)" >&2
+fi
+
+# Python test servers for scripts/servers.sh: moto (AWS), scim2-server (SCIM), Authlib + Flask
+# (the RFC 7662 introspection app in scripts/servers/introspection.py). Same pip fallbacks.
+py_missing=()
+python3 -c 'import moto.server, flask_cors' >/dev/null 2>&1 || py_missing+=('moto[server]')
+python3 -c 'import scim2_server' >/dev/null 2>&1 || py_missing+=(scim2-server)
+python3 -c 'import authlib' >/dev/null 2>&1 || py_missing+=(authlib)
+python3 -c 'import flask' >/dev/null 2>&1 || py_missing+=(flask)
+if [ "${#py_missing[@]}" -gt 0 ]; then
+  if ! python3 -m pip --version >/dev/null 2>&1; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-pip >/dev/null 2>&1 || true
+  fi
+  python3 -m pip install --quiet "${py_missing[@]}" 2>/dev/null ||
+    python3 -m pip install --quiet --break-system-packages "${py_missing[@]}" ||
+    echo "install-deps: pip could not install ${py_missing[*]} (scripts/servers.sh cannot start those servers)" >&2
 fi
