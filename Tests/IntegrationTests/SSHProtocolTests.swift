@@ -104,28 +104,27 @@ struct SSHRun: Sendable {
         do { return try run.report } catch { throw CommandError(description: "no JSON report on stdout: \(run.result)") }
     }
 
+    /// The check of credential `id` has this outcome and its result only this finding; returns the check.
+    static func expect(_ run: SSHRun, _ id: String, outcome: String, code: String) throws -> [String: Any] {
+        let r = try report(run)
+        #expect(r.codes(id) == [code], "\(run.result)")
+        #expect(r.check(id)["outcome"] as? String == outcome)
+        return r.check(id)
+    }
+
     @Test(arguments: SSHRun.keyNames)
     func liveKeyOfAnOffboardedIdentityIsResidualAccess(key: String) async throws {
         let run = try await Self.run()
-        let r = try Self.report(run)
-        let id = "live-\(key.lowercased())"
-        #expect(r.codes(id) == ["residual_access"], "\(run.result)")
-        let check = r.check(id)
-        #expect(check["outcome"] as? String == "authenticated")
+        let check = try Self.expect(run, "live-\(key.lowercased())", outcome: "authenticated", code: "residual_access")
         #expect((check["controls"] as? [String: String])?["negative"] == "rejected", "a fresh Ed25519 key must be refused")
         // sshd agrees: this key type logged in (RSA only with rsa-sha2-*: OpenSSH 9 refuses SHA-1 ssh-rsa).
-        let type = key == "ECDSA" ? "ECDSA" : key
-        #expect(run.logLines.contains { $0.hasPrefix("Accepted publickey for") && $0.contains("ssh2: \(type) SHA256:") }, "\(run.logLines)")
+        #expect(run.logLines.contains { $0.hasPrefix("Accepted publickey for") && $0.contains("ssh2: \(key) SHA256:") }, "\(run.logLines)")
     }
 
     @Test(arguments: SSHRun.keyNames)
     func deadKeyIsRevocationVerified(key: String) async throws {
-        let run = try await Self.run()
-        let r = try Self.report(run)
-        let id = "dead-\(key.lowercased())"
-        #expect(r.codes(id) == ["revocation_verified"], "\(run.result)")
-        #expect(r.check(id)["outcome"] as? String == "rejected")
-        #expect((r.check(id)["reason"] as? String)?.contains("Permission denied (publickey)") == true)
+        let check = try Self.expect(try await Self.run(), "dead-\(key.lowercased())", outcome: "rejected", code: "revocation_verified")
+        #expect((check["reason"] as? String)?.contains("Permission denied (publickey)") == true)
     }
 
     @Test func acceptedLoginOpensNoSessionAndRunsNoCommand() async throws {
@@ -161,20 +160,11 @@ struct SSHRun: Sendable {
     }
 
     @Test func unreachablePortIsInconclusive() async throws {
-        let r = try Self.report(try await Self.run())
-        #expect(r.check("unreachable-port")["outcome"] as? String == "inconclusive")
-        #expect((r.check("unreachable-port")["reason"] as? String)?.hasPrefix("connect:") == true, "\(r.check("unreachable-port"))")
-        #expect(r.codes("unreachable-port") == ["revocation_unverified"])
+        LoginOutcomes.expectUnreachable(try Self.report(try await Self.run()), "unreachable-port")
     }
 
     @Test func serverThatNeverAnswersTimesOutAsInconclusive() async throws {
-        let r = try Self.report(try await Self.run())
-        let check = r.check("silent-port")
-        #expect(check["outcome"] as? String == "inconclusive")
-        #expect((check["reason"] as? String)?.hasPrefix("timeout:") == true, "\(check)")
-        let ms = check["duration_ms"] as? Int ?? 0
-        #expect(ms >= 2500 && ms < 10_000, "the 3 s timeout bounds the wait (took \(ms) ms)")
-        #expect(r.codes("silent-port") == ["revocation_unverified"])
+        LoginOutcomes.expectTimedOut(try Self.report(try await Self.run()), "silent-port", atLeastMs: 2500)
     }
 
     @Test func passwordAgainstAPublicKeyOnlyServerIsRejected() async throws {
@@ -186,12 +176,8 @@ struct SSHRun: Sendable {
 
     @Test func noKeyLineOrPasswordInAnyOutput() async throws {
         let run = try await Self.run()
-        let ledger = try String(contentsOfFile: run.ledger, encoding: .utf8)
-        #expect(ledger.contains("\"control\":\"negative\""), "controls are in the ledger too")
         #expect(run.forbidden.count > 30)
-        for (label, text) in [("report", run.result.stdout), ("stderr", run.result.stderr), ("ledger", ledger)] {
-            for (name, secret) in run.forbidden { #expect(!text.contains(secret), "\(name) appears in the \(label)") }
-        }
+        try LoginOutcomes.expectNoSecret(run.forbidden, result: run.result, ledgerPath: run.ledger)
         #expect(!run.logLines.joined().contains(SSHRun.password))
     }
 }
@@ -202,34 +188,38 @@ struct SilentListener {
     let fd: Int32
     let port: Int
 
-    init() throws {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw CommandError(description: "socket() failed") }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let named = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        guard bound == 0, listen(fd, 64) == 0, named == 0 else {
-            Glibc.close(fd)
-            throw CommandError(description: "bind/listen on 127.0.0.1 failed")
-        }
-        self.fd = fd
-        port = Int(UInt16(bigEndian: address.sin_port))
-    }
+    init() throws { (fd, port) = try CertsEndpointTests.listeningSocket(backlog: 64) }
 
     func close() { Glibc.close(fd) }
 
     /// A port nothing listens on: one the kernel just gave out, released again.
-    static func closedPort() throws -> Int {
-        let listener = try SilentListener()
-        listener.close()
-        return listener.port
+    static func closedPort() throws -> Int { try CertsEndpointTests.freePorts(1)[0] }
+}
+
+/// What every login protocol's report must say about targets that cannot answer.
+enum LoginOutcomes {
+    static func expectUnreachable(_ r: ParsedReport, _ id: String) {
+        #expect(r.check(id)["outcome"] as? String == "inconclusive")
+        #expect((r.check(id)["reason"] as? String)?.hasPrefix("connect:") == true, "\(r.check(id))")
+        #expect(r.codes(id) == ["revocation_unverified"])
+    }
+
+    /// Timed out, inconclusive, and the wait bounded by the configured timeout.
+    static func expectTimedOut(_ r: ParsedReport, _ id: String, atLeastMs: Int) {
+        let check = r.check(id)
+        #expect(check["outcome"] as? String == "inconclusive")
+        #expect((check["reason"] as? String)?.hasPrefix("timeout:") == true, "\(check)")
+        let ms = check["duration_ms"] as? Int ?? 0
+        #expect(ms >= atLeastMs && ms < 10_000, "the timeout bounds the wait (took \(ms) ms)")
+        #expect(r.codes(id) == ["revocation_unverified"])
+    }
+
+    /// No secret in the report, on stderr or in the ledger (which must hold the controls too).
+    static func expectNoSecret(_ forbidden: [(String, String)], result: CommandResult, ledgerPath: String) throws {
+        let ledger = try String(contentsOfFile: ledgerPath, encoding: .utf8)
+        #expect(ledger.contains("\"control\":\"negative\""), "controls are in the ledger too")
+        for (label, text) in [("report", result.stdout), ("stderr", result.stderr), ("ledger", ledger)] {
+            for (name, secret) in forbidden { #expect(!text.contains(secret), "\(name) appears in the \(label)") }
+        }
     }
 }
