@@ -8,7 +8,9 @@ struct LoginEndpoint: Equatable {
     var port: Int
     /// The URL path without its leading `/`, percent-decoded (PostgreSQL: the database).
     var path: String
+}
 
+extension LoginEndpoint {
     init?(_ request: HTTPRequest, defaultPort: Int) {
         guard let c = URLComponents(string: request.url), let raw = c.host?.lowercased(), !raw.isEmpty else { return nil }
         let host = raw.hasPrefix("[") && raw.hasSuffix("]") ? String(raw.dropFirst().dropLast()) : raw

@@ -86,6 +86,15 @@ final class SSHKey {
         return .success(SSHKey(key))
     }
 
+    /// The SHA-256 digest of a key's public blob, as OpenSSH fingerprints it.
+    static func sha256(of key: OpaquePointer) -> [UInt8]? {
+        var hash: UnsafeMutablePointer<UInt8>?
+        var length = 0
+        guard ssh_get_publickey_hash(key, SSH_PUBLICKEY_HASH_SHA256, &hash, &length) == SSH_OK, let bytes = hash else { return nil }
+        defer { ssh_clean_pubkey_hash(&hash) }
+        return Array(UnsafeBufferPointer(start: bytes, count: length))
+    }
+
     /// A fresh Ed25519 key, never authorised anywhere: the negative control of key logins.
     static func generateEd25519() -> SSHKey? {
         var key: OpaquePointer?
@@ -176,14 +185,9 @@ final class SSHSession {
             return TransportFailure(kind: .refusedHost, message: "the server's host key could not be read: nothing sent")
         }
         defer { ssh_key_free(key) }
-        var hash: UnsafeMutablePointer<UInt8>?
-        var length = 0
-        guard ssh_get_publickey_hash(key, SSH_PUBLICKEY_HASH_SHA256, &hash, &length) == SSH_OK, let hash else {
+        guard let digest = SSHKey.sha256(of: key) else {
             return TransportFailure(kind: .refusedHost, message: "the server's host key could not be hashed: nothing sent")
         }
-        let digest = Array(UnsafeBufferPointer(start: hash, count: length))
-        var toFree: UnsafeMutablePointer<UInt8>? = hash
-        ssh_clean_pubkey_hash(&toFree)
         guard digest == pinnedDigest else {
             let type = ssh_key_type_to_char(ssh_key_type(key)).map { String(cString: $0) } ?? "unknown type"
             return TransportFailure(kind: .refusedHost,
