@@ -132,7 +132,6 @@ final class SSHSession {
 
     init?(endpoint: LoginEndpoint, user: String, timeoutSeconds: Double) {
         guard let raw = ssh_new() else { return nil }
-        self.raw = raw
         var ok = true
         func set(_ option: ssh_options_e, _ value: UnsafeRawPointer) { ok = ok && ssh_options_set(raw, option, value) == SSH_OK }
         // No ~/.ssh/config, no known_hosts read or written (the pin replaces them), no logging.
@@ -151,10 +150,12 @@ final class SSHSession {
         var micros = Int((timeout - Double(seconds)) * 1_000_000)
         set(SSH_OPTIONS_TIMEOUT, &seconds)
         set(SSH_OPTIONS_TIMEOUT_USEC, &micros)
-        if !ok {
+        // Freed here, before `self.raw` is set: a failed init must not reach `deinit`.
+        guard ok else {
             ssh_free(raw)
             return nil
         }
+        self.raw = raw
     }
 
     deinit {
