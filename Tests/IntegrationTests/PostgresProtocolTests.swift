@@ -48,16 +48,9 @@ struct PostgresRun: Sendable {
             try login("silent-port", state: "revoked", user: "PG_DEAD_USER", password: "PG_DEAD_PASSWORD",
                       target: "postgresql://127.0.0.1:\(silent.port)/x"),
         ]
-        let inventory = try work.writeJSON("inventory.json", ["credentials": credentials])
-        let config = try work.writeJSON("config.json", ["timeout_seconds": 2, "retries": ["attempts": 1]] as [String: Any])
-        let ledger = work.file("evidence.jsonl").path
-        let log = try server.value("PG_LOG")
-        let before = SSHRun.lines(log).count
-        let result = try await revenant(["verify", "--inventory", inventory, "--probes", work.file("probes").path, "--config", config,
-                                         "--ledger", ledger, "--format", "json"], cwd: work.url, environment: environment)
-        try await Task.sleep(for: .milliseconds(300))
-        return PostgresRun(server: server, result: result, ledger: ledger, logLines: Array(SSHRun.lines(log).dropFirst(before)),
-                           forbidden: forbidden)
+        let (result, ledger, logLines) = try await LoginOutcomes.verify(work, credentials: credentials, timeoutSeconds: 2,
+                                                                        serverLog: try server.value("PG_LOG"), environment: environment)
+        return PostgresRun(server: server, result: result, ledger: ledger, logLines: logLines, forbidden: forbidden)
     }
 
     /// Whether the server logged `SQLSTATE FATAL: ...` for this role during the run.

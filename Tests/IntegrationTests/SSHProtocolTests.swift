@@ -75,21 +75,13 @@ struct SSHRun: Sendable {
             Scenario.credential("old-password", kind: "password", state: "rotated", secret: ["env": "RV_SSH_PASSWORD"], probe: "t-ssh",
                                 target: target, username: user, extra: ["host_key_sha256": pin]),
         ]
-        let inventory = try work.writeJSON("inventory.json", ["credentials": credentials])
-        let config = try work.writeJSON("config.json", ["timeout_seconds": 3, "retries": ["attempts": 1]] as [String: Any])
-        let ledger = work.file("evidence.jsonl").path
-        let log = try server.value("SSHD_LOG")
-        let before = SSHRun.lines(log).count
-        let result = try await revenant(["verify", "--inventory", inventory, "--probes", work.file("probes").path, "--config", config,
-                                         "--ledger", ledger, "--format", "json"], cwd: work.url,
-                                        environment: ["RV_SSH_PASSWORD": password])
-        // sshd writes its last lines as the connections close: give it a moment.
-        try await Task.sleep(for: .milliseconds(300))
-        return SSHRun(server: server, result: result, ledger: ledger, logLines: Array(SSHRun.lines(log).dropFirst(before)),
+        let (result, ledger, logLines) = try await LoginOutcomes.verify(work, credentials: credentials, timeoutSeconds: 3,
+                                                                        serverLog: try server.value("SSHD_LOG"),
+                                                                        environment: ["RV_SSH_PASSWORD": password])
+        return SSHRun(server: server, result: result, ledger: ledger, logLines: logLines,
                       unpinnedUser: unpinnedUser, wrongPinUser: wrongPinUser, canaryUser: canaryUser, forbidden: forbidden)
     }
 
-    /// A log's lines (sshd -e writes `\r\n`, which Swift reads as one Character).
     static func lines(_ path: String) -> [String] {
         ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").split(whereSeparator: \.isNewline).map(String.init)
     }
@@ -196,8 +188,23 @@ struct SilentListener {
     static func closedPort() throws -> Int { try CertsEndpointTests.freePorts(1)[0] }
 }
 
-/// What every login protocol's report must say about targets that cannot answer.
+/// The run and the checks every login protocol's tests share.
 enum LoginOutcomes {
+    /// Writes the inventory and a configuration (one attempt, this timeout), runs `revenant verify`
+    /// with the probes in `work/probes`, and returns its result, the ledger's path and the lines
+    /// `serverLog` gained meanwhile (after a moment: servers log a connection as it closes).
+    static func verify(_ work: WorkDirectory, credentials: [[String: Any]], timeoutSeconds: Int, serverLog: String,
+                       environment: [String: String]) async throws -> (CommandResult, String, [String]) {
+        let inventory = try work.writeJSON("inventory.json", ["credentials": credentials])
+        let config = try work.writeJSON("config.json", ["timeout_seconds": timeoutSeconds, "retries": ["attempts": 1]] as [String: Any])
+        let ledger = work.file("evidence.jsonl").path
+        let before = SSHRun.lines(serverLog).count
+        let result = try await revenant(["verify", "--inventory", inventory, "--probes", work.file("probes").path, "--config", config,
+                                         "--ledger", ledger, "--format", "json"], cwd: work.url, environment: environment)
+        try await Task.sleep(for: .milliseconds(300))
+        return (result, ledger, Array(SSHRun.lines(serverLog).dropFirst(before)))
+    }
+
     static func expectUnreachable(_ r: ParsedReport, _ id: String) {
         #expect(r.check(id)["outcome"] as? String == "inconclusive")
         #expect((r.check(id)["reason"] as? String)?.hasPrefix("connect:") == true, "\(r.check(id))")
