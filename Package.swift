@@ -14,9 +14,11 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CLibSSH", pkgConfig: "libssh", providers: [.apt(["libssh-dev"])]),
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .target(name: "RevenantCore", dependencies: ["COpenSSL", "Yams"]),
         .target(name: "RevenantProbes", dependencies: ["RevenantCore"]),
-        .target(name: "RevenantNet", dependencies: ["CCurl", "COpenSSL", "RevenantCore"]),
+        .target(name: "RevenantNet", dependencies: ["CCurl", "COpenSSL", "CLibSSH", "CLibPQ", "RevenantCore"]),
         .target(name: "RevenantEngine", dependencies: ["RevenantCore", "RevenantProbes", "RevenantNet"]),
         .target(name: "RevenantReports", dependencies: ["RevenantCore"]),
         .executableTarget(

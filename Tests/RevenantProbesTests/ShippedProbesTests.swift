@@ -39,6 +39,11 @@ import RevenantProbes
         #expect(unexpected.isEmpty, "\(unexpected.map(\.description).joined(separator: "\n"))")
     }
 
+    @Test func probesForOnesOwnSystemsShipAsTemplates() {
+        let templates = Self.probeIDs.filter(Self.isTemplate)
+        #expect(templates == ["imap", "ldap", "oauth2-introspection", "postgresql", "scim", "ssh"], "\(templates)")
+    }
+
     @Test func atLeastThirtyProbesShip() {
         #expect(Self.probeIDs.count >= 30)
         #expect(Self.loaded.definitions.count == Self.probeIDs.count)

@@ -1,0 +1,2 @@
+// libpq (Debian libpq-dev 15); pkg-config adds -I/usr/include/postgresql.
+#include <libpq-fe.h>

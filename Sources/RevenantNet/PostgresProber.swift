@@ -1,0 +1,121 @@
+import CLibPQ
+import Foundation
+import RevenantCore
+
+/// Tries one PostgreSQL password login with libpq and closes the connection at once: no query
+/// runs. docs/protocols/postgresql.md says what each answer means and why.
+public struct PostgresProber: LoginProber {
+    public init() {}
+
+    /// Environment variables through which libpq itself would pick another address or a service
+    /// file's settings for a connection: with one set, no password is sent (DESIGN §1.3).
+    static let redirectingEnvironment = ["PGHOSTADDR", "PGSERVICE"]
+
+    public func attempt(_ request: HTTPRequest) -> HTTPResult {
+        guard let login = request.login, login.method == .password else {
+            return .failure(TransportFailure(kind: .other, message: "a PostgreSQL probe needs a role and a password"))
+        }
+        guard let endpoint = LoginEndpoint(request, defaultPort: 5432) else { return .failure(LoginEndpoint.refused) }
+        if let name = Self.redirectingEnvironment.first(where: { getenv($0) != nil }) {
+            return .failure(TransportFailure(kind: .refusedHost, message: "\(name) is set: libpq could connect elsewhere or take settings from a service file, so nothing is sent"))
+        }
+        let parameters = Self.parameters(endpoint: endpoint, user: login.user, password: login.secret, timeoutSeconds: request.timeoutSeconds)
+        guard let connection = PostgresConnection(parameters) else {
+            return .failure(TransportFailure(kind: .other, message: "libpq could not allocate a connection"))
+        }
+        if connection.isOK { return .success(HTTPResponse(status: 0, body: Array("connection accepted".utf8))) }
+        return .failure(Self.classifyFailure(connection.errorMessage, timeoutSeconds: request.timeoutSeconds))
+    }
+
+    /// Every keyword libpq gets. Nothing is left for libpq to fill in from ~/.pgpass
+    /// (`passfile=/dev/null`) and everything that says where to connect is given.
+    static func parameters(endpoint: LoginEndpoint, user: String, password: String, timeoutSeconds: Double) -> [(String, String)] {
+        var list: [(String, String)] = [
+            ("host", endpoint.host),
+            ("port", String(endpoint.port)),
+            ("dbname", endpoint.path.isEmpty ? "postgres" : endpoint.path),
+            ("user", user),
+            ("password", password),
+            // libpq counts whole seconds and takes 1 as 2.
+            ("connect_timeout", String(max(2, Int(timeoutSeconds.rounded(.up))))),
+            ("sslmode", "prefer"),
+            // No Kerberos round trip: GSS encryption needs a ticket revenant never has.
+            ("gssencmode", "disable"),
+            ("application_name", "revenant"),
+            ("passfile", "/dev/null"),
+        ]
+        // An address literal also goes in `hostaddr`: no name lookup can move it.
+        if endpoint.host.allSatisfy({ $0.isHexDigit || $0 == "." || $0 == ":" }) && endpoint.host.contains(where: { $0 == "." || $0 == ":" }) {
+            list.append(("hostaddr", endpoint.host))
+        }
+        return list
+    }
+
+    /// libpq exposes no SQLSTATE for a failed connection (there is no result to ask), so the
+    /// server's FATAL text is all there is: only PostgreSQL's English wording of the role's own
+    /// "wrong credentials" (28P01, and the 28000 cases about the role) counts as a rejection;
+    /// anything unrecognised (another language, another server) stays inconclusive.
+    static func classifyFailure(_ message: String, timeoutSeconds: Double) -> TransportFailure {
+        let text = message.trimmingCharacters(in: .whitespacesAndNewlines)
+        let lower = text.lowercased()
+        if let fatal = lower.range(of: "fatal:") {
+            let said = lower[fatal.upperBound...]
+            if said.contains("password authentication failed for user") {
+                return TransportFailure(kind: .loginDenied, message: "password authentication failed (SQLSTATE 28P01)")
+            }
+            if said.contains("is not permitted to log in") {
+                return TransportFailure(kind: .loginDenied, message: "the role may not log in (SQLSTATE 28000)")
+            }
+            if said.contains("role \"") && said.contains("\" does not exist") {
+                return TransportFailure(kind: .loginDenied, message: "the role does not exist (SQLSTATE 28000)")
+            }
+            if said.contains("database \"") && said.contains("\" does not exist") {
+                // PostgreSQL looks the database up after authentication: the credentials may be good.
+                return TransportFailure(kind: .other, message: "the target's database does not exist (SQLSTATE 3D000); the server checks it after the password, so this proves nothing: fix the target")
+            }
+            if said.contains("pg_hba.conf") {
+                // Refused by address/database rules before any password was asked for.
+                return TransportFailure(kind: .other, message: "refused by pg_hba.conf before the password was checked (SQLSTATE 28000): proves nothing about the password")
+            }
+            if said.contains("too many") { return TransportFailure(kind: .other, message: "the server has too many connections (SQLSTATE 53300)") }
+        }
+        if lower.contains("timeout expired") {
+            return TransportFailure(kind: .timeout, message: "no PostgreSQL answer within \(max(2, Int(timeoutSeconds.rounded(.up)))) s")
+        }
+        if lower.contains("connection refused") || lower.contains("no route to host") || lower.contains("network is unreachable") {
+            return TransportFailure(kind: .connect, message: "PostgreSQL connection failed: \(oneLine(text))")
+        }
+        return TransportFailure(kind: .other, message: "PostgreSQL login failed for a reason that proves nothing: \(oneLine(text))")
+    }
+
+    /// libpq's message on one line (it puts a hint on a line of its own).
+    static func oneLine(_ text: String) -> String {
+        text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.joined(separator: " ")
+    }
+}
+
+/// One libpq connection (`PGconn`), finished (closed and freed) when this owner goes.
+final class PostgresConnection {
+    private let raw: OpaquePointer
+
+    /// Connects and waits (libpq's blocking connect, bounded by `connect_timeout`).
+    init?(_ parameters: [(String, String)]) {
+        let keys = parameters.map { strdup($0.0) }
+        let values = parameters.map { strdup($0.1) }
+        defer {
+            // The password's copy is wiped before it is freed.
+            for v in values { if let v { memset(v, 0, strlen(v)); free(v) } }
+            for k in keys { free(k) }
+        }
+        let keyArray: [UnsafePointer<CChar>?] = keys.map { UnsafePointer($0) } + [nil]
+        let valueArray: [UnsafePointer<CChar>?] = values.map { UnsafePointer($0) } + [nil]
+        guard let conn = PQconnectdbParams(keyArray, valueArray, 0) else { return nil }
+        raw = conn
+    }
+
+    deinit { PQfinish(raw) }
+
+    var isOK: Bool { PQstatus(raw) == CONNECTION_OK }
+
+    var errorMessage: String { PQerrorMessage(raw).map { String(cString: $0) } ?? "" }
+}

@@ -1,0 +1,255 @@
+import CLibSSH
+import Foundation
+import RevenantCore
+
+/// Tries one SSH login (public key or password) with libssh, and nothing more: no channel is
+/// opened and no command runs. docs/protocols/ssh.md says why libssh and what each answer means.
+///
+/// Order of an attempt (RFC 4253 §7–8, RFC 4252): key exchange, then the server's host key is
+/// compared with the pinned SHA-256 fingerprint; only if it matches is anything of the credential
+/// sent. Then `none` (for the server's list of methods), then the credential's method.
+public struct SSHProber: LoginProber {
+    public init() {}
+
+    /// `ssh_init` once per process, before the first session (libssh's crypto backend setup).
+    private static let libraryReady: Bool = ssh_init() == SSH_OK
+
+    public func attempt(_ request: HTTPRequest) -> HTTPResult {
+        guard Self.libraryReady else { return .failure(TransportFailure(kind: .other, message: "libssh could not be initialised")) }
+        guard let login = request.login else {
+            return .failure(TransportFailure(kind: .other, message: "an SSH probe needs a login (user and key or password)"))
+        }
+        guard let endpoint = LoginEndpoint(request, defaultPort: 22) else { return .failure(LoginEndpoint.refused) }
+        guard let pin = request.hostKeySHA256.flatMap(Self.pinnedDigest) else {
+            return .failure(TransportFailure(kind: .refusedHost, message: "the SSH host key is not pinned (`host_key_sha256`): nothing sent"))
+        }
+        // The key is read before connecting: a key that cannot be used is not worth a connection.
+        var key: SSHKey?
+        switch login.method {
+        case .privateKey:
+            switch SSHKey.importPrivate(login.secret) {
+            case .success(let k): key = k
+            case .failure(let failure): return .failure(failure)
+            }
+        case .generatedKey:
+            guard let k = SSHKey.generateEd25519() else {
+                return .failure(TransportFailure(kind: .other, message: "could not generate an Ed25519 key for the negative control"))
+            }
+            key = k
+        case .password:
+            break
+        }
+        guard let session = SSHSession(endpoint: endpoint, user: login.user, timeoutSeconds: request.timeoutSeconds) else {
+            return .failure(TransportFailure(kind: .other, message: "libssh could not create a session"))
+        }
+        if let failure = session.connect() { return .failure(failure) }
+        if let failure = session.checkHostKey(pinnedDigest: pin) { return .failure(failure) }
+        return session.authenticate(key: key, password: login.method == .password ? login.secret : nil)
+    }
+
+    /// The 32-byte digest of a `SHA256:<43 base64>` pin (prefix optional), or nil if malformed.
+    static func pinnedDigest(_ pin: String) -> [UInt8]? {
+        var text = pin.hasPrefix("SHA256:") ? String(pin.dropFirst(7)) : pin
+        while text.count % 4 != 0 { text += "=" }
+        guard let data = Data(base64Encoded: text), data.count == 32 else { return nil }
+        return [UInt8](data)
+    }
+
+    /// `SHA256:` + unpadded base64, as `ssh-keygen -lf` prints a fingerprint.
+    static func fingerprint(_ digest: [UInt8]) -> String {
+        var b64 = Data(digest).base64EncodedString()
+        while b64.hasSuffix("=") { b64.removeLast() }
+        return "SHA256:" + b64
+    }
+}
+
+/// One libssh key (`ssh_key`), freed when this owner goes.
+final class SSHKey {
+    let raw: OpaquePointer
+
+    private init(_ raw: OpaquePointer) { self.raw = raw }
+
+    deinit { ssh_key_free(raw) }
+
+    /// A private key from its text (OpenSSH or PEM), read in memory: no temporary file. An
+    /// encrypted key is not tried (revenant takes no passphrases): inconclusive.
+    static func importPrivate(_ text: String) -> Result<SSHKey, TransportFailure> {
+        if PrivateKeyText.isEncrypted(text) {
+            return .failure(TransportFailure(kind: .other, message: "encrypted private key: revenant does not take passphrases, nothing sent"))
+        }
+        var key: OpaquePointer?
+        // No passphrase and no prompt callback: libssh fails instead of asking anyone.
+        let rc = text.withCString { ssh_pki_import_privkey_base64($0, nil, nil, nil, &key) }
+        guard rc == SSH_OK, let key else {
+            return .failure(TransportFailure(kind: .other, message: "the private key could not be read (not an OpenSSH or PEM private key libssh knows): nothing sent"))
+        }
+        return .success(SSHKey(key))
+    }
+
+    /// The SHA-256 digest of a key's public blob, as OpenSSH fingerprints it.
+    static func sha256(of key: OpaquePointer) -> [UInt8]? {
+        var hash: UnsafeMutablePointer<UInt8>?
+        var length = 0
+        guard ssh_get_publickey_hash(key, SSH_PUBLICKEY_HASH_SHA256, &hash, &length) == SSH_OK, let bytes = hash else { return nil }
+        defer { ssh_clean_pubkey_hash(&hash) }
+        return Array(UnsafeBufferPointer(start: bytes, count: length))
+    }
+
+    /// A fresh Ed25519 key, never authorised anywhere: the negative control of key logins.
+    static func generateEd25519() -> SSHKey? {
+        var key: OpaquePointer?
+        guard ssh_pki_generate(SSH_KEYTYPE_ED25519, 0, &key) == SSH_OK, let key else { return nil }
+        return SSHKey(key)
+    }
+}
+
+/// Facts about private-key text that decide whether libssh is given it at all.
+enum PrivateKeyText {
+    /// PEM `Proc-Type: 4,ENCRYPTED` / `BEGIN ENCRYPTED PRIVATE KEY`, or an OpenSSH key
+    /// (`openssh-key-v1`, PROTOCOL.key in OpenSSH's sources) whose cipher name is not `none`.
+    static func isEncrypted(_ text: String) -> Bool {
+        if text.contains("ENCRYPTED") { return true }
+        let begin = "-----BEGIN OPENSSH PRIVATE KEY-----", end = "-----END OPENSSH PRIVATE KEY-----"
+        guard let b = text.range(of: begin), let e = text.range(of: end, range: b.upperBound..<text.endIndex) else { return false }
+        let body = text[b.upperBound..<e.lowerBound].filter { !$0.isWhitespace }
+        guard let data = Data(base64Encoded: String(body)) else { return false }
+        let bytes = [UInt8](data)
+        let magic = Array("openssh-key-v1".utf8) + [0]
+        guard bytes.count >= magic.count + 4, Array(bytes[0..<magic.count]) == magic else { return false }
+        var i = magic.count
+        let length = bytes[i..<i + 4].reduce(0) { $0 << 8 | Int($1) }
+        i += 4
+        guard length >= 0, i + length <= bytes.count else { return false }
+        return bytes[i..<i + length].elementsEqual("none".utf8) == false
+    }
+}
+
+/// One libssh session (one connection), disconnected and freed when this owner goes. Each
+/// attempt has its own: libssh sessions must not be shared between threads.
+final class SSHSession {
+    private let raw: OpaquePointer
+    private var connected = false
+
+    init?(endpoint: LoginEndpoint, user: String, timeoutSeconds: Double) {
+        guard let raw = ssh_new() else { return nil }
+        var ok = true
+        func set(_ option: ssh_options_e, _ value: UnsafeRawPointer) { ok = ok && ssh_options_set(raw, option, value) == SSH_OK }
+        // No ~/.ssh/config, no known_hosts read or written (the pin replaces them), no logging.
+        var processConfig = false
+        set(SSH_OPTIONS_PROCESS_CONFIG, &processConfig)
+        "/dev/null".withCString { set(SSH_OPTIONS_KNOWNHOSTS, $0); set(SSH_OPTIONS_GLOBAL_KNOWNHOSTS, $0) }
+        var verbosity = Int32(SSH_LOG_NOLOG)
+        set(SSH_OPTIONS_LOG_VERBOSITY, &verbosity)
+        endpoint.host.withCString { set(SSH_OPTIONS_HOST, $0) }
+        var port = UInt32(endpoint.port)
+        set(SSH_OPTIONS_PORT, &port)
+        user.withCString { set(SSH_OPTIONS_USER, $0) }
+        // Applies to the TCP connect and to every wait for the server's next packet.
+        let timeout = max(timeoutSeconds, 0.1)
+        var seconds = Int(timeout.rounded(.down))
+        var micros = Int((timeout - Double(seconds)) * 1_000_000)
+        set(SSH_OPTIONS_TIMEOUT, &seconds)
+        set(SSH_OPTIONS_TIMEOUT_USEC, &micros)
+        // Freed here, before `self.raw` is set: a failed init must not reach `deinit`.
+        guard ok else {
+            ssh_free(raw)
+            return nil
+        }
+        self.raw = raw
+    }
+
+    deinit {
+        if connected { ssh_disconnect(raw) }
+        ssh_free(raw)
+    }
+
+    private var error: String { String(cString: ssh_get_error(UnsafeMutableRawPointer(raw))) }
+
+    /// TCP connect and key exchange; nil when both worked.
+    func connect() -> TransportFailure? {
+        guard ssh_connect(raw) == SSH_OK else {
+            let text = error
+            let lower = text.lowercased()
+            let kind: TransportFailure.Kind = lower.contains("timeout") || lower.contains("timed out") ? .timeout
+                : lower.contains("refused") || lower.contains("unreachable") || lower.contains("failed to connect") ? .connect : .other
+            return TransportFailure(kind: kind, message: "SSH connection failed: \(text)")
+        }
+        connected = true
+        return nil
+    }
+
+    /// nil when the server's host key has the pinned SHA-256 digest; else the refusal, and the
+    /// caller sends nothing more.
+    func checkHostKey(pinnedDigest: [UInt8]) -> TransportFailure? {
+        var key: OpaquePointer?
+        guard ssh_get_server_publickey(raw, &key) == SSH_OK, let key else {
+            return TransportFailure(kind: .refusedHost, message: "the server's host key could not be read: nothing sent")
+        }
+        defer { ssh_key_free(key) }
+        guard let digest = SSHKey.sha256(of: key) else {
+            return TransportFailure(kind: .refusedHost, message: "the server's host key could not be hashed: nothing sent")
+        }
+        guard digest == pinnedDigest else {
+            let type = ssh_key_type_to_char(ssh_key_type(key)).map { String(cString: $0) } ?? "unknown type"
+            return TransportFailure(kind: .refusedHost,
+                                    message: "host key \(SSHProber.fingerprint(digest)) (\(type)) is not the pinned one: nothing sent")
+        }
+        return nil
+    }
+
+    /// `none` first (RFC 4252 §5.2: the answer lists the methods that can continue), then the
+    /// key or the password. Success ends the session at once: no channel, no command.
+    func authenticate(key: SSHKey?, password: String?) -> HTTPResult {
+        let none = ssh_userauth_none(raw, nil)
+        if none == SSH_AUTH_SUCCESS.rawValue {
+            return .success(HTTPResponse(status: 0, body: Array("the server let the user in without any credential (none)".utf8)))
+        }
+        guard none == SSH_AUTH_DENIED.rawValue || none == SSH_AUTH_PARTIAL.rawValue else { return .failure(stepFailure("none")) }
+        let methods = UInt32(bitPattern: ssh_userauth_list(raw, nil))
+        let rc: Int32
+        let method: String
+        if let key {
+            method = "publickey"
+            guard methods & SSH_AUTH_METHOD_PUBLICKEY != 0 else {
+                return .failure(TransportFailure(kind: .loginDenied, message: "the server takes no public-key logins (it offers: \(Self.names(methods)))"))
+            }
+            rc = ssh_userauth_publickey(raw, nil, key.raw)
+        } else {
+            method = "password"
+            guard methods & SSH_AUTH_METHOD_PASSWORD != 0 else {
+                if methods & SSH_AUTH_METHOD_INTERACTIVE != 0 {
+                    return .failure(TransportFailure(kind: .other, message: "the server takes passwords only through keyboard-interactive, which revenant does not answer"))
+                }
+                return .failure(TransportFailure(kind: .loginDenied, message: "the server takes no password logins (it offers: \(Self.names(methods)))"))
+            }
+            rc = (password ?? "").withCString { ssh_userauth_password(raw, nil, $0) }
+        }
+        switch rc {
+        case SSH_AUTH_SUCCESS.rawValue:
+            return .success(HTTPResponse(status: 0, body: Array("\(method) accepted".utf8)))
+        case SSH_AUTH_DENIED.rawValue:
+            return .failure(TransportFailure(kind: .loginDenied, message: "Permission denied (\(method))"))
+        case SSH_AUTH_PARTIAL.rawValue:
+            // The credential is still accepted as one factor; the server wants another. Not a rejection.
+            return .failure(TransportFailure(kind: .other, message: "\(method) accepted as one factor only (partial success): the server wants \(Self.names(UInt32(bitPattern: ssh_userauth_list(raw, nil)))) as well"))
+        default:
+            return .failure(stepFailure(method))
+        }
+    }
+
+    private func stepFailure(_ method: String) -> TransportFailure {
+        let text = error
+        let kind: TransportFailure.Kind = text.lowercased().contains("timeout") || text.lowercased().contains("timed out") ? .timeout : .other
+        return TransportFailure(kind: kind, message: "SSH \(method) authentication did not complete: \(text.isEmpty ? "no answer" : text)")
+    }
+
+    static func names(_ methods: UInt32) -> String {
+        let all: [(UInt32, String)] = [
+            (SSH_AUTH_METHOD_PUBLICKEY, "publickey"), (SSH_AUTH_METHOD_PASSWORD, "password"),
+            (SSH_AUTH_METHOD_INTERACTIVE, "keyboard-interactive"), (SSH_AUTH_METHOD_HOSTBASED, "hostbased"),
+            (SSH_AUTH_METHOD_GSSAPI_MIC, "gssapi-with-mic"),
+        ]
+        let offered = all.filter { methods & $0.0 != 0 }.map(\.1)
+        return offered.isEmpty ? "nothing" : offered.joined(separator: ", ")
+    }
+}

@@ -1,0 +1,156 @@
+import Foundation
+import RevenantCore
+import TestSupport
+import Testing
+@testable import RevenantNet
+
+/// What the SSH and PostgreSQL probers decide before (or without) talking to a server: keys made
+/// by `ssh-keygen` at test time are read by libssh itself; libpq's failure texts are classified.
+/// Logins against real servers are in IntegrationTests (SSHProtocolTests, PostgresProtocolTests).
+@Suite struct LoginProberTests {
+    static let keyNames = ["plain_openssh", "encrypted_openssh", "plain_pem_rsa", "encrypted_pem_rsa", "encrypted_pkcs8_ecdsa"]
+
+    /// Private key texts by file name, made once by ssh-keygen in a directory removed afterwards.
+    static let keys: [String: String] = {
+        let dir = TemporaryDirectory()
+        let script = """
+            ssh-keygen -q -t ed25519 -N '' -f plain_openssh && \
+            ssh-keygen -q -t ed25519 -N 'correct horse' -f encrypted_openssh && \
+            ssh-keygen -q -t rsa -b 2048 -m PEM -N '' -f plain_pem_rsa && \
+            ssh-keygen -q -t rsa -b 2048 -m PEM -N 'correct horse' -f encrypted_pem_rsa && \
+            ssh-keygen -q -t ecdsa -m PKCS8 -N 'correct horse' -f encrypted_pkcs8_ecdsa
+            """
+        let (status, output) = Shell.capture(script, in: dir.path)
+        precondition(status == 0, "ssh-keygen failed: \(output)")
+        var texts: [String: String] = [:]
+        for name in keyNames {
+            texts[name] = try? String(contentsOfFile: (dir.path as NSString).appendingPathComponent(name), encoding: .utf8)
+        }
+        return texts
+    }()
+
+    static func key(_ name: String) throws -> String { try #require(keys[name], "ssh-keygen made no \(name)") }
+
+    static func request(_ url: String, host: String = "127.0.0.1", login: Login, pin: String? = "SHA256:" + String(repeating: "A", count: 43)) -> HTTPRequest {
+        var r = HTTPRequest(method: "LOGIN", url: url, host: host, headers: [], timeoutSeconds: 2)
+        r.login = login
+        r.hostKeySHA256 = pin
+        return r
+    }
+
+    /// A loopback port with nothing listening: a prober that tried to connect would say `connect`.
+    static let closedPort = 1
+
+    // MARK: private keys
+
+    @Test(arguments: [("plain_openssh", false), ("encrypted_openssh", true), ("plain_pem_rsa", false),
+                      ("encrypted_pem_rsa", true), ("encrypted_pkcs8_ecdsa", true)])
+    func encryptedKeysAreRecognisedInEveryFormat(name: String, encrypted: Bool) throws {
+        #expect(PrivateKeyText.isEncrypted(try Self.key(name)) == encrypted)
+    }
+
+    @Test(arguments: ["plain_openssh", "plain_pem_rsa"])
+    func libsshReadsUnencryptedKeysFromMemory(name: String) throws {
+        guard case .success = SSHKey.importPrivate(try Self.key(name)) else {
+            Issue.record("libssh could not read \(name)")
+            return
+        }
+    }
+
+    @Test func encryptedKeyIsInconclusiveAndNoConnectionIsMade() throws {
+        let login = Login(user: "deploy", secret: try Self.key("encrypted_openssh"), method: .privateKey)
+        let result = SSHProber().attempt(Self.request("ssh://127.0.0.1:\(Self.closedPort)", login: login))
+        #expect(result == .failure(TransportFailure(kind: .other, message: "encrypted private key: revenant does not take passphrases, nothing sent")))
+    }
+
+    @Test func textThatIsNoKeyIsInconclusiveAndSaysNothingOfItself() {
+        let secret = "-----BEGIN OPENSSH PRIVATE KEY-----\nbm90IGEga2V5\n-----END OPENSSH PRIVATE KEY-----\n"
+        let result = SSHProber().attempt(Self.request("ssh://127.0.0.1:\(Self.closedPort)", login: Login(user: "u", secret: secret, method: .privateKey)))
+        guard case .failure(let failure) = result else { Issue.record("\(result)"); return }
+        #expect(failure.kind == .other)
+        #expect(failure.message.hasPrefix("the private key could not be read"))
+        #expect(!failure.message.contains("bm90IGEga2V5"))
+    }
+
+    @Test func generatedNegativeControlKeysDifferEveryTime() throws {
+        let a = try #require(SSHKey.generateEd25519()), b = try #require(SSHKey.generateEd25519())
+        let digestA = try #require(SSHKey.sha256(of: a.raw)), digestB = try #require(SSHKey.sha256(of: b.raw))
+        #expect(digestA.count == 32 && digestA != digestB)
+    }
+
+    // MARK: host key pins and hosts
+
+    @Test func pinIsReadWithOrWithoutItsPrefixAndPrintedAsSshKeygenDoes() throws {
+        let pin = "SHA256:LvX/xkNSMIspO5Bd7jOKgr+NvNnUtO/aqMveeNbJ8Z8"
+        let digest = try #require(SSHProber.pinnedDigest(pin))
+        #expect(digest.count == 32)
+        #expect(SSHProber.pinnedDigest(String(pin.dropFirst(7))) == digest)
+        #expect(SSHProber.fingerprint(digest) == pin)
+        #expect(SSHProber.pinnedDigest("SHA256:short") == nil)
+    }
+
+    @Test func unpinnedOrMalformedPinSendsNothing() {
+        let login = Login(user: "u", secret: "hunter2")
+        for pin in [nil, "SHA256:not-a-pin"] as [String?] {
+            let result = SSHProber().attempt(Self.request("ssh://127.0.0.1:\(Self.closedPort)", login: login, pin: pin))
+            guard case .failure(let failure) = result else { Issue.record("\(result)"); continue }
+            #expect(failure.kind == .refusedHost, "\(failure)")
+        }
+    }
+
+    @Test func urlNamingAnotherHostThanTheCheckedOneSendsNothing() {
+        let login = Login(user: "u", secret: "hunter2")
+        #expect(SSHProber().attempt(Self.request("ssh://10.0.0.1:22", host: "127.0.0.1", login: login)) == .failure(LoginEndpoint.refused))
+        #expect(PostgresProber().attempt(Self.request("postgresql://10.0.0.1/db", host: "127.0.0.1", login: login)) == .failure(LoginEndpoint.refused))
+    }
+
+    @Test func loginEndpointReadsPortAndDatabase() throws {
+        let login = Login(user: "u", secret: "p")
+        let e = try #require(LoginEndpoint(Self.request("postgresql://127.0.0.1:6543/billing%20db", login: login), defaultPort: 5432))
+        #expect(e == LoginEndpoint(host: "127.0.0.1", port: 6543, path: "billing db"))
+        let v6 = try #require(LoginEndpoint(Self.request("ssh://[::1]", host: "::1", login: login), defaultPort: 22))
+        #expect(v6.host == "::1" && v6.port == 22 && v6.path.isEmpty)
+    }
+
+    // MARK: PostgreSQL answers
+
+    static let prefix = "connection to server at \"127.0.0.1\", port 5432 failed: "
+
+    @Test(arguments: [
+        ("FATAL:  password authentication failed for user \"svc\"", TransportFailure.Kind.loginDenied),
+        ("FATAL:  role \"svc\" does not exist", .loginDenied),
+        ("FATAL:  role \"svc\" is not permitted to log in", .loginDenied),
+        ("FATAL:  database \"billing\" does not exist", .other),
+        ("FATAL:  no pg_hba.conf entry for host \"127.0.0.1\", user \"svc\", database \"billing\", no encryption", .other),
+        ("FATAL:  pg_hba.conf rejects connection for host \"127.0.0.1\", user \"svc\", database \"billing\"", .other),
+        ("FATAL:  sorry, too many clients already", .other),
+        ("FATAL:  the database system is starting up", .other),
+        // Another language: not recognised, so not a rejection.
+        ("FATAL:  Passwort-Authentifizierung für Benutzer »svc« fehlgeschlagen", .other),
+        ("timeout expired", .timeout),
+        ("Connection refused\n\tIs the server running on that host and accepting TCP/IP connections?", .connect),
+    ])
+    func libpqFailureTextsAreClassifiedConservatively(text: String, kind: TransportFailure.Kind) {
+        let failure = PostgresProber.classifyFailure(Self.prefix + text + "\n", timeoutSeconds: 2)
+        #expect(failure.kind == kind, "\(failure.message)")
+    }
+
+    @Test func missingDatabaseSaysTheCredentialsMayBeGood() {
+        let failure = PostgresProber.classifyFailure(Self.prefix + "FATAL:  database \"billing\" does not exist", timeoutSeconds: 2)
+        #expect(failure.message.contains("3D000") && failure.message.contains("proves nothing"))
+    }
+
+    @Test func libpqIsToldEverythingAndReadsNoPasswordFile() {
+        let endpoint = LoginEndpoint(host: "127.0.0.1", port: 5433, path: "")
+        let p = Dictionary(uniqueKeysWithValues: PostgresProber.parameters(endpoint: endpoint, user: "svc", password: "pw", timeoutSeconds: 0.5))
+        #expect(p["dbname"] == "postgres")
+        #expect(p["passfile"] == "/dev/null")
+        #expect(p["hostaddr"] == "127.0.0.1", "an address literal is not looked up")
+        #expect(p["connect_timeout"] == "2", "libpq's smallest timeout")
+        #expect(p["sslmode"] == "prefer" && p["application_name"] == "revenant")
+        #expect(p["service"] == nil)
+        let named = Dictionary(uniqueKeysWithValues: PostgresProber.parameters(
+            endpoint: LoginEndpoint(host: "db.internal", port: 5432, path: "app"), user: "svc", password: "pw", timeoutSeconds: 7.2))
+        #expect(named["hostaddr"] == nil && named["connect_timeout"] == "8" && named["dbname"] == "app")
+    }
+}
