@@ -17,7 +17,11 @@ public final class CertificateRevocationList: @unchecked Sendable {
 
     /// Decodes PEM (an `X509 CRL` block) or DER.
     public init(bytes: [UInt8]) throws(CRLError) {
-        let isPEM = X509Loader.contains(Array(bytes.prefix(4096)), "-----BEGIN X509 CRL")
+        let head = Array(bytes.prefix(4096))
+        let isPEM = X509Loader.contains(head, "-----BEGIN X509 CRL")
+        if !isPEM && X509Loader.contains(head, "-----BEGIN ") {
+            throw CRLError("no X509 CRL block in this PEM (found: \(X509Loader.pemLabels(bytes).joined(separator: ", ")))")
+        }
         let crl: OpaquePointer? = bytes.withUnsafeBufferPointer { buffer in
             guard let base = buffer.baseAddress, !buffer.isEmpty else { return nil }
             if isPEM {
