@@ -70,6 +70,7 @@ struct Certs: ParsableCommand {
     func run() throws {
         if let crl = benchCRL, let serials = benchSerials { return try CRLBenchmark.run(crl: crl, serials: serials) }
         let startedAt = Date()
+        let timer = PhaseTimer()
         var config = Configuration()
         if let path = output.config {
             do { config = try Configuration.load(file: path) } catch { throw failInput(error.errors.map(\.description)) }
@@ -103,6 +104,7 @@ struct Certs: ParsableCommand {
         if !missing.isEmpty { throw failInput(missing.map(\.description)) }
         for problem in walkProblems { warn("warning: \(problem)") }
 
+        timer.mark("walk")
         var scanned: [ScannedCertificate] = []
         var skipped = 0
         let scanOptions = TLSScanOptions(timeoutSeconds: config.timeoutSeconds, caBundle: config.caBundle, proxy: config.proxy)
@@ -123,8 +125,8 @@ struct Certs: ParsableCommand {
                 }
                 continue
             }
-            for path in filesOf.removeValue(forKey: argument) ?? [] {
-                let file = X509Loader.load(file: path, pkcs12Password: password)
+            for file in X509Loader.load(files: filesOf.removeValue(forKey: argument) ?? [], pkcs12Password: password) {
+                let path = file.path
                 if let problem = file.problem {
                     // A directory holds keys and CSRs beside certificates: those are counted, not warned about.
                     if problem.code == .notACertificate && !named.contains(path) { skipped += 1 } else { warn("warning: \(problem)") }
@@ -138,6 +140,7 @@ struct Certs: ParsableCommand {
         if skipped > 0 { warn("note: \(skipped) file(s) in the directories hold no certificate (keys, requests, other files): skipped") }
         if scanned.isEmpty { throw failInput(["no certificate could be read from \(paths.joined(separator: ", "))"]) }
 
+        timer.mark("load")
         var ledgerFile: EvidenceLedger?
         if let path = ledger {
             do { ledgerFile = try EvidenceLedger(path: path) } catch { throw failInput([error.message]) }
@@ -152,6 +155,7 @@ struct Certs: ParsableCommand {
             results.append(result)
         }
         ledgerFile?.flush()
+        timer.mark("findings")
 
         var report = RunReport(runID: runID, startedAt: startedAt, finishedAt: Date(), complete: true,
                                inventories: [], ledgerHead: ledgerFile?.head, results: results)
@@ -161,6 +165,7 @@ struct Certs: ParsableCommand {
         try ReportOutput.write(formats: formats, output: output.output) { format, emit in
             ReportFormat(rawValue: format)!.write(report, color: useColor, emit: emit)
         }
+        timer.mark("report")
         if report.hasFinding(atOrAbove: output.threshold) { throw Exit.findings }
     }
 
