@@ -51,8 +51,10 @@ import Glibc
 
     /// Starts nginx in the foreground (`daemon off;`) on two free ports of 127.0.0.1, runs `body`, and
     /// stops nginx by its pid afterwards, also when `body` throws. Fails when nginx does not come up.
-    static func withNginx<T>(_ work: WorkDirectory, _ body: (Server) async throws -> T) async throws -> T {
-        let ports = try freePorts(2)
+    /// `ports` (TLS, plain) when the caller needs them before nginx starts (URLs inside certificates);
+    /// the plain server serves the files of `www/` in the work directory.
+    static func withNginx<T>(_ work: WorkDirectory, ports: [Int]? = nil, _ body: (Server) async throws -> T) async throws -> T {
+        let ports = try ports ?? freePorts(2)
         let server = Server(tls: ports[0], plain: ports[1])
         let dir = work.path
         let conf = try work.write("nginx.conf", """
