@@ -51,8 +51,8 @@ public final class CertificateRevocationList: @unchecked Sendable {
     /// (RFC 5280 §6.3.3 (f)-(g); indirect CRLs and delta CRLs are not supported here).
     public func isSigned(by issuer: X509Certificate) -> Bool {
         defer { ERR_clear_error() }
-        guard X509_NAME_cmp(X509_CRL_get_issuer(pointer), X509_get_subject_name(issuer.pointer)) == 0,
-              let key = X509_get0_pubkey(issuer.pointer) else { return false }
+        guard X509_NAME_cmp(X509_CRL_get_issuer(pointer), X509_get_subject_name(issuer.keyed)) == 0,
+              let key = X509_get0_pubkey(issuer.keyed) else { return false }
         return X509_CRL_verify(pointer, key) == 1
     }
 

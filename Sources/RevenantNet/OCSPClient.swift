@@ -96,7 +96,7 @@ public struct OCSPClient: Sendable {
         guard let candidates = OPENSSL_sk_new_null() else { return "OpenSSL could not allocate a stack" }
         // The stack borrows the issuer's pointer: freed without its items.
         defer { OPENSSL_sk_free(candidates) }
-        _ = OPENSSL_sk_push(candidates, UnsafeRawPointer(issuer.pointer))
+        _ = OPENSSL_sk_push(candidates, UnsafeRawPointer(issuer.keyed))
         var signer: OpaquePointer?
         guard OCSP_resp_get0_signer(basic, &signer, candidates) == 1, let signer else {
             return "the response's signer is neither the issuer nor a certificate it includes"
@@ -105,8 +105,8 @@ public struct OCSPClient: Sendable {
         guard OCSP_basic_verify(basic, candidates, nil, UInt(OCSP_NOVERIFY)) == 1 else {
             return "the response's signature does not verify (OpenSSL: \(X509Loader.openSSLErrors()))"
         }
-        if X509_cmp(signer, issuer.pointer) == 0 { return nil }
-        guard X509_check_issued(issuer.pointer, signer) == X509_V_OK, let key = X509_get0_pubkey(issuer.pointer),
+        if X509_cmp(signer, issuer.keyed) == 0 { return nil }
+        guard X509_check_issued(issuer.keyed, signer) == X509_V_OK, let key = X509_get0_pubkey(issuer.keyed),
               X509_verify(signer, key) == 1 else {
             return "the response is signed by a responder the issuer did not certify"
         }
@@ -129,7 +129,7 @@ final class OCSPRequest {
     let der: [UInt8]
 
     init?(_ certificate: X509Certificate, issuer: X509Certificate) {
-        guard let id = OCSP_cert_to_id(EVP_sha1(), certificate.pointer, issuer.pointer) else { return nil }
+        guard let id = OCSP_cert_to_id(EVP_sha1(), certificate.keyed, issuer.keyed) else { return nil }
         guard let copy = OCSP_CERTID_dup(id), let request = OCSP_REQUEST_new() else {
             OCSP_CERTID_free(id)
             return nil

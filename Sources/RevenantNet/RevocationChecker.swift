@@ -111,8 +111,11 @@ public final class RevocationChecker: @unchecked Sendable {
     public static func issuer(of certificate: X509Certificate, in candidates: [X509Certificate]) -> X509Certificate? {
         defer { ERR_clear_error() }
         return candidates.first { candidate in
-            candidate !== certificate && X509_check_issued(candidate.pointer, certificate.pointer) == X509_V_OK
-                && X509_get0_pubkey(candidate.pointer).map { X509_verify(certificate.pointer, $0) == 1 } == true
+            // Names first: cheap, and it spares decoding the key of every candidate that cannot match.
+            candidate !== certificate
+                && X509_NAME_cmp(X509_get_subject_name(candidate.pointer), X509_get_issuer_name(certificate.pointer)) == 0
+                && X509_check_issued(candidate.keyed, certificate.keyed) == X509_V_OK
+                && X509_get0_pubkey(candidate.keyed).map { X509_verify(certificate.keyed, $0) == 1 } == true
         }
     }
 }

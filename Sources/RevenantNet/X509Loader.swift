@@ -191,15 +191,34 @@ public enum X509Loader {
                 return
             }
             defer { BIO_free(bio) }
+            var block = 0
             while true {
-                // _AUX also reads "TRUSTED CERTIFICATE" blocks; other blocks (keys, CSRs) are skipped.
-                guard let x509 = PEM_read_bio_X509_AUX(bio, nil, nil, nil) else {
+                var name: UnsafeMutablePointer<CChar>?
+                var header: UnsafeMutablePointer<CChar>?
+                var data: UnsafeMutablePointer<UInt8>?
+                var length = 0
+                guard PEM_read_bio(bio, &name, &header, &data, &length) == 1 else {
                     let last = ERR_peek_last_error()
                     if ERR_GET_LIB(last) == ERR_LIB_PEM && ERR_GET_REASON(last) == PEM_R_NO_START_LINE {
-                        ERR_clear_error()  // the normal end: no further certificate block
+                        ERR_clear_error()  // the normal end: no further block
                     } else {
                         problem = CertificateLoadError(.malformed, "PEM certificate block \(certificates.count + 1) cannot be decoded (OpenSSL: \(openSSLErrors()))")
                     }
+                    return
+                }
+                defer {
+                    revenant_OPENSSL_free(name)
+                    revenant_OPENSSL_free(header)
+                    revenant_OPENSSL_free(data)
+                }
+                block += 1
+                // The labels PEM_read_bio_X509_AUX reads ("TRUSTED CERTIFICATE": the certificate, then
+                // trust settings revenant ignores); other blocks (keys, CSRs) are skipped.
+                let label = name.map { String(cString: $0) } ?? ""
+                guard ["CERTIFICATE", "X509 CERTIFICATE", "TRUSTED CERTIFICATE"].contains(label) else { continue }
+                guard let data, length > 0,
+                      let x509 = X509FastDecoder.decode(UnsafeBufferPointer(start: data, count: length)) else {
+                    problem = CertificateLoadError(.malformed, "PEM certificate block \(certificates.count + 1) cannot be decoded (OpenSSL: \(openSSLErrors()))")
                     return
                 }
                 do throws(CertificateLoadError) {
@@ -218,10 +237,7 @@ public enum X509Loader {
     }
 
     static func der(_ bytes: [UInt8]) -> ([X509Certificate], CertificateLoadError?)? {
-        let x509: OpaquePointer? = bytes.withUnsafeBufferPointer { buffer in
-            var cursor = buffer.baseAddress
-            return d2i_X509(nil, &cursor, buffer.count)
-        }
+        let x509 = bytes.withUnsafeBufferPointer { X509FastDecoder.decode($0) }
         guard let x509 else { return nil }
         do {
             return ([try X509Certificate(taking: x509)], nil)
