@@ -29,8 +29,10 @@ import Glibc
         let ports = try Loopback.freePorts(3)  // nginx TLS, nginx plain (CRLs), OCSP responder
         let (silent, silentPort) = try Loopback.listeningSocket(backlog: 16)
         defer { close(silent) }
-        let pki = try RevocationPKI(directory: work.path, ocspPort: ports[2], silentPort: silentPort,
-                                    crlURL: "http://127.0.0.1:\(ports[1])/root.crl")
+        let directory = work.path
+        let pki = try await offCooperativePool {
+            try RevocationPKI(directory: directory, ocspPort: ports[2], silentPort: silentPort, crlURL: "http://127.0.0.1:\(ports[1])/root.crl")
+        }
         // What nginx's TLS servers of CertsEndpointTests serve, and the CRL it serves over HTTP.
         let prepared = Shell.capture("""
             mkdir -p www && cp root.crl www/ && cat good.pem root.pem > good-chain.pem && cat expired.pem root.pem > expired-chain.pem
@@ -38,7 +40,7 @@ import Glibc
             echo '{"timeout_seconds": 1, "revocation": {"soft_fail": false}}' > hard.json
             """, in: work.path)
         #expect(prepared.status == 0, "\(prepared.output)")
-        let responder = try pki.startResponder(port: ports[2])
+        let responder = try await offCooperativePool { try pki.startResponder(port: ports[2]) }
         defer { responder.stop() }
         try await CertsEndpointTests.withNginx(work, ports: [ports[0], ports[1]]) { server in
             let ledger = work.file("evidence.jsonl").path
@@ -61,10 +63,12 @@ import Glibc
             #expect(r.stdout.contains("\"crl_number\": \"1\"") && r.stdout.contains("\"reason\": \"keyCompromise\""))
 
             // openssl agrees with every status revenant reported.
-            #expect(pki.opensslVerify("good").contains("OK"))
-            #expect(pki.opensslVerify("revoked").contains("certificate revoked"))
-            #expect(pki.opensslOCSP("good", url: pki.ocspURL).contains("good.pem: good"))
-            #expect(pki.opensslOCSP("revoked", url: pki.ocspURL).contains("revoked.pem: revoked"))
+            let openssl = try await offCooperativePool {
+                [pki.opensslVerify("good"), pki.opensslVerify("revoked"), pki.opensslOCSP("good", url: pki.ocspURL),
+                 pki.opensslOCSP("revoked", url: pki.ocspURL)]
+            }
+            #expect(openssl[0].contains("OK") && openssl[1].contains("certificate revoked"), "\(openssl)")
+            #expect(openssl[2].contains("good.pem: good") && openssl[3].contains("revoked.pem: revoked"), "\(openssl)")
 
             // One ledger record per lookup, hash-chained.
             let records = work.read("evidence.jsonl").split(separator: "\n")

@@ -11,25 +11,31 @@ import Glibc
 /// responder on a free loopback port, and a listener that never answers. Every status revenant
 /// reports is compared with what `openssl verify -crl_check` or `openssl ocsp` says.
 @Suite struct RevocationCheckerTests {
-    static func makePKI(_ label: String, ocspPort: Int, silentPort: Int) throws -> RevocationPKI {
+    static func makePKI(_ label: String, ocspPort: Int, silentPort: Int) async throws -> RevocationPKI {
         let dir = (NSTemporaryDirectory() as NSString).appendingPathComponent("revenant-rev-\(label)-\(UUID().uuidString.prefix(8))")
-        return try RevocationPKI(directory: dir, ocspPort: ocspPort, silentPort: silentPort)
+        return try await offCooperativePool { try RevocationPKI(directory: dir, ocspPort: ocspPort, silentPort: silentPort) }
     }
 
     static func load(_ pki: RevocationPKI, _ name: String) throws -> X509Certificate {
         let file = X509Loader.load(file: pki.file("\(name).pem"))
-        return try #require(file.certificates.first, "\(file.problem?.description ?? "")")
+        guard let certificate = file.certificates.first else { throw PKIError(description: "\(name).pem: \(file.problem?.description ?? "")") }
+        return certificate
     }
 
-    @Test func crlOverFileAgreesWithOpenSSLVerify() throws {
-        let pki = try Self.makePKI("crl", ocspPort: 1, silentPort: 1)
+    /// Every lookup of `name`, against the root as issuer, on a thread of its own (fetches block).
+    static func lookups(_ pki: RevocationPKI, _ name: String, _ checker: RevocationChecker, issuer: Bool = true) async throws -> [RevocationLookup] {
+        try await offCooperativePool { checker.check(try load(pki, name), issuer: issuer ? try load(pki, "root") : nil) }
+    }
+
+    @Test func crlOverFileAgreesWithOpenSSLVerify() async throws {
+        let pki = try await Self.makePKI("crl", ocspPort: 1, silentPort: 1)
         defer { try? FileManager.default.removeItem(atPath: pki.path) }
         let root = try Self.load(pki, "root")
         let checker = RevocationChecker(options: RevocationOptions(ocsp: false, timeoutSeconds: 2))
         for (name, revoked) in [("good", false), ("revoked", true), ("inventory-only", false)] {
-            let lookups = checker.check(try Self.load(pki, name), issuer: root)
+            let lookups = try await Self.lookups(pki, name, checker)
             #expect(lookups.count == 1 && lookups[0].source == .crl && lookups[0].url == pki.crlURL, "\(lookups)")
-            let openssl = pki.opensslVerify(name)
+            let openssl = try await offCooperativePool { pki.opensslVerify(name) }
             if revoked {
                 guard case .revoked(let at, let reason)? = lookups.first?.status else {
                     Issue.record("\(name): \(lookups)")
@@ -52,22 +58,21 @@ import Glibc
         #expect(der.entry(serialHex: try Self.load(pki, "revoked").info.serial) != nil)
     }
 
-    @Test func staleOrForeignCRLProvesNothing() throws {
-        let pki = try Self.makePKI("stale", ocspPort: 1, silentPort: 1)
+    @Test func staleOrForeignCRLProvesNothing() async throws {
+        let pki = try await Self.makePKI("stale", ocspPort: 1, silentPort: 1)
         defer { try? FileManager.default.removeItem(atPath: pki.path) }
-        let root = try Self.load(pki, "root")
         let checker = RevocationChecker(options: RevocationOptions(ocsp: false, timeoutSeconds: 2))
-        let stale = checker.check(try Self.load(pki, "stale"), issuer: root)
+        let stale = try await Self.lookups(pki, "stale", checker)
         guard case .unavailable(let why)? = stale.first?.status else { Issue.record("\(stale)"); return }
         #expect(why.contains("stale: nextUpdate 2024-01-08"), "\(why)")
-        #expect(pki.opensslVerify("stale", crl: "stale.crl").contains("CRL has expired"))
-        let foreign = checker.check(try Self.load(pki, "foreign"), issuer: root)
+        #expect(try await offCooperativePool { pki.opensslVerify("stale", crl: "stale.crl") }.contains("CRL has expired"))
+        let foreign = try await Self.lookups(pki, "foreign", checker)
         guard case .unavailable(let reason)? = foreign.first?.status else { Issue.record("\(foreign)"); return }
         #expect(reason.contains("not signed by the certificate's issuer"), "\(reason)")
-        #expect(pki.opensslVerify("foreign", crl: "foreign.crl").contains("CRL signature failure"),
-                "\(pki.opensslVerify("foreign", crl: "foreign.crl"))")
+        let foreignVerify = try await offCooperativePool { pki.opensslVerify("foreign", crl: "foreign.crl") }
+        #expect(foreignVerify.contains("CRL signature failure"), "\(foreignVerify)")
         // No issuer: nothing fetched, nothing proved.
-        let orphan = checker.check(try Self.load(pki, "good"), issuer: nil)
+        let orphan = try await Self.lookups(pki, "good", checker, issuer: false)
         #expect(orphan.allSatisfy { if case .unavailable = $0.status { true } else { false } }, "\(orphan)")
         // Unreachable sources are never "revoked" or "good", soft fail or not.
         for lookups in [stale, foreign, orphan] {
@@ -75,23 +80,21 @@ import Glibc
         }
     }
 
-    @Test func ocspResponderAgreesWithOpenSSL() throws {
+    @Test func ocspResponderAgreesWithOpenSSL() async throws {
         let ports = try Loopback.freePorts(3)
-        let pki = try Self.makePKI("ocsp", ocspPort: ports[0], silentPort: 1)
+        let pki = try await Self.makePKI("ocsp", ocspPort: ports[0], silentPort: 1)
         defer { try? FileManager.default.removeItem(atPath: pki.path) }
-        let root = try Self.load(pki, "root")
-        let byRoot = try pki.startResponder(port: ports[0])
-        defer { byRoot.stop() }
-        let delegated = try pki.startResponder(port: ports[1], signer: "responder")
-        defer { delegated.stop() }
-        let noEKU = try pki.startResponder(port: ports[2], signer: "no-eku")
-        defer { noEKU.stop() }
+        let servers = try await offCooperativePool {
+            [try pki.startResponder(port: ports[0]), try pki.startResponder(port: ports[1], signer: "responder"),
+             try pki.startResponder(port: ports[2], signer: "no-eku")]
+        }
+        defer { for server in servers { server.stop() } }
         let checker = RevocationChecker(options: RevocationOptions(crl: false, timeoutSeconds: 5))
         for name in ["good", "revoked", "inventory-only"] {
-            let lookups = checker.check(try Self.load(pki, name), issuer: root)
+            let lookups = try await Self.lookups(pki, name, checker)
             #expect(lookups.count == 1 && lookups[0].source == .ocsp && lookups[0].url == pki.ocspURL, "\(lookups)")
             let lookup = try #require(lookups.first)
-            let openssl = pki.opensslOCSP(name, url: pki.ocspURL)
+            let openssl = try await offCooperativePool { pki.opensslOCSP(name, url: pki.ocspURL) }
             #expect(openssl.contains("\(name).pem: \(lookup.status.name)"), "\(name): revenant \(lookup.status), openssl ocsp: \(openssl)")
             #expect(lookup.producedAt != nil && lookup.thisUpdate != nil, "\(lookup)")
             if name == "revoked" {
@@ -100,29 +103,30 @@ import Glibc
             }
         }
         let client = OCSPClient(fetcher: RevocationFetcher(timeoutSeconds: 5))
-        let revoked = try Self.load(pki, "revoked")
+        func ask(_ url: String, at now: Date = Date()) async throws -> RevocationLookup {
+            try await offCooperativePool { client.lookup(try Self.load(pki, "revoked"), issuer: try Self.load(pki, "root"), url: url, now: now) }
+        }
         // A responder the issuer delegated to (OCSPSigning EKU) is believed ...
-        let viaDelegate = client.lookup(revoked, issuer: root, url: "http://127.0.0.1:\(ports[1])/", now: Date())
+        let viaDelegate = try await ask("http://127.0.0.1:\(ports[1])/")
         #expect(viaDelegate.status.name == "revoked", "\(viaDelegate)")
         // ... one without the EKU is not, whatever it says.
-        let viaNoEKU = client.lookup(revoked, issuer: root, url: "http://127.0.0.1:\(ports[2])/", now: Date())
+        let viaNoEKU = try await ask("http://127.0.0.1:\(ports[2])/")
         guard case .unavailable(let why) = viaNoEKU.status else { Issue.record("\(viaNoEKU)"); return }
         #expect(why.contains("OCSPSigning"), "\(why)")
         // An answer judged at a time past its freshness proves nothing.
-        let later = client.lookup(revoked, issuer: root, url: pki.ocspURL, now: Date().addingTimeInterval(400 * 86_400))
+        let later = try await ask(pki.ocspURL, at: Date().addingTimeInterval(400 * 86_400))
         guard case .unavailable(let stale) = later.status else { Issue.record("\(later)"); return }
         #expect(stale.contains("stale"), "\(stale)")
     }
 
-    @Test func silentResponderIsCannotProveNotRevokedNorGood() throws {
+    @Test func silentResponderIsCannotProveNotRevokedNorGood() async throws {
         let (silent, silentPort) = try Loopback.listeningSocket(backlog: 16)
         defer { close(silent) }
-        let pki = try Self.makePKI("silent", ocspPort: 1, silentPort: silentPort)
+        let pki = try await Self.makePKI("silent", ocspPort: 1, silentPort: silentPort)
         defer { try? FileManager.default.removeItem(atPath: pki.path) }
-        let root = try Self.load(pki, "root")
         let checker = RevocationChecker(options: RevocationOptions(timeoutSeconds: 1))
         let started = Date()
-        let lookups = checker.check(try Self.load(pki, "stale"), issuer: root)
+        let lookups = try await Self.lookups(pki, "stale", checker)
         #expect(Date().timeIntervalSince(started) < 10, "the timeout bounds the silent responder")
         #expect(lookups.map(\.source) == [.ocsp, .crl])
         guard case .unavailable(let why)? = lookups.first?.status else { Issue.record("\(lookups)"); return }
@@ -134,22 +138,21 @@ import Glibc
         }
     }
 
-    @Test func findingsFromRealLookups() throws {
-        let pki = try Self.makePKI("findings", ocspPort: 1, silentPort: 1)
+    @Test func findingsFromRealLookups() async throws {
+        let pki = try await Self.makePKI("findings", ocspPort: 1, silentPort: 1)
         defer { try? FileManager.default.removeItem(atPath: pki.path) }
-        let root = try Self.load(pki, "root")
         let checker = RevocationChecker(options: RevocationOptions(ocsp: false, timeoutSeconds: 2))
-        func findings(_ name: String, _ state: LifecycleState) throws -> [Finding] {
-            let cert = try Self.load(pki, name)
-            return RevocationVerdict.findings(lookups: checker.check(cert, issuer: root), state: state, notAfter: cert.info.notAfter,
+        func findings(_ name: String, _ state: LifecycleState) async throws -> [Finding] {
+            let notAfter = try Self.load(pki, name).info.notAfter
+            return RevocationVerdict.findings(lookups: try await Self.lookups(pki, name, checker), state: state, notAfter: notAfter,
                                               softFail: true, now: Date())
         }
-        #expect(try findings("inventory-only", .revoked).map { [$0.code.rawValue, $0.severity.rawValue] } == [["not_revoked_at_ca", "critical"]])
-        #expect(try findings("inventory-only", .rotated).map { [$0.code.rawValue, $0.severity.rawValue] } == [["not_revoked_at_ca", "high"]])
-        #expect(try findings("revoked", .revoked).map(\.code) == [.revocationVerified])
-        #expect(try findings("revoked", .active).map(\.code) == [.inventoryDrift])
-        #expect(try findings("good", .active).isEmpty)
-        #expect(try findings("expired", .revoked).isEmpty, "an expired certificate is dead by expiry")
-        #expect(try findings("stale", .offboarded).map(\.code) == [.revocationUnverified])
+        #expect(try await findings("inventory-only", .revoked).map { [$0.code.rawValue, $0.severity.rawValue] } == [["not_revoked_at_ca", "critical"]])
+        #expect(try await findings("inventory-only", .rotated).map { [$0.code.rawValue, $0.severity.rawValue] } == [["not_revoked_at_ca", "high"]])
+        #expect(try await findings("revoked", .revoked).map(\.code) == [.revocationVerified])
+        #expect(try await findings("revoked", .active).map(\.code) == [.inventoryDrift])
+        #expect(try await findings("good", .active).isEmpty)
+        #expect(try await findings("expired", .revoked).isEmpty, "an expired certificate is dead by expiry")
+        #expect(try await findings("stale", .offboarded).map(\.code) == [.revocationUnverified])
     }
 }

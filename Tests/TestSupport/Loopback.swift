@@ -90,3 +90,12 @@ public final class BackgroundServer: Sendable {
         _ = waitpid(pid, &status, 0)
     }
 }
+
+/// Runs blocking work (child processes, sleeps, blocking sockets) on a thread of its own, so that it
+/// does not hold one of the few cooperative threads every async test in the process shares (a
+/// timing test elsewhere would wait behind it).
+public func offCooperativePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try body() }) }.start()
+    }
+}
