@@ -27,6 +27,9 @@ public final class RevocationChecker: @unchecked Sendable {
     let fetcher: RevocationFetcher
     private let lock = NSLock()
     private var crls: [String: Result<CertificateRevocationList, CRLError>] = [:]
+    /// OCSP URLs that could not be reached in this run, and why: not asked again, so a run over many
+    /// certificates of one silent responder waits one timeout, not one per certificate.
+    private var unreachableOCSP: [String: String] = [:]
 
     /// `now` is the time answers are judged fresh at (the run's start).
     public init(options: RevocationOptions = RevocationOptions(), now: Date = Date()) {
@@ -41,7 +44,7 @@ public final class RevocationChecker: @unchecked Sendable {
         var lookups: [RevocationLookup] = []
         if options.ocsp {
             for url in certificate.info.ocspURLs {
-                lookups.append(lookup(.ocsp, url, issuer) { OCSPClient(fetcher: fetcher).lookup(certificate, issuer: $0, url: url, now: now) })
+                lookups.append(lookup(.ocsp, url, issuer) { ocspLookup(certificate, issuer: $0, url: url) })
             }
         }
         if options.crl {
@@ -61,6 +64,17 @@ public final class RevocationChecker: @unchecked Sendable {
             return RevocationLookup(source: source, url: url, status: .unavailable("no issuer certificate found: an answer could not be verified"))
         }
         return ask(issuer)
+    }
+
+    func ocspLookup(_ certificate: X509Certificate, issuer: X509Certificate, url: String) -> RevocationLookup {
+        if let why = lock.withLock({ unreachableOCSP[url] }) {
+            return RevocationLookup(source: .ocsp, url: url, status: .unavailable("not asked again in this run: \(why)"))
+        }
+        let lookup = OCSPClient(fetcher: fetcher).lookup(certificate, issuer: issuer, url: url, now: now)
+        if case .unavailable(let why) = lookup.status, FetchFailure.isTransport(why) {
+            lock.withLock { unreachableOCSP[url] = why }
+        }
+        return lookup
     }
 
     func crlLookup(_ certificate: X509Certificate, issuer: X509Certificate, url: String) -> RevocationLookup {

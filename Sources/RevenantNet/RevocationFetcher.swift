@@ -64,7 +64,7 @@ public struct RevocationFetcher: Sendable {
         guard code == CURLE_OK else {
             let detail = String(cString: errorBuffer)
             let text = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
-            let what = code == CURLE_OPERATION_TIMEDOUT ? "timed out" : "unreachable"
+            let what = code == CURLE_OPERATION_TIMEDOUT ? FetchFailure.timedOut : FetchFailure.unreachable
             return .failure(FetchFailure(message: "\(what) (curl \(code.rawValue): \(text))"))
         }
         var status = 0
@@ -99,5 +99,14 @@ public struct RevocationFetcher: Sendable {
 
 /// Why a fetch gave nothing.
 public struct FetchFailure: Error, Sendable, Equatable {
+    static let timedOut = "timed out"
+    static let unreachable = "unreachable"
+
     public var message: String
+
+    /// Whether a reason (a fetch failure's message, or a lookup's reason built on it) says the source
+    /// could not be reached at all, as opposed to answering something unusable.
+    public static func isTransport(_ reason: String) -> Bool {
+        reason.hasPrefix(timedOut + " (curl") || reason.hasPrefix(unreachable + " (curl")
+    }
 }

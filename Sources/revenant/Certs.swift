@@ -215,7 +215,8 @@ struct ScannedCertificate {
 /// `certs --revocation`: CRL/OCSP lookups for each certificate, their checks, findings and ledger records.
 struct RevocationScan {
     let checker: RevocationChecker
-    let pool: [X509Certificate]
+    /// Candidate issuers by subject (RFC 2253), so finding one is not a scan of every certificate.
+    let pool: [String: [X509Certificate]]
     let softFail: Bool
     let now: Date
     let runID: String
@@ -228,7 +229,7 @@ struct RevocationScan {
         // Issuers: every certificate given, then the configured CA bundle.
         var pool = scanned.map(\.certificate)
         if let bundle = config.caBundle { pool += X509Loader.load(file: bundle).certificates }
-        self.pool = pool
+        self.pool = Dictionary(grouping: pool) { $0.info.subject }
         softFail = config.revocation.softFail
         self.now = now
         self.runID = runID
@@ -239,7 +240,7 @@ struct RevocationScan {
         let info = item.certificate.info
         // A self-signed certificate is its own authority: no CA above it can revoke it.
         guard !info.isSelfSigned, !(info.ocspURLs.isEmpty && info.crlDistributionPoints.isEmpty) else { return }
-        let issuer = RevocationChecker.issuer(of: item.certificate, in: item.chain) ?? RevocationChecker.issuer(of: item.certificate, in: pool)
+        let issuer = RevocationChecker.issuer(of: item.certificate, in: item.chain) ?? RevocationChecker.issuer(of: item.certificate, in: pool[info.issuer] ?? [])
         let lookups = checker.check(item.certificate, issuer: issuer)
         result.checks += lookups.map(\.check)
         let state = result.credential.state
