@@ -10,7 +10,7 @@ DEMO_RUN  := Fixtures/demo/run
 DEMO_PORT := 18080
 REVENANT  := .build/release/revenant
 
-.PHONY: deps build demo test bench clean
+.PHONY: deps build demo test bench bench-certs clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -36,6 +36,12 @@ test: deps
 
 bench: build
 	bash scripts/bench.sh
+
+# Certificate benchmarks (issue 3): a 1,000,000-entry CRL vs `openssl crl`, and 10,000 PEM files vs
+# pyca/cryptography. A separate scratch path keeps this release build apart from the test build.
+bench-certs: deps
+	$(SWIFT) build -c release --scratch-path .build-bench
+	python3 scripts/bench-certs.py .build-bench/release/revenant
 
 clean:
 	-@bash scripts/demo.sh stop $(abspath $(DEMO_RUN))

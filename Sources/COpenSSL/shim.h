@@ -15,6 +15,7 @@
 #include <openssl/pem.h>
 #include <openssl/pkcs12.h>
 #include <openssl/provider.h>
+#include <openssl/ocsp.h>
 
 // BIO_get_mem_data is a macro over BIO_ctrl.
 static inline long revenant_BIO_get_mem_data(BIO *bio, char **data) { return BIO_get_mem_data(bio, data); }

@@ -95,10 +95,13 @@ public struct ProbeCheck: Sendable, Equatable {
     public var attempts: Int
     public var durationMs: Int
     public var evidence: String?
+    /// Set when this check is a CRL or OCSP lookup (probe `crl`/`ocsp`, target the URL).
+    public var revocation: RevocationLookup?
 
     public init(
         probe: String, target: String, outcome: ProbeOutcome, controls: ControlStatus,
-        httpStatus: Int? = nil, attempts: Int = 1, durationMs: Int = 0, evidence: String? = nil
+        httpStatus: Int? = nil, attempts: Int = 1, durationMs: Int = 0, evidence: String? = nil,
+        revocation: RevocationLookup? = nil
     ) {
         self.probe = probe
         self.target = target
@@ -108,6 +111,7 @@ public struct ProbeCheck: Sendable, Equatable {
         self.attempts = attempts
         self.durationMs = durationMs
         self.evidence = evidence
+        self.revocation = revocation
     }
 
     /// The outcome once controls are taken into account.

@@ -226,10 +226,10 @@ public enum TLSEndpointScanner {
         guard let untrusted = OPENSSL_sk_new_null() else { return TLSVerification(verified: false, error: "OpenSSL could not allocate a stack") }
         // The stack only borrows the pointers (the X509Certificate values own them): freed without its items.
         defer { OPENSSL_sk_free(untrusted) }
-        for certificate in chain.dropFirst() { _ = OPENSSL_sk_push(untrusted, UnsafeRawPointer(certificate.pointer)) }
+        for certificate in chain.dropFirst() { _ = OPENSSL_sk_push(untrusted, UnsafeRawPointer(certificate.keyed)) }
         guard let context = X509_STORE_CTX_new() else { return TLSVerification(verified: false, error: "OpenSSL could not allocate a context") }
         defer { X509_STORE_CTX_free(context) }
-        guard X509_STORE_CTX_init(context, store, leaf.pointer, untrusted) == 1 else {
+        guard X509_STORE_CTX_init(context, store, leaf.keyed, untrusted) == 1 else {
             return TLSVerification(verified: false, error: "OpenSSL could not set up verification")
         }
         let parameters = X509_STORE_CTX_get0_param(context)

@@ -56,7 +56,32 @@ public final class X509Certificate {
         pointer = x509
     }
 
-    deinit { X509_free(pointer) }
+    deinit {
+        X509_free(pointer)
+        if let full = fullPointer { X509_free(full) }
+    }
+
+    private let fullLock = NSLock()
+    private var fullPointer: OpaquePointer?
+
+    /// The certificate with its public key decoded, for signatures and chain verification: the
+    /// object itself when its key is decoded, else (see `X509FastDecoder`) a copy decoded once from
+    /// the DER, on first use, under a lock, and owned here.
+    var keyed: OpaquePointer {
+        if X509_get0_pubkey(pointer) != nil { return pointer }
+        ERR_clear_error()
+        return fullLock.withLock {
+            if let full = fullPointer { return full }
+            let bytes = der
+            let full: OpaquePointer? = bytes.withUnsafeBufferPointer { buffer in
+                var cursor = buffer.baseAddress
+                return d2i_X509(nil, &cursor, buffer.count)
+            }
+            ERR_clear_error()
+            fullPointer = full
+            return full ?? pointer
+        }
+    }
 
     /// The DER encoding.
     public var der: [UInt8] {
@@ -75,11 +100,27 @@ public final class X509Certificate {
         guard let notAfter = date(X509_get0_notAfter(x)) else { throw CertificateLoadError(.malformed, "notAfter is not a valid time") }
         var digest = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
         var digestLength: UInt32 = 0
-        guard X509_digest(x, EVP_sha256(), &digest, &digestLength) == 1 else {
+        // SHA-256 of the DER in the default library context (a keyless certificate's own context has no digests).
+        var encoded: UnsafeMutablePointer<UInt8>?
+        let encodedLength = i2d_X509(x, &encoded)
+        defer { revenant_OPENSSL_free(encoded) }
+        guard encodedLength > 0, let encoded, EVP_Digest(encoded, Int(encodedLength), &digest, &digestLength, EVP_sha256(), nil) == 1 else {
             throw CertificateLoadError(.malformed, "cannot re-encode the certificate to compute its fingerprint")
         }
-        let key = publicKey(x)
         let flags = X509_get_extension_flags(x)
+        let key: (type: String, bits: Int, curve: String?)
+        let selfSigned: Bool
+        if X509_get0_pubkey(x) != nil {
+            key = publicKey(x)
+            selfSigned = flags & UInt32(EXFLAG_SS) != 0
+        } else if let facts = X509FastDecoder.keyFacts(x), let ss = X509FastDecoder.isSelfSigned(x) {
+            // A keyless certificate (X509FastDecoder): OpenSSL cannot set EXFLAG_SS without the key.
+            key = facts
+            selfSigned = ss
+        } else {
+            (key, selfSigned) = fullyDecodedKey(x)
+        }
+        ERR_clear_error()
         let access = authorityInfoAccess(x)
         let info = CertificateInfo(
             subject: name(X509_get_subject_name(x)), issuer: name(X509_get_issuer_name(x)), serial: serial(x),
@@ -88,7 +129,7 @@ public final class X509Certificate {
             signatureAlgorithm: signatureAlgorithm(x), signatureDigest: signatureDigest(x),
             sha256: Digest.hex(digest.prefix(Int(digestLength))),
             crlDistributionPoints: crlDistributionPoints(x), ocspURLs: access.ocsp, caIssuerURLs: access.caIssuers,
-            isCA: flags & UInt32(EXFLAG_CA) != 0, isSelfSigned: flags & UInt32(EXFLAG_SS) != 0)
+            isCA: flags & UInt32(EXFLAG_CA) != 0, isSelfSigned: selfSigned)
         // Extension decoders leave errors behind for malformed extensions; they are not ours to report.
         ERR_clear_error()
         return info
@@ -116,6 +157,20 @@ public final class X509Certificate {
         guard let hex = BN_bn2hex(number) else { return "" }
         defer { revenant_OPENSSL_free(hex) }
         return String(cString: hex).lowercased()
+    }
+
+    /// The key facts and self-signed flag of a keyless certificate that `X509FastDecoder` cannot
+    /// tell: decoded the usual (slow) way from a temporary copy.
+    static func fullyDecodedKey(_ x: OpaquePointer) -> (key: (type: String, bits: Int, curve: String?), selfSigned: Bool) {
+        var encoded: UnsafeMutablePointer<UInt8>?
+        let length = i2d_X509(x, &encoded)
+        defer { revenant_OPENSSL_free(encoded) }
+        var cursor = UnsafePointer(encoded)
+        guard length > 0, let full = d2i_X509(nil, &cursor, Int(length)) else {
+            return (publicKey(x), X509_get_extension_flags(x) & UInt32(EXFLAG_SS) != 0)
+        }
+        defer { X509_free(full) }
+        return (publicKey(full), X509_get_extension_flags(full) & UInt32(EXFLAG_SS) != 0)
     }
 
     static func publicKey(_ x: OpaquePointer) -> (type: String, bits: Int, curve: String?) {

@@ -58,22 +58,83 @@ public enum X509Loader {
                 files.append(path)
                 continue
             }
-            let root = URL(fileURLWithPath: path)
             var found: [String] = []
-            // Symbolic links to directories are not followed, so a link loop cannot trap the walk.
-            let walk = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey]) { url, _ in
-                problems.append(CertificateLoadError(.unreadable, "cannot read this directory", path: url.path))
-                return true
-            }
-            while let url = walk?.nextObject() as? URL {
-                guard (try? url.resourceValues(forKeys: [.isRegularFileKey]))?.isRegularFile == true else { continue }
-                if extensions.contains(url.pathExtension.lowercased()) || startsWithPEMCertificate(url.path) {
-                    found.append(path.hasSuffix("/") ? path + relative(url, to: root) : path + "/" + relative(url, to: root))
-                }
-            }
+            walk(path.hasSuffix("/") ? String(path.dropLast()) : path, into: &found, problems: &problems)
             files += found.sorted()
         }
         return (files, problems)
+    }
+
+    /// Appends the certificate files under `directory` (recursively) to `found`. readdir's d_type
+    /// spares a stat per entry; symbolic links to files are read, to directories not followed, so a
+    /// link loop cannot trap the walk.
+    static func walk(_ directory: String, into found: inout [String], problems: inout [CertificateLoadError]) {
+        guard let dir = opendir(directory) else {
+            problems.append(CertificateLoadError(.unreadable, "cannot read this directory", path: directory))
+            return
+        }
+        var subdirectories: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if name == "." || name == ".." { continue }
+            let full = directory + "/" + name
+            var type = entry.pointee.d_type
+            if type == UInt8(DT_UNKNOWN) || type == UInt8(DT_LNK) {
+                var info = stat()
+                let isLink = type == UInt8(DT_LNK)
+                guard (isLink ? stat(full, &info) : lstat(full, &info)) == 0 else { continue }
+                let mode = info.st_mode & S_IFMT
+                type = mode == S_IFREG ? UInt8(DT_REG) : (mode == S_IFDIR && !isLink ? UInt8(DT_DIR) : UInt8(DT_UNKNOWN))
+            }
+            if type == UInt8(DT_DIR) {
+                subdirectories.append(full)
+            } else if type == UInt8(DT_REG) {
+                let dot = name.lastIndex(of: ".")
+                let ext = dot.map { $0 > name.startIndex ? name[name.index(after: $0)...].lowercased() : "" } ?? ""
+                if extensions.contains(ext) || startsWithPEMCertificate(full) { found.append(full) }
+            }
+        }
+        closedir(dir)
+        for subdirectory in subdirectories { walk(subdirectory, into: &found, problems: &problems) }
+    }
+
+    /// `load(file:pkcs12Password:)` for every file, in order, spread over the machine's cores
+    /// (OpenSSL decodes independent objects safely in parallel).
+    public static func load(files: [String], pkcs12Password: String? = nil) -> [CertificateFile] {
+        let slots = Slots(count: files.count)
+        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, files.count / 64))
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            var i = worker
+            while i < files.count {
+                slots.set(i, load(file: files[i], pkcs12Password: pkcs12Password))
+                i += workers
+            }
+        }
+        return slots.values
+    }
+
+    /// Result slots written by several threads, each index by exactly one.
+    final class Slots: @unchecked Sendable {
+        // @unchecked: every index is written once, by one worker, through a buffer allocated once
+        // (no array copy-on-write, no exclusivity check), and read only after concurrentPerform
+        // returned (which orders those writes before the read).
+        private let storage: UnsafeMutableBufferPointer<CertificateFile?>
+
+        init(count: Int) {
+            storage = .allocate(capacity: count)
+            storage.initialize(repeating: nil)
+        }
+
+        deinit {
+            storage.deinitialize()
+            storage.deallocate()
+        }
+
+        func set(_ i: Int, _ value: CertificateFile) { storage[i] = value }
+
+        var values: [CertificateFile] { storage.map { $0! } }
     }
 
     /// Every certificate in `file`; `pkcs12Password` opens PKCS#12 files (nil: none or empty).
@@ -130,15 +191,34 @@ public enum X509Loader {
                 return
             }
             defer { BIO_free(bio) }
+            var block = 0
             while true {
-                // _AUX also reads "TRUSTED CERTIFICATE" blocks; other blocks (keys, CSRs) are skipped.
-                guard let x509 = PEM_read_bio_X509_AUX(bio, nil, nil, nil) else {
+                var name: UnsafeMutablePointer<CChar>?
+                var header: UnsafeMutablePointer<CChar>?
+                var data: UnsafeMutablePointer<UInt8>?
+                var length = 0
+                guard PEM_read_bio(bio, &name, &header, &data, &length) == 1 else {
                     let last = ERR_peek_last_error()
                     if ERR_GET_LIB(last) == ERR_LIB_PEM && ERR_GET_REASON(last) == PEM_R_NO_START_LINE {
-                        ERR_clear_error()  // the normal end: no further certificate block
+                        ERR_clear_error()  // the normal end: no further block
                     } else {
                         problem = CertificateLoadError(.malformed, "PEM certificate block \(certificates.count + 1) cannot be decoded (OpenSSL: \(openSSLErrors()))")
                     }
+                    return
+                }
+                defer {
+                    revenant_OPENSSL_free(name)
+                    revenant_OPENSSL_free(header)
+                    revenant_OPENSSL_free(data)
+                }
+                block += 1
+                // The labels PEM_read_bio_X509_AUX reads ("TRUSTED CERTIFICATE": the certificate, then
+                // trust settings revenant ignores); other blocks (keys, CSRs) are skipped.
+                let label = name.map { String(cString: $0) } ?? ""
+                guard ["CERTIFICATE", "X509 CERTIFICATE", "TRUSTED CERTIFICATE"].contains(label) else { continue }
+                guard let data, length > 0,
+                      let x509 = X509FastDecoder.decode(UnsafeBufferPointer(start: data, count: length)) else {
+                    problem = CertificateLoadError(.malformed, "PEM certificate block \(certificates.count + 1) cannot be decoded (OpenSSL: \(openSSLErrors()))")
                     return
                 }
                 do throws(CertificateLoadError) {
@@ -157,10 +237,7 @@ public enum X509Loader {
     }
 
     static func der(_ bytes: [UInt8]) -> ([X509Certificate], CertificateLoadError?)? {
-        let x509: OpaquePointer? = bytes.withUnsafeBufferPointer { buffer in
-            var cursor = buffer.baseAddress
-            return d2i_X509(nil, &cursor, buffer.count)
-        }
+        let x509 = bytes.withUnsafeBufferPointer { X509FastDecoder.decode($0) }
         guard let x509 else { return nil }
         do {
             return ([try X509Certificate(taking: x509)], nil)
@@ -300,11 +377,5 @@ public enum X509Loader {
         let head = (try? handle.read(upToCount: 256)) ?? Data()
         let text = String(decoding: head, as: UTF8.self).drop { $0.isWhitespace }
         return text.hasPrefix("-----BEGIN CERTIFICATE")
-    }
-
-    static func relative(_ url: URL, to root: URL) -> String {
-        let full = url.standardizedFileURL.path
-        let base = root.standardizedFileURL.path
-        return full.hasPrefix(base + "/") ? String(full.dropFirst(base.count + 1)) : url.lastPathComponent
     }
 }

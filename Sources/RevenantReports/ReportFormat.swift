@@ -105,7 +105,7 @@ public enum JSONReport {
         w.beginArray()
         for k in r.checks {
             w.beginObject()
-            w.field("type", "probe")
+            w.field("type", k.revocation?.source.rawValue ?? "probe")
             w.field("probe", k.probe)
             w.field("target", k.target)
             w.field("outcome", k.outcome.name)
@@ -121,7 +121,9 @@ public enum JSONReport {
                 if let p = k.controls.positive { w.field("positive", p.name) }
                 w.endObject()
             }
-            if case .unproven(let why) = k.verdict, k.outcome.isAuthenticated || k.outcome.isRejected {
+            if let lookup = k.revocation {
+                writeRevocation(lookup, to: &w)
+            } else if case .unproven(let why) = k.verdict, k.outcome.isAuthenticated || k.outcome.isRejected {
                 w.field("proof", "none: \(why)")
             }
             w.endObject()
@@ -149,6 +151,21 @@ public enum JSONReport {
         w.endObject()
     }
 
+    /// A CRL/OCSP check's `revocation` member: what the CA said, and the answer's own identifiers.
+    static func writeRevocation(_ lookup: RevocationLookup, to w: inout JSONStreamWriter) {
+        w.key("revocation")
+        w.beginObject()
+        w.field("status", lookup.status.name)
+        if case .revoked(let at, let reason) = lookup.status {
+            if let at { w.field("revoked_at", Timestamp.format(at)) }
+            if let reason { w.field("reason", reason) }
+        }
+        if let n = lookup.crlNumber { w.field("crl_number", n) }
+        if let p = lookup.producedAt { w.field("produced_at", Timestamp.format(p)) }
+        if let t = lookup.thisUpdate { w.field("this_update", Timestamp.format(t)) }
+        if let t = lookup.nextUpdate { w.field("next_update", Timestamp.format(t)) }
+        w.endObject()
+    }
 }
 
 /// One result per line, each carrying the run id, for SIEMs.

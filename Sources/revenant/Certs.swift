@@ -24,6 +24,14 @@ struct Certs: ParsableCommand {
           revenant certs ./certs/ --format json --output certs.json
           revenant certs client.p12 --pkcs12-password env:P12_PASSWORD --fail-on medium
           revenant certs ./certs/ --config config.json --format table --format jsonl --output reports/
+          revenant certs leaf-and-chain.pem --revocation --ledger evidence.jsonl --format json
+
+        With --revocation, each certificate's OCSP URLs and CRL distribution points (http, https, \
+        file) are asked, every answer verified against the certificate's issuer (the next certificate \
+        in the chain, any other certificate given, or tls.ca_bundle of --config) and judged fresh; each \
+        lookup is a `crl` or `ocsp` check in the report (and a record in --ledger). timeout_seconds \
+        bounds every fetch. A certificate revoked at the CA is a high `inventory_drift` finding; with \
+        revocation.soft_fail false, a lookup that proves nothing is a high `revocation_unverified`.
         """
     )
 
@@ -33,17 +41,36 @@ struct Certs: ParsableCommand {
     @Option(name: .customLong("pkcs12-password"), help: "Password of PKCS#12 files: env:NAME or file:PATH.")
     var pkcs12Password: String?
 
+    @Flag(name: .long, help: "Ask the CA: OCSP and CRL lookups for every certificate that names them (off by default: a scan stays offline).")
+    var revocation = false
+
+    @Option(name: .long, help: "Append one evidence record per CRL/OCSP lookup to this ledger (JSON Lines).")
+    var ledger: String?
+
+    @Option(name: .customLong("bench-crl"), help: .hidden)
+    var benchCRL: String?
+
+    @Option(name: .customLong("bench-serials"), help: .hidden)
+    var benchSerials: String?
+
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
+        if benchCRL != nil {
+            if benchSerials == nil { throw ValidationError("--bench-crl needs --bench-serials FILE") }
+            return
+        }
         if paths.isEmpty { throw ValidationError("give at least one certificate file or directory") }
+        if ledger != nil && !revocation { throw ValidationError("--ledger records revocation lookups: give --revocation too") }
         if let p = pkcs12Password, Self.secretSource(p) == nil {
             throw ValidationError("--pkcs12-password takes env:NAME or file:PATH (never the password itself)")
         }
     }
 
     func run() throws {
+        if let crl = benchCRL, let serials = benchSerials { return try CRLBenchmark.run(crl: crl, serials: serials) }
         let startedAt = Date()
+        let timer = PhaseTimer()
         var config = Configuration()
         if let path = output.config {
             do { config = try Configuration.load(file: path) } catch { throw failInput(error.errors.map(\.description)) }
@@ -77,7 +104,8 @@ struct Certs: ParsableCommand {
         if !missing.isEmpty { throw failInput(missing.map(\.description)) }
         for problem in walkProblems { warn("warning: \(problem)") }
 
-        var results: [CredentialResult] = []
+        timer.mark("walk")
+        var scanned: [ScannedCertificate] = []
         var skipped = 0
         let scanOptions = TLSScanOptions(timeoutSeconds: config.timeoutSeconds, caBundle: config.caBundle, proxy: config.proxy)
         // Arguments in the order given, files and endpoints interleaved; one named twice is read once.
@@ -92,33 +120,52 @@ struct Certs: ParsableCommand {
                         extra["verified"] = String(verification.verified)
                         if let error = verification.error { extra["verify_error"] = error }
                     }
-                    results.append(Self.result(certificate.info, id: i == 0 ? endpoint.id : "\(endpoint.id)#\(i + 1)",
-                                               policy: config.policy, now: startedAt, extraTags: extra))
+                    scanned.append(ScannedCertificate(certificate: certificate, id: i == 0 ? endpoint.id : "\(endpoint.id)#\(i + 1)",
+                                                      chain: scan.certificates, extraTags: extra))
                 }
                 continue
             }
-            for path in filesOf.removeValue(forKey: argument) ?? [] {
-                let file = X509Loader.load(file: path, pkcs12Password: password)
+            for file in X509Loader.load(files: filesOf.removeValue(forKey: argument) ?? [], pkcs12Password: password) {
+                let path = file.path
                 if let problem = file.problem {
                     // A directory holds keys and CSRs beside certificates: those are counted, not warned about.
                     if problem.code == .notACertificate && !named.contains(path) { skipped += 1 } else { warn("warning: \(problem)") }
                 }
                 for (i, certificate) in file.certificates.enumerated() {
-                    results.append(Self.result(certificate.info, id: i == 0 ? path : "\(path)#\(i + 1)", policy: config.policy, now: startedAt))
+                    scanned.append(ScannedCertificate(certificate: certificate, id: i == 0 ? path : "\(path)#\(i + 1)",
+                                                      chain: file.certificates, extraTags: [:]))
                 }
             }
         }
         if skipped > 0 { warn("note: \(skipped) file(s) in the directories hold no certificate (keys, requests, other files): skipped") }
-        if results.isEmpty { throw failInput(["no certificate could be read from \(paths.joined(separator: ", "))"]) }
+        if scanned.isEmpty { throw failInput(["no certificate could be read from \(paths.joined(separator: ", "))"]) }
 
-        var report = RunReport(runID: UUID().uuidString.lowercased(), startedAt: startedAt, finishedAt: Date(), complete: true,
-                               inventories: [], ledgerHead: nil, results: results)
+        timer.mark("load")
+        var ledgerFile: EvidenceLedger?
+        if let path = ledger {
+            do { ledgerFile = try EvidenceLedger(path: path) } catch { throw failInput([error.message]) }
+        }
+        let runID = UUID().uuidString.lowercased()
+        var results: [CredentialResult] = []
+        results.reserveCapacity(scanned.count)
+        let revocationCheck = revocation ? RevocationScan(config: config, scanned: scanned, now: startedAt, runID: runID, ledger: ledgerFile) : nil
+        for item in scanned {
+            var result = Self.result(item.certificate.info, id: item.id, policy: config.policy, now: startedAt, extraTags: item.extraTags)
+            revocationCheck?.apply(to: &result, item)
+            results.append(result)
+        }
+        ledgerFile?.flush()
+        timer.mark("findings")
+
+        var report = RunReport(runID: runID, startedAt: startedAt, finishedAt: Date(), complete: true,
+                               inventories: [], ledgerHead: ledgerFile?.head, results: results)
         report.command = "certs"
         let formats = output.format.isEmpty ? [Terminal.stdoutIsTTY ? "table" : "json"] : output.format
         let useColor = output.output == nil && Terminal.stdoutIsTTY && Terminal.colorAllowed
         try ReportOutput.write(formats: formats, output: output.output) { format, emit in
             ReportFormat(rawValue: format)!.write(report, color: useColor, emit: emit)
         }
+        timer.mark("report")
         if report.hasFinding(atOrAbove: output.threshold) { throw Exit.findings }
     }
 
@@ -154,5 +201,75 @@ struct Certs: ParsableCommand {
         if text.hasPrefix("env:"), text.count > 4 { return .environment(String(text.dropFirst(4))) }
         if text.hasPrefix("file:"), text.count > 5 { return .file(String(text.dropFirst(5))) }
         return nil
+    }
+}
+
+/// One certificate read in a `certs` run, with the chain it came in (its issuer is looked for there first).
+struct ScannedCertificate {
+    var certificate: X509Certificate
+    var id: String
+    var chain: [X509Certificate]
+    var extraTags: [String: String]
+}
+
+/// `certs --revocation`: CRL/OCSP lookups for each certificate, their checks, findings and ledger records.
+struct RevocationScan {
+    let checker: RevocationChecker
+    /// Candidate issuers by subject (RFC 2253), so finding one is not a scan of every certificate.
+    let pool: [String: [X509Certificate]]
+    let softFail: Bool
+    let now: Date
+    let runID: String
+    let ledger: EvidenceLedger?
+
+    init(config: Configuration, scanned: [ScannedCertificate], now: Date, runID: String, ledger: EvidenceLedger?) {
+        let options = RevocationOptions(crl: config.revocation.crl, ocsp: config.revocation.ocsp,
+                                        timeoutSeconds: config.timeoutSeconds, proxy: config.proxy)
+        checker = RevocationChecker(options: options, now: now)
+        // Issuers: every certificate given, then the configured CA bundle.
+        var pool = scanned.map(\.certificate)
+        if let bundle = config.caBundle { pool += X509Loader.load(file: bundle).certificates }
+        self.pool = Dictionary(grouping: pool) { $0.info.subject }
+        softFail = config.revocation.softFail
+        self.now = now
+        self.runID = runID
+        self.ledger = ledger
+    }
+
+    func apply(to result: inout CredentialResult, _ item: ScannedCertificate) {
+        let info = item.certificate.info
+        // A self-signed certificate is its own authority: no CA above it can revoke it.
+        guard !info.isSelfSigned, !(info.ocspURLs.isEmpty && info.crlDistributionPoints.isEmpty) else { return }
+        let issuer = RevocationChecker.issuer(of: item.certificate, in: item.chain) ?? RevocationChecker.issuer(of: item.certificate, in: pool[info.issuer] ?? [])
+        let lookups = checker.check(item.certificate, issuer: issuer)
+        result.checks += lookups.map(\.check)
+        let state = result.credential.state
+        let findings = RevocationVerdict.findings(lookups: lookups, state: state, notAfter: info.notAfter, softFail: softFail, now: now)
+        if !findings.isEmpty {
+            // "ok" claims everything is within policy: not so once the CA's answer is a finding.
+            let serious = findings.contains { $0.severity > .low }
+            result.findings = (result.findings.filter { !(serious && $0.code == .ok) } + findings).sorted { $0.severity > $1.severity }
+        }
+        for lookup in lookups {
+            ledger?.append([("time", .string(Timestamp.format(Date()))), ("run", .string(runID)), ("credential", .string(item.id)),
+                            ("fingerprint", .string(result.fingerprint ?? ""))] + lookup.ledgerFields)
+        }
+    }
+}
+
+/// The benchmark hook behind `certs --bench-crl FILE --bench-serials FILE` (hidden; used by
+/// scripts/bench-certs.py): load one CRL, look up every serial (hex, one per line), print counts.
+enum CRLBenchmark {
+    static func run(crl path: String, serials: String) throws {
+        guard let bytes = FileBytes.read(path) else { throw failInput(["\(path): cannot read the file"]) }
+        guard let list = FileBytes.read(serials) else { throw failInput(["\(serials): cannot read the file"]) }
+        let crl: CertificateRevocationList
+        do throws(CRLError) { crl = try CertificateRevocationList(bytes: bytes) } catch { throw failInput(["\(path): \(error.reason)"]) }
+        var found = 0, looked = 0
+        for line in String(decoding: list, as: UTF8.self).split(whereSeparator: \.isNewline) where !line.isEmpty {
+            looked += 1
+            if crl.entry(serialHex: String(line)) != nil { found += 1 }
+        }
+        print("entries \(crl.entryCount) lookups \(looked) revoked \(found)")
     }
 }

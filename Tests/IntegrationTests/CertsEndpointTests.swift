@@ -43,57 +43,18 @@ import Glibc
         guard r.ok else { throw CommandError(description: "making the PKI failed: \(r)") }
     }
 
-    /// Ports free on 127.0.0.1 right now (all bound at once, so they are distinct, then released).
-    static func freePorts(_ count: Int) throws -> [Int] {
-        var sockets: [Int32] = []
-        defer { for s in sockets { close(s) } }
-        var ports: [Int] = []
-        for _ in 0..<count {
-            let (s, port) = try listeningSocket(backlog: nil)
-            sockets.append(s)
-            ports.append(port)
-        }
-        return ports
-    }
+    static func freePorts(_ count: Int) throws -> [Int] { try Loopback.freePorts(count) }
 
-    /// A socket bound to 127.0.0.1 on a free port, listening when `backlog` is given: (descriptor, port).
-    static func listeningSocket(backlog: Int32?) throws -> (Int32, Int) {
-        let s = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard s >= 0 else { throw CommandError(description: "socket: \(String(cString: strerror(errno)))") }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let ok = withUnsafeMutablePointer(to: &address) { p in
-            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { a in
-                bind(s, a, length) == 0 && (backlog.map { listen(s, $0) == 0 } ?? true) && getsockname(s, a, &length) == 0
-            }
-        }
-        guard ok else {
-            close(s)
-            throw CommandError(description: "bind/listen on 127.0.0.1: \(String(cString: strerror(errno)))")
-        }
-        return (s, Int(UInt16(bigEndian: address.sin_port)))
-    }
+    static func listeningSocket(backlog: Int32?) throws -> (Int32, Int) { try Loopback.listeningSocket(backlog: backlog) }
 
-    static func canConnect(_ port: Int) -> Bool {
-        let s = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard s >= 0 else { return false }
-        defer { close(s) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        return withUnsafePointer(to: &address) { p in
-            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(s, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-        }
-    }
+    static func canConnect(_ port: Int) -> Bool { Loopback.canConnect(port) }
 
     /// Starts nginx in the foreground (`daemon off;`) on two free ports of 127.0.0.1, runs `body`, and
     /// stops nginx by its pid afterwards, also when `body` throws. Fails when nginx does not come up.
-    static func withNginx<T>(_ work: WorkDirectory, _ body: (Server) async throws -> T) async throws -> T {
-        let ports = try freePorts(2)
+    /// `ports` (TLS, plain) when the caller needs them before nginx starts (URLs inside certificates);
+    /// the plain server serves the files of `www/` in the work directory.
+    static func withNginx<T>(_ work: WorkDirectory, ports: [Int]? = nil, _ body: (Server) async throws -> T) async throws -> T {
+        let ports = try ports ?? freePorts(2)
         let server = Server(tls: ports[0], plain: ports[1])
         let dir = work.path
         let conf = try work.write("nginx.conf", """
@@ -124,7 +85,8 @@ import Glibc
             }
             server {
                 listen 127.0.0.1:\(server.plain);
-                return 204;
+                # Static files (CRLs of the revocation tests); nothing else is served over plain HTTP.
+                root "\(dir)/www";
             }
         }
         """)

@@ -88,10 +88,11 @@ public final class TestPKI: Sendable {
 /// optional organizationName), a `req` section and `root_ext` (CA:TRUE, keyCertSign, cRLSign, then
 /// `rootExtensions`), followed by `sections`. The script goes on with `commands`, run in the same directory.
 public enum OpenSSLCA {
-    public static func script(serial: Int, rootExtensions: String = "", sections: String, then commands: String) -> String {
+    /// `caSettings` are extra lines of the `test_ca` section (with `crlnumber = $dir/crlnumber` for `-gencrl`).
+    public static func script(serial: Int, rootExtensions: String = "", caSettings: String = "", sections: String, then commands: String) -> String {
         """
         set -eu
-        mkdir -p ca/newcerts; : > ca/index.txt; echo \(serial) > ca/serial
+        mkdir -p ca/newcerts; : > ca/index.txt; echo \(serial) > ca/serial; echo 01 > ca/crlnumber
         cat > ca.cnf <<'CNF'
         [ ca ]
         default_ca = test_ca
@@ -104,6 +105,7 @@ public enum OpenSSLCA {
         policy = any_name
         unique_subject = no
         email_in_dn = no
+        \(caSettings)
         [ any_name ]
         commonName = supplied
         organizationName = optional
@@ -146,19 +148,32 @@ public enum Shell {
     public static func capture(_ script: String, in directory: String = NSTemporaryDirectory()) -> (status: Int32, output: String) {
         let log = (NSTemporaryDirectory() as NSString).appendingPathComponent("revenant-shell-\(UUID().uuidString).log")
         defer { try? FileManager.default.removeItem(atPath: log) }
+        guard let child = spawn("cd \"$0\" && " + script, in: directory, log: log) else { return (-1, "cannot start /bin/sh") }
+        var status: Int32 = 0
+        while waitpid(child, &status, 0) < 0 && errno == EINTR {}
+        return (status, (try? String(contentsOfFile: log, encoding: .utf8)) ?? "")
+    }
+
+    /// Starts `/bin/sh -c script` with `directory` as `$0`, stdin from /dev/null, stdout and stderr to
+    /// `log`; in a new process group when `ownProcessGroup`. The child's pid, or nil when it did not start.
+    public static func spawn(_ script: String, in directory: String, log: String, ownProcessGroup: Bool = false) -> pid_t? {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        let arguments = ["/bin/sh", "-c", "cd \"$0\" && " + script, directory]
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        if ownProcessGroup {
+            posix_spawnattr_setpgroup(&attributes, 0)
+            posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP))
+        }
+        let arguments = ["/bin/sh", "-c", script, directory]
         let argv = arguments.map { strdup($0) } + [nil]
         defer { for p in argv { free(p) } }
         var child: pid_t = 0
-        guard posix_spawn(&child, "/bin/sh", &actions, nil, argv, environ) == 0 else { return (-1, "cannot start /bin/sh") }
-        var status: Int32 = 0
-        while waitpid(child, &status, 0) < 0 && errno == EINTR {}
-        return (status, (try? String(contentsOfFile: log, encoding: .utf8)) ?? "")
+        return posix_spawn(&child, "/bin/sh", &actions, &attributes, argv, environ) == 0 ? child : nil
     }
 }

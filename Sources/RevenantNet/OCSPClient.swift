@@ -1,0 +1,193 @@
+import COpenSSL
+import Foundation
+import RevenantCore
+
+/// RFC 6960 OCSP over HTTP POST: builds the request (SHA-1 CertID, nonce), sends it, and accepts an
+/// answer only when it is signed by the issuer or by a responder the issuer delegated (OCSPSigning
+/// EKU, §4.2.2.2), names this certificate, and is fresh. Anything else proves nothing.
+public struct OCSPClient: Sendable {
+    public var fetcher: RevocationFetcher
+    /// Clock skew tolerated on thisUpdate/nextUpdate (OpenSSL's `OCSP_check_validity` leeway).
+    public var leewaySeconds = 300
+
+    public init(fetcher: RevocationFetcher) { self.fetcher = fetcher }
+
+    /// Asks `url` about `certificate`, issued by `issuer`.
+    public func lookup(_ certificate: X509Certificate, issuer: X509Certificate, url: String, now: Date) -> RevocationLookup {
+        let started = Date()
+        var lookup = RevocationLookup(source: .ocsp, url: url, status: .unavailable("no answer"))
+        defer { ERR_clear_error() }
+        guard let request = OCSPRequest(certificate, issuer: issuer) else {
+            lookup.status = .unavailable("cannot build the OCSP request (OpenSSL: \(X509Loader.openSSLErrors()))")
+            return lookup
+        }
+        let answer = fetcher.fetch(url, body: request.der, contentType: "application/ocsp-request")
+        lookup.durationMs = Int(Date().timeIntervalSince(started) * 1000)
+        switch answer {
+        case .failure(let f): lookup.status = .unavailable(f.message)
+        case .success(let bytes): evaluate(bytes, request: request, issuer: issuer, now: now, into: &lookup)
+        }
+        return lookup
+    }
+
+    /// Judges a DER OCSPResponse for `request` (exposed for tests and the vectors check).
+    func evaluate(_ bytes: [UInt8], request: OCSPRequest, issuer: X509Certificate, now: Date, into lookup: inout RevocationLookup) {
+        guard let response = OCSPResponse(der: bytes) else {
+            lookup.status = .unavailable("not an OCSP response (OpenSSL: \(X509Loader.openSSLErrors()))")
+            return
+        }
+        let responseStatus = OCSP_response_status(response.pointer)
+        guard responseStatus == OCSP_RESPONSE_STATUS_SUCCESSFUL else {
+            let text = OCSP_response_status_str(Int(responseStatus)).map { String(cString: $0) } ?? "\(responseStatus)"
+            lookup.status = .unavailable("the responder answered \(text) (OCSPResponseStatus \(responseStatus))")
+            return
+        }
+        guard let basic = OCSP_response_get1_basic(response.pointer) else {
+            lookup.status = .unavailable("the response is not a basic OCSP response")
+            return
+        }
+        defer { OCSP_BASICRESP_free(basic) }
+        lookup.producedAt = X509Certificate.date(OCSP_resp_get0_produced_at(basic))
+        // Nonce (RFC 6960 §4.4.1): a different nonce is a replay; none at all is common (pre-signed answers).
+        if OCSP_check_nonce(request.pointer, basic) == 0 {
+            lookup.status = .unavailable("the response's nonce does not match the request's (replayed answer?)")
+            return
+        }
+        if let why = Self.signatureProblem(basic, issuer: issuer, now: now) {
+            lookup.status = .unavailable(why)
+            return
+        }
+        var status: Int32 = -1
+        var reason: Int32 = -1
+        var revokedAt: UnsafeMutablePointer<ASN1_GENERALIZEDTIME>?
+        var thisUpdate: UnsafeMutablePointer<ASN1_GENERALIZEDTIME>?
+        var nextUpdate: UnsafeMutablePointer<ASN1_GENERALIZEDTIME>?
+        guard OCSP_resp_find_status(basic, request.id, &status, &reason, &revokedAt, &thisUpdate, &nextUpdate) == 1 else {
+            lookup.status = .unavailable("the response has no status for this certificate")
+            return
+        }
+        lookup.thisUpdate = X509Certificate.date(thisUpdate)
+        lookup.nextUpdate = X509Certificate.date(nextUpdate)
+        // §4.2.2.1 freshness: thisUpdate not in the future, nextUpdate (when set) not past.
+        guard OCSP_check_validity(thisUpdate, nextUpdate, leewaySeconds, -1) == 1 else {
+            let next = lookup.nextUpdate.map { ", nextUpdate \(Timestamp.format($0))" } ?? ""
+            lookup.status = .unavailable("stale or not yet valid answer (thisUpdate \(lookup.thisUpdate.map(Timestamp.format) ?? "?")\(next))")
+            return
+        }
+        if let this = lookup.thisUpdate, this > now.addingTimeInterval(Double(leewaySeconds)) {
+            lookup.status = .unavailable("not yet valid: thisUpdate \(Timestamp.format(this)) is in the future")
+            return
+        }
+        if let next = lookup.nextUpdate, next < now.addingTimeInterval(-Double(leewaySeconds)) {
+            lookup.status = .unavailable("stale: nextUpdate \(Timestamp.format(next)) has passed")
+            return
+        }
+        switch status {
+        case V_OCSP_CERTSTATUS_GOOD: lookup.status = .good
+        case V_OCSP_CERTSTATUS_REVOKED:
+            lookup.status = .revoked(at: X509Certificate.date(revokedAt), reason: reason >= 0 ? RevocationReason.name(Int(reason)) : nil)
+        default: lookup.status = .unknown
+        }
+    }
+
+    /// nil when the response is signed by `issuer`, or by a certificate that `issuer` signed, that
+    /// carries the OCSPSigning EKU and is valid at `now` (RFC 6960 §4.2.2.2); else why not.
+    static func signatureProblem(_ basic: OpaquePointer, issuer: X509Certificate, now: Date) -> String? {
+        guard let candidates = OPENSSL_sk_new_null() else { return "OpenSSL could not allocate a stack" }
+        // The stack borrows the issuer's pointer: freed without its items.
+        defer { OPENSSL_sk_free(candidates) }
+        _ = OPENSSL_sk_push(candidates, UnsafeRawPointer(issuer.keyed))
+        var signer: OpaquePointer?
+        guard OCSP_resp_get0_signer(basic, &signer, candidates) == 1, let signer else {
+            return "the response's signer is neither the issuer nor a certificate it includes"
+        }
+        // Signature only here; the signer's authority is checked below, against this issuer alone.
+        guard OCSP_basic_verify(basic, candidates, nil, UInt(OCSP_NOVERIFY)) == 1 else {
+            return "the response's signature does not verify (OpenSSL: \(X509Loader.openSSLErrors()))"
+        }
+        if X509_cmp(signer, issuer.keyed) == 0 { return nil }
+        guard X509_check_issued(issuer.keyed, signer) == X509_V_OK, let key = X509_get0_pubkey(issuer.keyed),
+              X509_verify(signer, key) == 1 else {
+            return "the response is signed by a responder the issuer did not certify"
+        }
+        guard X509_get_extension_flags(signer) & UInt32(EXFLAG_XKUSAGE) != 0,
+              X509_get_extended_key_usage(signer) & UInt32(XKU_OCSP_SIGN) != 0 else {
+            return "the delegated responder's certificate lacks the OCSPSigning extended key usage"
+        }
+        if let from = X509Certificate.date(X509_get0_notBefore(signer)), let until = X509Certificate.date(X509_get0_notAfter(signer)),
+           !(from...until).contains(now) {
+            return "the delegated responder's certificate is not valid now (\(Timestamp.format(from)) to \(Timestamp.format(until)))"
+        }
+        return nil
+    }
+}
+
+/// An OCSP request for one certificate; owns the `OCSP_REQUEST` and a copy of its CertID.
+final class OCSPRequest {
+    let pointer: OpaquePointer
+    let id: OpaquePointer
+    let der: [UInt8]
+
+    init?(_ certificate: X509Certificate, issuer: X509Certificate) {
+        guard let id = OCSP_cert_to_id(EVP_sha1(), certificate.keyed, issuer.keyed) else { return nil }
+        guard let copy = OCSP_CERTID_dup(id), let request = OCSP_REQUEST_new() else {
+            OCSP_CERTID_free(id)
+            return nil
+        }
+        // add0: the request owns `id` from here on; `copy` is ours, for finding the answer.
+        guard OCSP_request_add0_id(request, id) != nil else {
+            OCSP_CERTID_free(id)
+            OCSP_CERTID_free(copy)
+            OCSP_REQUEST_free(request)
+            return nil
+        }
+        guard OCSP_request_add1_nonce(request, nil, -1) == 1 else {
+            OCSP_CERTID_free(copy)
+            OCSP_REQUEST_free(request)  // frees `id` too
+            return nil
+        }
+        let length = i2d_OCSP_REQUEST(request, nil)
+        var out = [UInt8](repeating: 0, count: Int(max(0, length)))
+        out.withUnsafeMutableBufferPointer { buf in
+            var p = buf.baseAddress
+            _ = i2d_OCSP_REQUEST(request, &p)
+        }
+        pointer = request
+        self.id = copy
+        der = out
+    }
+
+    deinit {
+        OCSP_CERTID_free(id)
+        OCSP_REQUEST_free(pointer)
+    }
+}
+
+/// A decoded OCSPResponse; the only owner of its pointer.
+final class OCSPResponse {
+    let pointer: OpaquePointer
+
+    init?(der: [UInt8]) {
+        let decoded: OpaquePointer? = der.withUnsafeBufferPointer { buffer in
+            var cursor = buffer.baseAddress
+            return d2i_OCSP_RESPONSE(nil, &cursor, buffer.count)
+        }
+        guard let decoded else { return nil }
+        pointer = decoded
+    }
+
+    deinit { OCSP_RESPONSE_free(pointer) }
+
+    /// A one-line description of what the response holds, or why it is unusable (for the vectors test).
+    var summary: String {
+        let status = OCSP_response_status(pointer)
+        guard status == OCSP_RESPONSE_STATUS_SUCCESSFUL else { return "responseStatus \(status)" }
+        guard let basic = OCSP_response_get1_basic(pointer) else {
+            ERR_clear_error()
+            return "not a basic response"
+        }
+        defer { OCSP_BASICRESP_free(basic) }
+        let produced = X509Certificate.date(OCSP_resp_get0_produced_at(basic)).map(Timestamp.format) ?? "invalid producedAt"
+        return "basic, \(OCSP_resp_count(basic)) status(es), producedAt \(produced)"
+    }
+}

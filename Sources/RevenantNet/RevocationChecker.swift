@@ -1,0 +1,135 @@
+import COpenSSL
+import Foundation
+import RevenantCore
+
+/// Which revocation sources to ask and how (config `revocation` and `timeout_seconds`).
+public struct RevocationOptions: Sendable {
+    public var crl = true
+    public var ocsp = true
+    public var timeoutSeconds = 10.0
+    public var proxy: String?
+
+    public init(crl: Bool = true, ocsp: Bool = true, timeoutSeconds: Double = 10, proxy: String? = nil) {
+        self.crl = crl
+        self.ocsp = ocsp
+        self.timeoutSeconds = timeoutSeconds
+        self.proxy = proxy
+    }
+}
+
+/// Asks the CA about certificates: every OCSP URL (authorityInfoAccess) and every CRL distribution
+/// point (http, https, file) of each certificate, each answer verified against its issuer. CRLs
+/// are fetched once per checker (one run) and cached by URL.
+public final class RevocationChecker: @unchecked Sendable {
+    // @unchecked: the CRL cache is only touched under `lock`; a cached CRL is read-only.
+    public let options: RevocationOptions
+    let now: Date
+    let fetcher: RevocationFetcher
+    private let lock = NSLock()
+    private var crls: [String: Result<CertificateRevocationList, CRLError>] = [:]
+    /// OCSP URLs that could not be reached in this run, and why: not asked again, so a run over many
+    /// certificates of one silent responder waits one timeout, not one per certificate.
+    private var unreachableOCSP: [String: String] = [:]
+
+    /// `now` is the time answers are judged fresh at (the run's start).
+    public init(options: RevocationOptions = RevocationOptions(), now: Date = Date()) {
+        self.options = options
+        self.now = now
+        fetcher = RevocationFetcher(timeoutSeconds: options.timeoutSeconds, proxy: options.proxy)
+    }
+
+    /// One lookup per OCSP URL, then one per CRL distribution point (those `options` enables).
+    /// Without `issuer` no answer can be verified: each URL is `unavailable`, and nothing is fetched.
+    public func check(_ certificate: X509Certificate, issuer: X509Certificate?) -> [RevocationLookup] {
+        var lookups: [RevocationLookup] = []
+        if options.ocsp {
+            for url in certificate.info.ocspURLs {
+                lookups.append(lookup(.ocsp, url, issuer) { ocspLookup(certificate, issuer: $0, url: url) })
+            }
+        }
+        if options.crl {
+            for url in certificate.info.crlDistributionPoints {
+                lookups.append(lookup(.crl, url, issuer) { crlLookup(certificate, issuer: $0, url: url) })
+            }
+        }
+        return lookups
+    }
+
+    /// Refuses what cannot be asked (no issuer, another scheme) before anything is fetched.
+    func lookup(_ source: RevocationSource, _ url: String, _ issuer: X509Certificate?, _ ask: (X509Certificate) -> RevocationLookup) -> RevocationLookup {
+        guard RevocationFetcher.scheme(of: url) != nil else {
+            return RevocationLookup(source: source, url: url, status: .unavailable("only http, https and file URLs are fetched"))
+        }
+        guard let issuer else {
+            return RevocationLookup(source: source, url: url, status: .unavailable("no issuer certificate found: an answer could not be verified"))
+        }
+        return ask(issuer)
+    }
+
+    func ocspLookup(_ certificate: X509Certificate, issuer: X509Certificate, url: String) -> RevocationLookup {
+        if let why = lock.withLock({ unreachableOCSP[url] }) {
+            return RevocationLookup(source: .ocsp, url: url, status: .unavailable("not asked again in this run: \(why)"))
+        }
+        let lookup = OCSPClient(fetcher: fetcher).lookup(certificate, issuer: issuer, url: url, now: now)
+        if case .unavailable(let why) = lookup.status, FetchFailure.isTransport(why) {
+            lock.withLock { unreachableOCSP[url] = why }
+        }
+        return lookup
+    }
+
+    func crlLookup(_ certificate: X509Certificate, issuer: X509Certificate, url: String) -> RevocationLookup {
+        let started = Date()
+        var lookup = RevocationLookup(source: .crl, url: url, status: .unavailable("no CRL"))
+        let loaded = crl(url)
+        lookup.durationMs = Int(Date().timeIntervalSince(started) * 1000)
+        let crl: CertificateRevocationList
+        switch loaded {
+        case .failure(let e):
+            lookup.status = .unavailable(e.reason)
+            return lookup
+        case .success(let c): crl = c
+        }
+        lookup.crlNumber = crl.crlNumber
+        lookup.thisUpdate = crl.thisUpdate
+        lookup.nextUpdate = crl.nextUpdate
+        guard crl.isSigned(by: issuer) else {
+            lookup.status = .unavailable("the CRL (issuer \(crl.issuer)) is not signed by the certificate's issuer \(issuer.info.subject)")
+            return lookup
+        }
+        if let stale = crl.freshness(at: now) {
+            lookup.status = .unavailable("the CRL is \(stale)")
+            return lookup
+        }
+        if let entry = crl.entry(for: certificate) {
+            lookup.status = .revoked(at: entry.at, reason: entry.reason)
+        } else {
+            lookup.status = .good
+        }
+        return lookup
+    }
+
+    /// The CRL at `url`, fetched and decoded once per checker.
+    public func crl(_ url: String) -> Result<CertificateRevocationList, CRLError> {
+        if let cached = lock.withLock({ crls[url] }) { return cached }
+        let result: Result<CertificateRevocationList, CRLError>
+        switch fetcher.fetch(url) {
+        case .failure(let f): result = .failure(CRLError("CRL not fetched: \(f.message)"))
+        case .success(let bytes):
+            do throws(CRLError) { result = .success(try CertificateRevocationList(bytes: bytes)) } catch { result = .failure(error) }
+        }
+        lock.withLock { crls[url] = result }
+        return result
+    }
+
+    /// The certificate in `candidates` that issued `certificate` (name match and signature), if any.
+    public static func issuer(of certificate: X509Certificate, in candidates: [X509Certificate]) -> X509Certificate? {
+        defer { ERR_clear_error() }
+        return candidates.first { candidate in
+            // Names first: cheap, and it spares decoding the key of every candidate that cannot match.
+            candidate !== certificate
+                && X509_NAME_cmp(X509_get_subject_name(candidate.pointer), X509_get_issuer_name(certificate.pointer)) == 0
+                && X509_check_issued(candidate.keyed, certificate.keyed) == X509_V_OK
+                && X509_get0_pubkey(candidate.keyed).map { X509_verify(certificate.keyed, $0) == 1 } == true
+        }
+    }
+}
