@@ -50,6 +50,8 @@ subjectAltName = IP:127.0.0.1
 basicConstraints = CA:FALSE
 extendedKeyUsage = clientAuth
 CNF
+    # Clients name where their CA publishes its CRL (a file here; http(s) works the same).
+    printf 'crlDistributionPoints = URI:file://%s/crl.pem\n' "$PWD" >> ca.cnf
     key() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1.key" 2>/dev/null; }
     key root
     openssl req -new -key root.key -subj "/CN=Demo Internal CA" -config ca.cnf -out root.csr

@@ -1,5 +1,6 @@
 import Foundation
 import RevenantCore
+import RevenantNet
 import RevenantProbes
 
 /// Progress of a run, for the terminal.
@@ -161,7 +162,23 @@ public final class VerifyEngine: Sendable {
         }
         ledger?.flush()
 
-        // 3. Classify.
+        // 3. The CA's view of every x509 credential: CRL and OCSP lookups (each a check and a ledger record).
+        var revocation: [Int: (checks: [ProbeCheck], findings: [Finding])] = [:]
+        if !plan.certificateInfos.isEmpty, configuration.revocation.crl || configuration.revocation.ocsp, !stop.isStopped {
+            let scan = RevocationScan(config: configuration, candidates: [], now: startedAt, runID: runID, ledger: ledger)
+            for ci in plan.certificateInfos.keys.sorted() where !stop.isStopped {
+                let credential = plan.inventory.credentials[ci]
+                guard let files = credential.certificate else { continue }
+                let leafFile = X509Loader.load(file: files.certificate)
+                guard let leaf = leafFile.certificates.first else { continue }
+                let chain = Array(leafFile.certificates.dropFirst()) + (files.issuer.map { X509Loader.load(file: $0).certificates } ?? [])
+                revocation[ci] = scan.scan(leaf, chain: chain, state: credential.state, credential: credential.id,
+                                           fingerprint: plan.fingerprints[ci])
+            }
+            ledger?.flush()
+        }
+
+        // 4. Classify.
         let finishedAt = now()
         var results: [CredentialResult] = []
         results.reserveCapacity(plan.checks.count)
@@ -186,6 +203,10 @@ public final class VerifyEngine: Sendable {
             if let info = plan.certificateInfos[ci] {
                 findings = VerifyEngine.certificateFindings(findings, facts: info.facts, credential: credential,
                                                             policy: configuration.policy, now: startedAt)
+                if let ca = revocation[ci] {
+                    findings = VerifyEngine.withCAFindings(findings, ca.findings, probed: !checks.isEmpty)
+                    checks += ca.checks
+                }
             }
             results.append(CredentialResult(in: shared, at: ci, fingerprint: plan.fingerprints[ci], checks: checks, findings: findings))
         }
@@ -335,6 +356,22 @@ public final class VerifyEngine: Sendable {
         let probesClean = !findings.contains { $0.severity > .info }
         findings += lifecycle.filter { $0.code != .ok || probesClean }
         return findings.sorted { $0.severity > $1.severity }
+    }
+
+    /// An x509 credential's findings with the CA's. The endpoints decide residual access; the CA's
+    /// answer adds `not_revoked_at_ca` and an active certificate's revocation (`inventory_drift`).
+    /// Whether a should-be-dead certificate is proved dead comes from the probes when there were
+    /// any, else from the CA (its "no probe" finding is replaced by the CA's verdict).
+    static func withCAFindings(_ findings: [Finding], _ ca: [Finding], probed: Bool) -> [Finding] {
+        var out = findings
+        if !probed {
+            out.removeAll { $0.code == .revocationUnverified || $0.code == .revocationVerified }
+            out += ca
+        } else {
+            out += ca.filter { $0.code == .notRevokedAtCA || $0.code == .inventoryDrift }
+        }
+        if ca.contains(where: { $0.severity > .low }) { out.removeAll { $0.code == .ok } }
+        return out.sorted { $0.severity > $1.severity }
     }
 
     /// A random access key id of AWS's shape (`AKIA` + 16 of A–Z, 2–7).

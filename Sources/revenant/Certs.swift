@@ -148,10 +148,11 @@ struct Certs: ParsableCommand {
         let runID = UUID().uuidString.lowercased()
         var results: [CredentialResult] = []
         results.reserveCapacity(scanned.count)
-        let revocationCheck = revocation ? RevocationScan(config: config, scanned: scanned, now: startedAt, runID: runID, ledger: ledgerFile) : nil
+        let revocationCheck = revocation
+            ? RevocationScan(config: config, candidates: scanned.map(\.certificate), now: startedAt, runID: runID, ledger: ledgerFile) : nil
         for item in scanned {
             var result = Self.result(item.certificate.info, id: item.id, policy: config.policy, now: startedAt, extraTags: item.extraTags)
-            revocationCheck?.apply(to: &result, item)
+            revocationCheck?.apply(to: &result, certificate: item.certificate, chain: item.chain)
             results.append(result)
         }
         ledgerFile?.flush()
@@ -210,51 +211,6 @@ struct ScannedCertificate {
     var id: String
     var chain: [X509Certificate]
     var extraTags: [String: String]
-}
-
-/// `certs --revocation`: CRL/OCSP lookups for each certificate, their checks, findings and ledger records.
-struct RevocationScan {
-    let checker: RevocationChecker
-    /// Candidate issuers by subject (RFC 2253), so finding one is not a scan of every certificate.
-    let pool: [String: [X509Certificate]]
-    let softFail: Bool
-    let now: Date
-    let runID: String
-    let ledger: EvidenceLedger?
-
-    init(config: Configuration, scanned: [ScannedCertificate], now: Date, runID: String, ledger: EvidenceLedger?) {
-        let options = RevocationOptions(crl: config.revocation.crl, ocsp: config.revocation.ocsp,
-                                        timeoutSeconds: config.timeoutSeconds, proxy: config.proxy)
-        checker = RevocationChecker(options: options, now: now)
-        // Issuers: every certificate given, then the configured CA bundle.
-        var pool = scanned.map(\.certificate)
-        if let bundle = config.caBundle { pool += X509Loader.load(file: bundle).certificates }
-        self.pool = Dictionary(grouping: pool) { $0.info.subject }
-        softFail = config.revocation.softFail
-        self.now = now
-        self.runID = runID
-        self.ledger = ledger
-    }
-
-    func apply(to result: inout CredentialResult, _ item: ScannedCertificate) {
-        let info = item.certificate.info
-        // A self-signed certificate is its own authority: no CA above it can revoke it.
-        guard !info.isSelfSigned, !(info.ocspURLs.isEmpty && info.crlDistributionPoints.isEmpty) else { return }
-        let issuer = RevocationChecker.issuer(of: item.certificate, in: item.chain) ?? RevocationChecker.issuer(of: item.certificate, in: pool[info.issuer] ?? [])
-        let lookups = checker.check(item.certificate, issuer: issuer)
-        result.checks += lookups.map(\.check)
-        let state = result.credential.state
-        let findings = RevocationVerdict.findings(lookups: lookups, state: state, notAfter: info.notAfter, softFail: softFail, now: now)
-        if !findings.isEmpty {
-            // "ok" claims everything is within policy: not so once the CA's answer is a finding.
-            let serious = findings.contains { $0.severity > .low }
-            result.findings = (result.findings.filter { !(serious && $0.code == .ok) } + findings).sorted { $0.severity > $1.severity }
-        }
-        for lookup in lookups {
-            ledger?.append([("time", .string(Timestamp.format(Date()))), ("run", .string(runID)), ("credential", .string(item.id)),
-                            ("fingerprint", .string(result.fingerprint ?? ""))] + lookup.ledgerFields)
-        }
-    }
 }
 
 /// The benchmark hook behind `certs --bench-crl FILE --bench-serials FILE` (hidden; used by

@@ -1,0 +1,60 @@
+import Foundation
+import RevenantCore
+import RevenantNet
+
+/// CRL/OCSP lookups for certificates (`certs --revocation`, and every `x509_certificate` of a
+/// `verify` run): their checks, the findings the CA's answers give, and one ledger record each.
+public struct RevocationScan {
+    let checker: RevocationChecker
+    /// Candidate issuers by subject (RFC 2253), so finding one is not a scan of every certificate.
+    let pool: [String: [X509Certificate]]
+    let softFail: Bool
+    let now: Date
+    let runID: String
+    let ledger: EvidenceLedger?
+
+    /// `candidates`: certificates that may be issuers (those scanned); the configured CA bundle is added.
+    public init(config: Configuration, candidates: [X509Certificate], now: Date, runID: String, ledger: EvidenceLedger?) {
+        let options = RevocationOptions(crl: config.revocation.crl, ocsp: config.revocation.ocsp,
+                                        timeoutSeconds: config.timeoutSeconds, proxy: config.proxy)
+        checker = RevocationChecker(options: options, now: now)
+        var pool = candidates
+        if let bundle = config.caBundle { pool += X509Loader.load(file: bundle).certificates }
+        self.pool = Dictionary(grouping: pool) { $0.info.subject }
+        softFail = config.revocation.softFail
+        self.now = now
+        self.runID = runID
+        self.ledger = ledger
+    }
+
+    /// The lookups for `certificate` (issuer from `chain` first, then the pool) and their findings.
+    /// `state`: what the inventory says (`active` when there is none). A should-be-dead certificate
+    /// with no CRL or OCSP URL gets `revocation_unverified`; an active one nothing.
+    public func scan(_ certificate: X509Certificate, chain: [X509Certificate], state: LifecycleState,
+                     credential: String, fingerprint: String?) -> (checks: [ProbeCheck], findings: [Finding]) {
+        let info = certificate.info
+        // A self-signed certificate is its own authority: no CA above it can revoke it.
+        if info.isSelfSigned { return ([], []) }
+        if info.ocspURLs.isEmpty && info.crlDistributionPoints.isEmpty && !state.shouldBeDead { return ([], []) }
+        let issuer = RevocationChecker.issuer(of: certificate, in: chain) ?? RevocationChecker.issuer(of: certificate, in: pool[info.issuer] ?? [])
+        let lookups = checker.check(certificate, issuer: issuer)
+        for lookup in lookups {
+            ledger?.append([("time", .string(Timestamp.format(Date()))), ("run", .string(runID)), ("credential", .string(credential)),
+                            ("fingerprint", .string(fingerprint ?? ""))] + lookup.ledgerFields)
+        }
+        let findings = RevocationVerdict.findings(lookups: lookups, state: state, notAfter: info.notAfter, softFail: softFail, now: now)
+        return (lookups.map(\.check), findings)
+    }
+
+    /// `certs`: a scanned certificate's result gains its lookups and the CA's findings.
+    public func apply(to result: inout CredentialResult, certificate: X509Certificate, chain: [X509Certificate]) {
+        let (checks, findings) = scan(certificate, chain: chain, state: result.credential.state,
+                                      credential: result.credential.id, fingerprint: result.fingerprint)
+        result.checks += checks
+        if !findings.isEmpty {
+            // "ok" claims everything is within policy: not so once the CA's answer is a finding.
+            let serious = findings.contains { $0.severity > .low }
+            result.findings = (result.findings.filter { !(serious && $0.code == .ok) } + findings).sorted { $0.severity > $1.severity }
+        }
+    }
+}
