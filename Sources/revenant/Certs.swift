@@ -25,6 +25,7 @@ struct Certs: ParsableCommand {
           revenant certs client.p12 --pkcs12-password env:P12_PASSWORD --fail-on medium
           revenant certs ./certs/ --config config.json --format table --format jsonl --output reports/
           revenant certs leaf-and-chain.pem --revocation --ledger evidence.jsonl --format json
+          revenant certs https://payments.internal:8443 --inventory certificates.yaml --revocation
 
         With --revocation, each certificate's OCSP URLs and CRL distribution points (http, https, \
         file) are asked, every answer verified against the certificate's issuer (the next certificate \
@@ -32,6 +33,11 @@ struct Certs: ParsableCommand {
         lookup is a `crl` or `ocsp` check in the report (and a record in --ledger). timeout_seconds \
         bounds every fetch. A certificate revoked at the CA is a high `inventory_drift` finding; with \
         revocation.soft_fail false, a lookup that proves nothing is a high `revocation_unverified`.
+
+        With --inventory, a certificate that is an inventory's x509_certificate (same SHA-256) is \
+        judged in that entry's state, with its owner: a should-be-dead one good at the CA is \
+        `not_revoked_at_ca`, and a TLS endpoint still serving a certificate the inventory says was \
+        rotated or revoked is `rotation_not_deployed` (high).
         """
     )
 
@@ -46,6 +52,9 @@ struct Certs: ParsableCommand {
 
     @Option(name: .long, help: "Append one evidence record per CRL/OCSP lookup to this ledger (JSON Lines).")
     var ledger: String?
+
+    @Option(name: .long, help: "Inventory whose x509_certificate entries say what each certificate is believed to be; repeat for several.")
+    var inventory: [String] = []
 
     @Option(name: .customLong("bench-crl"), help: .hidden)
     var benchCRL: String?
@@ -140,6 +149,12 @@ struct Certs: ParsableCommand {
         if skipped > 0 { warn("note: \(skipped) file(s) in the directories hold no certificate (keys, requests, other files): skipped") }
         if scanned.isEmpty { throw failInput(["no certificate could be read from \(paths.joined(separator: ", "))"]) }
 
+        var known = CertificateInventory(Inventory())
+        if !inventory.isEmpty {
+            do { known = CertificateInventory(try InventoryLoader.load(files: inventory)) } catch { throw failInput(error.errors.map(\.description)) }
+            for problem in known.problems { warn("warning: \(problem)") }
+        }
+
         timer.mark("load")
         var ledgerFile: EvidenceLedger?
         if let path = ledger {
@@ -151,7 +166,17 @@ struct Certs: ParsableCommand {
         let revocationCheck = revocation
             ? RevocationScan(config: config, candidates: scanned.map(\.certificate), now: startedAt, runID: runID, ledger: ledgerFile) : nil
         for item in scanned {
-            var result = Self.result(item.certificate.info, id: item.id, policy: config.policy, now: startedAt, extraTags: item.extraTags)
+            let believed = known.credential(sha256: item.certificate.info.sha256)
+            var result = Self.result(item.certificate.info, id: item.id, policy: config.policy, now: startedAt, extraTags: item.extraTags,
+                                     inventory: believed)
+            if let believed, item.extraTags["source"] == "tls", item.certificate === item.chain.first,
+               let finding = CertificateInventory.rotationNotDeployed(believed, endpoint: item.id) {
+                result.findings = ([finding] + result.findings.filter { $0.code != .ok }).sorted { $0.severity > $1.severity }
+            }
+            if let believed, believed.state.shouldBeDead, !revocation, item.extraTags["source"] != "tls" {
+                result.findings.insert(Finding(code: .revocationUnverified, message: "\(believed.state.rawValue) in the inventory "
+                    + "(`\(believed.id)`), and nothing here proves it dead: add --revocation to ask the CA, or probe its endpoints with `revenant verify`"), at: 0)
+            }
             revocationCheck?.apply(to: &result, certificate: item.certificate, chain: item.chain)
             results.append(result)
         }
@@ -170,8 +195,10 @@ struct Certs: ParsableCommand {
         if report.hasFinding(atOrAbove: output.threshold) { throw Exit.findings }
     }
 
-    /// One certificate as a report result: no owner (no inventory), no checks, its facts in `tags`.
-    static func result(_ info: CertificateInfo, id: String, policy: Policy, now: Date, extraTags: [String: String] = [:]) -> CredentialResult {
+    /// One certificate as a report result: no checks, its facts in `tags`; with the inventory entry
+    /// it matches, that entry's state and owner (else `active` and no owner record).
+    static func result(_ info: CertificateInfo, id: String, policy: Policy, now: Date, extraTags: [String: String] = [:],
+                       inventory believed: Credential? = nil) -> CredentialResult {
         var tags: [String: String] = [
             "subject": info.subject, "issuer": info.issuer, "serial": info.serial,
             "not_before": Timestamp.format(info.notBefore), "not_after": Timestamp.format(info.notAfter),
@@ -181,9 +208,13 @@ struct Certs: ParsableCommand {
         let lists = [("sans", info.subjectAltNames), ("crl", info.crlDistributionPoints), ("ocsp", info.ocspURLs), ("ca_issuers", info.caIssuerURLs)]
         for (key, values) in lists where !values.isEmpty { tags[key] = values.joined(separator: ", ") }
         tags.merge(extraTags) { _, extra in extra }
-        let credential = Credential(id: id, kind: .x509Certificate, state: .active, issuedAt: info.notBefore, expiresAt: info.notAfter,
-                                    tags: tags, origin: id)
-        let findings = CertificateLifecycle.findings(for: info.facts, state: .active, owner: .untracked, policy: policy, now: now)
+        if let believed { tags["inventory_id"] = believed.id }
+        let state = believed?.state ?? .active
+        let credential = Credential(id: id, kind: .x509Certificate, state: state, owner: believed?.owner,
+                                    issuedAt: info.notBefore, rotatedAt: believed?.rotatedAt, revokedAt: believed?.revokedAt,
+                                    expiresAt: info.notAfter, tags: tags, origin: id)
+        let owner: OwnerRecord = believed.map { .recorded($0.owner) } ?? .untracked
+        let findings = CertificateLifecycle.findings(for: info.facts, state: state, owner: owner, policy: policy, now: now)
         return CredentialResult(credential: credential, fingerprint: "sha256:" + info.sha256.prefix(16), checks: [], findings: findings)
     }
 
