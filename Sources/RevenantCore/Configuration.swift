@@ -13,11 +13,14 @@ public struct Configuration: Sendable, Equatable {
     public var proxy: String?
     public var revocation = RevocationSettings()
     public var fingerprintKey: SecretSource?
+    /// JWK Set that `jwt` credentials' signatures are checked against: an http(s) URL, or a file
+    /// (`file://` or a path, relative to the configuration file).
+    public var jwks: String?
 
     public init() {}
 
     static let keys = ["concurrency", "per_host", "timeout_seconds", "retries", "policy", "probes_dirs",
-                       "tls", "proxy", "revocation", "fingerprint_key"]
+                       "tls", "proxy", "revocation", "fingerprint_key", "jwt"]
 
     /// Reads a JSON configuration file; every unknown key or wrong type is reported with its line.
     public static func load(file: String) throws(InputErrors) -> Configuration {
@@ -69,6 +72,10 @@ public struct Configuration: Sendable, Equatable {
                 c.revocation.crl = r.bool(h, "crl", "revocation") ?? c.revocation.crl
                 c.revocation.ocsp = r.bool(h, "ocsp", "revocation") ?? c.revocation.ocsp
                 c.revocation.softFail = r.bool(h, "soft_fail", "revocation") ?? c.revocation.softFail
+            }
+            if let t = f["jwt"], let h = r.object(t, "jwt", allowed: ["jwks"]), let jwks = r.string(h, "jwks", "jwt") {
+                let lower = jwks.lowercased()
+                c.jwks = lower.hasPrefix("https://") || lower.hasPrefix("http://") || lower.hasPrefix("file://") ? jwks : resolve(jwks)
             }
             if let t = f["fingerprint_key"], let k = r.object(t, "fingerprint_key", allowed: ["env", "file"]) {
                 if k["env"] != nil && k["file"] != nil { r.fail(t, "fingerprint_key", "give either `env` or `file`, not both") }

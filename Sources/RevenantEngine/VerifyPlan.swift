@@ -62,7 +62,7 @@ struct PairKey: Hashable {
 public enum VerifyPlanner {
     public static func plan(
         inventory: Inventory, probes: [String: ProbeDefinition], configuration: Configuration,
-        resolver: SecretResolver, fingerprinter: Fingerprinter, now: Date = Date()
+        resolver: SecretResolver, fingerprinter: Fingerprinter, now: Date = Date(), jwks: JSONWebKeySet? = nil
     ) -> VerifyPlan {
         var inventory = inventory
         var certificateInfos: [Int: CertificateInfo] = [:]
@@ -117,7 +117,11 @@ public enum VerifyPlanner {
                 // The token's own dates and algorithm feed the lifecycle findings (issue 4, item 8).
                 do {
                     let decoded = try JSONWebToken.decode(token)
-                    let facts = JWTLifecycle.facts(for: decoded, credential: credential, now: now)
+                    let verification = jwks.map { JWKSVerifier.verify(token: decoded, keys: $0) }
+                    if let verification, let problem = VerifyPlanner.describe(verification) {
+                        warnings.append("\(credential.location): \(credential.id): \(problem)")
+                    }
+                    let facts = JWTLifecycle.facts(for: decoded, credential: credential, now: now, verification: verification)
                     inventory.credentials[ci] = facts.applied(to: credential)
                     if !facts.findings.isEmpty { secretFindings[ci] = facts.findings }
                     warnings += facts.notes.map { "\(credential.location): \(credential.id): \($0)" }
@@ -263,6 +267,17 @@ public enum VerifyPlanner {
         case .introspection(_, let secret, _): secret
         case .scim(let token, _): token
         default: nil
+        }
+    }
+
+    /// What a failed JWKS check says (nil when it verified): the token is forged, or signed by a key
+    /// the issuer no longer publishes (a rotated signing key it may still honour).
+    static func describe(_ verification: JWTVerification) -> String? {
+        switch verification {
+        case .verified: nil
+        case .failed(let reason): "signature does not verify against the JWKS: \(reason)"
+        case .noMatchingKey(let reason): "no key of the JWKS can check its signature: \(reason)"
+        case .unsupportedAlgorithm(let alg): "signature algorithm \(alg) cannot be checked against the JWKS"
         }
     }
 

@@ -76,7 +76,20 @@ struct Verify: AsyncParsableCommand {
         }
         let fingerprinter = Fingerprinter(key: fingerprintKey)
         timing.mark("load")
-        let plan = VerifyPlanner.plan(inventory: inv, probes: definitions, configuration: config, resolver: resolver, fingerprinter: fingerprinter)
+        var jwks: JSONWebKeySet?
+        if let location = config.jwks {
+            // Fetched once, before anything is sent: a JWKS that cannot be had stops the run (exit 2).
+            let url = location.contains("://") ? location : "file://" + location
+            let fetched = RevocationFetcher(timeoutSeconds: config.timeoutSeconds, maxBytes: 1 << 20, proxy: config.proxy).fetch(url)
+            switch fetched {
+            case .success(let bytes):
+                do throws(JWTError) { jwks = try JSONWebKeySet.parse(bytes, source: location) } catch { throw failInput(["jwt.jwks: \(error.message)"]) }
+            case .failure(let failure):
+                throw failInput(["jwt.jwks \(location): \(failure.message)"])
+            }
+        }
+        let plan = VerifyPlanner.plan(inventory: inv, probes: definitions, configuration: config, resolver: resolver,
+                                      fingerprinter: fingerprinter, jwks: jwks)
         for w in plan.warnings { warn("warning: " + w) }
         if !plan.inputErrors.isEmpty { throw failInput(plan.inputErrors) }
         timing.mark("plan")
