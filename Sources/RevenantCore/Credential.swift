@@ -74,7 +74,11 @@ public struct Credential: Sendable, Equatable {
     public var username: String?
     public var accessKeyID: String?
     /// Set for `x509_certificate` credentials.
-    public var certificate: CertificateFiles?
+    public var certificate: CertificateFiles? {
+        get { storedCertificate.value }
+        set { storedCertificate.value = newValue }
+    }
+    var storedCertificate: OutOfLine<CertificateFiles>
     public var targets: [ProbeTarget]
     public var tags: [String: String]
     /// Where the credential was declared, for messages: "inv.yaml:12" or "inv.json credentials[3]".
@@ -102,7 +106,7 @@ public struct Credential: Sendable, Equatable {
         self.secret = secret
         self.username = username
         self.accessKeyID = accessKeyID
-        self.certificate = certificate
+        storedCertificate = OutOfLine(certificate)
         self.targets = targets
         self.tags = tags
         self.origin = origin

@@ -96,7 +96,11 @@ public struct ProbeCheck: Sendable, Equatable {
     public var durationMs: Int
     public var evidence: String?
     /// Set when this check is a CRL or OCSP lookup (probe `crl`/`ocsp`, target the URL).
-    public var revocation: RevocationLookup?
+    public var revocation: RevocationLookup? {
+        get { storedRevocation.value }
+        set { storedRevocation.value = newValue }
+    }
+    var storedRevocation: OutOfLine<RevocationLookup>
 
     public init(
         probe: String, target: String, outcome: ProbeOutcome, controls: ControlStatus,
@@ -111,7 +115,7 @@ public struct ProbeCheck: Sendable, Equatable {
         self.attempts = attempts
         self.durationMs = durationMs
         self.evidence = evidence
-        self.revocation = revocation
+        storedRevocation = OutOfLine(revocation)
     }
 
     /// The outcome once controls are taken into account.
