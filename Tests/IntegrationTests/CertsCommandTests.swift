@@ -19,10 +19,10 @@ import Testing
         openssl req -new -key root.key -subj "/CN=Certs Test Root" -config ca.cnf -out root.csr
         openssl ca -batch -config ca.cnf -selfsign -keyfile root.key -in root.csr -out root.pem -notext \
           -startdate \(stamp(-10)) -enddate \(stamp(3000)) -extensions root_ext 2>/dev/null
-        issue() { # name key start end
+        issue() { # name key start end [openssl ca options]
           openssl req -new -key "$2" -subj "/CN=$1.example.com" -config ca.cnf -out "$1.csr"
           openssl ca -batch -config ca.cnf -cert root.pem -keyfile root.key -in "$1.csr" -out "$1.pem" -notext \
-            -startdate "$3" -enddate "$4" -extensions leaf_ext 2>/dev/null
+            -startdate "$3" -enddate "$4" -extensions leaf_ext ${5:-} 2>/dev/null
         }
         openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out ec.key
         openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:1024 -out weak.key 2>/dev/null
@@ -30,7 +30,10 @@ import Testing
         issue expiring ec.key \(stamp(-300)) \(stamp(10))
         issue expired ec.key 20200101000000Z 20210101000000Z
         issue weak weak.key \(stamp(-10)) \(stamp(355))
-        mkdir -p scan/nested/deeper
+        issue old ec.key \(stamp(-500)) \(stamp(200))
+        issue sha1 ec.key \(stamp(-10)) \(stamp(355)) "-md sha1"
+        mkdir -p scan/nested/deeper scan/more
+        cp old.pem sha1.pem scan/more/
         cp good.pem scan/good.pem
         cat expiring.pem root.pem > scan/nested/chain.crt
         openssl x509 -in expired.pem -outform DER -out scan/nested/deeper/expired.der
@@ -64,8 +67,11 @@ import Testing
         let r = try await revenant(["certs", scan, "--format", "json", "--config", work.file("config.json").path])
         #expect(r.exited && r.status == 1, "an expired certificate is a high finding: \(r)")
         let results = try Self.results(r.stdout)
-        #expect(Set(results.keys) == Set(["good.pem", "nested/chain.crt", "nested/chain.crt#2", "nested/deeper/expired.der", "nested/weak.cer"]
+        #expect(Set(results.keys) == Set(["good.pem", "nested/chain.crt", "nested/chain.crt#2", "nested/deeper/expired.der", "nested/weak.cer",
+                                          "more/old.pem", "more/sha1.pem"]
             .map { scan + "/" + $0 }), "\(results.keys.sorted())")
+        #expect(results[scan + "/more/old.pem"]?.codes == ["rotation_overdue"], "issued 500 days ago, policy 400")
+        #expect(results[scan + "/more/sha1.pem"]?.codes == ["weak_crypto"], "SHA-1 signature")
         #expect(results[scan + "/good.pem"]?.codes == ["ok"])
         #expect(results[scan + "/nested/chain.crt"]?.codes == ["expiring_soon"])
         #expect(results[scan + "/nested/chain.crt#2"]?.codes == ["ok"], "the root in the chain file")
@@ -165,18 +171,18 @@ import Testing
         let config = work.file("config.json").path
         let lines = try await revenant(["certs", scan, "--format", "jsonl", "--config", config])
         let records = lines.stdout.split(separator: "\n").map { try? jsonObject(String($0)) }
-        #expect(records.count == 5 && records.allSatisfy { $0?["schema"] as? String == "revenant.result/v1" }, "\(lines)")
+        #expect(records.count == 7 && records.allSatisfy { $0?["schema"] as? String == "revenant.result/v1" }, "\(lines)")
 
         let table = try await revenant(["certs", scan, "--format", "table", "--config", config])
         #expect(table.exited && table.status == 1)
-        for expected in ["expired", "expiring_soon", "weak_crypto", "\(scan)/nested/weak.cer", "RSA key of 1024 bits (< 2048)"] {
+        for expected in ["expired", "expiring_soon", "weak_crypto", "rotation_overdue", "\(scan)/nested/weak.cer", "RSA key of 1024 bits (< 2048)", "SHA-1 signature"] {
             #expect(table.stdout.contains(expected), "\(expected): \(table.stdout)")
         }
 
         let reports = work.file("reports").path
         let both = try await revenant(["certs", scan, "--format", "json", "--format", "table", "--output", reports, "--config", config])
         #expect(both.exited && both.status == 1 && both.stdout.isEmpty, "\(both)")
-        #expect(try Self.results(work.read("reports/report.json")).count == 5)
+        #expect(try Self.results(work.read("reports/report.json")).count == 7)
         #expect(work.read("reports/report.txt").contains("weak_crypto"))
     }
 
