@@ -10,7 +10,7 @@ DEMO_RUN  := Fixtures/demo/run
 DEMO_PORT := 18080
 REVENANT  := .build/release/revenant
 
-.PHONY: deps build demo test bench bench-certs clean
+.PHONY: deps build demo test bench bench-certs bench-protocols clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -42,6 +42,12 @@ bench: build
 bench-certs: deps
 	$(SWIFT) build -c release --scratch-path .build-bench
 	python3 scripts/bench-certs.py .build-bench/release/revenant
+
+# Protocol probes (issue 4): logins/s of revenant against each local server next to the server's own
+# client tool (ssh, psql, ldapwhoami, curl), in the same run. Needs root (sshd).
+bench-protocols: build
+	bash scripts/bench-protocols.sh 200
+	bash scripts/bench-curl-protocols.sh
 
 clean:
 	-@bash scripts/demo.sh stop $(abspath $(DEMO_RUN))
