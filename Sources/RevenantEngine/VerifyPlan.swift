@@ -104,14 +104,15 @@ public enum VerifyPlanner {
             if credential.kind == .scimAccount, source == nil, let user = credential.username {
                 // Looked up by name with the operator's token; the name stands where a secret would.
                 secret = user
-            } else if secretProblem != nil {
-            } else if let source {
-                switch resolver.resolve(source) {
-                case .success(let s): secret = s
-                case .failure(let e): secretProblem = e.reason
+            } else if secretProblem == nil {  // (set when a certificate could not be read: its key is not read either)
+                if let source {
+                    switch resolver.resolve(source) {
+                    case .success(let s): secret = s
+                    case .failure(let e): secretProblem = e.reason
+                    }
+                } else {
+                    secretProblem = credential.kind == .x509Certificate ? "no `private_key` in the inventory (an mTLS probe needs it)" : "no secret in the inventory"
                 }
-            } else {
-                secretProblem = credential.kind == .x509Certificate ? "no `private_key` in the inventory (an mTLS probe needs it)" : "no secret in the inventory"
             }
             if credential.kind == .jwt, let token = secret {
                 // The token's own dates and algorithm feed the lifecycle findings (issue 4, item 8).
