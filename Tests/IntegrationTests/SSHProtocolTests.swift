@@ -38,7 +38,7 @@ struct SSHRun: Sendable {
         let unpinnedUser = "rv-unpinned-\(tag)", wrongPinUser = "rv-wrongpin-\(tag)", canaryUser = "rv-canary-\(tag)"
 
         // One probe id per pair that must not share controls or a pin with the others.
-        for id in ["t-ssh", "t-ssh-unpinned", "t-ssh-wrongpin", "t-ssh-canary"] {
+        for id in ["t-ssh", "t-ssh-unpinned", "t-ssh-wrongpin", "t-ssh-canary", "t-ssh-password"] {
             try work.writeJSON("probes/\(id).json", [
                 "id": id, "title": "Integration test SSH login \(id)", "kinds": ["ssh_key", "password"], "protocol": "ssh",
                 "allowed_hosts": ["127.0.0.1"], "docs": "https://example.test/revenant-integration",
@@ -74,10 +74,20 @@ struct SSHRun: Sendable {
             try key("silent-port", state: "revoked", path: live, target: "ssh://127.0.0.1:\(silent.port)"),
             Scenario.credential("old-password", kind: "password", state: "rotated", secret: ["env": "RV_SSH_PASSWORD"], probe: "t-ssh",
                                 target: target, username: user, extra: ["host_key_sha256": pin]),
+            // The server's password user (its own pair, so its negative control is a random password for that user).
+            Scenario.credential("live-password", kind: "password", state: "offboarded", secret: ["env": "RV_SSH_LIVE_PASSWORD"],
+                                probe: "t-ssh-password", target: target, username: try server.value("SSHD_PASSWORD_USER"),
+                                extra: ["host_key_sha256": pin]),
+            Scenario.credential("rotated-password", kind: "password", state: "rotated", secret: ["env": "RV_SSH_OLD_PASSWORD"],
+                                probe: "t-ssh-password", target: target, username: try server.value("SSHD_PASSWORD_USER"),
+                                extra: ["host_key_sha256": pin]),
         ]
+        forbidden += [("live password", try server.value("SSHD_LIVE_PASSWORD")), ("old password", try server.value("SSHD_OLD_PASSWORD"))]
         let (result, ledger, logLines) = try await LoginOutcomes.verify(work, credentials: credentials, timeoutSeconds: 3,
                                                                         serverLog: try server.value("SSHD_LOG"),
-                                                                        environment: ["RV_SSH_PASSWORD": password])
+                                                                        environment: ["RV_SSH_PASSWORD": password,
+                                                                                      "RV_SSH_LIVE_PASSWORD": try server.value("SSHD_LIVE_PASSWORD"),
+                                                                                      "RV_SSH_OLD_PASSWORD": try server.value("SSHD_OLD_PASSWORD")])
         return SSHRun(server: server, result: result, ledger: ledger, logLines: logLines,
                       unpinnedUser: unpinnedUser, wrongPinUser: wrongPinUser, canaryUser: canaryUser, forbidden: forbidden)
     }
@@ -164,6 +174,20 @@ struct SSHRun: Sendable {
         #expect(r.check("old-password")["outcome"] as? String == "rejected")
         #expect((r.check("old-password")["reason"] as? String)?.contains("takes no password logins (it offers: publickey)") == true)
         #expect(r.codes("old-password") == ["revocation_verified"])
+    }
+
+    @Test func livePasswordOfAnOffboardedIdentityIsResidualAccessAndTheOldOneIsRejected() async throws {
+        let run = try await Self.run()
+        let r = try Self.report(run)
+        #expect(r.check("live-password")["outcome"] as? String == "authenticated", "\(r.check("live-password"))")
+        #expect(r.codes("live-password") == ["residual_access"])
+        #expect((r.check("live-password")["controls"] as? [String: String])?["negative"] == "rejected")
+        #expect(r.check("rotated-password")["outcome"] as? String == "rejected", "\(r.check("rotated-password"))")
+        #expect(r.codes("rotated-password") == ["revocation_verified"])
+        // sshd itself says how the login went.
+        let user = try run.server.value("SSHD_PASSWORD_USER")
+        #expect(run.logLines.contains { $0.contains("Accepted password for \(user)") }, "\(run.logLines.suffix(20))")
+        #expect(run.logLines.contains { $0.contains("Failed password for \(user)") })
     }
 
     @Test func noKeyLineOrPasswordInAnyOutput() async throws {
