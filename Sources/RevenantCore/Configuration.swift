@@ -16,11 +16,13 @@ public struct Configuration: Sendable, Equatable {
     /// JWK Set that `jwt` credentials' signatures are checked against: an http(s) URL, or a file
     /// (`file://` or a path, relative to the configuration file).
     public var jwks: String?
+    /// OpenSSH known_hosts file: the host-key pin of an SSH target the inventory gives none for.
+    public var sshKnownHosts: String?
 
     public init() {}
 
     static let keys = ["concurrency", "per_host", "timeout_seconds", "retries", "policy", "probes_dirs",
-                       "tls", "proxy", "revocation", "fingerprint_key", "jwt"]
+                       "tls", "proxy", "revocation", "fingerprint_key", "jwt", "ssh"]
 
     /// Reads a JSON configuration file; every unknown key or wrong type is reported with its line.
     public static func load(file: String) throws(InputErrors) -> Configuration {
@@ -72,6 +74,9 @@ public struct Configuration: Sendable, Equatable {
                 c.revocation.crl = r.bool(h, "crl", "revocation") ?? c.revocation.crl
                 c.revocation.ocsp = r.bool(h, "ocsp", "revocation") ?? c.revocation.ocsp
                 c.revocation.softFail = r.bool(h, "soft_fail", "revocation") ?? c.revocation.softFail
+            }
+            if let t = f["ssh"], let h = r.object(t, "ssh", allowed: ["known_hosts"]) {
+                c.sshKnownHosts = r.string(h, "known_hosts", "ssh").map(resolve)
             }
             if let t = f["jwt"], let h = r.object(t, "jwt", allowed: ["jwks"]), let jwks = r.string(h, "jwks", "jwt") {
                 let lower = jwks.lowercased()

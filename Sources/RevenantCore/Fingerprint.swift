@@ -27,6 +27,19 @@ public enum Digest {
         return out
     }
 
+    /// HMAC-SHA-1: only for reading hashed OpenSSH known_hosts names (`|1|salt|hash`), which use it.
+    public static func hmacSHA1(key: [UInt8], _ bytes: [UInt8]) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: 20)
+        var len: UInt32 = 0
+        let result = key.withUnsafeBytes { k in
+            bytes.withUnsafeBytes { b in
+                HMAC(EVP_sha1(), k.baseAddress, Int32(k.count), b.bindMemory(to: UInt8.self).baseAddress, b.count, &out, &len)
+            }
+        }
+        precondition(result != nil, "HMAC(SHA-1) failed")
+        return out
+    }
+
     public static func hex(_ bytes: some Sequence<UInt8>) -> String {
         let digits = Array("0123456789abcdef".utf8)
         var out = [UInt8]()

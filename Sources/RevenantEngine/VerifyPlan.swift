@@ -78,6 +78,11 @@ public enum VerifyPlanner {
         var parsedTargets: [String: TargetURL?] = [:]
         secrets.reserveCapacity(inventory.credentials.count)
 
+        var knownHosts: KnownHosts?
+        if let path = configuration.sshKnownHosts {
+            knownHosts = KnownHosts.load(file: path)
+            if knownHosts == nil { inputErrors.append("ssh.known_hosts: cannot read \(path)") }
+        }
         var certificates: [Int: [UInt8]] = [:]
         var authSecrets: [String: Result<String, SecretError>] = [:]
         var parsedByProtocol: [ProbeProtocol: [String: TargetURL?]] = [:]
@@ -160,6 +165,8 @@ public enum VerifyPlanner {
                     planned.append(PlannedCheck(probeID: probe.id, displayURL: "(unusable target)", skipReason: "target is not \(what) without user info, query or fragment"))
                     continue
                 }
+                // SSH: the inventory's pin, else the known_hosts file's.
+                let pin = proto == .ssh ? (t.hostKeySHA256 ?? knownHosts?.pin(host: target.host, port: target.port ?? 22)) : t.hostKeySHA256
                 let display = ProbeRequestBuilder.displayURL(probe, target: target)
                 var check = PlannedCheck(probeID: probe.id, displayURL: display)
                 let login = VerifyPlanner.loginName(credential, probe: probe)
@@ -191,12 +198,12 @@ public enum VerifyPlanner {
                 } else if let source = VerifyPlanner.authSource(probe), authSecret == nil {
                     let why = (authSecrets[probe.id].flatMap { if case .failure(let e) = $0 { e.reason } else { nil } }) ?? "unreadable"
                     check.skipReason = "probe `\(probe.id)` cannot authenticate itself: \(why) (\(VerifyPlanner.describe(source)))"
-                } else if proto == .ssh, t.hostKeySHA256 == nil {
-                    check.skipReason = "the SSH host key of \(target.base) is not pinned (`host_key_sha256`): nothing is sent to an unpinned host"
+                } else if proto == .ssh, pin == nil {
+                    check.skipReason = "the SSH host key of \(target.base) is not pinned (`host_key_sha256`, or ssh.known_hosts in the config): nothing is sent to an unpinned host"
                 } else {
                     let key = PairKey(probe: probe.id, base: target.base)
                     if let i = pairIndex[key] {
-                        if pairs[i].hostKeySHA256 != t.hostKeySHA256 {
+                        if pairs[i].hostKeySHA256 != pin {
                             check.skipReason = "host_key_sha256 for \(target.base) differs from the one given first (\(pairs[i].probe.id)): not sent"
                             planned.append(check)
                             continue
@@ -206,7 +213,7 @@ public enum VerifyPlanner {
                         pairIndex[key] = pairs.count
                         check.pair = pairs.count
                         pairs.append(ControlPair(probe: probe, target: target, username: login,
-                                                 authSecret: authSecret, hostKeySHA256: t.hostKeySHA256))
+                                                 authSecret: authSecret, hostKeySHA256: pin))
                     }
                     var limits = hostLimits[target.authority] ?? configuration.perHost
                     if let own = probe.rateLimit { limits = limits.tightened(by: own) }

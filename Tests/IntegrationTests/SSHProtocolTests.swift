@@ -190,6 +190,29 @@ struct SSHRun: Sendable {
         #expect(run.logLines.contains { $0.contains("Failed password for \(user)") })
     }
 
+    @Test func hostKeyPinFromAKnownHostsFile() async throws {
+        // No host_key_sha256 in the inventory: the config's ssh.known_hosts pins the host.
+        let server = try await SharedServers.get("sshd")
+        let work = try WorkDirectory("ssh-known-hosts")
+        defer { work.remove() }
+        try work.writeJSON("probes/t-ssh-kh.json", [
+            "id": "t-ssh-kh", "title": "Integration test SSH login (known_hosts)", "kinds": ["ssh_key"], "protocol": "ssh",
+            "allowed_hosts": ["127.0.0.1"], "docs": "https://example.test/revenant-integration",
+        ] as [String: Any])
+        let inventory = try work.writeJSON("inventory.json", ["credentials": [
+            Scenario.credential("live-by-known-hosts", kind: "ssh_key", state: "offboarded", secret: ["file": try server.value("SSH_LIVE_ED25519")],
+                                probe: "t-ssh-kh", target: "ssh://127.0.0.1:\(try server.port("SSHD_PORT"))", username: try server.value("SSHD_USER")),
+        ]])
+        let config = try work.writeJSON("config.json", ["timeout_seconds": 3, "ssh": ["known_hosts": try server.value("SSHD_KNOWN_HOSTS")]])
+        let r = try await revenant(["verify", "--inventory", inventory, "--probes", work.file("probes").path, "--config", config, "--format", "json"])
+        let report = try ParsedReport(r.stdout)
+        #expect(report.check("live-by-known-hosts")["outcome"] as? String == "authenticated", "\(r)")
+        #expect(report.codes("live-by-known-hosts") == ["residual_access"])
+        // The same without the file: skipped, nothing sent.
+        let bare = try await revenant(["verify", "--inventory", inventory, "--probes", work.file("probes").path, "--format", "json"])
+        #expect((try ParsedReport(bare.stdout)).check("live-by-known-hosts")["outcome"] as? String == "skipped", "\(bare)")
+    }
+
     @Test func noKeyLineOrPasswordInAnyOutput() async throws {
         let run = try await Self.run()
         #expect(run.forbidden.count > 30)
