@@ -15,28 +15,20 @@ public enum Digest {
 
     public static func sha256(_ text: String) -> [UInt8] { sha256(Array(text.utf8)) }
 
-    public static func hmacSHA256(key: [UInt8], _ bytes: [UInt8]) -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: 32)
-        var len: UInt32 = 0
-        let result = key.withUnsafeBytes { k in
-            bytes.withUnsafeBytes { b in
-                HMAC(EVP_sha256(), k.baseAddress, Int32(k.count), b.bindMemory(to: UInt8.self).baseAddress, b.count, &out, &len)
-            }
-        }
-        precondition(result != nil, "HMAC(SHA-256) failed")
-        return out
-    }
+    public static func hmacSHA256(key: [UInt8], _ bytes: [UInt8]) -> [UInt8] { hmac(EVP_sha256(), size: 32, key: key, bytes) }
 
     /// HMAC-SHA-1: only for reading hashed OpenSSH known_hosts names (`|1|salt|hash`), which use it.
-    public static func hmacSHA1(key: [UInt8], _ bytes: [UInt8]) -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: 20)
+    public static func hmacSHA1(key: [UInt8], _ bytes: [UInt8]) -> [UInt8] { hmac(EVP_sha1(), size: 20, key: key, bytes) }
+
+    static func hmac(_ md: OpaquePointer?, size: Int, key: [UInt8], _ bytes: [UInt8]) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: size)
         var len: UInt32 = 0
         let result = key.withUnsafeBytes { k in
             bytes.withUnsafeBytes { b in
-                HMAC(EVP_sha1(), k.baseAddress, Int32(k.count), b.bindMemory(to: UInt8.self).baseAddress, b.count, &out, &len)
+                HMAC(md, k.baseAddress, Int32(k.count), b.bindMemory(to: UInt8.self).baseAddress, b.count, &out, &len)
             }
         }
-        precondition(result != nil, "HMAC(SHA-1) failed")
+        precondition(result != nil, "HMAC failed")
         return out
     }
 
