@@ -24,6 +24,7 @@ PACKAGES=(
   slapd
   ldap-utils
   dovecot-imapd
+  dovecot-submissiond
   postgresql
   libpq-dev
 )

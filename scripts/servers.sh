@@ -392,6 +392,8 @@ EOF
 
 start_dovecot() {
   need dovecot dovecot-imapd
+  [ -x /usr/lib/dovecot/submission-login ] ||
+    die "dovecot: its SMTP submission service is missing: install the dovecot-submissiond package (scripts/install-deps.sh)"
   need curl curl
   need openssl openssl
   getent passwd dovecot >/dev/null && getent passwd dovenull >/dev/null ||
@@ -403,6 +405,10 @@ start_dovecot() {
   local uid gid
   uid=$(id -u "$TEST_USER"); gid=$(id -g "$TEST_USER")
 
+  # SMTP submission (AUTH, RFC 4954) beside IMAP, on its own port, for the same users.
+  local smtp_port
+  if [ -n "$PORT_ARG" ]; then smtp_port=$((PORT + 1)); else smtp_port=$(free_port); fi
+  [ "$smtp_port" != "$PORT" ] || smtp_port=$(free_port)
   local live_user="imap-live-$(rand_hex 3)" dead_user="imap-removed-$(rand_hex 3)" rot_user="imap-rotated-$(rand_hex 3)"
   local live_pw dead_pw old_pw new_pw
   live_pw=$(rand_hex); dead_pw=$(rand_hex); old_pw=$(rand_hex); new_pw=$(rand_hex)
@@ -425,8 +431,13 @@ instance_name = revenant-$(rand_hex 4)
 base_dir = $D/run
 state_dir = $D/state
 log_path = $D/dovecot.log
-protocols = imap
+protocols = imap submission
 listen = 127.0.0.1
+hostname = revenant-test.localhost
+# Submission relays accepted mail to this host: nothing listens there, and no test sends mail
+# (a login is checked, then the connection is closed).
+submission_relay_host = 127.0.0.1
+submission_relay_port = 9
 ssl = no
 disable_plaintext_auth = no
 auth_mechanisms = plain login
@@ -458,6 +469,15 @@ service imap-login {
 service imap {
   process_limit = 256
 }
+service submission-login {
+  inet_listener submission {
+    address = 127.0.0.1
+    port = $smtp_port
+  }
+  inet_listener submissions {
+    port = 0
+  }
+}
 # No anvil auth penalty (delays growing to 15 s after failed logins from one IP): a test sends
 # dead credentials on purpose.
 service anvil {
@@ -488,12 +508,18 @@ EOF
   check "removed user refused" 67 curl --noproxy '*' -s --max-time 5 "$url" -u "$dead_user:$dead_pw"
   check "old password refused" 67 curl --noproxy '*' -s --max-time 5 "$url" -u "$rot_user:$old_pw"
   check "new password accepted" 0 curl --noproxy '*' -s --max-time 5 "$url" -u "$rot_user:$new_pw"
+  # SMTP AUTH: curl logs in, then sends HELP, which the submission service answers by connecting to
+  # its (absent) relay: 421, curl 8 — after a good login. A refused login is curl 67.
+  local smtp_url="smtp://127.0.0.1:$smtp_port"
+  check "SMTP AUTH: live login, then the relay is absent" 8 curl --noproxy '*' -s --max-time 5 "$smtp_url" -u "$live_user:$live_pw"
+  check "SMTP AUTH: removed user refused" 67 curl --noproxy '*' -s --max-time 5 "$smtp_url" -u "$dead_user:$dead_pw"
 
   write_env \
     "IMAP_PORT=$PORT" "IMAP_PID=$PID" "IMAP_URL=$url" "IMAP_LOG=$LOG" \
     "IMAP_LIVE_USER=$live_user" "IMAP_LIVE_PASSWORD=$live_pw" \
     "IMAP_DEAD_USER=$dead_user" "IMAP_DEAD_PASSWORD=$dead_pw" \
-    "IMAP_ROTATED_USER=$rot_user" "IMAP_OLD_PASSWORD=$old_pw" "IMAP_ROTATED_PASSWORD=$new_pw"
+    "IMAP_ROTATED_USER=$rot_user" "IMAP_OLD_PASSWORD=$old_pw" "IMAP_ROTATED_PASSWORD=$new_pw" \
+    "SMTP_PORT=$smtp_port" "SMTP_URL=$smtp_url"
 }
 
 # ---------------------------------------------------------------------------------------------

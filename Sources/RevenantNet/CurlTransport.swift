@@ -212,6 +212,10 @@ final class Transfer: @unchecked Sendable {
             return TransportFailure(kind: .refusedHost, message: "URL scheme is not one libcurl probes may use (\(Transfer.schemes.joined(separator: ", ")))")
         }
         if ["imap", "imaps", "smtp", "smtps"].contains(scheme) { replyScheme = scheme }
+        // SMTP: stop once logged in (libcurl's SMTP connect phase is greeting, EHLO, AUTH). Any
+        // command after it (libcurl's default is HELP) is the server's business, not the login's:
+        // a submission server answers it by connecting to its relay, which can fail after a good login.
+        if scheme.hasPrefix("smtp") { _ = rv_easy_setopt_long(easy, CURLOPT_CONNECT_ONLY, 1) }
         let me = Unmanaged.passUnretained(self).toOpaque()
         _ = rv_easy_setopt_string(easy, CURLOPT_URL, request.url)
         _ = rv_easy_setopt_string(easy, CURLOPT_PROTOCOLS_STR, scheme)
