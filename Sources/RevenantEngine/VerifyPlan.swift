@@ -119,6 +119,11 @@ public enum VerifyPlanner {
                     secretProblem = credential.kind == .x509Certificate ? "no `private_key` in the inventory (an mTLS probe needs it)" : "no secret in the inventory"
                 }
             }
+            // Keys are multi-line by nature; any other secret with a line break would be sent corrupted.
+            if let s = secret, credential.kind != .sshKey, credential.kind != .x509Certificate, SecretResolver.hasLineBreak(s) {
+                secret = nil
+                secretProblem = "the secret contains a line break or NUL: not sent (a login or header carrying it would be refused, which proves nothing)"
+            }
             if credential.kind == .jwt, let token = secret {
                 // The token's own dates and algorithm feed the lifecycle findings (issue 4, item 8).
                 do {

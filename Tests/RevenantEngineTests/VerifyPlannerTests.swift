@@ -67,3 +67,27 @@ import Testing
         #expect(plan.warnings.contains { $0.contains("/nonexistent/canary") })
     }
 }
+
+/// Line endings in secret sources: trimmed, never sent (a password with `\r` is refused by the
+/// server, which would read as "revoked").
+@Suite struct SecretLineEndTests {
+    @Test func windowsAndUnixLineEndsAreTrimmedFromFilesAndVariables() throws {
+        let dir = try Fixture.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let crlf = dir.appendingPathComponent("crlf.txt")
+        try Data("s3cret-pw\r\n".utf8).write(to: crlf)
+        let onlyBreak = dir.appendingPathComponent("break.txt")
+        try Data("\r\n".utf8).write(to: onlyBreak)
+        let resolver = SecretResolver(environment: ["PW": "env-pw\n", "WIN": "env-win\r\n"])
+        #expect(try resolver.resolve(.file(crlf.path)).get() == "s3cret-pw")
+        #expect((try? resolver.resolve(.file(onlyBreak.path)).get()) == nil, "only a line break is empty")
+        #expect(try resolver.resolve(.environment("PW")).get() == "env-pw")
+        #expect(try resolver.resolve(.environment("WIN")).get() == "env-win")
+    }
+
+    @Test func aPasswordWithALineBreakInsideIsNotSent() {
+        let plan = Fixture.plan([Fixture.credential("two-lines", secret: "first\nsecond", probe: "api")], probes: [Fixture.probe("api")])
+        #expect(plan.sendCount == 0)
+        #expect(plan.checks[0][0].skipReason?.contains("line break") == true)
+    }
+}
