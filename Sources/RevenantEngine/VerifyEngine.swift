@@ -256,8 +256,10 @@ public final class VerifyEngine: Sendable {
                     inFlight += 1
                     var certificate: [UInt8]?
                     if hasCertificates, case .credential(let ci, _) = attempt.role { certificate = plan.certificates[ci] }
+                    let keyLogin: Bool? = attempt.role == .positive ? nil : plan.pairs[attempt.pair].keyLogin
                     let request = prepared[attempt.pair].request(secret: attempt.secret, username: attempt.username, timeoutSeconds: timeout,
-                                                                 negativeControl: attempt.role == .negative, certificate: certificate)
+                                                                 negativeControl: attempt.role == .negative, certificate: certificate,
+                                                                 keyLogin: keyLogin)
                     let started = elapsed()
                     if let callbackTransport {
                         callbackTransport.start(request) { result in

@@ -28,6 +28,9 @@ public struct ControlPair: Sendable {
     public var authSecret: String?
     /// SSH: the pinned host key of this target.
     public var hostKeySHA256: String?
+    /// A login by private key (`ssh_key`): its negative control presents a generated key. Key and
+    /// password credentials of one target are separate pairs, each with its own control.
+    public var keyLogin = false
 }
 
 /// Everything resolved before anything is sent: what `--dry-run` prints and `run` executes.
@@ -56,6 +59,8 @@ public struct VerifyPlan: Sendable {
 struct PairKey: Hashable {
     var probe: String
     var base: String
+    /// SSH: key logins and password logins take different paths, so they get controls of their own.
+    var keyLogin = false
 }
 
 /// Builds the plan: resolves secrets, probes, targets and allowed hosts; sends nothing.
@@ -206,7 +211,8 @@ public enum VerifyPlanner {
                 } else if proto == .ssh, pin == nil {
                     check.skipReason = "the SSH host key of \(target.base) is not pinned (`host_key_sha256`, or ssh.known_hosts in the config): nothing is sent to an unpinned host"
                 } else {
-                    let key = PairKey(probe: probe.id, base: target.base)
+                    let keyLogin = proto == .ssh && credential.kind == .sshKey
+                    let key = PairKey(probe: probe.id, base: target.base, keyLogin: keyLogin)
                     if let i = pairIndex[key] {
                         if pairs[i].hostKeySHA256 != pin {
                             check.skipReason = "host_key_sha256 for \(target.base) differs from the one given first (\(pairs[i].probe.id)): not sent"
@@ -218,7 +224,7 @@ public enum VerifyPlanner {
                         pairIndex[key] = pairs.count
                         check.pair = pairs.count
                         pairs.append(ControlPair(probe: probe, target: target, username: login,
-                                                 authSecret: authSecret, hostKeySHA256: pin))
+                                                 authSecret: authSecret, hostKeySHA256: pin, keyLogin: keyLogin))
                     }
                     var limits = hostLimits[target.authority] ?? configuration.perHost
                     if let own = probe.rateLimit { limits = limits.tightened(by: own) }
@@ -247,7 +253,8 @@ public enum VerifyPlanner {
                 warnings.append("\(control.origin): positive control target host \(target.host) is not in allowed_hosts of `\(probe.id)`: not sent")
                 continue
             }
-            guard let i = pairIndex[PairKey(probe: probe.id, base: target.base)] else {
+            guard let i = pairIndex[PairKey(probe: probe.id, base: target.base)]
+                    ?? pairIndex[PairKey(probe: probe.id, base: target.base, keyLogin: true)] else {
                 warnings.append("\(control.origin): positive control for \(probe.id) at \(target.base) matches no credential's probe and target: it checks nothing")
                 continue
             }

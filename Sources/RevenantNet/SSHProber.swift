@@ -211,7 +211,8 @@ final class SSHSession {
         if let key {
             method = "publickey"
             guard methods & SSH_AUTH_METHOD_PUBLICKEY != 0 else {
-                return .failure(TransportFailure(kind: .loginDenied, message: "the server takes no public-key logins (it offers: \(Self.names(methods)))"))
+                // The server never judged the key (OpenSSH lists the same methods for unknown users).
+                return .failure(TransportFailure(kind: .other, message: "the server takes no public-key logins (it offers: \(Self.names(methods))): the key was not tried"))
             }
             rc = ssh_userauth_publickey(raw, nil, key.raw)
         } else {
@@ -220,7 +221,7 @@ final class SSHSession {
                 if methods & SSH_AUTH_METHOD_INTERACTIVE != 0 {
                     return .failure(TransportFailure(kind: .other, message: "the server takes passwords only through keyboard-interactive, which revenant does not answer"))
                 }
-                return .failure(TransportFailure(kind: .loginDenied, message: "the server takes no password logins (it offers: \(Self.names(methods)))"))
+                return .failure(TransportFailure(kind: .other, message: "the server takes no password logins (it offers: \(Self.names(methods))): the password was not tried"))
             }
             rc = (password ?? "").withCString { ssh_userauth_password(raw, nil, $0) }
         }
@@ -228,6 +229,13 @@ final class SSHSession {
         case SSH_AUTH_SUCCESS.rawValue:
             return .success(HTTPResponse(status: 0, body: Array("\(method) accepted".utf8)))
         case SSH_AUTH_DENIED.rawValue:
+            // libssh also says DENIED for refusals of its own, without asking the server (a key
+            // type its settings do not allow): only the server's USERAUTH_FAILURE ("Access denied
+            // for '…'") judged the credential.
+            let detail = error
+            guard detail.hasPrefix("Access denied") else {
+                return .failure(TransportFailure(kind: .other, message: "\(method) not tried by the server: \(detail)"))
+            }
             return .failure(TransportFailure(kind: .loginDenied, message: "Permission denied (\(method))"))
         case SSH_AUTH_PARTIAL.rawValue:
             // The credential is still accepted as one factor; the server wants another. Not a rejection.

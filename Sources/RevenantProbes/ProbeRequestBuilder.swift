@@ -78,8 +78,10 @@ public struct PreparedProbeRequest: Sendable {
 
     /// The request carrying `secret` where the probe's auth scheme puts it. For a negative
     /// control, key and certificate logins present a key made for the attempt instead.
+    /// `keyLogin`: whether a `login` is by private key (the credential's kind says so: `ssh_key`);
+    /// nil only where no kind is known (a positive control), which then goes by the secret's text.
     public func request(secret: String, username: String?, timeoutSeconds: Double, negativeControl: Bool = false,
-                        certificate: [UInt8]? = nil) -> HTTPRequest {
+                        certificate: [UInt8]? = nil, keyLogin: Bool? = nil) -> HTTPRequest {
         var url = self.url
         var headers = fixedHeaders
         var body = self.body
@@ -97,7 +99,9 @@ public struct PreparedProbeRequest: Sendable {
         case .query(let name):
             url += querySeparator + ProbeRequestBuilder.percentEncode(name) + "=" + ProbeRequestBuilder.percentEncode(secret)
         case .login:
-            let isKey = secret.contains("PRIVATE KEY-----")
+            // Never from the text alone for a credential: a PuTTY or SSH2 key does not say "PRIVATE
+            // KEY-----", and sending it as a password is both a refusal that proves nothing and a leak.
+            let isKey = keyLogin ?? secret.contains("PRIVATE KEY-----")
             login = Login(user: username ?? "", secret: secret, method: isKey ? .privateKey : .password)
             if negativeControl && isKey { login = Login(user: username ?? "", secret: "", method: .generatedKey) }
         case .awsSigV4(let provider):

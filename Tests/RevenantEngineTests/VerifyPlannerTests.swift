@@ -91,3 +91,29 @@ import Testing
         #expect(plan.checks[0][0].skipReason?.contains("line break") == true)
     }
 }
+
+/// An SSH login's method comes from the credential's kind, never from the secret's text.
+@Suite struct SSHLoginMethodTests {
+    static func sshProbe() -> ProbeDefinition {
+        var probe = Fixture.probe("ssh", auth: .login, hosts: ["bastion.test"])
+        probe.kind = .ssh
+        probe.kinds = [.sshKey, .password]
+        return probe
+    }
+
+    @Test func aPuTTYKeyIsAKeyLoginAndItsControlAGeneratedKey() {
+        let putty = "PuTTY-User-Key-File-3: ssh-ed25519\nEncryption: none\nPublic-Lines: 2\nAAAA"
+        var key = Fixture.credential("putty", kind: .sshKey, secret: putty, probe: "ssh", target: "ssh://bastion.test", username: "dana")
+        key.targets[0].hostKeySHA256 = "SHA256:" + String(repeating: "A", count: 43)
+        var password = Fixture.credential("pw", kind: .password, secret: "hunter2-long", probe: "ssh", target: "ssh://bastion.test", username: "dana")
+        password.targets[0].hostKeySHA256 = key.targets[0].hostKeySHA256
+        let plan = Fixture.plan([key, password], probes: [Self.sshProbe()])
+        #expect(plan.sendCount == 2)
+        #expect(plan.pairs.count == 2, "key and password logins have controls of their own")
+        let keyPair = plan.pairs[plan.checks[0][0].pair!]
+        #expect(keyPair.keyLogin && !plan.pairs[plan.checks[1][0].pair!].keyLogin)
+        let prepared = PreparedProbeRequest(keyPair.probe, target: keyPair.target, hostKeySHA256: keyPair.hostKeySHA256)
+        #expect(prepared.request(secret: putty, username: "dana", timeoutSeconds: 1, keyLogin: true).login?.method == .privateKey)
+        #expect(prepared.request(secret: "random", username: "dana", timeoutSeconds: 1, negativeControl: true, keyLogin: true).login?.method == .generatedKey)
+    }
+}
