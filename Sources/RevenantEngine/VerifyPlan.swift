@@ -55,6 +55,11 @@ public struct VerifyPlan: Sendable {
     public var sendCount: Int { checks.reduce(0) { $0 + $1.filter { $0.pair != nil }.count } }
 }
 
+/// PEM text (as opposed to DER).
+enum PEM {
+    static func isPEM(_ bytes: [UInt8]) -> Bool { bytes.firstRange(of: Array("-----BEGIN ".utf8)) != nil }
+}
+
 /// Identifies a (probe, target) pair.
 struct PairKey: Hashable {
     var probe: String
@@ -99,7 +104,12 @@ public enum VerifyPlanner {
                 // The private key is what an mTLS probe proves possession of: it is the secret.
                 source = files.privateKey
                 let file = X509Loader.load(file: files.certificate)
-                if let leaf = file.certificates.first, let bytes = FileBytes.read(files.certificate) {
+                if let leaf = file.certificates.first, var bytes = FileBytes.read(files.certificate) {
+                    // The issuer goes with the leaf: a server that trusts only the root needs the
+                    // intermediate from the client, or refuses a live certificate as "unknown ca".
+                    if let issuer = files.issuer, let more = FileBytes.read(issuer), PEM.isPEM(bytes), PEM.isPEM(more) {
+                        bytes += [0x0A] + more
+                    }
                     certificates[ci] = bytes
                     certificateInfos[ci] = leaf.info
                     // DESIGN §4: a certificate's dates come from the certificate itself.

@@ -71,11 +71,13 @@ public enum ResponseClassifier {
         }
     }
 
-    /// TLS alerts by which a server refuses a client certificate (RFC 8446 §6.2). A handshake
-    /// failure without one of these (cipher mismatch, our own verification of the server) proves nothing.
+    /// TLS alerts by which a server refuses this client certificate itself (RFC 8446 §6.2). Not
+    /// `unknown ca` (the server does not trust the issuer: a wrong endpoint or a missing
+    /// intermediate, never a revocation), `certificate required` (none arrived) or `access denied`
+    /// (a valid certificate refused by access control): those prove nothing about the certificate,
+    /// nor does a handshake failure without an alert (cipher mismatch, our own check of the server).
     static let certificateAlerts = [
-        "bad certificate", "certificate revoked", "certificate expired", "unknown ca", "certificate required",
-        "certificate unknown", "unsupported certificate", "access denied",
+        "bad certificate", "certificate revoked", "certificate expired", "certificate unknown", "unsupported certificate",
     ]
 
     static func certificateAlert(_ message: String) -> String? {
