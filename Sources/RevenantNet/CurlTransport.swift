@@ -267,6 +267,10 @@ final class Transfer: @unchecked Sendable {
             // Set apart from the URL, so no URL (report, log, redirect) can ever carry them.
             _ = rv_easy_setopt_string(easy, CURLOPT_USERNAME, login.user)
             _ = rv_easy_setopt_string(easy, CURLOPT_PASSWORD, login.secret)
+            // IMAP/SMTP: SASL PLAIN, as mail clients log in. libcurl would otherwise pick the
+            // strongest mechanism offered (SCRAM, CRAM-MD5, ...), which a server keeping only
+            // password hashes cannot check: a correct password refused would read as "revoked".
+            if replyScheme != nil { _ = rv_easy_setopt_string(easy, CURLOPT_LOGIN_OPTIONS, "AUTH=PLAIN") }
         }
         if let provider = request.awsSigV4 { _ = rv_easy_setopt_string(easy, CURLOPT_AWS_SIGV4, provider) }
         switch request.clientIdentity {
@@ -311,6 +315,11 @@ final class Transfer: @unchecked Sendable {
                                                  message: "curl \(code.rawValue): \(message) (server: `\(reply)`)"
                                                      + (refused ? "" : ", not an answer about the credentials")))
             }
+            if code == CURLE_LOGIN_DENIED, Transfer.directoryKeepsThePassword(message) {
+                // Active Directory answers 49 with these for a *correct* password (expired, must
+                // change, outside logon hours, disabled, locked): the password is not disproved.
+                return .failure(TransportFailure(kind: .other, message: "curl \(code.rawValue): \(message) (the directory refused the account, not the password)"))
+            }
             return .failure(TransportFailure(kind: Transfer.kind(of: code), message: "curl \(code.rawValue): \(message)"))
         }
         var status = 0
@@ -326,7 +335,19 @@ final class Transfer: @unchecked Sendable {
             let words = reply.split(separator: " ", maxSplits: 2)
             return words.count == 3 && words[1].uppercased() == "NO" && words[2].uppercased().hasPrefix("[AUTHENTICATIONFAILED]")
         }
-        return reply.hasPrefix("535")
+        // 535 with 5.7.8 (or no enhanced code) is RFC 4954's "authentication credentials invalid";
+        // other 535s also answer *correct* passwords (Microsoft 365: 5.7.139 "SMTP AUTH disabled").
+        guard reply.hasPrefix("535") else { return false }
+        let enhanced = reply.dropFirst(4).split(separator: " ").first.map(String.init) ?? ""
+        let isEnhancedCode = enhanced.split(separator: ".").count == 3 && enhanced.allSatisfy { $0.isNumber || $0 == "." }
+        return !isEnhancedCode || enhanced == "5.7.8"
+    }
+
+    /// Active Directory's invalidCredentials sub-codes (`data NNN` in the diagnostic message) that
+    /// it gives only after checking the password: 530 logon hours, 531 workstation, 532 password
+    /// expired, 533 disabled, 701 account expired, 773 must change password, 775 locked out.
+    static func directoryKeepsThePassword(_ message: String) -> Bool {
+        ["530", "531", "532", "533", "701", "773", "775"].contains { message.contains("data \($0)") }
     }
 
     static func kind(of code: CURLcode) -> TransportFailure.Kind {
