@@ -60,15 +60,9 @@ public struct PostgresProber: LoginProber {
         let lower = text.lowercased()
         if let fatal = lower.range(of: "fatal:") {
             let said = lower[fatal.upperBound...]
-            if said.contains("password authentication failed for user") {
-                return TransportFailure(kind: .loginDenied, message: "password authentication failed (SQLSTATE 28P01)")
-            }
-            if said.contains("is not permitted to log in") {
-                return TransportFailure(kind: .loginDenied, message: "the role may not log in (SQLSTATE 28000)")
-            }
-            if said.contains("role \"") && said.contains("\" does not exist") {
-                return TransportFailure(kind: .loginDenied, message: "the role does not exist (SQLSTATE 28000)")
-            }
+            // sslmode=prefer: libpq retries without TLS after any failure and reports both attempts
+            // in one message. An answer that proves nothing (or that the password was accepted, as
+            // 3D000 does) in either attempt wins over a refusal in the other.
             if said.contains("database \"") && said.contains("\" does not exist") {
                 // PostgreSQL looks the database up after authentication: the credentials may be good.
                 return TransportFailure(kind: .other, message: "the target's database does not exist (SQLSTATE 3D000); the server checks it after the password, so this proves nothing: fix the target")
@@ -78,6 +72,15 @@ public struct PostgresProber: LoginProber {
                 return TransportFailure(kind: .other, message: "refused by pg_hba.conf before the password was checked (SQLSTATE 28000): proves nothing about the password")
             }
             if said.contains("too many") { return TransportFailure(kind: .other, message: "the server has too many connections (SQLSTATE 53300)") }
+            if said.contains("password authentication failed for user") {
+                return TransportFailure(kind: .loginDenied, message: "password authentication failed (SQLSTATE 28P01)")
+            }
+            if said.contains("is not permitted to log in") {
+                return TransportFailure(kind: .loginDenied, message: "the role may not log in (SQLSTATE 28000)")
+            }
+            if said.contains("role \"") && said.contains("\" does not exist") {
+                return TransportFailure(kind: .loginDenied, message: "the role does not exist (SQLSTATE 28000)")
+            }
         }
         if lower.contains("timeout expired") {
             return TransportFailure(kind: .timeout, message: "no PostgreSQL answer within \(max(2, Int(timeoutSeconds.rounded(.up)))) s")

@@ -154,3 +154,17 @@ import Testing
         #expect(named["hostaddr"] == nil && named["connect_timeout"] == "8" && named["dbname"] == "app")
     }
 }
+
+/// sslmode=prefer reports both attempts in one message: a 3D000 in either means the password was
+/// accepted once, so the other attempt's refusal is not a rejection.
+@Suite struct PostgresRetryMessageTests {
+    @Test func anAcceptedPasswordInOneAttemptWinsOverARefusalInTheOther() {
+        let both = """
+            connection to server at "127.0.0.1", port 5432 failed: FATAL:  database "app" does not exist
+            connection to server at "127.0.0.1", port 5432 failed: FATAL:  password authentication failed for user "svc"
+            """
+        #expect(PostgresProber.classifyFailure(both, timeoutSeconds: 5).kind == .other)
+        let refused = "connection to server at \"127.0.0.1\", port 5432 failed: FATAL:  password authentication failed for user \"svc\""
+        #expect(PostgresProber.classifyFailure(refused, timeoutSeconds: 5).kind == .loginDenied)
+    }
+}
