@@ -197,7 +197,9 @@ public enum VerifyPlanner {
                     authSecrets[key] = resolved
                     authSecret = try? resolved.get()
                 }
-                if probe.allowedHosts.isEmpty {
+                if VerifyPlanner.wouldSendInClear(probe, target) {
+                    check.skipReason = "plain http to \(target.host): probe `\(probe.id)` talks https (or carries an operator secret); the secret is not sent in clear text"
+                } else if probe.allowedHosts.isEmpty {
                     check.skipReason = "probe `\(probe.id)` lists no allowed_hosts: copy \(probe.source) into your probes_dirs and list the hosts it may reach"
                 } else if !probe.allows(host: target.host) {
                     check.skipReason = "host \(target.host) is not in allowed_hosts of probe `\(probe.id)` (\(probe.allowedHosts.joined(separator: ", "))): the secret is not sent there"
@@ -284,6 +286,17 @@ public enum VerifyPlanner {
         plan.certificateInfos = certificateInfos
         plan.secretFindings = secretFindings
         return plan
+    }
+
+    /// Plain http to a system that speaks https (the probe's default target is https), or for a
+    /// protocol whose request carries an operator's or client's secret (SCIM, introspection,
+    /// SigV4): refused, except on loopback (tests, local tunnels).
+    static func wouldSendInClear(_ probe: ProbeDefinition, _ target: TargetURL) -> Bool {
+        guard target.scheme == "http" else { return false }
+        let host = target.host
+        if host == "localhost" || host == "::1" || host.hasPrefix("127.") { return false }
+        if probe.defaultTarget?.lowercased().hasPrefix("https://") == true { return true }
+        return [.scim, .oauth2Introspection, .awsSigV4].contains(probe.kind)
     }
 
     /// The name a probe logs in with: the access key id for SigV4, else `username`.
