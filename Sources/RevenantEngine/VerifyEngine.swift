@@ -299,9 +299,11 @@ public final class VerifyEngine: Sendable {
                     inFlight -= 1
                     scheduler.complete(hostIndex: host)
                     let probe = plan.pairs[attempt.pair].probe
-                    let outcome = VerifyEngine.redact(ResponseClassifier.classify(result, probe: probe, lookup: attempt.secret), secret: attempt.secret,
+                    var outcome = VerifyEngine.redact(ResponseClassifier.classify(result, probe: probe, lookup: attempt.secret), secret: attempt.secret,
                                                      username: attempt.username ?? probe.auth.defaultUsername,
                                                      everyOutcome: !probe.kind.isHTTP)
+                    // The probe's own secret (an operator token, a client secret) never shows either.
+                    if let own = plan.pairs[attempt.pair].authSecret { outcome = VerifyEngine.redact(outcome, secret: own) }
                     let completion = Completion(attempt: attempt, result: result, outcome: outcome, durationMs: Int((ended - started) * 1000))
                     if let (retry, delay) = handle(completion) {
                         scheduler.enqueue(retry, hostIndex: host, notBefore: elapsed() + delay)
@@ -416,8 +418,10 @@ public final class VerifyEngine: Sendable {
             let basic = Data("\(username):\(secret)".utf8).base64EncodedString()
             if reason.contains(basic) { reason = reason.replacingOccurrences(of: basic, with: "[secret]") }
         }
-        let basicEmpty = Data("\(secret):".utf8).base64EncodedString()
-        if reason.contains(basicEmpty) { reason = reason.replacingOccurrences(of: basicEmpty, with: "[secret]") }
+        // Also as SASL sends it (AUTH LOGIN: base64 of the secret; AUTH PLAIN: of `\0user\0secret`).
+        var encoded = [Data("\(secret):".utf8).base64EncodedString(), Data(secret.utf8).base64EncodedString()]
+        if let username { encoded.append(Data("\0\(username)\0\(secret)".utf8).base64EncodedString()) }
+        for form in encoded where reason.contains(form) { reason = reason.replacingOccurrences(of: form, with: "[secret]") }
         return reason == outcome.reason ? outcome : outcome.withReason(reason)
     }
 

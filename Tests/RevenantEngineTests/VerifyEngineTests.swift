@@ -519,3 +519,16 @@ final class Counter: @unchecked Sendable {
         #expect(plan.checks[0][0].skipReason?.contains("access_key_id") == true)
     }
 }
+
+/// Server text quoting a secret in any form it was sent in is redacted.
+@Suite struct RedactionFormsTests {
+    @Test func saslFormsOfTheSecretAreRedacted() {
+        let secret = "correct-horse-battery"
+        let plain = Data("\0dana\0\(secret)".utf8).base64EncodedString()
+        let login = Data(secret.utf8).base64EncodedString()
+        let outcome = ProbeOutcome.inconclusive(reason: "server said: bad AUTH PLAIN \(plain) / AUTH LOGIN \(login)")
+        let redacted = VerifyEngine.redact(outcome, secret: secret, username: "dana", everyOutcome: true)
+        #expect(!redacted.reason.contains(plain) && !redacted.reason.contains(login), "\(redacted.reason)")
+        #expect(redacted.reason.contains("[secret]"))
+    }
+}
