@@ -280,6 +280,16 @@ public enum VerifyPlanner {
                 warnings.append("\(control.origin): positive control for \(probe.id) at \(target.base) not used: \(e.reason); rejections there will not count")
             }
         }
+        // Introspection and SCIM answer "not active" / "no such account" alike for a revoked token
+        // or a removed account and for one the server simply does not know (another issuer, a
+        // client not allowed to see it, an identifier in another format): only a known-good
+        // control on the same pair shows the server would have known this one.
+        for i in pairs.indices where [.oauth2Introspection, .scim].contains(pairs[i].probe.kind)
+            && pairs[i].positiveSecret == nil && pairs[i].positiveProblem == nil {
+            let what = pairs[i].probe.kind == .scim ? "a known-active account" : "a known-active token"
+            pairs[i].positiveProblem = "no positive control (\(what) in `controls`) for \(pairs[i].probe.id) at \(pairs[i].target.base): "
+                + "this server answers alike for what it revoked and for what it does not know, so a rejection proves nothing alone"
+        }
         var plan = VerifyPlan(inventory: inventory, secrets: secrets, fingerprints: fingerprints, checks: checks,
                               pairs: pairs, hostLimits: hostLimits, warnings: warnings, inputErrors: inputErrors)
         plan.certificates = certificates

@@ -14,11 +14,11 @@ struct ProtocolRun: Sendable {
     /// Writes each probe as `probes/<id>.json`, the inventory and the config, and runs the CLI
     /// with `environment` (the secrets the inventory names by `env`).
     static func make(_ label: String, probes: [[String: Any]], credentials: [[String: Any]], environment: [String: String],
-                     config: [String: Any] = [:]) async throws -> ProtocolRun {
+                     config: [String: Any] = [:], controls: [[String: Any]] = []) async throws -> ProtocolRun {
         let work = try WorkDirectory(label)
         defer { work.remove() }
         for p in probes { try work.writeJSON("probes/\(p["id"] as! String).json", p) }
-        let inventory = try work.writeJSON("inventory.json", ["credentials": credentials])
+        let inventory = try work.writeJSON("inventory.json", ["credentials": credentials, "controls": controls])
         var settings: [String: Any] = ["timeout_seconds": 3, "retries": ["attempts": 2, "backoff_ms": 50]]
         settings.merge(config) { _, new in new }
         let configPath = try work.writeJSON("config.json", settings)

@@ -40,7 +40,9 @@ import Testing
                 "introspection",
                 probes: [Self.probe("t-introspect", client: client, secretEnv: "CLIENT_SECRET"),
                          Self.probe("t-introspect-wrong-client", client: client, secretEnv: "WRONG_CLIENT_SECRET")],
-                credentials: credentials, environment: env)
+                credentials: credentials, environment: env,
+                // A known-active token: "active: false" counts only where the server knows this one.
+                controls: [["probe": "t-introspect", "target": base, "secret": ["env": "TOKEN_ACTIVE"]]])
             return (run, env)
         }
     }

@@ -19,7 +19,8 @@ import Testing
     static func main() async throws -> (ProtocolRun, [String: String]) {
         try await once.get {
             let s = try await SharedServers.get("scim")
-            let env = ["SCIM_OPERATOR_TOKEN": try s.value("SCIM_TOKEN"), "WRONG_TOKEN": "not-the-operator-token-0123456789"]
+            let env = ["SCIM_OPERATOR_TOKEN": try s.value("SCIM_TOKEN"), "WRONG_TOKEN": "not-the-operator-token-0123456789",
+                       "CONTROL_USER": try s.value("SCIM_ACTIVE_USER"), "CONTROL_EXTERNAL_ID": try s.value("SCIM_ACTIVE_EXTERNAL_ID")]
             let url = try s.value("SCIM_URL")
             func cred(_ id: String, _ state: String, _ user: String, probe: String = "t-scim", target: String? = nil) throws -> [String: Any] {
                 ProtocolScenario.credential(id, kind: "scim_account", state: state, probe: probe, target: target ?? url,
@@ -33,15 +34,27 @@ import Testing
                 try cred("alice-by-external-id", "offboarded", "SCIM_ACTIVE_EXTERNAL_ID", probe: "t-scim-external"),
                 try cred("carol-by-external-id", "offboarded", "SCIM_DELETED_EXTERNAL_ID", probe: "t-scim-external"),
                 try cred("bob-wrong-token", "offboarded", "SCIM_INACTIVE_USER", probe: "t-scim-wrong-token"),
+                try cred("carol-without-control", "offboarded", "SCIM_DELETED_USER", probe: "t-scim-no-control"),
                 try cred("alice-unreachable", "offboarded", "SCIM_ACTIVE_USER", target: ProtocolScenario.loopback("http", port: try ProtocolScenario.closedPort())),
                 try cred("alice-timeout", "offboarded", "SCIM_ACTIVE_USER", target: ProtocolScenario.loopback("http", port: try ProtocolScenario.blackholePort())),
             ]
             let run = try await ProtocolRun.make(
                 "scim", probes: [Self.probe("t-scim"), Self.probe("t-scim-external", attribute: "externalId"),
-                                 Self.probe("t-scim-wrong-token", tokenEnv: "WRONG_TOKEN")],
-                credentials: credentials, environment: env)
+                                 Self.probe("t-scim-wrong-token", tokenEnv: "WRONG_TOKEN"), Self.probe("t-scim-no-control")],
+                credentials: credentials, environment: env,
+                // Known-active accounts: a "not found" counts only where the server finds these.
+                controls: [["probe": "t-scim", "target": url, "secret": ["env": "CONTROL_USER"]],
+                           ["probe": "t-scim-external", "target": url, "secret": ["env": "CONTROL_EXTERNAL_ID"]]])
             return (run, env)
         }
+    }
+
+    /// Without a known-active account on the pair, "no such account" may mean "not one this
+    /// server knows" (another identifier format, a scoped token): not proof of deprovisioning.
+    @Test func aRejectionWithoutAPositiveControlProvesNothing() async throws {
+        let (run, _) = try await Self.main()
+        #expect(run.outcome("carol-without-control") == "rejected")
+        #expect(run.report.codes("carol-without-control") == ["revocation_unverified"], "\(run.report.result("carol-without-control") ?? [:])")
     }
 
     @Test func offboardedAccountStillActiveIsResidualAccess() async throws {
