@@ -100,6 +100,10 @@ public final class RevocationChecker: @unchecked Sendable {
             lookup.status = .unavailable("the CRL is \(stale)")
             return lookup
         }
+        if let scope = crl.scopeProblem {
+            lookup.status = .unavailable("CRL scope not supported: \(scope)")
+            return lookup
+        }
         if let entry = crl.entry(for: certificate) {
             lookup.status = .revoked(at: entry.at, reason: entry.reason)
         } else {
