@@ -97,6 +97,18 @@ import Glibc
         #expect(complete.status == .good, "\(complete)")
     }
 
+    @Test func fileURLOfANetworkCertificateIsNotFollowed() async throws {
+        let pki = try await Self.makePKI("nofile", ocspPort: 1, silentPort: 1)
+        defer { try? FileManager.default.removeItem(atPath: pki.path) }
+        let checker = RevocationChecker(options: RevocationOptions(ocsp: false, timeoutSeconds: 2))
+        #expect(pki.crlURL.hasPrefix("file://"))
+        let remote = try await offCooperativePool { checker.check(try Self.load(pki, "revoked"), issuer: try Self.load(pki, "root"), allowFile: false) }
+        #expect(remote.map(\.status) == [.unavailable("file:// URL in a certificate from the network: not followed")], "\(remote)")
+        // The same certificate from a local file (the default) is checked against the file's CRL.
+        let local = try await Self.lookups(pki, "revoked", checker)
+        #expect(local.first?.status.name == "revoked", "\(local)")
+    }
+
     @Test func ocspResponderAgreesWithOpenSSL() async throws {
         let ports = try Loopback.freePorts(3)
         let pki = try await Self.makePKI("ocsp", ocspPort: ports[0], silentPort: 1)
