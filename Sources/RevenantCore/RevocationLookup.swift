@@ -16,6 +16,11 @@ public enum RevocationStatus: Sendable, Equatable {
     /// Nothing was proved: unreachable, stale, unverifiable, malformed, no issuer. Never "revoked", never "good".
     case unavailable(String)
 
+    /// Revoked with reason certificateHold: suspended, and the CA may lift the hold (RFC 5280 §5.3.1).
+    public var isHold: Bool {
+        if case .revoked(_, RevocationReason.hold?) = self { true } else { false }
+    }
+
     public var name: String {
         switch self {
         case .good: "good"
@@ -97,6 +102,8 @@ public struct RevocationLookup: Sendable, Equatable {
 
 /// RFC 5280 §5.3.1 CRLReason names, shared by CRL entries and OCSP revokedInfo.
 public enum RevocationReason {
+    public static let hold = "certificateHold"
+
     public static func name(_ code: Int) -> String {
         switch code {
         case 0: "unspecified"
@@ -105,7 +112,7 @@ public enum RevocationReason {
         case 3: "affiliationChanged"
         case 4: "superseded"
         case 5: "cessationOfOperation"
-        case 6: "certificateHold"
+        case 6: hold
         case 8: "removeFromCRL"
         case 9: "privilegeWithdrawn"
         case 10: "aACompromise"

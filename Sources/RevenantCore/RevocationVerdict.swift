@@ -5,6 +5,8 @@ import Foundation
 /// - Revoked by any verified, fresh source wins (a CA does not un-revoke; a good answer elsewhere
 ///   is a stale cache). Should-be-dead → `revocation_verified`; `active` → `inventory_drift` (high:
 ///   every relying party that checks revocation already refuses it).
+/// - certificateHold is a suspension the CA can lift, not a revocation: should-be-dead →
+///   `revocation_unverified`; `active` → no finding (the check itself shows the hold).
 /// - Good and should-be-dead, not expired → `not_revoked_at_ca` (critical; high when `rotated`).
 /// - Should-be-dead, not expired, nothing proved (unreachable, stale, unverifiable, unknown, no
 ///   URL) → `revocation_unverified`, whatever `soft_fail` says.
@@ -16,7 +18,8 @@ import Foundation
 public enum RevocationVerdict {
     public static func findings(lookups: [RevocationLookup], state: LifecycleState, notAfter: Date, softFail: Bool, now: Date) -> [Finding] {
         if notAfter <= now { return [] }
-        let revoked = lookups.first { if case .revoked = $0.status { true } else { false } }
+        let revoked = lookups.first { if case .revoked = $0.status { !$0.status.isHold } else { false } }
+        let held = lookups.first { $0.status.isHold }
         let good = lookups.first { $0.status == .good }
         if let revoked {
             let what = describe(revoked)
@@ -25,6 +28,11 @@ public enum RevocationVerdict {
             }
             return [Finding(code: .inventoryDrift, severity: .high,
                             message: "state active, but the CA revoked it: \(what)")]
+        }
+        if let held {
+            guard state.shouldBeDead else { return [] }
+            return [Finding(code: .revocationUnverified,
+                            message: "suspended (\(RevocationReason.hold)), not revoked: the CA can lift the hold (\(describe(held)))")]
         }
         if let good, state.shouldBeDead {
             return [Finding(code: .notRevokedAtCA, severity: state == .rotated ? .high : nil,

@@ -30,14 +30,15 @@ public struct RevocationScan {
     /// The lookups for `certificate` (issuer from `chain` first, then the pool) and their findings.
     /// `state`: what the inventory says (`active` when there is none). A should-be-dead certificate
     /// with no CRL or OCSP URL gets `revocation_unverified`; an active one nothing.
+    /// `local` false (served by an endpoint): file:// URLs in it are refused, never read.
     public func scan(_ certificate: X509Certificate, chain: [X509Certificate], state: LifecycleState,
-                     credential: String, fingerprint: String?) -> (checks: [ProbeCheck], findings: [Finding]) {
+                     credential: String, fingerprint: String?, local: Bool = true) -> (checks: [ProbeCheck], findings: [Finding]) {
         let info = certificate.info
         // A self-signed certificate is its own authority: no CA above it can revoke it.
         if info.isSelfSigned { return ([], []) }
         if info.ocspURLs.isEmpty && info.crlDistributionPoints.isEmpty && !state.shouldBeDead { return ([], []) }
         let issuer = RevocationChecker.issuer(of: certificate, in: chain) ?? RevocationChecker.issuer(of: certificate, in: pool[info.issuer] ?? [])
-        let lookups = checker.check(certificate, issuer: issuer)
+        let lookups = checker.check(certificate, issuer: issuer, allowFile: local)
         for lookup in lookups {
             ledger?.append([("time", .string(Timestamp.format(Date()))), ("run", .string(runID)), ("credential", .string(credential)),
                             ("fingerprint", .string(fingerprint ?? ""))] + lookup.ledgerFields)
@@ -47,9 +48,9 @@ public struct RevocationScan {
     }
 
     /// `certs`: a scanned certificate's result gains its lookups and the CA's findings.
-    public func apply(to result: inout CredentialResult, certificate: X509Certificate, chain: [X509Certificate]) {
+    public func apply(to result: inout CredentialResult, certificate: X509Certificate, chain: [X509Certificate], local: Bool = true) {
         let (checks, findings) = scan(certificate, chain: chain, state: result.credential.state,
-                                      credential: result.credential.id, fingerprint: result.fingerprint)
+                                      credential: result.credential.id, fingerprint: result.fingerprint, local: local)
         result.checks += checks
         if !findings.isEmpty {
             // "ok" claims everything is within policy: not so once the CA's answer is a finding.

@@ -14,6 +14,9 @@ public final class CertificateRevocationList: @unchecked Sendable {
     /// cRLNumber in decimal, when present.
     public let crlNumber: String?
     public let entryCount: Int
+    /// Why this CRL does not cover every certificate of its issuer for every reason, or has
+    /// extensions revenant cannot honour (nil: a complete CRL, RFC 5280 §5.2.5, §5.2.4, §5.3).
+    public let scopeProblem: String?
 
     /// Decodes PEM (an `X509 CRL` block) or DER.
     public init(bytes: [UInt8]) throws(CRLError) {
@@ -42,6 +45,7 @@ public final class CertificateRevocationList: @unchecked Sendable {
         nextUpdate = X509Certificate.date(X509_CRL_get0_nextUpdate(crl))
         crlNumber = Self.number(crl)
         entryCount = X509_CRL_get_REVOKED(crl).map { Int(OPENSSL_sk_num($0)) } ?? 0
+        scopeProblem = Self.scope(crl)
         ERR_clear_error()
     }
 
@@ -95,6 +99,39 @@ public final class CertificateRevocationList: @unchecked Sendable {
         }
         ERR_clear_error()
         return (at, reason)
+    }
+
+    /// A partitioned, reason-limited or indirect CRL (issuingDistributionPoint), a delta CRL, or a
+    /// critical extension other than those read here: "not listed" in it does not mean "not revoked".
+    static func scope(_ crl: OpaquePointer) -> String? {
+        if X509_CRL_get_ext_by_NID(crl, NID_issuing_distribution_point, -1) >= 0 {
+            return "it has an issuingDistributionPoint (partitioned, reason-limited or indirect CRL)"
+        }
+        if X509_CRL_get_ext_by_NID(crl, NID_delta_crl, -1) >= 0 { return "it is a delta CRL (deltaCRLIndicator)" }
+        let understood = [NID_crl_number, NID_authority_key_identifier]
+        for i in 0..<max(0, X509_CRL_get_ext_count(crl)) {
+            guard let ext = X509_CRL_get_ext(crl, i), X509_EXTENSION_get_critical(ext) != 0 else { continue }
+            let nid = OBJ_obj2nid(X509_EXTENSION_get_object(ext))
+            if !understood.contains(nid) { return "unhandled critical extension \(Self.extensionName(ext))" }
+        }
+        guard let entries = X509_CRL_get_REVOKED(crl) else { return nil }
+        for i in 0..<max(0, OPENSSL_sk_num(entries)) {
+            let entry = OpaquePointer(OPENSSL_sk_value(entries, i))
+            for j in 0..<max(0, X509_REVOKED_get_ext_count(entry)) {
+                guard let ext = X509_REVOKED_get_ext(entry, j), X509_EXTENSION_get_critical(ext) != 0 else { continue }
+                return "unhandled critical entry extension \(Self.extensionName(ext))"
+            }
+        }
+        return nil
+    }
+
+    static func extensionName(_ ext: OpaquePointer) -> String {
+        let object = X509_EXTENSION_get_object(ext)
+        let nid = OBJ_obj2nid(object)
+        if nid != NID_undef, let short = OBJ_nid2sn(nid) { return String(cString: short) }
+        var buffer = [CChar](repeating: 0, count: 128)
+        _ = OBJ_obj2txt(&buffer, Int32(buffer.count), object, 1)
+        return String(cString: buffer)
     }
 
     static func number(_ crl: OpaquePointer) -> String? {

@@ -9,6 +9,8 @@ public struct OCSPClient: Sendable {
     public var fetcher: RevocationFetcher
     /// Clock skew tolerated on thisUpdate/nextUpdate (OpenSSL's `OCSP_check_validity` leeway).
     public var leewaySeconds = 300
+    /// Oldest thisUpdate accepted from an answer without nextUpdate (OCSP_check_validity's maxsec).
+    public var maxAgeSeconds = 604_800
 
     public init(fetcher: RevocationFetcher) { self.fetcher = fetcher }
 
@@ -68,8 +70,9 @@ public struct OCSPClient: Sendable {
         }
         lookup.thisUpdate = X509Certificate.date(thisUpdate)
         lookup.nextUpdate = X509Certificate.date(nextUpdate)
-        // §4.2.2.1 freshness: thisUpdate not in the future, nextUpdate (when set) not past.
-        guard OCSP_check_validity(thisUpdate, nextUpdate, leewaySeconds, -1) == 1 else {
+        // §4.2.2.1 freshness: thisUpdate not in the future, nextUpdate (when set) not past; without
+        // nextUpdate, thisUpdate no older than `maxAgeSeconds`.
+        guard OCSP_check_validity(thisUpdate, nextUpdate, leewaySeconds, nextUpdate == nil ? maxAgeSeconds : -1) == 1 else {
             let next = lookup.nextUpdate.map { ", nextUpdate \(Timestamp.format($0))" } ?? ""
             lookup.status = .unavailable("stale or not yet valid answer (thisUpdate \(lookup.thisUpdate.map(Timestamp.format) ?? "?")\(next))")
             return
@@ -80,6 +83,10 @@ public struct OCSPClient: Sendable {
         }
         if let next = lookup.nextUpdate, next < now.addingTimeInterval(-Double(leewaySeconds)) {
             lookup.status = .unavailable("stale: nextUpdate \(Timestamp.format(next)) has passed")
+            return
+        }
+        if lookup.nextUpdate == nil, let this = lookup.thisUpdate, this < now.addingTimeInterval(-Double(maxAgeSeconds)) {
+            lookup.status = .unavailable("stale: no nextUpdate and thisUpdate \(Timestamp.format(this)) is older than \(maxAgeSeconds / 86_400) days")
             return
         }
         switch status {

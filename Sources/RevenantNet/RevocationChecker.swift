@@ -40,25 +40,31 @@ public final class RevocationChecker: @unchecked Sendable {
 
     /// One lookup per OCSP URL, then one per CRL distribution point (those `options` enables).
     /// Without `issuer` no answer can be verified: each URL is `unavailable`, and nothing is fetched.
-    public func check(_ certificate: X509Certificate, issuer: X509Certificate?) -> [RevocationLookup] {
+    /// `allowFile` false (a certificate from the network): its file:// URLs are refused, not read.
+    public func check(_ certificate: X509Certificate, issuer: X509Certificate?, allowFile: Bool = true) -> [RevocationLookup] {
         var lookups: [RevocationLookup] = []
         if options.ocsp {
             for url in certificate.info.ocspURLs {
-                lookups.append(lookup(.ocsp, url, issuer) { ocspLookup(certificate, issuer: $0, url: url) })
+                lookups.append(lookup(.ocsp, url, issuer, allowFile: allowFile) { ocspLookup(certificate, issuer: $0, url: url) })
             }
         }
         if options.crl {
             for url in certificate.info.crlDistributionPoints {
-                lookups.append(lookup(.crl, url, issuer) { crlLookup(certificate, issuer: $0, url: url) })
+                lookups.append(lookup(.crl, url, issuer, allowFile: allowFile) { crlLookup(certificate, issuer: $0, url: url) })
             }
         }
         return lookups
     }
 
-    /// Refuses what cannot be asked (no issuer, another scheme) before anything is fetched.
-    func lookup(_ source: RevocationSource, _ url: String, _ issuer: X509Certificate?, _ ask: (X509Certificate) -> RevocationLookup) -> RevocationLookup {
-        guard RevocationFetcher.scheme(of: url) != nil else {
+    /// Refuses what cannot be asked (no issuer, another scheme, a file the certificate may not name)
+    /// before anything is fetched.
+    func lookup(_ source: RevocationSource, _ url: String, _ issuer: X509Certificate?, allowFile: Bool,
+                _ ask: (X509Certificate) -> RevocationLookup) -> RevocationLookup {
+        guard let scheme = RevocationFetcher.scheme(of: url) else {
             return RevocationLookup(source: source, url: url, status: .unavailable("only http, https and file URLs are fetched"))
+        }
+        guard allowFile || scheme != "file" else {
+            return RevocationLookup(source: source, url: url, status: .unavailable("file:// URL in a certificate from the network: not followed"))
         }
         guard let issuer else {
             return RevocationLookup(source: source, url: url, status: .unavailable("no issuer certificate found: an answer could not be verified"))
@@ -98,6 +104,10 @@ public final class RevocationChecker: @unchecked Sendable {
         }
         if let stale = crl.freshness(at: now) {
             lookup.status = .unavailable("the CRL is \(stale)")
+            return lookup
+        }
+        if let scope = crl.scopeProblem {
+            lookup.status = .unavailable("CRL scope not supported: \(scope)")
             return lookup
         }
         if let entry = crl.entry(for: certificate) {

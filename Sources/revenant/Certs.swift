@@ -177,7 +177,8 @@ struct Certs: ParsableCommand {
                 result.findings.insert(Finding(code: .revocationUnverified, message: "\(believed.state.rawValue) in the inventory "
                     + "(`\(believed.id)`), and nothing here proves it dead: add --revocation to ask the CA, or probe its endpoints with `revenant verify`"), at: 0)
             }
-            revocationCheck?.apply(to: &result, certificate: item.certificate, chain: item.chain)
+            // A certificate a TLS endpoint served must not make revenant read a local file.
+            revocationCheck?.apply(to: &result, certificate: item.certificate, chain: item.chain, local: item.extraTags["source"] != "tls")
             results.append(result)
         }
         ledgerFile?.flush()

@@ -96,6 +96,31 @@ import Glibc
         }
     }
 
+    @Test func aServedCertificateNeverMakesRevenantReadALocalFile() async throws {
+        let work = try WorkDirectory("revocation-file")
+        defer { work.remove() }
+        let ports = try Loopback.freePorts(2)
+        let directory = work.path
+        // Default CRL URL: file://DIR/root.crl, named in every leaf nginx serves.
+        let pki = try await offCooperativePool { try RevocationPKI(directory: directory, ocspPort: 1, silentPort: 1) }
+        let prepared = Shell.capture("""
+            mkdir -p www && cat good.pem root.pem > good-chain.pem && cat expired.pem root.pem > expired-chain.pem
+            echo '{"timeout_seconds": 1, "revocation": {"ocsp": false}}' > crl.json
+            """, in: work.path)
+        #expect(prepared.status == 0, "\(prepared.output)")
+        try await CertsEndpointTests.withNginx(work, ports: ports) { server in
+            let endpoint = "127.0.0.1:\(server.tls)"
+            let tls = try await revenant(["certs", endpoint, "--revocation", "--format", "json", "--config", pki.file("crl.json")])
+            #expect(tls.exited, "\(tls)")
+            #expect(try Self.lookups(tls.stdout)[endpoint]?.checks == [["crl", "inconclusive", "unavailable"]], "\(tls.stdout)")
+            #expect(tls.stdout.contains("file:// URL in a certificate from the network: not followed"), "\(tls.stdout)")
+            // The same certificate read from a local file (its issuer beside it): its file:// CRL is read.
+            let file = pki.file("good.pem")
+            let local = try await revenant(["certs", file, pki.file("root.pem"), "--revocation", "--format", "json", "--config", pki.file("crl.json")])
+            #expect(try Self.lookups(local.stdout)[file]?.checks == [["crl", "authenticated", "good"]], "\(local.stdout)")
+        }
+    }
+
     @Test func ledgerWithoutRevocationIsAUsageError() async throws {
         let r = try await revenant(["certs", "/etc/hostname", "--ledger", "/tmp/never-written.jsonl"])
         #expect(r.exited && r.status == 2, "\(r)")

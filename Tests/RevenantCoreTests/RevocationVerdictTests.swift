@@ -11,6 +11,8 @@ import Testing
                                           crlNumber: "7")
     static let unreachable = RevocationLookup(source: .ocsp, url: "http://ocsp.test", status: .unavailable("timed out"))
     static let stale = RevocationLookup(source: .crl, url: "file:///ca.crl", status: .unavailable("the CRL is stale: nextUpdate … has passed"))
+    static let heldCRL = RevocationLookup(source: .crl, url: "http://crl.test/ca.crl", status: .revoked(at: now, reason: "certificateHold"))
+    static let heldOCSP = RevocationLookup(source: .ocsp, url: "http://ocsp.test", status: .revoked(at: now, reason: RevocationReason.name(6)))
     static let unknown = RevocationLookup(source: .ocsp, url: "http://ocsp.test", status: .unknown)
 
     func codes(_ lookups: [RevocationLookup], _ state: LifecycleState, softFail: Bool = true, notAfter: Date = valid) -> [String] {
@@ -35,6 +37,22 @@ import Testing
 
     @Test func activeCertificateRevokedAtCAIsHighDrift() {
         #expect(codes([Self.revoked], .active) == ["inventory_drift/high"])
+    }
+
+    @Test(arguments: [true, false])
+    func certificateHoldIsASuspensionNotARevocation(softFail: Bool) {
+        for held in [Self.heldCRL, Self.heldOCSP] {
+            #expect(held.status.isHold)
+            for state in [LifecycleState.revoked, .offboarded, .rotated] {
+                let findings = RevocationVerdict.findings(lookups: [held], state: state, notAfter: Self.valid, softFail: softFail, now: Self.now)
+                #expect(findings.map(\.code) == [.revocationUnverified], "\(state): \(findings)")
+                #expect(findings.first?.message.contains("suspended (certificateHold), not revoked") == true, "\(findings)")
+            }
+            #expect(codes([held], .active, softFail: softFail).isEmpty, "a hold on an active certificate is not drift")
+            // A real revocation elsewhere still wins.
+            #expect(codes([held, Self.revoked], .revoked, softFail: softFail) == ["revocation_verified/info"])
+        }
+        #expect(!Self.revoked.status.isHold)
     }
 
     @Test(arguments: [true, false])

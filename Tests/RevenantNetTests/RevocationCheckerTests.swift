@@ -80,6 +80,35 @@ import Glibc
         }
     }
 
+    @Test func partialDeltaOrCriticalCRLIsNeverGood() async throws {
+        let pki = try await Self.makePKI("scope", ocspPort: 1, silentPort: 1)
+        defer { try? FileManager.default.removeItem(atPath: pki.path) }
+        let checker = RevocationChecker(options: RevocationOptions(ocsp: false, timeoutSeconds: 2))
+        func ask(_ url: String) async throws -> RevocationLookup {
+            try await offCooperativePool { checker.crlLookup(try Self.load(pki, "good"), issuer: try Self.load(pki, "root"), url: url) }
+        }
+        for (name, why) in [("partition", "issuingDistributionPoint"), ("delta", "delta CRL"), ("critical", "unhandled critical extension 1.3.6.1.4.1.99999.1")] {
+            let lookup = try await ask("file://\(pki.file("\(name).crl"))")
+            guard case .unavailable(let reason) = lookup.status else { Issue.record("\(name): \(lookup)"); continue }
+            #expect(reason.hasPrefix("CRL scope not supported: ") && reason.contains(why), "\(name): \(reason)")
+        }
+        // The complete CRL of the same CA still proves "good".
+        let complete = try await ask(pki.crlURL)
+        #expect(complete.status == .good, "\(complete)")
+    }
+
+    @Test func fileURLOfANetworkCertificateIsNotFollowed() async throws {
+        let pki = try await Self.makePKI("nofile", ocspPort: 1, silentPort: 1)
+        defer { try? FileManager.default.removeItem(atPath: pki.path) }
+        let checker = RevocationChecker(options: RevocationOptions(ocsp: false, timeoutSeconds: 2))
+        #expect(pki.crlURL.hasPrefix("file://"))
+        let remote = try await offCooperativePool { checker.check(try Self.load(pki, "revoked"), issuer: try Self.load(pki, "root"), allowFile: false) }
+        #expect(remote.map(\.status) == [.unavailable("file:// URL in a certificate from the network: not followed")], "\(remote)")
+        // The same certificate from a local file (the default) is checked against the file's CRL.
+        let local = try await Self.lookups(pki, "revoked", checker)
+        #expect(local.first?.status.name == "revoked", "\(local)")
+    }
+
     @Test func ocspResponderAgreesWithOpenSSL() async throws {
         let ports = try Loopback.freePorts(3)
         let pki = try await Self.makePKI("ocsp", ocspPort: ports[0], silentPort: 1)
@@ -117,6 +146,24 @@ import Glibc
         let later = try await ask(pki.ocspURL, at: Date().addingTimeInterval(400 * 86_400))
         guard case .unavailable(let stale) = later.status else { Issue.record("\(later)"); return }
         #expect(stale.contains("stale"), "\(stale)")
+    }
+
+    @Test func ocspAnswerWithoutNextUpdateExpiresAfterAWeek() async throws {
+        let port = try Loopback.freePorts(1)[0]
+        let pki = try await Self.makePKI("ocsp-age", ocspPort: port, silentPort: 1)
+        defer { try? FileManager.default.removeItem(atPath: pki.path) }
+        let server = try await offCooperativePool { try pki.startResponder(port: port, nextUpdateDays: nil) }
+        defer { server.stop() }
+        let client = OCSPClient(fetcher: RevocationFetcher(timeoutSeconds: 5))
+        func ask(at now: Date) async throws -> RevocationLookup {
+            try await offCooperativePool { client.lookup(try Self.load(pki, "good"), issuer: try Self.load(pki, "root"), url: pki.ocspURL, now: now) }
+        }
+        let fresh = try await ask(at: Date())
+        #expect(fresh.status == .good && fresh.nextUpdate == nil && fresh.thisUpdate != nil, "\(fresh)")
+        // Eight days on, the same kind of answer (thisUpdate now, no nextUpdate) is too old to prove "good".
+        let old = try await ask(at: Date().addingTimeInterval(8 * 86_400))
+        guard case .unavailable(let why) = old.status else { Issue.record("\(old)"); return }
+        #expect(why.contains("stale: no nextUpdate"), "\(why)")
     }
 
     @Test func silentResponderIsCannotProveNotRevokedNorGood() async throws {

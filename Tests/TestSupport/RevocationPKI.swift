@@ -9,7 +9,9 @@ import Foundation
 ///   CA: revoked only in an inventory), `expired` (2020–2021, revoked at the CA);
 /// - `stale` points at `stale.crl` (nextUpdate in 2024) and at `silentOCSPURL` (never answers);
 /// - `foreign` points at `foreign.crl`: same issuer name, signed by another key.
-/// Also `responder.pem`/`.key` (OCSPSigning EKU, delegated) and `no-eku.pem`/`.key` (no EKU).
+/// Also `responder.pem`/`.key` (OCSPSigning EKU, delegated) and `no-eku.pem`/`.key` (no EKU), and
+/// CRLs of the root a checker must not read as complete: `partition.crl` (issuingDistributionPoint,
+/// onlySomeReasons), `delta.crl` (deltaCRLIndicator), `critical.crl` (an unknown critical extension).
 public struct RevocationPKI: Sendable {
     public let path: String
     public let ocspURL: String
@@ -43,6 +45,16 @@ public struct RevocationPKI: Sendable {
         extendedKeyUsage = OCSPSigning
         [ plain_ext ]
         basicConstraints = CA:FALSE
+        [ partition_crl ]
+        issuingDistributionPoint = critical, @partition_idp
+        [ partition_idp ]
+        fullname = URI:\(self.crlURL)
+        onlysomereasons = keyCompromise
+        [ delta_crl ]
+        # deltaCRLIndicator (OpenSSL's config cannot set it by name)
+        2.5.29.27 = critical, ASN1:INTEGER:1
+        [ critical_crl ]
+        1.3.6.1.4.1.99999.1 = critical, ASN1:NULL
         """, then: """
         openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out root.key
         openssl req -new -key root.key -subj "/CN=Revocation Test Root" -config ca.cnf -out root.csr
@@ -67,6 +79,9 @@ public struct RevocationPKI: Sendable {
         openssl ca -config ca.cnf -cert root.pem -keyfile root.key -revoke expired.pem -crl_reason superseded 2>/dev/null
         openssl ca -config ca.cnf -cert root.pem -keyfile root.key -gencrl -out root.crl 2>/dev/null
         openssl crl -in root.crl -outform DER -out root.crl.der
+        for scope in partition delta critical; do
+          openssl ca -config ca.cnf -cert root.pem -keyfile root.key -gencrl -crlexts ${scope}_crl -out $scope.crl 2>/dev/null
+        done
         openssl ca -config ca.cnf -cert root.pem -keyfile root.key -gencrl -out stale.crl \\
           -crl_lastupdate 20240101000000Z -crl_nextupdate 20240108000000Z 2>/dev/null
         # Another CA with the same name: its CRL names the right issuer but does not verify.
@@ -82,9 +97,10 @@ public struct RevocationPKI: Sendable {
     }
 
     /// `openssl ocsp -index` on `port`, signed by `signer` (`root` or a delegated responder); answers
-    /// carry a nextUpdate one day after thisUpdate.
-    public func startResponder(port: Int, signer: String = "root") throws(PKIError) -> BackgroundServer {
-        let server = try BackgroundServer("openssl ocsp -index ca/index.txt -port \(port) -rsigner \(signer).pem -rkey \(signer).key -CA root.pem -ndays 1 -multi 2",
+    /// carry a nextUpdate `nextUpdateDays` after thisUpdate (nil: no nextUpdate).
+    public func startResponder(port: Int, signer: String = "root", nextUpdateDays: Int? = 1) throws(PKIError) -> BackgroundServer {
+        let days = nextUpdateDays.map { " -ndays \($0)" } ?? ""
+        let server = try BackgroundServer("openssl ocsp -index ca/index.txt -port \(port) -rsigner \(signer).pem -rkey \(signer).key -CA root.pem\(days) -multi 2",
                                           in: path)
         do {
             // With -multi the responder prints "ACCEPT [::]:PORT PID=…" once it listens (without: "waiting for …").
