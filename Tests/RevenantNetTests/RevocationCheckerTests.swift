@@ -179,9 +179,8 @@ import Glibc
         guard case .unavailable(let why)? = lookups.first?.status else { Issue.record("\(lookups)"); return }
         #expect(why.contains("timed out"), "\(why)")
         // The same silent responder is not waited for twice in one run; still "cannot prove".
-        let again = Date()
+        // (Its reason says it was not asked: a timing bound would only measure the machine's load.)
         let second = try await Self.lookups(pki, "stale", checker)
-        #expect(Date().timeIntervalSince(again) < 0.9, "no second timeout")
         guard case .unavailable(let skipped)? = second.first?.status else { Issue.record("\(second)"); return }
         #expect(skipped.contains("not asked again in this run: timed out"), "\(skipped)")
         for softFail in [true, false] {
