@@ -57,72 +57,26 @@ import Glibc
         let ports = try ports ?? freePorts(2)
         let server = Server(tls: ports[0], plain: ports[1])
         let dir = work.path
-        let conf = try work.write("nginx.conf", """
-        worker_processes 1;
-        daemon off;
-        pid "\(dir)/nginx.pid";
-        error_log "\(dir)/error.log" notice;
-        events { worker_connections 64; }
-        http {
-            access_log off;
-            client_body_temp_path "\(dir)/tmp/body";
-            proxy_temp_path "\(dir)/tmp/proxy";
-            fastcgi_temp_path "\(dir)/tmp/fastcgi";
-            uwsgi_temp_path "\(dir)/tmp/uwsgi";
-            scgi_temp_path "\(dir)/tmp/scgi";
-            server {
-                listen 127.0.0.1:\(server.tls) ssl default_server;
-                ssl_certificate "\(dir)/good-chain.pem";
-                ssl_certificate_key "\(dir)/leaf.key";
-                return 204;
-            }
-            server {
-                listen 127.0.0.1:\(server.tls) ssl;
-                server_name localhost;
-                ssl_certificate "\(dir)/expired-chain.pem";
-                ssl_certificate_key "\(dir)/leaf.key";
-                return 204;
-            }
-            server {
-                listen 127.0.0.1:\(server.plain);
-                # Static files (CRLs of the revocation tests); nothing else is served over plain HTTP.
-                root "\(dir)/www";
-            }
-        }
-        """)
-        try FileManager.default.createDirectory(at: work.file("tmp"), withIntermediateDirectories: true)
-        let nginxPath = ["/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/bin/nginx", "/usr/local/bin/nginx"]
-            .first { FileManager.default.isExecutableFile(atPath: $0) }
-        guard let nginxPath else { throw CommandError(description: "nginx is required for the TLS endpoint tests and was not found") }
-        // Its own process group, so the command's timeout (a backstop) also reaches the worker.
-        let nginx = try RunningCommand(executable: URL(fileURLWithPath: nginxPath), ["-c", conf, "-p", dir, "-e", "\(dir)/error.log"],
-                                       timeout: 600, ownProcessGroup: true)
-        func stop() async {
-            nginx.signal(SIGTERM)
-            let child = nginx.child
-            DispatchQueue.global().asyncAfter(deadline: .now() + 5) { child.signalGroup(SIGKILL) }
-            _ = await nginx.wait()
-        }
-        do {
-            var ready = false
-            for _ in 0..<100 {
-                if canConnect(server.tls) && canConnect(server.plain) {
-                    ready = true
-                    break
+        return try await Nginx.with(work, servers: """
+                server {
+                    listen 127.0.0.1:\(server.tls) ssl default_server;
+                    ssl_certificate "\(dir)/good-chain.pem";
+                    ssl_certificate_key "\(dir)/leaf.key";
+                    return 204;
                 }
-                if kill(nginx.pid, 0) != 0 { break }
-                try await Task.sleep(nanoseconds: 100_000_000)
-            }
-            guard ready else {
-                throw CommandError(description: "nginx did not start on 127.0.0.1:\(server.tls)/\(server.plain):\n\(work.read("error.log"))")
-            }
-            let value = try await body(server)
-            await stop()
-            return value
-        } catch {
-            await stop()
-            throw error
-        }
+                server {
+                    listen 127.0.0.1:\(server.tls) ssl;
+                    server_name localhost;
+                    ssl_certificate "\(dir)/expired-chain.pem";
+                    ssl_certificate_key "\(dir)/leaf.key";
+                    return 204;
+                }
+                server {
+                    listen 127.0.0.1:\(server.plain);
+                    # Static files (CRLs of the revocation tests); nothing else is served over plain HTTP.
+                    root "\(dir)/www";
+                }
+            """, ports: ports) { try await body(server) }
     }
 
     /// `openssl x509` output for a generated certificate: subject (RFC 2253), serial (lower-case hex), SHA-256.

@@ -53,7 +53,7 @@ import Glibc
 
     /// nginx (two mTLS servers) and `openssl s_server`, all stopped by pid when `body` ends.
     static func withEndpoints<T>(_ work: WorkDirectory, _ body: (Endpoints) async throws -> T) async throws -> T {
-        let ports = try CertsEndpointTests.freePorts(3)
+        let ports = try Loopback.freePorts(3)
         let endpoints = Endpoints(noCRL: ports[0], withCRL: ports[1], ignoresDates: ports[2])
         let dir = work.path
         func server(_ port: Int, crl: Bool) -> String {
@@ -95,7 +95,7 @@ import Glibc
         do {
             var ready = false
             for _ in 0..<100 {
-                if CertsEndpointTests.canConnect(endpoints.ignoresDates) { ready = true; break }
+                if Loopback.canConnect(endpoints.ignoresDates) { ready = true; break }
                 try await Task.sleep(nanoseconds: 100_000_000)
             }
             guard ready else { throw CommandError(description: "openssl s_server did not start on 127.0.0.1:\(endpoints.ignoresDates)") }
@@ -205,9 +205,9 @@ import Glibc
             """)
         let made = try await run("/bin/sh", ["-c", "cd \"$0\" || exit 97\n" + script, work.path])
         guard made.ok else { throw CommandError(description: "making the PKI failed: \(made)") }
-        let port = try CertsEndpointTests.freePorts(1)[0]
+        let port = try Loopback.freePorts(1)[0]
         let dir = work.path
-        let nginx = try await Nginx.start(work, servers: """
+        try await Nginx.with(work, servers: """
                 server {
                     listen 127.0.0.1:\(port) ssl;
                     ssl_certificate "\(dir)/server.pem";
@@ -217,8 +217,7 @@ import Glibc
                     ssl_client_certificate "\(dir)/root.pem";
                     location / { return 200 "ok\\n"; }
                 }
-            """, ports: [port])
-        do {
+            """, ports: [port]) {
             let inventory = try work.writeJSON("inventory.json", ["credentials": [
                 ["id": "behind-intermediate", "kind": "x509_certificate", "state": "offboarded", "owner": "platform",
                  "certificate": ["file": "client.pem"], "private_key": ["file": "client.key"], "issuer": ["file": "inter.pem"],
@@ -230,11 +229,7 @@ import Glibc
             let report = try ParsedReport(r.stdout)
             #expect(report.check("behind-intermediate")["outcome"] as? String == "authenticated", "\(r)")
             #expect(report.codes("behind-intermediate").first == "residual_access")
-        } catch {
-            await nginx.stop()
-            throw error
         }
-        await nginx.stop()
     }
 
     @Test func crlCheckAgreesWithOpenSSL() async throws {

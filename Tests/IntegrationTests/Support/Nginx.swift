@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -35,12 +36,25 @@ struct Nginx {
                                          timeout: 600, ownProcessGroup: true)
         let nginx = Nginx(process: process)
         for _ in 0..<100 {
-            if ports.allSatisfy(CertsEndpointTests.canConnect) { return nginx }
+            if ports.allSatisfy(Loopback.canConnect) { return nginx }
             if kill(process.pid, 0) != 0 { break }
             try await Task.sleep(nanoseconds: 100_000_000)
         }
         await nginx.stop()
         throw CommandError(description: "nginx did not start on 127.0.0.1:\(ports):\n\(work.read("error.log"))")
+    }
+
+    /// Runs `body` with nginx up, and stops nginx afterwards, also when `body` throws.
+    static func with<T>(_ work: WorkDirectory, servers: String, ports: [Int], _ body: () async throws -> T) async throws -> T {
+        let nginx = try await start(work, servers: servers, ports: ports)
+        do {
+            let value = try await body()
+            await nginx.stop()
+            return value
+        } catch {
+            await nginx.stop()
+            throw error
+        }
     }
 
     func stop() async {
