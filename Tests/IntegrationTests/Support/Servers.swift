@@ -83,14 +83,8 @@ enum SharedServers {
         return Server(name: name, dir: dir, env: Server.parse(text))
     }
 
-    /// A process in its own session that waits for this one to end, then stops the server.
-    private static func startWatchdog(dir: URL) {
-        let me = ProcessInfo.processInfo.processIdentifier
-        func quote(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'" }
-        let loop = "while kill -0 \(me) 2>/dev/null; do sleep 0.5; done; /bin/bash \(quote(script)) stop \(quote(dir.path)); rm -rf \(quote(dir.path))"
-        _ = try? Subprocess(executable: "/usr/bin/setsid", arguments: ["/bin/bash", "-c", loop],
-                            environment: ProcessInfo.processInfo.environment, cwd: nil, stdoutPath: "/dev/null", stderrPath: "/dev/null")
-    }
+    /// Stops the server should this process die.
+    private static func startWatchdog(dir: URL) { Watchdog.stopWhenThisProcessEnds(script: script, dir: dir) }
 }
 
 /// The directories `atexit` stops: a C callback cannot capture, so they live in a global.

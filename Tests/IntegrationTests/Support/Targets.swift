@@ -103,9 +103,14 @@ enum SharedTargets {
         return targets
     }
 
-    /// A process in its own session that waits for this one to end, then stops the targets
-    /// (exactly the pids in DIR/pids, via the script) and removes their directory.
-    private static func startWatchdog(dir: URL) {
+    /// Stops the targets (exactly the pids in DIR/pids, via the script) should this process die.
+    private static func startWatchdog(dir: URL) { Watchdog.stopWhenThisProcessEnds(script: script, dir: dir) }
+}
+
+/// A process in its own session that waits for this test process to end, then runs
+/// `SCRIPT stop DIR` and removes DIR: servers never outlive a crashed or killed test run.
+enum Watchdog {
+    static func stopWhenThisProcessEnds(script: String, dir: URL) {
         let me = ProcessInfo.processInfo.processIdentifier
         func quote(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'" }
         let loop = "while kill -0 \(me) 2>/dev/null; do sleep 0.5; done; /bin/bash \(quote(script)) stop \(quote(dir.path)); rm -rf \(quote(dir.path))"
