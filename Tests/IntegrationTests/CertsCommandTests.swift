@@ -15,10 +15,7 @@ import Testing
         authorityInfoAccess = OCSP;URI:http://ocsp.example.com
         crlDistributionPoints = URI:http://crl.example.com/root.crl
         """, then: """
-        openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out root.key
-        openssl req -new -key root.key -subj "/CN=Certs Test Root" -config ca.cnf -out root.csr
-        openssl ca -batch -config ca.cnf -selfsign -keyfile root.key -in root.csr -out root.pem -notext \
-          -startdate \(stamp(-10)) -enddate \(stamp(3000)) -extensions root_ext 2>/dev/null
+        \(OpenSSLCA.ecRoot("Certs Test Root", since: -10))
         issue() { # name key start end [openssl ca options]
           openssl req -new -key "$2" -subj "/CN=$1.example.com" -config ca.cnf -out "$1.csr"
           openssl ca -batch -config ca.cnf -cert root.pem -keyfile root.key -in "$1.csr" -out "$1.pem" -notext \

@@ -24,10 +24,7 @@ import Glibc
         extendedKeyUsage = serverAuth
         subjectAltName = DNS:localhost, IP:127.0.0.1
         """, then: """
-        openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out root.key
-        openssl req -new -key root.key -subj "/CN=Endpoint Test Root" -config ca.cnf -out root.csr
-        openssl ca -batch -config ca.cnf -selfsign -keyfile root.key -in root.csr -out root.pem -notext \
-          -startdate \(stamp(-10)) -enddate \(stamp(3000)) -extensions root_ext 2>/dev/null
+        \(OpenSSLCA.ecRoot("Endpoint Test Root", since: -10))
         openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out leaf.key
         issue() { # name start end
           openssl req -new -key leaf.key -subj "/CN=$1.example.com" -config ca.cnf -out "$1.csr"

@@ -30,10 +30,7 @@ import Glibc
         keyUsage = critical, digitalSignature
         extendedKeyUsage = clientAuth
         """, then: """
-        openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out root.key
-        openssl req -new -key root.key -subj "/CN=mTLS Test Root" -config ca.cnf -out root.csr
-        openssl ca -batch -config ca.cnf -selfsign -keyfile root.key -in root.csr -out root.pem -notext \
-          -startdate \(stamp(-30)) -enddate \(stamp(3000)) -extensions root_ext 2>/dev/null
+        \(OpenSSLCA.ecRoot("mTLS Test Root", since: -30))
         issue() { # name extensions start end
           openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1.key"
           openssl req -new -key "$1.key" -subj "/CN=$1" -config ca.cnf -out "$1.csr"
@@ -186,10 +183,7 @@ import Glibc
             basicConstraints = CA:FALSE
             extendedKeyUsage = clientAuth
             """, then: """
-            openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out root.key
-            openssl req -new -key root.key -subj "/CN=Chain Test Root" -config ca.cnf -out root.csr
-            openssl ca -batch -config ca.cnf -selfsign -keyfile root.key -in root.csr -out root.pem -notext \
-              -startdate \(stamp(-30)) -enddate \(stamp(3000)) -extensions root_ext 2>/dev/null
+            \(OpenSSLCA.ecRoot("Chain Test Root", since: -30))
             openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out inter.key
             openssl req -new -key inter.key -subj "/CN=Chain Test Intermediate" -config ca.cnf -out inter.csr
             openssl ca -batch -config ca.cnf -cert root.pem -keyfile root.key -in inter.csr -out inter.pem -notext \

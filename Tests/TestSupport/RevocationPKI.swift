@@ -56,10 +56,7 @@ public struct RevocationPKI: Sendable {
         [ critical_crl ]
         1.3.6.1.4.1.99999.1 = critical, ASN1:NULL
         """, then: """
-        openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out root.key
-        openssl req -new -key root.key -subj "/CN=Revocation Test Root" -config ca.cnf -out root.csr
-        openssl ca -batch -config ca.cnf -selfsign -keyfile root.key -in root.csr -out root.pem -notext \\
-          -startdate \(stamp(-30)) -enddate \(stamp(3000)) -extensions root_ext 2>/dev/null
+        \(OpenSSLCA.ecRoot("Revocation Test Root", since: -30))
         openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out leaf.key
         issue() { # name extensions start end
           openssl req -new -key leaf.key -subj "/CN=$1.example.com" -config ca.cnf -out "$1.csr"
@@ -86,10 +83,7 @@ public struct RevocationPKI: Sendable {
           -crl_lastupdate 20240101000000Z -crl_nextupdate 20240108000000Z 2>/dev/null
         # Another CA with the same name: its CRL names the right issuer but does not verify.
         mkdir -p other && cd other && mkdir -p ca/newcerts && : > ca/index.txt && echo 9000 > ca/serial && echo 01 > ca/crlnumber
-        cp ../ca.cnf . && openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out root.key
-        openssl req -new -key root.key -subj "/CN=Revocation Test Root" -config ca.cnf -out root.csr
-        openssl ca -batch -config ca.cnf -selfsign -keyfile root.key -in root.csr -out root.pem -notext \\
-          -startdate \(stamp(-30)) -enddate \(stamp(3000)) -extensions root_ext 2>/dev/null
+        cp ../ca.cnf . && \(OpenSSLCA.ecRoot("Revocation Test Root", since: -30))
         openssl ca -config ca.cnf -cert root.pem -keyfile root.key -gencrl -out ../foreign.crl 2>/dev/null
         """)
         try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)

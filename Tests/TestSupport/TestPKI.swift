@@ -119,6 +119,17 @@ public enum OpenSSLCA {
         """ + (rootExtensions.isEmpty ? "" : rootExtensions + "\n") + sections + "\nCNF\n" + commands
     }
 
+    /// Shell lines making a self-signed P-256 root (`root.key`, `root.pem`, `root_ext`) in the CA
+    /// of `script`, valid from `since` days (negative: in the past) for about eight years.
+    public static func ecRoot(_ commonName: String, since: Double) -> String {
+        """
+        openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out root.key
+        openssl req -new -key root.key -subj "/CN=\(commonName)" -config ca.cnf -out root.csr
+        openssl ca -batch -config ca.cnf -selfsign -keyfile root.key -in root.csr -out root.pem -notext \\
+          -startdate \(stamp(since)) -enddate \(stamp(3000)) -extensions root_ext 2>/dev/null
+        """
+    }
+
     /// A date `days` from now as `openssl ca -startdate`/`-enddate` take it (UTC, `yyyyMMddHHmmssZ`).
     public static func stamp(_ days: Double) -> String {
         let f = DateFormatter()
