@@ -55,9 +55,10 @@ public struct VerifyPlan: Sendable {
     public var sendCount: Int { checks.reduce(0) { $0 + $1.filter { $0.pair != nil }.count } }
 }
 
-/// PEM text (as opposed to DER).
-enum PEM {
-    static func isPEM(_ bytes: [UInt8]) -> Bool { bytes.firstRange(of: Array("-----BEGIN ".utf8)) != nil }
+/// A target text as one protocol reads it (its schemes decide what parses).
+struct TargetKey: Hashable {
+    var `protocol`: ProbeProtocol
+    var text: String
 }
 
 /// Identifies a (probe, target) pair.
@@ -85,7 +86,7 @@ public enum VerifyPlanner {
         var hostLimits: [String: HostLimits] = [:]
         var warnings = inventory.warnings
         var inputErrors: [String] = []
-        var parsedTargets: [String: TargetURL?] = [:]
+        var parsedTargets: [TargetKey: TargetURL?] = [:]
         secrets.reserveCapacity(inventory.credentials.count)
 
         var knownHosts: KnownHosts?
@@ -95,7 +96,6 @@ public enum VerifyPlanner {
         }
         var certificates: [Int: [UInt8]] = [:]
         var authSecrets: [String: Result<String, SecretError>] = [:]
-        var parsedByProtocol: [ProbeProtocol: [String: TargetURL?]] = [:]
         for (ci, credential) in inventory.credentials.enumerated() {
             var secret: String?
             var secretProblem: String?
@@ -107,7 +107,7 @@ public enum VerifyPlanner {
                 if let leaf = file.certificates.first, var bytes = FileBytes.read(files.certificate) {
                     // The issuer goes with the leaf: a server that trusts only the root needs the
                     // intermediate from the client, or refuses a live certificate as "unknown ca".
-                    if let issuer = files.issuer, let more = FileBytes.read(issuer), PEM.isPEM(bytes), PEM.isPEM(more) {
+                    if let issuer = files.issuer, let more = FileBytes.read(issuer), X509Loader.isPEM(bytes), X509Loader.isPEM(more) {
                         bytes += [0x0A] + more
                     }
                     certificates[ci] = bytes
@@ -169,16 +169,13 @@ public enum VerifyPlanner {
                     continue
                 }
                 let proto = probe.kind
-                let parsed: TargetURL?
-                if proto == .http {
-                    parsed = parsedTargets[text] ?? { let t = TargetURL(text); parsedTargets[text] = t; return t }()
-                } else {
-                    parsed = parsedByProtocol[proto]?[text] ?? {
-                        let t = TargetURL(text, schemes: proto.schemes)
-                        parsedByProtocol[proto, default: [:]][text] = t
-                        return t
-                    }()
-                }
+                // A target text names the same place for every probe of a protocol: parsed once.
+                let targetKey = TargetKey(protocol: proto, text: text)
+                let parsed = parsedTargets[targetKey] ?? {
+                    let t = TargetURL(text, schemes: proto.schemes)
+                    parsedTargets[targetKey] = t
+                    return t
+                }()
                 guard let target = parsed else {
                     // The text is not shown: a malformed target may carry a password.
                     let what = proto.targetDescription.replacingOccurrences(of: " URL", with: " base URL")

@@ -22,7 +22,7 @@ public final class CertificateRevocationList: @unchecked Sendable {
     public init(bytes: [UInt8]) throws(CRLError) {
         let head = Array(bytes.prefix(4096))
         let isPEM = X509Loader.contains(head, "-----BEGIN X509 CRL")
-        if !isPEM && X509Loader.contains(head, "-----BEGIN ") {
+        if !isPEM && X509Loader.isPEM(head) {
             throw CRLError("no X509 CRL block in this PEM (found: \(X509Loader.pemLabels(bytes).joined(separator: ", ")))")
         }
         let crl: OpaquePointer? = bytes.withUnsafeBufferPointer { buffer in

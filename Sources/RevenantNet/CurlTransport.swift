@@ -289,9 +289,8 @@ final class Transfer: @unchecked Sendable {
 
     func setIdentity(_ easy: UnsafeMutableRawPointer, certificate: [UInt8], key: [UInt8]) {
         // PEM when it looks like PEM, else DER; libcurl copies the blobs.
-        let pem = Array("-----BEGIN".utf8)
-        let certType = certificate.starts(with: pem) || certificate.firstRange(of: pem) != nil ? "PEM" : "DER"
-        let keyType = key.firstRange(of: pem) != nil ? "PEM" : "DER"
+        let certType = X509Loader.isPEM(certificate) ? "PEM" : "DER"
+        let keyType = X509Loader.isPEM(key) ? "PEM" : "DER"
         _ = rv_easy_setopt_string(easy, CURLOPT_SSLCERTTYPE, certType)
         _ = rv_easy_setopt_string(easy, CURLOPT_SSLKEYTYPE, keyType)
         _ = certificate.withUnsafeBytes { rv_easy_setopt_blob(easy, CURLOPT_SSLCERT_BLOB, $0.baseAddress, $0.count) }
@@ -429,5 +428,4 @@ enum CurlURL {
         return (scheme, host)
     }
 
-    static func host(of url: String) -> String? { parts(of: url)?.host }
 }

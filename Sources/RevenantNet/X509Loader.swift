@@ -171,7 +171,7 @@ public enum X509Loader {
         if bytes.count > maxFileSize {
             return ([], CertificateLoadError(.unreadable, "larger than \(maxFileSize >> 20) MiB: not read as a certificate"))
         }
-        if contains(bytes, "-----BEGIN ") { return pem(bytes) }
+        if isPEM(bytes) { return pem(bytes) }
         if isPKCS12Name { return pkcs12(bytes, password: password) }
         if let certificate = der(bytes) { return certificate }
         let derError = openSSLErrors()
@@ -347,6 +347,9 @@ public enum X509Loader {
         guard let s else { return body(nil) }
         return s.withCString { body($0) }
     }
+
+    /// PEM text (some `-----BEGIN ` armour), as opposed to DER.
+    public static func isPEM(_ bytes: [UInt8]) -> Bool { contains(bytes, "-----BEGIN ") }
 
     static func contains(_ bytes: [UInt8], _ needle: String) -> Bool {
         let n = Array(needle.utf8)
