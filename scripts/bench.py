@@ -3,7 +3,11 @@
 
 Measures, in one run, against one nginx (1 worker) answering 200 for `Bearer live-*` and 401 otherwise:
   1. wrk (1 thread, 32 connections) on the endpoint the probes hit: requests/s (the baseline);
+     for scale, libcurl driven from C on the same endpoint: the least a libcurl client does
+     (scripts/bench-libcurl.c, compiled here) and `curl --parallel`;
   2. `revenant verify` on 20,000 credentials (half live, half dead): probes/s, and the ratio to wrk;
+     for 1 and 2, the CPU time each client and the nginx worker spent per request: the cores are
+     shared, so this says where the time goes and what the floor asks of a libcurl client;
   3. peak RSS of `revenant verify` on a 100,000-credential inventory;
   4. 8 hosts (127.0.0.1-8), each limited to R requests/s: total time vs max over hosts of (credentials on host / R).
 Usage: scripts/bench.py BINARY [--quick]
@@ -75,21 +79,49 @@ def inventory(path, n, targets):
                 "probe": "bench", "target": targets[i % len(targets)]}))
         f.write("\n]}\n")
 
-def run_verify(args):
-    """Runs revenant verify; returns (wall seconds, peak RSS in KB, seconds of the probe phase)."""
-    t0 = time.monotonic()
-    p = subprocess.Popen([BIN, "verify", "--no-progress", "--fail-on", "never"] + args, stdout=subprocess.DEVNULL,
-                         stderr=subprocess.PIPE, text=True, env=dict(os.environ, REVENANT_TIMING="1"))
-    err = p.stderr.read()
-    # wait4 gives this child's own peak RSS (ru_maxrss, KB).
-    _, status, usage = os.wait4(p.pid, 0)
-    took = time.monotonic() - t0
-    code = os.waitstatus_to_exitcode(status)
-    p.returncode = code
-    if code != 0:
-        sys.exit(f"revenant verify exited {code}: {err[-2000:]}")
-    probe = float(re.search(r"timing: probe ([\d.]+) seconds", err).group(1))
-    return took, usage.ru_maxrss, probe
+def cpu_seconds(pid):
+    """User + system CPU seconds a process has used so far (/proc/PID/stat)."""
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+class Run:
+    """Runs one client to its end: wall seconds, its own CPU seconds and peak RSS (wait4), the
+    nginx worker's CPU seconds meanwhile, and its output (files, so no pipe can fill up)."""
+    def __init__(self, cmd, nginx_worker, env=None):
+        before = cpu_seconds(nginx_worker)
+        with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+            t0 = time.monotonic()
+            p = subprocess.Popen(cmd, stdout=out, stderr=err, env=env)
+            _, status, usage = os.wait4(p.pid, 0)
+            self.wall = time.monotonic() - t0
+            p.returncode = os.waitstatus_to_exitcode(status)
+            out.seek(0); err.seek(0)
+            self.out, self.err = out.read(), err.read()
+        self.code = p.returncode
+        self.cpu = usage.ru_utime + usage.ru_stime
+        self.rss_kb = usage.ru_maxrss
+        self.nginx = cpu_seconds(nginx_worker) - before
+        if self.code != 0:
+            sys.exit(f"{cmd[0]} exited {self.code}: {self.err[-2000:]}")
+
+    def per_request(self, n):
+        """CPU microseconds per request: the client's and nginx's."""
+        return f"client {self.cpu / n * 1e6:.0f} µs + nginx {self.nginx / n * 1e6:.0f} µs CPU per request"
+
+def run_verify(args, nginx_worker):
+    """Runs revenant verify; returns the Run and its phases' seconds (load, plan, probe, report)."""
+    run = Run([BIN, "verify", "--no-progress", "--fail-on", "never"] + args, nginx_worker, env=dict(os.environ, REVENANT_TIMING="1"))
+    phases = {name: float(sec) for name, sec in re.findall(r"timing: (\w+) ([\d.]+) seconds", run.err)}
+    return run, phases
+
+def nginx_worker_pid(master):
+    """The one worker of the nginx master `master` (worker_processes 1)."""
+    for _ in range(50):
+        found = subprocess.run(["pgrep", "-P", str(master)], capture_output=True, text=True).stdout.split()
+        if found:
+            return int(found[0])
+        time.sleep(0.05)
+    sys.exit("nginx started no worker")
 
 def main():
     work = tempfile.mkdtemp(prefix="revenant-bench-")
@@ -97,49 +129,63 @@ def main():
     nginx = start_nginx(work, port)
     try:
         base = f"http://127.0.0.1:{port}"
+        worker = nginx_worker_pid(nginx.pid)
+        cores = os.cpu_count()
         # 1. wrk baseline
-        out = subprocess.run(["wrk", "-t1", "-c32", "-d5s", "-H", "Authorization: Bearer live-wrk", base + "/bench/user"],
-                             capture_output=True, text=True).stdout
-        wrk_rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-        # 1b. the same library from C: curl's own parallel transfers (libcurl multi, 32 at once)
+        wrk = Run(["wrk", "-t1", "-c32", "-d5s", "-H", "Authorization: Bearer live-wrk", base + "/bench/user"], worker)
+        wrk_rps = float(re.search(r"Requests/sec:\s+([\d.]+)", wrk.out).group(1))
+        wrk_n = int(re.search(r"(\d+) requests in", wrk.out).group(1))
+        # 1b. the same library from C: a minimal curl_multi loop, and curl's own parallel transfers (32 at once)
+        cc = shutil.which("clang") or shutil.which("cc")
+        loop_bin = f"{work}/bench-libcurl"
+        subprocess.run([cc, "-O2", "-o", loop_bin, os.path.join(os.path.dirname(os.path.abspath(__file__)), "bench-libcurl.c"), "-lcurl"], check=True)
+        c_loop = Run([loop_bin, base + "/bench/user", str(N_MAIN), "32", "Authorization: Bearer live-c"], worker)
         urls = f"{work}/urls.cfg"
         with open(urls, "w") as f:
             for _ in range(N_MAIN):
                 f.write(f'url = "{base}/bench/user"\noutput = "/dev/null"\n')
-        t0 = time.monotonic()
-        subprocess.run(["curl", "-s", "--parallel", "--parallel-max", "32", "-H", "Authorization: Bearer live-curl", "-K", urls],
-                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        curl_rps = N_MAIN / (time.monotonic() - t0)
+        curl = Run(["curl", "-s", "--parallel", "--parallel-max", "32", "-H", "Authorization: Bearer live-curl", "-K", urls], worker)
         # 2. revenant on N_MAIN credentials
         probes = probe_file(work, [f"127.0.0.{i}" for i in range(1, 9)])
         cfg = f"{work}/config.json"
         with open(cfg, "w") as f:
             json.dump({"concurrency": 32, "per_host": {"max_in_flight": 32}, "timeout_seconds": 10}, f)
         inv = f"{work}/inv-main.json"; inventory(inv, N_MAIN, [base])
-        took, _, probe_phase = run_verify(["--inventory", inv, "--probes", probes, "--config", cfg, "--format", "json", "--output", f"{work}/report.json"])
+        rev, phases = run_verify(["--inventory", inv, "--probes", probes, "--config", cfg, "--format", "json", "--output", f"{work}/report.json"], worker)
         report = json.load(open(f"{work}/report.json"))
         codes = report["summary"]["by_code"]
         assert codes.get("revocation_verified", 0) == N_MAIN // 2 and codes.get("ok", 0) == N_MAIN // 2, codes
-        probes_s = N_MAIN / took
-        phase_s = N_MAIN / probe_phase
+        probes_s = N_MAIN / rev.wall
+        phase_s = N_MAIN / phases["probe"]
         ratio = probes_s / wrk_rps
-        print(f"wrk baseline:            {wrk_rps:,.0f} requests/s (1 thread, 32 connections, 5 s)")
-        print(f"revenant verify:         {N_MAIN:,} credentials in {took:.2f} s = {probes_s:,.0f} probes/s end to end "
-              f"(parse, plan, controls, probes, classify, JSON report); probe phase alone {probe_phase:.2f} s = {phase_s:,.0f} probes/s")
+        print(f"wrk baseline:            {wrk_rps:,.0f} requests/s (1 thread, 32 connections, 5 s); {wrk.per_request(wrk_n)}")
+        print(f"libcurl from C, minimal: {N_MAIN / c_loop.wall:,.0f} requests/s (scripts/bench-libcurl.c, 32 at once); {c_loop.per_request(N_MAIN)}")
+        print(f"curl --parallel:         {N_MAIN / curl.wall:,.0f} requests/s (32 at once); {curl.per_request(N_MAIN)}")
+        print(f"revenant verify:         {N_MAIN:,} credentials in {rev.wall:.2f} s = {probes_s:,.0f} probes/s end to end "
+              f"(parse, plan, controls, probes, classify, JSON report); probe phase alone {phases['probe']:.2f} s = {phase_s:,.0f} probes/s; "
+              f"{rev.per_request(N_MAIN).replace('request', 'credential', 1)}")
+        print(f"  phases (s):            " + ", ".join(f"{k} {v:.2f}" for k, v in phases.items()))
         print(f"ratio revenant / wrk:    {ratio:.2f} end to end, {phase_s / wrk_rps:.2f} probe phase   (floor 0.33, goal 0.5) "
               f"{'PASS' if ratio >= 0.33 else 'BELOW FLOOR'}")
-        print(f"curl --parallel (libcurl from C, 32 at once, same endpoint): {curl_rps:,.0f} requests/s; "
-              f"revenant probe phase / curl = {phase_s / curl_rps:.2f}, end to end / curl = {probes_s / curl_rps:.2f}")
+        print(f"ratio revenant / libcurl from C: {phase_s * c_loop.wall / N_MAIN:.2f} probe phase, {probes_s * c_loop.wall / N_MAIN:.2f} end to end")
+        # What the floor asks: 0.33 × wrk credentials/s on `cores` cores shared with nginx.
+        need = 0.33 * wrk_rps
+        budget = cores / need * 1e6 - rev.nginx / N_MAIN * 1e6
+        print(f"CPU budget of the floor: {need:,.0f} credentials/s on {cores} cores shared with nginx leaves at most {budget:.0f} µs of CPU "
+              f"per credential for everything revenant does, used perfectly in parallel; libcurl's minimal loop alone uses "
+              f"{c_loop.cpu / N_MAIN * 1e6:.0f} µs, revenant {rev.cpu / N_MAIN * 1e6:.0f} µs")
         # 3. peak RSS on N_RSS credentials
         inv = f"{work}/inv-rss.json"; inventory(inv, N_RSS, [base])
-        took, rss_kb, _ = run_verify(["--inventory", inv, "--probes", probes, "--config", cfg, "--format", "json", "--output", f"{work}/report-rss.json"])
-        print(f"peak RSS:                {rss_kb / 1024:.0f} MB for {N_RSS:,} credentials ({took:.1f} s; limit 200 MB) {'PASS' if rss_kb / 1024 <= 200 else 'OVER LIMIT'}")
+        rss, _ = run_verify(["--inventory", inv, "--probes", probes, "--config", cfg, "--format", "json", "--output", f"{work}/report-rss.json"], worker)
+        rss_mb = rss.rss_kb / 1024
+        print(f"peak RSS:                {rss_mb:.0f} MB for {N_RSS:,} credentials ({rss.wall:.1f} s; limit 200 MB) {'PASS' if rss_mb <= 200 else 'OVER LIMIT'}")
         # 4. 8 rate-limited hosts
         targets = [f"http://127.0.0.{i}:{port}" for i in range(1, 9)]
         inv = f"{work}/inv-rate.json"; inventory(inv, PER_HOST * 8, targets)
         with open(cfg, "w") as f:
             json.dump({"concurrency": 64, "per_host": {"max_in_flight": 8, "requests_per_second": RATE}}, f)
-        took, _, _ = run_verify(["--inventory", inv, "--probes", probes, "--config", cfg, "--format", "json", "--output", f"{work}/report-rate.json"])
+        rate, _ = run_verify(["--inventory", inv, "--probes", probes, "--config", cfg, "--format", "json", "--output", f"{work}/report-rate.json"], worker)
+        took = rate.wall
         # Each host also gets one negative control first: PER_HOST + 1 starts spaced 1/RATE apart.
         ideal = PER_HOST / RATE
         print(f"8 hosts at {RATE}/s each:   {PER_HOST * 8} credentials in {took:.2f} s; ideal {ideal:.2f} s; ratio {took / ideal:.3f} (limit 1.15) {'PASS' if took / ideal <= 1.15 else 'OVER LIMIT'}")
