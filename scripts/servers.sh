@@ -291,6 +291,18 @@ EOF
     "SSHD_PASSWORD_USER=$pw_user" "SSHD_LIVE_PASSWORD=$pw_live" "SSHD_OLD_PASSWORD=$pw_old"
 }
 
+# A throwaway CA ($D/ca.crt) and a server certificate for 127.0.0.1 and localhost
+# ($D/server.crt, $D/server.key), valid two days. $1 names the server in errors, $2 the CA.
+make_server_certificate() {
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+    -subj "/CN=revenant test $2 CA" -keyout "$D/ca.key" -out "$D/ca.crt" >/dev/null 2>&1
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=127.0.0.1" \
+    -keyout "$D/server.key" -out "$D/server.csr" >/dev/null 2>&1
+  printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n' >"$D/server.ext"
+  openssl x509 -req -in "$D/server.csr" -CA "$D/ca.crt" -CAkey "$D/ca.key" -CAcreateserial -days 2 \
+    -extfile "$D/server.ext" -out "$D/server.crt" >/dev/null 2>&1 || die "$1: openssl could not make the test certificate"
+}
+
 # ---------------------------------------------------------------------------------------------
 # slapd
 
@@ -313,14 +325,8 @@ start_slapd() {
   local live_dn="cn=svc-live,ou=services,$base" dead_dn="cn=svc-removed,ou=services,$base"
   local changed_dn="cn=svc-rotated,ou=services,$base"
 
-  # TLS for LDAPS: a throwaway CA and a server certificate for 127.0.0.1.
-  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
-    -subj "/CN=revenant test LDAP CA" -keyout "$D/ca.key" -out "$D/ca.crt" >/dev/null 2>&1
-  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=127.0.0.1" \
-    -keyout "$D/server.key" -out "$D/server.csr" >/dev/null 2>&1
-  printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n' >"$D/server.ext"
-  openssl x509 -req -in "$D/server.csr" -CA "$D/ca.crt" -CAkey "$D/ca.key" -CAcreateserial -days 2 \
-    -extfile "$D/server.ext" -out "$D/server.crt" >/dev/null 2>&1 || die "slapd: openssl could not make the test certificate"
+  # TLS for LDAPS.
+  make_server_certificate slapd "LDAP"
 
   mkdir -p "$D/data"
   cat >"$D/slapd.conf" <<EOF
@@ -556,10 +562,15 @@ local all postgres trust
 host  all all 127.0.0.1/32 scram-sha-256
 EOF
 
+  # TLS, so probes can check the server (postgresql.sslmode verify-full against $D/ca.crt).
+  make_server_certificate postgres "PostgreSQL"
+  chown postgres "$D/server.key" "$D/server.crt"; chmod 600 "$D/server.key"
+
   LOG="$D/postgres.log"
   : >"$LOG"; chown postgres "$LOG"
   launch "$LOG" "${as_pg[@]}" "$bin/postgres" -D "$D/data" -p "$PORT" -k "$D/sock" \
     -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off \
+    -c ssl=on -c ssl_cert_file="$D/server.crt" -c ssl_key_file="$D/server.key" \
     -c password_encryption=scram-sha-256 -c max_connections=200 \
     -c log_line_prefix='%m [%p] %e '
   local super=(psql -X -q -h "$D/sock" -p "$PORT" -U postgres -v ON_ERROR_STOP=1)
@@ -582,7 +593,7 @@ EOF
   check "new password accepted" 0 env PGPASSWORD="$new_pw" "${q[@]}" -U "$rot_user"
 
   write_env \
-    "PG_PORT=$PORT" "PG_PID=$PID" "PG_HOST=127.0.0.1" "PG_DATABASE=$db" "PG_LOG=$LOG" \
+    "PG_PORT=$PORT" "PG_PID=$PID" "PG_HOST=127.0.0.1" "PG_DATABASE=$db" "PG_LOG=$LOG" "PG_CA=$D/ca.crt" \
     "PG_LIVE_USER=$live_user" "PG_LIVE_PASSWORD=$live_pw" \
     "PG_DEAD_USER=$dead_user" "PG_DEAD_PASSWORD=$dead_pw" \
     "PG_ROTATED_USER=$rot_user" "PG_OLD_PASSWORD=$old_pw" "PG_ROTATED_PASSWORD=$new_pw"

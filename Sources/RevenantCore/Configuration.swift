@@ -18,11 +18,13 @@ public struct Configuration: Sendable, Equatable {
     public var jwks: String?
     /// OpenSSH known_hosts file: the host-key pin of an SSH target the inventory gives none for.
     public var sshKnownHosts: String?
+    /// How PostgreSQL logins use TLS (libpq's `sslmode`), and the CA file a `verify-*` mode trusts.
+    public var postgres = PostgresTLS()
 
     public init() {}
 
     static let keys = ["concurrency", "per_host", "timeout_seconds", "retries", "policy", "probes_dirs",
-                       "tls", "proxy", "revocation", "fingerprint_key", "jwt", "ssh"]
+                       "tls", "proxy", "revocation", "fingerprint_key", "jwt", "ssh", "postgresql"]
 
     /// Reads a JSON configuration file; every unknown key or wrong type is reported with its line.
     public static func load(file: String) throws(InputErrors) -> Configuration {
@@ -78,6 +80,16 @@ public struct Configuration: Sendable, Equatable {
             if let t = f["ssh"], let h = r.object(t, "ssh", allowed: ["known_hosts"]) {
                 c.sshKnownHosts = r.string(h, "known_hosts", "ssh").map(resolve)
             }
+            if let t = f["postgresql"], let h = r.object(t, "postgresql", allowed: ["sslmode", "ca_bundle"]) {
+                if let mode = r.string(h, "sslmode", "postgresql") {
+                    if let known = PostgresTLS.Mode(rawValue: mode) { c.postgres.mode = known }
+                    else { r.fail(h["sslmode"]!, "postgresql.sslmode", "expected one of \(PostgresTLS.Mode.allCases.map(\.rawValue).joined(separator: ", "))") }
+                }
+                c.postgres.caBundle = r.string(h, "ca_bundle", "postgresql").map(resolve)
+                if c.postgres.mode.verifiesServer && c.postgres.caBundle == nil && c.caBundle == nil {
+                    r.fail(t, "postgresql", "sslmode \(c.postgres.mode.rawValue) checks the server against a CA file: give postgresql.ca_bundle or tls.ca_bundle")
+                }
+            }
             if let t = f["jwt"], let h = r.object(t, "jwt", allowed: ["jwks"]), let jwks = r.string(h, "jwks", "jwt") {
                 let lower = jwks.lowercased()
                 c.jwks = lower.hasPrefix("https://") || lower.hasPrefix("http://") || lower.hasPrefix("file://") ? jwks : resolve(jwks)
@@ -91,6 +103,29 @@ public struct Configuration: Sendable, Equatable {
         }
         if !r.errors.isEmpty { throw InputErrors(r.errors) }
         return c
+    }
+}
+
+/// TLS of PostgreSQL logins. `prefer` (libpq's default) encrypts when the server offers TLS but
+/// authenticates no one, so a machine in the path can ask for the password in clear (libpq 15
+/// sends it); `verify-full` sends nothing to a server whose certificate does not chain to the CA
+/// file and name the target host (docs/protocols/postgresql.md).
+public struct PostgresTLS: Sendable, Equatable {
+    public enum Mode: String, Sendable, CaseIterable {
+        case prefer, require
+        case verifyCA = "verify-ca"
+        case verifyFull = "verify-full"
+
+        public var verifiesServer: Bool { self == .verifyCA || self == .verifyFull }
+    }
+
+    public var mode = Mode.prefer
+    /// The CA file of `verify-*` modes; nil: `tls.ca_bundle`.
+    public var caBundle: String?
+
+    public init(mode: Mode = .prefer, caBundle: String? = nil) {
+        self.mode = mode
+        self.caBundle = caBundle
     }
 }
 

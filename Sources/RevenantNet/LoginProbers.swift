@@ -2,9 +2,10 @@ import RevenantCore
 
 /// The probers of protocols libcurl does not speak, by URL scheme.
 public enum LoginProbers {
-    public static func standard(options: TransportOptions) -> [String: any LoginProber] {
-        // Neither uses the HTTP options: SSH trusts only the pinned host key; libpq's TLS
-        // (`sslmode=prefer`) protects the password in transit but authenticates nothing.
-        ["ssh": SSHProber(), "postgresql": PostgresProber()]
+    public static func standard(options: TransportOptions, postgres: PostgresTLS = PostgresTLS()) -> [String: any LoginProber] {
+        // SSH trusts only the pinned host key. PostgreSQL's TLS is config `postgresql.sslmode`:
+        // `prefer` protects the password in transit but authenticates nothing; `verify-*` trusts
+        // `postgresql.ca_bundle`, else `tls.ca_bundle`.
+        ["ssh": SSHProber(), "postgresql": PostgresProber(tls: postgres, fallbackCABundle: options.caBundle)]
     }
 }

@@ -5,7 +5,14 @@ import RevenantCore
 /// Tries one PostgreSQL password login with libpq and closes the connection at once: no query
 /// runs. docs/protocols/postgresql.md says what each answer means and why.
 public struct PostgresProber: LoginProber {
-    public init() {}
+    /// libpq's `sslmode`, and for `verify-*` the CA file (`sslrootcert`) the server must chain to.
+    let tls: PostgresTLS
+    let rootCertificate: String?
+
+    public init(tls: PostgresTLS = PostgresTLS(), fallbackCABundle: String? = nil) {
+        self.tls = tls
+        rootCertificate = tls.mode.verifiesServer ? (tls.caBundle ?? fallbackCABundle) : nil
+    }
 
     /// Environment variables through which libpq itself would pick another address or a service
     /// file's settings for a connection: with one set, no password is sent (DESIGN §1.3).
@@ -19,7 +26,11 @@ public struct PostgresProber: LoginProber {
         if let name = Self.redirectingEnvironment.first(where: { getenv($0) != nil }) {
             return .failure(TransportFailure(kind: .refusedHost, message: "\(name) is set: libpq could connect elsewhere or take settings from a service file, so nothing is sent"))
         }
-        let parameters = Self.parameters(endpoint: endpoint, user: login.user, password: login.secret, timeoutSeconds: request.timeoutSeconds)
+        if tls.mode.verifiesServer && rootCertificate == nil {
+            return .failure(TransportFailure(kind: .tls, message: "sslmode \(tls.mode.rawValue) needs a CA file (postgresql.ca_bundle or tls.ca_bundle): nothing is sent"))
+        }
+        let parameters = Self.parameters(endpoint: endpoint, user: login.user, password: login.secret, timeoutSeconds: request.timeoutSeconds,
+                                         tls: tls, rootCertificate: rootCertificate)
         guard let connection = PostgresConnection(parameters) else {
             return .failure(TransportFailure(kind: .other, message: "libpq could not allocate a connection"))
         }
@@ -29,7 +40,8 @@ public struct PostgresProber: LoginProber {
 
     /// Every keyword libpq gets. Nothing is left for libpq to fill in from ~/.pgpass
     /// (`passfile=/dev/null`) and everything that says where to connect is given.
-    static func parameters(endpoint: LoginEndpoint, user: String, password: String, timeoutSeconds: Double) -> [(String, String)] {
+    static func parameters(endpoint: LoginEndpoint, user: String, password: String, timeoutSeconds: Double,
+                           tls: PostgresTLS = PostgresTLS(), rootCertificate: String? = nil) -> [(String, String)] {
         var list: [(String, String)] = [
             ("host", endpoint.host),
             ("port", String(endpoint.port)),
@@ -38,12 +50,15 @@ public struct PostgresProber: LoginProber {
             ("password", password),
             // libpq counts whole seconds and takes 1 as 2.
             ("connect_timeout", String(max(2, Int(timeoutSeconds.rounded(.up))))),
-            ("sslmode", "prefer"),
+            ("sslmode", tls.mode.rawValue),
             // No Kerberos round trip: GSS encryption needs a ticket revenant never has.
             ("gssencmode", "disable"),
             ("application_name", "revenant"),
             ("passfile", "/dev/null"),
         ]
+        // verify-*: the server's certificate must chain to this file (libpq checks it before any
+        // authentication message, so a server that fails sees no password, not even its hash).
+        if let rootCertificate { list.append(("sslrootcert", rootCertificate)) }
         // An address literal also goes in `hostaddr`: no name lookup can move it.
         if endpoint.host.allSatisfy({ $0.isHexDigit || $0 == "." || $0 == ":" }) && endpoint.host.contains(where: { $0 == "." || $0 == ":" }) {
             list.append(("hostaddr", endpoint.host))
@@ -82,6 +97,9 @@ public struct PostgresProber: LoginProber {
                 return TransportFailure(kind: .loginDenied, message: "the role does not exist (SQLSTATE 28000)")
             }
         }
+        if Self.tlsRefusals.contains(where: lower.contains) {
+            return TransportFailure(kind: .tls, message: "PostgreSQL server not trusted, nothing was sent: \(oneLine(text))")
+        }
         if lower.contains("timeout expired") {
             return TransportFailure(kind: .timeout, message: "no PostgreSQL answer within \(max(2, Int(timeoutSeconds.rounded(.up)))) s")
         }
@@ -90,6 +108,11 @@ public struct PostgresProber: LoginProber {
         }
         return TransportFailure(kind: .other, message: "PostgreSQL login failed for a reason that proves nothing: \(oneLine(text))")
     }
+
+    /// libpq's words when `sslmode` stopped the connection before authentication: no TLS offered,
+    /// a certificate that does not chain to the CA file, or one for another host name.
+    static let tlsRefusals = ["server does not support ssl", "certificate verify failed", "does not match host name",
+                              "root certificate file", "ssl error", "could not read root certificate"]
 
     /// libpq's message on one line (it puts a hint on a line of its own).
     static func oneLine(_ text: String) -> String {

@@ -118,7 +118,7 @@ struct Verify: AsyncParsableCommand {
         options.insecureHosts = config.insecureHosts
         options.proxy = config.proxy
         options.maxConnections = max(64, config.concurrency * 2)
-        let transport = ProtocolTransport(curl: CurlTransport(options: options), probers: LoginProbers.standard(options: options))
+        let transport = ProtocolTransport(curl: CurlTransport(options: options), probers: LoginProbers.standard(options: options, postgres: config.postgres))
         defer { transport.close() }
         let stop = StopFlag()
         let signals = SignalWatcher(stop: stop, onStop: { transport.cancelAll() })

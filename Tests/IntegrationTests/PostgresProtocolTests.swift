@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// One `revenant verify` of every PostgreSQL case against the server of `scripts/servers.sh`:
 /// real SCRAM logins, read back from the report and cross-checked with the server's log, whose
@@ -22,13 +23,42 @@ struct PostgresRun: Sendable {
         let silent = try SilentListener()
         defer { silent.close() }
         let closedPort = try SilentListener.closedPort()
-        try work.writeJSON("probes/t-postgres.json", [
-            "id": "t-postgres", "title": "Integration test PostgreSQL login", "kinds": ["password"], "protocol": "postgresql",
-            "allowed_hosts": ["127.0.0.1"], "docs": "https://example.test/revenant-integration",
-        ] as [String: Any])
+        var logins = try Logins(server: server, target: target, work: work)
+        let login = { (id: String, state: String, user: String, password: String, to: String) in
+            try logins.add(id, state: state, user: user, password: password, target: to)
+        }
+        let credentials = [
+            try login("live-role", "offboarded", "PG_LIVE_USER", "PG_LIVE_PASSWORD", target),
+            try login("dropped-role", "revoked", "PG_DEAD_USER", "PG_DEAD_PASSWORD", target),
+            try login("old-password", "rotated", "PG_ROTATED_USER", "PG_OLD_PASSWORD", target),
+            try login("current-password", "active", "PG_ROTATED_USER", "PG_ROTATED_PASSWORD", target),
+            try login("missing-database", "revoked", "PG_LIVE_USER", "PG_LIVE_PASSWORD", base + "/no_such_db"),
+            try login("unreachable-port", "revoked", "PG_DEAD_USER", "PG_DEAD_PASSWORD", "postgresql://127.0.0.1:\(closedPort)/x"),
+            try login("silent-port", "revoked", "PG_DEAD_USER", "PG_DEAD_PASSWORD", "postgresql://127.0.0.1:\(silent.port)/x"),
+        ]
+        return try await logins.verify(credentials)
+    }
+
+    /// Credentials of the test server's roles, each secret in an environment variable, and the
+    /// probe they use (written to `work`).
+    struct Logins {
+        let server: Server
+        let target: String
+        let work: WorkDirectory
         var environment: [String: String] = [:]
         var forbidden: [(String, String)] = []
-        func login(_ id: String, state: String, user: String, password: String, target: String = target) throws -> [String: Any] {
+
+        init(server: Server, target: String, work: WorkDirectory) throws {
+            self.server = server
+            self.target = target
+            self.work = work
+            try work.writeJSON("probes/t-postgres.json", [
+                "id": "t-postgres", "title": "Integration test PostgreSQL login", "kinds": ["password"], "protocol": "postgresql",
+                "allowed_hosts": ["127.0.0.1"], "docs": "https://example.test/revenant-integration",
+            ] as [String: Any])
+        }
+
+        mutating func add(_ id: String, state: String, user: String, password: String, target: String) throws -> [String: Any] {
             let variable = "RV_PG_" + id.uppercased().replacingOccurrences(of: "-", with: "_")
             let value = try server.value(password)
             environment[variable] = value
@@ -36,21 +66,14 @@ struct PostgresRun: Sendable {
             return Scenario.credential(id, kind: "password", state: state, secret: ["env": variable], probe: "t-postgres",
                                        target: target, username: try server.value(user))
         }
-        let credentials = [
-            try login("live-role", state: "offboarded", user: "PG_LIVE_USER", password: "PG_LIVE_PASSWORD"),
-            try login("dropped-role", state: "revoked", user: "PG_DEAD_USER", password: "PG_DEAD_PASSWORD"),
-            try login("old-password", state: "rotated", user: "PG_ROTATED_USER", password: "PG_OLD_PASSWORD"),
-            try login("current-password", state: "active", user: "PG_ROTATED_USER", password: "PG_ROTATED_PASSWORD"),
-            try login("missing-database", state: "revoked", user: "PG_LIVE_USER", password: "PG_LIVE_PASSWORD",
-                      target: base + "/no_such_db"),
-            try login("unreachable-port", state: "revoked", user: "PG_DEAD_USER", password: "PG_DEAD_PASSWORD",
-                      target: "postgresql://127.0.0.1:\(closedPort)/x"),
-            try login("silent-port", state: "revoked", user: "PG_DEAD_USER", password: "PG_DEAD_PASSWORD",
-                      target: "postgresql://127.0.0.1:\(silent.port)/x"),
-        ]
-        let (result, ledger, logLines) = try await LoginOutcomes.verify(work, credentials: credentials, timeoutSeconds: 2,
-                                                                        serverLog: try server.value("PG_LOG"), environment: environment)
-        return PostgresRun(server: server, result: result, ledger: ledger, logLines: logLines, forbidden: forbidden)
+
+        /// One `revenant verify` of `credentials`, with `settings` added to the configuration.
+        func verify(_ credentials: [[String: Any]], settings: [String: Any] = [:]) async throws -> PostgresRun {
+            let (result, ledger, logLines) = try await LoginOutcomes.verify(work, credentials: credentials, timeoutSeconds: 2,
+                                                                            serverLog: try server.value("PG_LOG"), environment: environment,
+                                                                            settings: settings)
+            return PostgresRun(server: server, result: result, ledger: ledger, logLines: logLines, forbidden: forbidden)
+        }
     }
 
     /// Whether the server logged `SQLSTATE FATAL: ...` for this role during the run.
@@ -116,6 +139,45 @@ struct PostgresRun: Sendable {
     @Test func noPasswordInAnyOutput() async throws {
         let run = try await Self.run()
         #expect(run.forbidden.count == 7)
+        try LoginOutcomes.expectNoSecret(run.forbidden, result: run.result, ledgerPath: run.ledger)
+    }
+
+    /// `postgresql.sslmode: verify-full`: logins work against the server's own CA, and a server
+    /// whose certificate does not chain to the configured CA gets nothing, not even a refusal.
+    @Test(arguments: [true, false]) func verifyFullSendsThePasswordOnlyToAServerItTrusts(trusted: Bool) async throws {
+        let server = try await SharedServers.get("postgres")
+        let work = try WorkDirectory("postgres-tls")
+        let target = "postgresql://127.0.0.1:\(try server.port("PG_PORT"))/\(try server.value("PG_DATABASE"))"
+        var logins = try PostgresRun.Logins(server: server, target: target, work: work)
+        var ca = try server.value("PG_CA")
+        if !trusted {
+            // Another CA, whose certificate the server's does not chain to.
+            try Shell.run("""
+                openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj "/CN=not the server's CA" \\
+                  -keyout other.key -out other.crt 2>/dev/null
+                """, in: work.url.path)
+            ca = work.file("other.crt").path
+        }
+        let credentials = [
+            try logins.add("live-role", state: "offboarded", user: "PG_LIVE_USER", password: "PG_LIVE_PASSWORD", target: target),
+            try logins.add("dropped-role", state: "revoked", user: "PG_DEAD_USER", password: "PG_DEAD_PASSWORD", target: target),
+        ]
+        let run = try await logins.verify(credentials, settings: ["postgresql": ["sslmode": "verify-full", "ca_bundle": ca]])
+        let r = try Self.report(run)
+        if trusted {
+            #expect(r.codes("live-role") == ["residual_access"], "\(run.result)")
+            #expect(r.codes("dropped-role") == ["revocation_verified"], "\(run.result)")
+            #expect(run.logged("28P01", user: try server.value("PG_DEAD_USER")), "\(run.logLines)")
+        } else {
+            for id in ["live-role", "dropped-role"] {
+                #expect(r.check(id)["outcome"] as? String == "inconclusive", "\(run.result)")
+                #expect((r.check(id)["reason"] as? String)?.contains("not trusted") == true, "\(r.check(id))")
+                #expect(r.codes(id) == ["revocation_unverified"])
+            }
+            // The server saw TLS handshakes end, and no login at all.
+            #expect(run.logLines.contains { $0.contains("could not accept SSL connection") }, "\(run.logLines)")
+            #expect(!run.logLines.contains { $0.contains("FATAL:") }, "\(run.logLines)")
+        }
         try LoginOutcomes.expectNoSecret(run.forbidden, result: run.result, ledgerPath: run.ledger)
     }
 }

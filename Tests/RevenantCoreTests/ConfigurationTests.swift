@@ -56,7 +56,8 @@ import TestSupport
               "tls": {"ca_bundle": "ca.pem", "insecure_hosts": ["localhost", "127.0.0.1"]},
               "proxy": "http://proxy.internal:3128",
               "revocation": {"crl": false, "ocsp": true, "soft_fail": false},
-              "fingerprint_key": {"env": "REVENANT_FP_KEY"}
+              "fingerprint_key": {"env": "REVENANT_FP_KEY"},
+              "postgresql": {"sslmode": "verify-full", "ca_bundle": "pg-ca.pem"}
             }
             """)
         let c = try Configuration.load(file: file)
@@ -80,6 +81,7 @@ import TestSupport
         #expect(c.revocation.ocsp == true)
         #expect(c.revocation.softFail == false)
         #expect(c.fingerprintKey == .environment("REVENANT_FP_KEY"))
+        #expect(c.postgres == PostgresTLS(mode: .verifyFull, caBundle: etc + "/pg-ca.pem"))
     }
 
     @Test func fingerprintKeyFromAFileResolvesAgainstTheConfigDirectory() throws {
@@ -126,6 +128,10 @@ import TestSupport
         ("proxy as an object", "{\"proxy\": {}}", "line 1, proxy", "expected a string, found an object"),
         ("fingerprint key with no source", "{\"fingerprint_key\": {}}", "line 1, fingerprint_key", "expected {\"env\": NAME} or {\"file\": PATH}"),
         ("fingerprint key inline", "{\"fingerprint_key\": {\"value\": \"k\"}}", "line 1, fingerprint_key.value", "unknown field `value`"),
+        ("postgresql sslmode unknown", "{\"postgresql\": {\"sslmode\": \"verify\"}}", "line 1, postgresql.sslmode",
+         "expected one of prefer, require, verify-ca, verify-full"),
+        ("postgresql verify-full without a CA file", "{\"postgresql\": {\"sslmode\": \"verify-full\"}}", "line 1, postgresql",
+         "give postgresql.ca_bundle or tls.ca_bundle"),
         ("not an object", "[]", "line 1", "expected an object, found a list"),
         ("invalid JSON", "{\n  \"concurrency\": 4,\n}", "line 3", "invalid JSON: expected a quoted member name"),
     ]

@@ -131,6 +131,11 @@ import Testing
         ("FATAL:  Passwort-Authentifizierung für Benutzer »svc« fehlgeschlagen", .other),
         ("timeout expired", .timeout),
         ("Connection refused\n\tIs the server running on that host and accepting TCP/IP connections?", .connect),
+        // sslmode verify-*: stopped before any authentication message.
+        ("SSL error: certificate verify failed", .tls),
+        ("server certificate for \"db.internal\" does not match host name \"127.0.0.1\"", .tls),
+        ("server does not support SSL, but SSL was required", .tls),
+        ("could not read root certificate file \"/etc/ca.pem\": no SSL error reported", .tls),
     ])
     func libpqFailureTextsAreClassifiedConservatively(text: String, kind: TransportFailure.Kind) {
         let failure = PostgresProber.classifyFailure(Self.prefix + text + "\n", timeoutSeconds: 2)
@@ -154,6 +159,26 @@ import Testing
         let named = Dictionary(uniqueKeysWithValues: PostgresProber.parameters(
             endpoint: LoginEndpoint(host: "db.internal", port: 5432, path: "app"), user: "svc", password: "pw", timeoutSeconds: 7.2))
         #expect(named["hostaddr"] == nil && named["connect_timeout"] == "8" && named["dbname"] == "app")
+        #expect(p["sslrootcert"] == nil, "prefer checks no certificate")
+    }
+
+    @Test func verifyFullGivesLibpqTheCAFile() {
+        let endpoint = LoginEndpoint(host: "db.internal", port: 5432, path: "app")
+        let p = Dictionary(uniqueKeysWithValues: PostgresProber.parameters(
+            endpoint: endpoint, user: "svc", password: "pw", timeoutSeconds: 2,
+            tls: PostgresTLS(mode: .verifyFull), rootCertificate: "/etc/pg-ca.pem"))
+        #expect(p["sslmode"] == "verify-full" && p["sslrootcert"] == "/etc/pg-ca.pem")
+        // The prober takes the CA from postgresql.ca_bundle, else from tls.ca_bundle.
+        #expect(PostgresProber(tls: PostgresTLS(mode: .verifyCA), fallbackCABundle: "/tls.pem").rootCertificate == "/tls.pem")
+        #expect(PostgresProber(tls: PostgresTLS(mode: .verifyCA, caBundle: "/pg.pem"), fallbackCABundle: "/tls.pem").rootCertificate == "/pg.pem")
+        #expect(PostgresProber(tls: PostgresTLS(mode: .prefer), fallbackCABundle: "/tls.pem").rootCertificate == nil)
+    }
+
+    @Test func verifyModeWithoutACAFileSendsNothing() {
+        let login = Login(user: "svc", secret: "pw")
+        let result = PostgresProber(tls: PostgresTLS(mode: .verifyFull)).attempt(Self.request("postgresql://127.0.0.1:9/db", host: "127.0.0.1", login: login))
+        guard case .failure(let failure) = result else { Issue.record("expected a failure"); return }
+        #expect(failure.kind == .tls && failure.message.contains("nothing is sent"))
     }
 }
 
