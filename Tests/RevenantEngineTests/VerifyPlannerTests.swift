@@ -132,3 +132,40 @@ import Testing
         #expect(plan.checks[1][0].skipReason == nil && plan.checks[2][0].skipReason == nil)
     }
 }
+
+/// A run over a probe with `regions`: a refusal in one region is not taken as proof of death.
+@Suite struct RegionRunTests {
+    static let live = "live-eu-key-0123456789abcdef"
+
+    static func probe() -> ProbeDefinition {
+        var probe = Fixture.probe("sites", auth: .header(name: "X-API-Key", prefix: ""), hosts: ["us.api.test", "eu.api.test"],
+                                  rejected: [Matcher(status: [403])])
+        probe.regions = ["https://us.api.test", "https://eu.api.test"]
+        return probe
+    }
+
+    /// 200 for the live key at the EU site only; 403 (the dead-key answer) for everything else.
+    static func transport() -> MockTransport {
+        MockTransport { request, credential in
+            request.host == "eu.api.test" && credential == RegionRunTests.live ? Answer.status(200) : Answer.status(403)
+        }
+    }
+
+    @Test func aLiveKeyOfAnotherRegionIsResidualAccessNotProvedDead() async {
+        let plan = Fixture.plan([Fixture.credential("offboarded-eu", state: .offboarded, secret: Self.live, probe: "sites", target: "https://us.api.test")],
+                                probes: [Self.probe()])
+        let report = await Fixture.run(plan, transport: Self.transport())
+        let result = report.result("offboarded-eu")!
+        #expect(result.codes.contains(.residualAccess))
+        #expect(!result.codes.contains(.revocationVerified))
+    }
+
+    @Test func aKeyRefusedInEveryRegionIsProvedDead() async {
+        let plan = Fixture.plan([Fixture.credential("revoked", secret: "dead-key-0123456789abcdef", probe: "sites", target: "https://us.api.test")],
+                                probes: [Self.probe()])
+        let report = await Fixture.run(plan, transport: Self.transport())
+        let result = report.result("revoked")!
+        #expect(result.checks.count == 2)
+        #expect(result.codes == [.revocationVerified])
+    }
+}
