@@ -311,7 +311,7 @@ public enum VerifyPlanner {
     /// `regions` is tried in every region (and at its own target, if that is none of them): each
     /// region refuses another region's live credential as it refuses a dead one, so only a refusal
     /// everywhere proves it dead, and an acceptance anywhere is residual access. An active one is
-    /// tried where the inventory says (a refusal there is reported, never taken as proof of death).
+    /// tried only where the inventory says (its other regions would all report drift).
     static func targets(of credential: Credential, probes: [String: ProbeDefinition]) -> [ProbeTarget] {
         guard credential.state.shouldBeDead else { return credential.targets }
         var out: [ProbeTarget] = []
