@@ -158,14 +158,17 @@ public enum VerifyPlanner {
             secrets.append(secret)
             fingerprints.append(secret.map(fingerprinter.fingerprint))
             var planned: [PlannedCheck] = []
-            for t in credential.targets {
+            for t in VerifyPlanner.targets(of: credential, probes: probes) {
                 guard let probe = probes[t.probe] else {
                     planned.append(PlannedCheck(probeID: t.probe, displayURL: t.target ?? "", skipReason: "unknown probe `\(t.probe)` (see `revenant probes list`)"))
                     continue
                 }
-                let text = t.target ?? probe.defaultTarget
+                // A secret that names its host (Mailchimp's `…-us6`) goes there and nowhere else.
+                let ownHost = probe.hostFromSecret.flatMap { rule in secret.flatMap { rule.host(for: $0) } }
+                let text = t.target ?? probe.defaultTarget ?? ownHost.map { "https://\($0)" }
                 guard let text else {
-                    planned.append(PlannedCheck(probeID: probe.id, displayURL: "", skipReason: "no target given and probe `\(probe.id)` has no default_target"))
+                    let regions = probe.regions.isEmpty ? "" : ": name the credential's region (one of \(probe.regions.joined(separator: ", ")))"
+                    planned.append(PlannedCheck(probeID: probe.id, displayURL: "", skipReason: "no target given and probe `\(probe.id)` has no default_target\(regions)"))
                     continue
                 }
                 let proto = probe.kind
@@ -208,6 +211,15 @@ public enum VerifyPlanner {
                           (credential.username ?? defaultUser ?? "").isEmpty {
                     // `:secret` would be rejected whoever holds the password: that proves nothing.
                     check.skipReason = "probe `\(probe.id)` uses basic auth but the credential has no `username` (and the probe no default)"
+                } else if let format = probe.usernameFormat, !format.accepts(login ?? probe.auth.defaultUsername ?? "") {
+                    // The provider refuses a live credential sent with another username as it refuses a dead one.
+                    check.skipReason = "credential `\(credential.id)`: probe `\(probe.id)` needs the username to be \(format.meaning); "
+                        + "with another one a live credential is refused too, so nothing would be proved: not sent"
+                } else if let rule = probe.hostFromSecret, ownHost == nil {
+                    check.skipReason = "credential `\(credential.id)`: the secret does not name its host as probe `\(probe.id)` expects (\(rule.host)): not sent"
+                } else if let ownHost, target.host != ownHost {
+                    check.skipReason = "credential `\(credential.id)`: the key belongs to \(ownHost), not \(target.host); "
+                        + "another host refuses a live key as it refuses a dead one, so it is not sent there"
                 } else if proto.needsUsername, (login ?? "").isEmpty {
                     check.skipReason = "protocol \(proto.rawValue) logs in by name, but the credential has no \(proto == .awsSigV4 ? "`access_key_id`" : "`username` (\(proto.usernameMeaning))")"
                 } else if proto == .awsSigV4, login?.hasPrefix("ASIA") == true {
@@ -293,6 +305,29 @@ public enum VerifyPlanner {
         plan.certificateInfos = certificateInfos
         plan.secretFindings = secretFindings
         return plan
+    }
+
+    /// The (probe, target)s a credential is tried at. A should-be-dead credential of a probe with
+    /// `regions` is tried in every region (and at its own target, if that is none of them): each
+    /// region refuses another region's live credential as it refuses a dead one, so only a refusal
+    /// everywhere proves it dead, and an acceptance anywhere is residual access. An active one is
+    /// tried only where the inventory says (its other regions would all report drift).
+    static func targets(of credential: Credential, probes: [String: ProbeDefinition]) -> [ProbeTarget] {
+        guard credential.state.shouldBeDead else { return credential.targets }
+        var out: [ProbeTarget] = []
+        var seen: Set<ProbeTarget> = []
+        for t in credential.targets {
+            guard let probe = probes[t.probe], !probe.regions.isEmpty else {
+                out.append(t)
+                continue
+            }
+            let schemes = probe.kind.schemes
+            let regionBases = Set(probe.regions.compactMap { TargetURL($0, schemes: schemes)?.base })
+            var expanded = probe.regions.map { ProbeTarget(probe: t.probe, target: $0, hostKeySHA256: t.hostKeySHA256) }
+            if let given = t.target, !regionBases.contains(TargetURL(given, schemes: schemes)?.base ?? given) { expanded.append(t) }
+            out += expanded.filter { seen.insert($0).inserted }
+        }
+        return out
     }
 
     /// Plain http to a system that speaks https (the probe's default target is https), or for a

@@ -1,3 +1,4 @@
+import Foundation
 import RevenantCore
 
 /// A probe: how to ask one kind of system "who am I" with a credential, and how to read the answer.
@@ -20,6 +21,14 @@ public struct ProbeDefinition: Sendable, Equatable {
     public var docs: String
     /// The file it was read from, for messages.
     public var source: String
+    /// `username_format`: the only usernames the provider reads as meant (a live credential sent
+    /// with another one is refused as a dead one is, which proves nothing).
+    public var usernameFormat: UsernameFormat?
+    /// `host_from_secret`: the host a secret names for itself (Mailchimp's `…-us6`); it goes nowhere else.
+    public var hostFromSecret: HostFromSecret?
+    /// `regions`: base URLs of separate instances of the provider. A credential lives in one, and the
+    /// others refuse it as they refuse a dead one: a should-be-dead credential is tried in each.
+    public var regions: [String] = []
 
     public init(
         id: String, title: String, kinds: [CredentialKind], protocol: String = "http", defaultTarget: String? = nil,
@@ -49,6 +58,46 @@ extension ProbeDefinition {
     public func allows(host: String) -> Bool {
         if kind == .tlsClientCertificate && allowedHosts.contains(HostPattern.anyHost) { return true }
         return HostPattern.allows(allowedHosts, host)
+    }
+}
+
+/// `username_format`: a pattern the whole username must match, and what it means for people.
+public struct UsernameFormat: Sendable, Equatable {
+    public var pattern: String
+    /// What the username must be, e.g. "the account's email address".
+    public var meaning: String
+
+    public init(pattern: String, meaning: String) {
+        self.pattern = pattern
+        self.meaning = meaning
+    }
+
+    /// Whether `username` matches the whole pattern (false when the pattern does not compile).
+    public func accepts(_ username: String) -> Bool {
+        guard let regex = try? NSRegularExpression(pattern: "^(?:\(pattern))$") else { return false }
+        return regex.firstMatch(in: username, range: NSRange(username.startIndex..., in: username)) != nil
+    }
+}
+
+/// `host_from_secret`: `pattern`'s first capture group, put for `$1` in `host`, is the one host the
+/// secret may go to.
+public struct HostFromSecret: Sendable, Equatable {
+    public var pattern: String
+    public var host: String
+
+    public init(pattern: String, host: String) {
+        self.pattern = pattern
+        self.host = host
+    }
+
+    /// The host `secret` names, or nil when it names none (no match, or not a host-name label).
+    public func host(for secret: String) -> String? {
+        guard let regex = try? NSRegularExpression(pattern: pattern),
+              let match = regex.firstMatch(in: secret, range: NSRange(secret.startIndex..., in: secret)),
+              match.numberOfRanges > 1, let range = Range(match.range(at: 1), in: secret) else { return nil }
+        let label = secret[range].lowercased()
+        guard !label.isEmpty, label.allSatisfy({ ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" }) else { return nil }
+        return host.replacingOccurrences(of: "$1", with: label)
     }
 }
 

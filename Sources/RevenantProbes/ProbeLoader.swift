@@ -14,7 +14,8 @@ public struct LintProblem: Sendable, Equatable, CustomStringConvertible {
 /// Reads probe definition files and checks every rule of docs/probe-format.md in one pass.
 public enum ProbeLoader {
     static let topFields = ["id", "title", "kinds", "protocol", "default_target", "allowed_hosts", "request", "auth",
-                            "authenticated", "rejected", "negative_control", "rate_limit", "docs"]
+                            "authenticated", "rejected", "negative_control", "rate_limit", "docs", "username_format",
+                            "host_from_secret", "regions"]
     public static let supportedProtocols = ProbeProtocol.allCases.map(\.rawValue)
 
     /// The JSON files named: directories are searched (not recursively) for `*.json`.
@@ -163,11 +164,86 @@ struct ProbeDecoder {
             reader.fail(f["docs"], "docs", "`docs` should link to the provider's documentation (an https:// URL or a project document)")
         }
         if let request, let auth { checkAuthAgainstRequest(auth, request, f) }
+        let usernameFormat = f["username_format"].flatMap { decodeUsernameFormat($0, auth: auth, protocol: kind) }
+        let hostFromSecret = f["host_from_secret"].flatMap { decodeHostFromSecret($0, hosts: hosts) }
+        if hostFromSecret != nil && defaultTarget != nil {
+            reader.fail(f["default_target"], "default_target", "a probe with `host_from_secret` has no default_target: each secret names its own host")
+        }
+        let regions = f["regions"].map { decodeRegions($0, f, hosts: hosts, protocol: kind) } ?? []
         guard let request, let auth else { return nil }
-        return ProbeDefinition(
+        var definition = ProbeDefinition(
             id: id, title: title, kinds: kinds, protocol: kind.rawValue, defaultTarget: defaultTarget, allowedHosts: hosts,
             request: request, auth: auth, authenticated: authenticated, rejected: rejected,
             negativeControl: negative, rateLimit: rateLimit, docs: docs, source: file)
+        definition.usernameFormat = usernameFormat
+        definition.hostFromSecret = hostFromSecret
+        definition.regions = regions
+        return definition
+    }
+
+    /// `{"pattern": REGEX, "meaning": TEXT}`: the whole username must match.
+    mutating func decodeUsernameFormat(_ tree: Tree, auth: AuthScheme?, protocol kind: ProbeProtocol) -> UsernameFormat? {
+        guard let f = reader.object(tree, "username_format", allowed: ["pattern", "meaning"]) else { return nil }
+        let pattern = reader.string(f, "pattern", "username_format", required: true)
+        let meaning = reader.string(f, "meaning", "username_format", required: true)
+        guard let pattern, let meaning else { return nil }
+        if (try? NSRegularExpression(pattern: pattern)) == nil {
+            reader.fail(f["pattern"], "username_format.pattern", "`\(pattern)` is not a regular expression")
+            return nil
+        }
+        let format = UsernameFormat(pattern: pattern, meaning: meaning)
+        switch auth {
+        case .basic(let user, false)?:
+            if let user, !format.accepts(user) {
+                reader.fail(f["pattern"], "username_format.pattern", "the probe's own `auth.username` `\(user)` does not match it")
+            }
+        case .login?, .awsSigV4?:
+            break
+        case nil:
+            return format
+        default:
+            reader.fail(tree, "username_format", "applies only where the credential's username is sent (`basic` with the secret as password, `login`, `aws_sigv4`)")
+        }
+        return format
+    }
+
+    /// `{"pattern": REGEX with one group, "host": "$1.example.com"}`.
+    mutating func decodeHostFromSecret(_ tree: Tree, hosts: [String]) -> HostFromSecret? {
+        guard let f = reader.object(tree, "host_from_secret", allowed: ["pattern", "host"]) else { return nil }
+        let pattern = reader.string(f, "pattern", "host_from_secret", required: true)
+        let host = reader.string(f, "host", "host_from_secret", required: true)
+        guard let pattern, let host else { return nil }
+        guard let regex = try? NSRegularExpression(pattern: pattern) else {
+            reader.fail(f["pattern"], "host_from_secret.pattern", "`\(pattern)` is not a regular expression")
+            return nil
+        }
+        if regex.numberOfCaptureGroups < 1 {
+            reader.fail(f["pattern"], "host_from_secret.pattern", "needs a capture group: its text is put for `$1` in `host`")
+        }
+        // Every host the rule can name must be one the probe allows.
+        let sample = host.replacingOccurrences(of: "$1", with: "x1")
+        if !host.contains("$1") {
+            reader.fail(f["host"], "host_from_secret.host", "`\(host)` has no `$1` (where the secret's part goes)")
+        } else if TargetURL("https://\(sample)") == nil || !HostPattern.allows(hosts, sample) {
+            reader.fail(f["host"], "host_from_secret.host", "`\(host)` does not name a host in allowed_hosts")
+        }
+        return HostFromSecret(pattern: pattern, host: host)
+    }
+
+    /// Base URLs of a provider's separate regions: at least two, each on an allowed host.
+    mutating func decodeRegions(_ tree: Tree, _ f: Fields, hosts: [String], protocol kind: ProbeProtocol) -> [String] {
+        guard let list = reader.stringList(f, "regions", "") else { return [] }
+        if list.count < 2 { reader.fail(tree, "regions", "list at least two regions (a single one is a default_target)") }
+        var bases: Set<String> = []
+        for (i, text) in list.enumerated() {
+            guard let url = TargetURL(text, schemes: kind.schemes) else {
+                reader.fail(tree, "regions[\(i)]", "`\(text)` is not \(kind.targetDescription)")
+                continue
+            }
+            if !HostPattern.allows(hosts, url.host) { reader.fail(tree, "regions[\(i)]", "host `\(url.host)` is not in allowed_hosts") }
+            if !bases.insert(url.base).inserted { reader.fail(tree, "regions[\(i)]", "`\(text)` is listed twice") }
+        }
+        return list
     }
 
     static func isKebabCase(_ s: String) -> Bool {

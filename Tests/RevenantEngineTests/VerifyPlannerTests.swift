@@ -132,3 +132,120 @@ import Testing
         #expect(plan.checks[1][0].skipReason == nil && plan.checks[2][0].skipReason == nil)
     }
 }
+
+/// Where a provider refuses a live credential exactly as it refuses a dead one (a username it does
+/// not read, another data centre or region), a refusal proves nothing: the shipped probes say so in
+/// data (`username_format`, `host_from_secret`, `regions`) and the planner acts on it.
+@Suite struct ProviderShapePlanTests {
+    static let shipped: [String: ProbeDefinition] = {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return ProbeLoader.load(paths: [root.appendingPathComponent("Probes").path]).definitions
+    }()
+
+    static func credential(_ id: String, state: LifecycleState = .revoked, secret: String, probe: String, target: String?, username: String? = nil) -> Credential {
+        var c = Fixture.credential(id, state: state, kind: .apiKey, secret: secret, probe: probe, username: username)
+        c.targets = [ProbeTarget(probe: probe, target: target)]
+        return c
+    }
+
+    static let mailchimpKey = "0123456789abcdef0123456789abcdef-us6"
+
+    @Test func aMailchimpKeyGoesOnlyToItsOwnDataCentre() throws {
+        let probe = try #require(Self.shipped["mailchimp"])
+        let plan = Fixture.plan([
+            Self.credential("own-dc", secret: Self.mailchimpKey, probe: "mailchimp", target: "https://us6.api.mailchimp.com"),
+            Self.credential("wrong-dc", secret: Self.mailchimpKey, probe: "mailchimp", target: "https://us1.api.mailchimp.com"),
+            Self.credential("no-target", secret: Self.mailchimpKey, probe: "mailchimp", target: nil),
+            Self.credential("no-suffix", secret: "0123456789abcdef0123456789abcdef", probe: "mailchimp", target: "https://us6.api.mailchimp.com"),
+        ], probes: [probe])
+        #expect(plan.checks[0][0].skipReason == nil)
+        // At another data centre Mailchimp answers a live key 401 "API Key Invalid": never sent there.
+        let wrong = try #require(plan.checks[1][0].skipReason)
+        #expect(wrong.contains("wrong-dc") && wrong.contains("us6.api.mailchimp.com") && wrong.contains("us1.api.mailchimp.com"))
+        #expect(plan.checks[2][0].skipReason == nil)
+        #expect(plan.checks[2][0].displayURL == "https://us6.api.mailchimp.com/3.0/", "the target comes from the key")
+        #expect(plan.checks[3][0].skipReason?.contains("does not name its host") == true)
+        #expect(plan.pairs.map(\.target.host) == ["us6.api.mailchimp.com"])
+    }
+
+    @Test(arguments: [
+        // probe, target, a username the provider would refuse a live credential with, one it reads
+        ("zendesk", "https://acme.zendesk.com", "dana@example.com", "dana@example.com/token"),
+        ("atlassian", "https://acme.atlassian.net", "dana", "dana@example.com"),
+        ("twilio", "https://api.twilio.com", "SK0123456789abcdef0123456789abcdef", "AC0123456789abcdef0123456789abcdef"),
+        ("mailgun", "https://api.mailgun.net", "dana@example.com", "api"),
+    ])
+    func aUsernameTheProviderWouldNotReadIsNotSent(probeID: String, target: String, wrong: String, right: String) throws {
+        let probe = try #require(Self.shipped[probeID])
+        let plan = Fixture.plan([
+            Self.credential("wrong-user", secret: "dead-secret-0123456789", probe: probeID, target: target, username: wrong),
+            Self.credential("right-user", secret: "dead-secret-0123456789", probe: probeID, target: target, username: right),
+        ], probes: [probe])
+        let reason = try #require(plan.checks[0][0].skipReason, "\(probeID): a live credential with username `\(wrong)` gets the dead-credential answer")
+        #expect(reason.contains("wrong-user") && reason.contains(probe.usernameFormat!.meaning))
+        #expect(plan.checks[1][0].skipReason == nil)
+        #expect(plan.sendCount == 1)
+    }
+
+    @Test func mailgunsOwnUsernameIsUsedWhenTheCredentialHasNone() throws {
+        let plan = Fixture.plan([Self.credential("no-user", secret: "key-0123456789abcdef", probe: "mailgun", target: nil)],
+                                probes: [try #require(Self.shipped["mailgun"])])
+        #expect(plan.checks[0][0].skipReason == nil)
+    }
+
+    @Test func aDeadDatadogKeyIsTriedAtEverySiteAndAnActiveOneOnlyWhereNamed() throws {
+        let probe = try #require(Self.shipped["datadog"])
+        let plan = Fixture.plan([
+            Self.credential("dead-eu", secret: "0123456789abcdef0123456789abcdef", probe: "datadog", target: "https://api.datadoghq.eu"),
+            Self.credential("dead-unnamed", secret: "1123456789abcdef0123456789abcdef", probe: "datadog", target: nil),
+            Self.credential("active-eu", state: .active, secret: "2123456789abcdef0123456789abcdef", probe: "datadog", target: "https://api.datadoghq.eu"),
+            Self.credential("active-unnamed", state: .active, secret: "3123456789abcdef0123456789abcdef", probe: "datadog", target: nil),
+        ], probes: [probe])
+        let sites = Set(probe.regions.map { $0 + "/api/v1/validate" })
+        #expect(sites.count == 9)
+        for ci in 0...1 {
+            #expect(Set(plan.checks[ci].map(\.displayURL)) == sites, "a 403 at one site proves nothing about a key of another")
+            #expect(plan.checks[ci].allSatisfy { $0.skipReason == nil })
+        }
+        #expect(plan.checks[2].map(\.displayURL) == ["https://api.datadoghq.eu/api/v1/validate"])
+        // No silent US1 guess for an active key: its site must be named.
+        #expect(plan.checks[3][0].skipReason?.contains("region") == true)
+    }
+}
+
+/// A run over a probe with `regions`: a refusal in one region is not taken as proof of death.
+@Suite struct RegionRunTests {
+    static let live = "live-eu-key-0123456789abcdef"
+
+    static func probe() -> ProbeDefinition {
+        var probe = Fixture.probe("sites", auth: .header(name: "X-API-Key", prefix: ""), hosts: ["us.api.test", "eu.api.test"],
+                                  rejected: [Matcher(status: [403])])
+        probe.regions = ["https://us.api.test", "https://eu.api.test"]
+        return probe
+    }
+
+    /// 200 for the live key at the EU site only; 403 (the dead-key answer) for everything else.
+    static func transport() -> MockTransport {
+        MockTransport { request, credential in
+            request.host == "eu.api.test" && credential == RegionRunTests.live ? Answer.status(200) : Answer.status(403)
+        }
+    }
+
+    @Test func aLiveKeyOfAnotherRegionIsResidualAccessNotProvedDead() async {
+        let plan = Fixture.plan([Fixture.credential("offboarded-eu", state: .offboarded, secret: Self.live, probe: "sites", target: "https://us.api.test")],
+                                probes: [Self.probe()])
+        let report = await Fixture.run(plan, transport: Self.transport())
+        let result = report.result("offboarded-eu")!
+        #expect(result.codes.contains(.residualAccess))
+        #expect(!result.codes.contains(.revocationVerified))
+    }
+
+    @Test func aKeyRefusedInEveryRegionIsProvedDead() async {
+        let plan = Fixture.plan([Fixture.credential("revoked", secret: "dead-key-0123456789abcdef", probe: "sites", target: "https://us.api.test")],
+                                probes: [Self.probe()])
+        let report = await Fixture.run(plan, transport: Self.transport())
+        let result = report.result("revoked")!
+        #expect(result.checks.count == 2)
+        #expect(result.codes == [.revocationVerified])
+    }
+}

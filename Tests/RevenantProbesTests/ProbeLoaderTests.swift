@@ -365,3 +365,52 @@ import TestSupport
         #expect(problems.contains { $0.level == .error && $0.error.message.contains(message) }, "\(what): \(ProbeLoaderTests.describe(problems))")
     }
 }
+
+/// `username_format`, `host_from_secret`, `regions`: what a provider refuses a live credential for,
+/// in data. Each is checked before anything runs.
+@Suite struct ProviderShapeLintTests {
+    static let basic = #"{"scheme": "basic"}"#
+
+    @Test func validRulesDecode() throws {
+        let (_, definition, problems) = ProbeLoaderTests.lint(ProbeLoaderTests.probeJSON([
+            "default_target": nil,
+            "allowed_hosts": #"["*.example.com"]"#,
+            "auth": #"{"scheme": "basic", "username": "api"}"#,
+            "username_format": #"{"pattern": "api|[a-z]+", "meaning": "a lowercase name"}"#,
+            "host_from_secret": #"{"pattern": "-([a-z]+[0-9]+)$", "host": "$1.example.com"}"#,
+        ]))
+        #expect(problems.isEmpty, "\(ProbeLoaderTests.describe(problems))")
+        let probe = try #require(definition)
+        #expect(probe.usernameFormat?.accepts("dana") == true)
+        #expect(probe.usernameFormat?.accepts("dana@example.com") == false, "the whole username must match")
+        #expect(probe.hostFromSecret?.host(for: "0123abcd-us6") == "us6.example.com")
+        #expect(probe.hostFromSecret?.host(for: "0123abcd") == nil)
+    }
+
+    @Test func regionsDecode() {
+        let (_, definition, problems) = ProbeLoaderTests.lint(ProbeLoaderTests.probeJSON([
+            "allowed_hosts": #"["api.example.com", "api.eu.example.com"]"#,
+            "regions": #"["https://api.example.com", "https://api.eu.example.com"]"#,
+        ]))
+        #expect(problems.isEmpty, "\(ProbeLoaderTests.describe(problems))")
+        #expect(definition?.regions.count == 2)
+    }
+
+    @Test(arguments: [
+        ("not a regex", ["auth": basic, "username_format": #"{"pattern": "([a-z", "meaning": "m"}"#], "not a regular expression"),
+        ("no meaning", ["auth": basic, "username_format": #"{"pattern": "api"}"#], "`meaning`"),
+        ("own username refused", ["auth": #"{"scheme": "basic", "username": "anystring"}"#, "username_format": #"{"pattern": "api", "meaning": "m"}"#], "does not match it"),
+        ("no username sent", ["username_format": #"{"pattern": "api", "meaning": "m"}"#], "applies only where"),
+        ("no capture group", ["default_target": nil, "allowed_hosts": #"["*.example.com"]"#, "host_from_secret": #"{"pattern": "-[a-z]+$", "host": "$1.example.com"}"#], "capture group"),
+        ("host not allowed", ["default_target": nil, "host_from_secret": #"{"pattern": "-([a-z]+)$", "host": "$1.evil.test"}"#], "allowed_hosts"),
+        ("no $1", ["default_target": nil, "allowed_hosts": #"["*.example.com"]"#, "host_from_secret": #"{"pattern": "-([a-z]+)$", "host": "us.example.com"}"#], "has no `$1`"),
+        ("default target too", ["allowed_hosts": #"["*.example.com", "api.example.com"]"#, "host_from_secret": #"{"pattern": "-([a-z]+)$", "host": "$1.example.com"}"#], "names its own host"),
+        ("one region", ["regions": #"["https://api.example.com"]"#], "at least two"),
+        ("region off the list", ["regions": #"["https://api.example.com", "https://api.evil.test"]"#], "not in allowed_hosts"),
+        ("region twice", ["regions": #"["https://api.example.com", "https://api.example.com/"]"#], "listed twice"),
+    ] as [(String, [String: String?], String)])
+    func refused(what: String, overrides: [String: String?], message: String) {
+        let (_, _, problems) = ProbeLoaderTests.lint(ProbeLoaderTests.probeJSON(overrides))
+        #expect(problems.contains { $0.level == .error && $0.error.message.contains(message) }, "\(what): \(ProbeLoaderTests.describe(problems))")
+    }
+}
