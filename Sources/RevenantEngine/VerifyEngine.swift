@@ -143,7 +143,8 @@ public final class VerifyEngine: Sendable {
             if reasons.count < 4096 { reasons[r] = r }
             return outcome
         }
-        await drive(&attempts, plan: plan, scheduler: &scheduler, stop: stop) { completion in
+        await drive(&attempts, plan: plan, scheduler: &scheduler, stop: stop) { finished in
+            let completion = VerifyEngine.provable(finished, unproven: plan.pairs[finished.attempt.pair].probe.rejectionUnproven)
             let hash = self.record(completion, plan: plan, ledger: ledger, fingerprinter: fingerprinter, runID: runID, now: now())
             let retry = self.retry(completion)
             guard case .credential(let ci, let k) = completion.attempt.role else { return retry }
@@ -316,6 +317,16 @@ public final class VerifyEngine: Sendable {
     enum DriveEvent: Sendable {
         case finished(Attempt, Int, HTTPResult, Double, Double)
         case tick
+    }
+
+    /// A credential's refusal by a probe whose refusals prove nothing (`rejection_unproven`) is
+    /// inconclusive, with the probe's reason. Only credential checks: a negative control's refusal
+    /// still counts, so an acceptance there is still residual access.
+    static func provable(_ completion: Completion, unproven: String?) -> Completion {
+        guard let why = unproven, case .rejected(let reason) = completion.outcome else { return completion }
+        var out = completion
+        out.outcome = .inconclusive(reason: "\(reason), which proves nothing here: \(why)")
+        return out
     }
 
     /// Seconds since the engine was made: the scheduler's time base (never negative).

@@ -29,6 +29,10 @@ public struct ProbeDefinition: Sendable, Equatable {
     /// `regions`: base URLs of separate instances of the provider. A credential lives in one, and the
     /// others refuse it as they refuse a dead one: a should-be-dead credential is tried in each.
     public var regions: [String] = []
+    /// `rejection_unproven`: why the provider's refusal cannot prove a credential dead (it refuses
+    /// some live credentials the same way). A credential's `rejected` answer is then inconclusive;
+    /// the negative control's still counts, so an acceptance still proves residual access.
+    public var rejectionUnproven: String?
 
     public init(
         id: String, title: String, kinds: [CredentialKind], protocol: String = "http", defaultTarget: String? = nil,

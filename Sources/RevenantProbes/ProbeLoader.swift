@@ -15,7 +15,7 @@ public struct LintProblem: Sendable, Equatable, CustomStringConvertible {
 public enum ProbeLoader {
     static let topFields = ["id", "title", "kinds", "protocol", "default_target", "allowed_hosts", "request", "auth",
                             "authenticated", "rejected", "negative_control", "rate_limit", "docs", "username_format",
-                            "host_from_secret", "regions"]
+                            "host_from_secret", "regions", "rejection_unproven"]
     public static let supportedProtocols = ProbeProtocol.allCases.map(\.rawValue)
 
     /// The JSON files named: directories are searched (not recursively) for `*.json`.
@@ -170,6 +170,10 @@ struct ProbeDecoder {
             reader.fail(f["default_target"], "default_target", "a probe with `host_from_secret` has no default_target: each secret names its own host")
         }
         let regions = f["regions"].map { decodeRegions($0, f, hosts: hosts, protocol: kind) } ?? []
+        let rejectionUnproven = reader.string(f, "rejection_unproven", "")
+        if let why = rejectionUnproven, why.trimmingCharacters(in: .whitespaces).isEmpty {
+            reader.fail(f["rejection_unproven"], "rejection_unproven", "say why a refusal proves nothing (it is shown in every such check)")
+        }
         guard let request, let auth else { return nil }
         var definition = ProbeDefinition(
             id: id, title: title, kinds: kinds, protocol: kind.rawValue, defaultTarget: defaultTarget, allowedHosts: hosts,
@@ -178,6 +182,7 @@ struct ProbeDecoder {
         definition.usernameFormat = usernameFormat
         definition.hostFromSecret = hostFromSecret
         definition.regions = regions
+        definition.rejectionUnproven = rejectionUnproven
         return definition
     }
 

@@ -41,6 +41,24 @@ import Testing
         #expect(report.result("a2")?.codes.contains(.residualAccess) == true)
     }
 
+    @Test func refusalByAProbeWhoseRefusalsProveNothingIsInconclusiveButAcceptanceStillCounts() async {
+        var probe = Fixture.probe("scoped")
+        probe.rejectionUnproven = "a live scoped token is refused here too"
+        let creds = [
+            Fixture.credential("dead", state: .revoked, secret: Self.dead, probe: "scoped"),
+            Fixture.credential("live", state: .offboarded, secret: Self.live, probe: "scoped"),
+        ]
+        let mock = MockTransport(respond: Answer.accepting([Self.live]))
+        let report = await Fixture.run(Fixture.plan(creds, probes: [probe]), transport: mock)
+        let dead = report.result("dead")!
+        #expect(dead.checks.first?.outcome.name == "inconclusive")
+        #expect(dead.checks.first?.outcome.reason.contains("a live scoped token is refused here too") == true)
+        #expect(dead.codes == [.revocationUnverified], "never proved dead")
+        // The negative control's refusal still counts, so the live one is residual access.
+        #expect(dead.checks.first?.controls.negative?.isRejected == true)
+        #expect(report.result("live")?.codes.contains(.residualAccess) == true)
+    }
+
     @Test func negativeControlHasTheProbesShape() async {
         let probe = Fixture.probe("shaped", negativeControl: NegativeControlShape(prefix: "ghp_", length: 40, alphabet: .hex))
         let mock = MockTransport(respond: Answer.accepting([]))

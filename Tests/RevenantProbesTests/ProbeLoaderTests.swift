@@ -396,6 +396,14 @@ import TestSupport
         #expect(definition?.regions.count == 2)
     }
 
+    @Test func rejectionUnprovenDecodes() {
+        let (_, definition, problems) = ProbeLoaderTests.lint(ProbeLoaderTests.probeJSON([
+            "rejection_unproven": #""some live tokens are refused too""#,
+        ]))
+        #expect(problems.isEmpty, "\(ProbeLoaderTests.describe(problems))")
+        #expect(definition?.rejectionUnproven == "some live tokens are refused too")
+    }
+
     @Test(arguments: [
         ("not a regex", ["auth": basic, "username_format": #"{"pattern": "([a-z", "meaning": "m"}"#], "not a regular expression"),
         ("no meaning", ["auth": basic, "username_format": #"{"pattern": "api"}"#], "`meaning`"),
@@ -408,6 +416,7 @@ import TestSupport
         ("one region", ["regions": #"["https://api.example.com"]"#], "at least two"),
         ("region off the list", ["regions": #"["https://api.example.com", "https://api.evil.test"]"#], "not in allowed_hosts"),
         ("region twice", ["regions": #"["https://api.example.com", "https://api.example.com/"]"#], "listed twice"),
+        ("unproven without a reason", ["rejection_unproven": #"" ""#], "say why a refusal proves nothing"),
     ] as [(String, [String: String?], String)])
     func refused(what: String, overrides: [String: String?], message: String) {
         let (_, _, problems) = ProbeLoaderTests.lint(ProbeLoaderTests.probeJSON(overrides))
