@@ -86,6 +86,9 @@ public struct Configuration: Sendable, Equatable {
                     else { r.fail(h["sslmode"]!, "postgresql.sslmode", "expected one of \(PostgresTLS.Mode.allCases.map(\.rawValue).joined(separator: ", "))") }
                 }
                 c.postgres.caBundle = r.string(h, "ca_bundle", "postgresql").map(resolve)
+                if c.postgres.caBundle != nil && !c.postgres.mode.verifiesServer {
+                    r.fail(h["ca_bundle"], "postgresql.ca_bundle", "used only with sslmode verify-ca or verify-full (sslmode is \(c.postgres.mode.rawValue): no certificate is checked)")
+                }
                 if c.postgres.mode.verifiesServer && c.postgres.caBundle == nil && c.caBundle == nil {
                     r.fail(t, "postgresql", "sslmode \(c.postgres.mode.rawValue) checks the server against a CA file: give postgresql.ca_bundle or tls.ca_bundle")
                 }

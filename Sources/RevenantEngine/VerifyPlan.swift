@@ -86,6 +86,8 @@ public enum VerifyPlanner {
         var hostLimits: [String: HostLimits] = [:]
         var warnings = inventory.warnings
         var inputErrors: [String] = []
+        // The base URL of each region of each probe with `regions`, parsed once for the whole plan.
+        let regionBases = VerifyPlanner.regionBases(probes)
         var parsedTargets: [TargetKey: TargetURL?] = [:]
         secrets.reserveCapacity(inventory.credentials.count)
 
@@ -158,7 +160,7 @@ public enum VerifyPlanner {
             secrets.append(secret)
             fingerprints.append(secret.map(fingerprinter.fingerprint))
             var planned: [PlannedCheck] = []
-            for t in VerifyPlanner.targets(of: credential, probes: probes) {
+            for t in VerifyPlanner.targets(of: credential, probes: probes, regionBases: regionBases) {
                 guard let probe = probes[t.probe] else {
                     planned.append(PlannedCheck(probeID: t.probe, displayURL: t.target ?? "", skipReason: "unknown probe `\(t.probe)` (see `revenant probes list`)"))
                     continue
@@ -211,6 +213,9 @@ public enum VerifyPlanner {
                           (credential.username ?? defaultUser ?? "").isEmpty {
                     // `:secret` would be rejected whoever holds the password: that proves nothing.
                     check.skipReason = "probe `\(probe.id)` uses basic auth but the credential has no `username` (and the probe no default)"
+                } else if let login, VerifyPlanner.hasLineBreakOrControl(login) {
+                    // Sent as is, a stray `\n` (a YAML block, a pasted value) makes a live credential look dead.
+                    check.skipReason = "credential `\(credential.id)`: its username contains a line break or another control character: not sent"
                 } else if let format = probe.usernameFormat, !format.accepts(login ?? probe.auth.defaultUsername ?? "") {
                     // The provider refuses a live credential sent with another username as it refuses a dead one.
                     check.skipReason = "credential `\(credential.id)`: probe `\(probe.id)` needs the username to be \(format.meaning); "
@@ -279,10 +284,20 @@ public enum VerifyPlanner {
                 warnings.append("\(control.origin): positive control for \(probe.id) at \(target.base) matches no credential's probe and target: it checks nothing")
                 continue
             }
+            let controlUser = control.username ?? pairs[i].username
+            if let format = probe.usernameFormat, !format.accepts(controlUser ?? probe.auth.defaultUsername ?? "") {
+                pairs[i].positiveProblem = "the positive control's username is not \(format.meaning)"
+                warnings.append("\(control.origin): positive control for \(probe.id) not sent: its username is not \(format.meaning); rejections there will not count")
+                continue
+            }
             switch resolver.resolve(control.secret) {
+            case .success(let s) where probe.hostFromSecret.map({ $0.host(for: s) != target.host }) ?? false:
+                // A key that names another host is refused here as a dead one is: it vouches for nothing, and is not sent.
+                pairs[i].positiveProblem = "the positive control's key belongs to another host than \(target.host)"
+                warnings.append("\(control.origin): positive control for \(probe.id) at \(target.base) not sent: its key names another host; rejections there will not count")
             case .success(let s):
                 pairs[i].positiveSecret = s
-                pairs[i].positiveUsername = control.username ?? pairs[i].username
+                pairs[i].positiveUsername = controlUser
             case .failure(let e):
                 // The control was meant to vouch for rejections here: without it, they prove nothing.
                 pairs[i].positiveProblem = "the positive control could not be used (\(e.reason))"
@@ -307,12 +322,22 @@ public enum VerifyPlanner {
         return plan
     }
 
+    /// The base URL of each region, per probe with `regions`.
+    static func regionBases(_ probes: [String: ProbeDefinition]) -> [String: Set<String>] {
+        var out: [String: Set<String>] = [:]
+        for (id, probe) in probes where !probe.regions.isEmpty {
+            out[id] = Set(probe.regions.compactMap { TargetURL($0, schemes: probe.kind.schemes)?.base })
+        }
+        return out
+    }
+
     /// The (probe, target)s a credential is tried at. A should-be-dead credential of a probe with
     /// `regions` is tried in every region (and at its own target, if that is none of them): each
     /// region refuses another region's live credential as it refuses a dead one, so only a refusal
     /// everywhere proves it dead, and an acceptance anywhere is residual access. An active one is
     /// tried only where the inventory says (its other regions would all report drift).
-    static func targets(of credential: Credential, probes: [String: ProbeDefinition]) -> [ProbeTarget] {
+    public static func targets(of credential: Credential, probes: [String: ProbeDefinition],
+                        regionBases: [String: Set<String>]? = nil) -> [ProbeTarget] {
         guard credential.state.shouldBeDead else { return credential.targets }
         var out: [ProbeTarget] = []
         var seen: Set<ProbeTarget> = []
@@ -322,9 +347,9 @@ public enum VerifyPlanner {
                 continue
             }
             let schemes = probe.kind.schemes
-            let regionBases = Set(probe.regions.compactMap { TargetURL($0, schemes: schemes)?.base })
+            let bases = regionBases?[t.probe] ?? Set(probe.regions.compactMap { TargetURL($0, schemes: schemes)?.base })
             var expanded = probe.regions.map { ProbeTarget(probe: t.probe, target: $0, hostKeySHA256: t.hostKeySHA256) }
-            if let given = t.target, !regionBases.contains(TargetURL(given, schemes: schemes)?.base ?? given) { expanded.append(t) }
+            if let given = t.target, !bases.contains(TargetURL(given, schemes: schemes)?.base ?? given) { expanded.append(t) }
             out += expanded.filter { seen.insert($0).inserted }
         }
         return out
@@ -338,11 +363,20 @@ public enum VerifyPlanner {
         let host = target.host
         if host == "localhost" || host == "::1" || host.hasPrefix("127.") { return false }
         if probe.defaultTarget?.lowercased().hasPrefix("https://") == true { return true }
+        // A secret that names its own https host, or a provider whose regions all speak https.
+        if probe.hostFromSecret != nil { return true }
+        if !probe.regions.isEmpty && probe.regions.allSatisfy({ $0.lowercased().hasPrefix("https://") }) { return true }
         return [.scim, .oauth2Introspection, .awsSigV4].contains(probe.kind)
     }
 
+    /// Whether a username holds a line break, a Unicode line or paragraph separator, or another
+    /// control character: never what the account is called.
+    static func hasLineBreakOrControl(_ text: String) -> Bool {
+        text.unicodeScalars.contains { $0.properties.generalCategory == .control || $0 == "\u{2028}" || $0 == "\u{2029}" }
+    }
+
     /// The name a probe logs in with: the access key id for SigV4, else `username`.
-    static func loginName(_ credential: Credential, probe: ProbeDefinition) -> String? {
+    public static func loginName(_ credential: Credential, probe: ProbeDefinition) -> String? {
         probe.kind == .awsSigV4 ? (credential.accessKeyID ?? credential.username) : credential.username
     }
 

@@ -35,7 +35,8 @@ public struct PostgresProber: LoginProber {
             return .failure(TransportFailure(kind: .other, message: "libpq could not allocate a connection"))
         }
         if connection.isOK { return .success(HTTPResponse(status: 0, body: Array("connection accepted".utf8))) }
-        return .failure(Self.classifyFailure(connection.errorMessage, timeoutSeconds: request.timeoutSeconds))
+        return .failure(Self.classifyFailure(connection.errorMessage, timeoutSeconds: request.timeoutSeconds,
+                                             verifying: tls.mode.verifiesServer))
     }
 
     /// Every keyword libpq gets. Nothing is left for libpq to fill in from ~/.pgpass
@@ -70,7 +71,9 @@ public struct PostgresProber: LoginProber {
     /// server's FATAL text is all there is: only PostgreSQL's English wording of the role's own
     /// "wrong credentials" (28P01, and the 28000 cases about the role) counts as a rejection;
     /// anything unrecognised (another language, another server) stays inconclusive.
-    static func classifyFailure(_ message: String, timeoutSeconds: Double) -> TransportFailure {
+    /// `verifying`: sslmode was verify-ca or verify-full, so a failed certificate check came
+    /// before any authentication message.
+    static func classifyFailure(_ message: String, timeoutSeconds: Double, verifying: Bool = false) -> TransportFailure {
         let text = message.trimmingCharacters(in: .whitespacesAndNewlines)
         let lower = text.lowercased()
         if let fatal = lower.range(of: "fatal:") {
@@ -97,8 +100,14 @@ public struct PostgresProber: LoginProber {
                 return TransportFailure(kind: .loginDenied, message: "the role does not exist (SQLSTATE 28000)")
             }
         }
-        if Self.tlsRefusals.contains(where: lower.contains) {
+        let untrusted = Self.untrustedServer.contains(where: lower.contains)
+        if verifying && untrusted {
             return TransportFailure(kind: .tls, message: "PostgreSQL server not trusted, nothing was sent: \(oneLine(text))")
+        }
+        if untrusted || lower.contains("ssl") {
+            // Under prefer/require libpq may have retried without TLS, and a TLS error after the
+            // handshake may follow the login: nothing is claimed about what was sent.
+            return TransportFailure(kind: .tls, message: "PostgreSQL TLS failed, which proves nothing: \(oneLine(text))")
         }
         if lower.contains("timeout expired") {
             return TransportFailure(kind: .timeout, message: "no PostgreSQL answer within \(max(2, Int(timeoutSeconds.rounded(.up)))) s")
@@ -109,10 +118,11 @@ public struct PostgresProber: LoginProber {
         return TransportFailure(kind: .other, message: "PostgreSQL login failed for a reason that proves nothing: \(oneLine(text))")
     }
 
-    /// libpq's words when `sslmode` stopped the connection before authentication: no TLS offered,
-    /// a certificate that does not chain to the CA file, or one for another host name.
-    static let tlsRefusals = ["server does not support ssl", "certificate verify failed", "does not match host name",
-                              "root certificate file", "ssl error", "could not read root certificate"]
+    /// libpq's words when a `verify-*` sslmode stopped the connection before authentication: no TLS
+    /// offered, a certificate that does not chain to the CA file, one for another host name, or
+    /// an unreadable CA file.
+    static let untrustedServer = ["server does not support ssl", "certificate verify failed", "does not match host name",
+                                  "root certificate file"]
 
     /// libpq's message on one line (it puts a hint on a line of its own).
     static func oneLine(_ text: String) -> String {

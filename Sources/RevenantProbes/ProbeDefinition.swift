@@ -67,41 +67,68 @@ extension ProbeDefinition {
 
 /// `username_format`: a pattern the whole username must match, and what it means for people.
 public struct UsernameFormat: Sendable, Equatable {
-    public var pattern: String
+    public let pattern: String
     /// What the username must be, e.g. "the account's email address".
-    public var meaning: String
+    public let meaning: String
+    /// Compiled once, anchored at the very start and end (`\A…\z`: `$` would also match before
+    /// a final line break, letting `api\n` through as `api`).
+    private let regex: CompiledPattern
 
     public init(pattern: String, meaning: String) {
         self.pattern = pattern
         self.meaning = meaning
+        regex = CompiledPattern("\\A(?:\(pattern))\\z")
     }
 
     /// Whether `username` matches the whole pattern (false when the pattern does not compile).
     public func accepts(_ username: String) -> Bool {
-        guard let regex = try? NSRegularExpression(pattern: "^(?:\(pattern))$") else { return false }
-        return regex.firstMatch(in: username, range: NSRange(username.startIndex..., in: username)) != nil
+        regex.firstMatch(in: username).map { _ in true } ?? false
     }
+
+    public static func == (a: UsernameFormat, b: UsernameFormat) -> Bool { a.pattern == b.pattern && a.meaning == b.meaning }
 }
 
 /// `host_from_secret`: `pattern`'s first capture group, put for `$1` in `host`, is the one host the
 /// secret may go to.
 public struct HostFromSecret: Sendable, Equatable {
-    public var pattern: String
-    public var host: String
+    public let pattern: String
+    public let host: String
+    private let regex: CompiledPattern
+
+    /// The longest label a secret may name: a data centre or region (`us21`), never a large part
+    /// of the secret, which would then travel in DNS, SNI, reports and the ledger.
+    public static let maxLabelLength = 16
 
     public init(pattern: String, host: String) {
         self.pattern = pattern
         self.host = host
+        regex = CompiledPattern(pattern)
     }
 
-    /// The host `secret` names, or nil when it names none (no match, or not a host-name label).
+    /// The host `secret` names, or nil when it names none (no match, or not a short host-name label).
     public func host(for secret: String) -> String? {
-        guard let regex = try? NSRegularExpression(pattern: pattern),
-              let match = regex.firstMatch(in: secret, range: NSRange(secret.startIndex..., in: secret)),
-              match.numberOfRanges > 1, let range = Range(match.range(at: 1), in: secret) else { return nil }
+        guard let match = regex.firstMatch(in: secret), match.numberOfRanges > 1,
+              let range = Range(match.range(at: 1), in: secret) else { return nil }
         let label = secret[range].lowercased()
-        guard !label.isEmpty, label.allSatisfy({ ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" }) else { return nil }
+        guard !label.isEmpty, label.count <= HostFromSecret.maxLabelLength,
+              label.allSatisfy({ ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" }) else { return nil }
         return host.replacingOccurrences(of: "$1", with: label)
+    }
+
+    public static func == (a: HostFromSecret, b: HostFromSecret) -> Bool { a.pattern == b.pattern && a.host == b.host }
+}
+
+/// A regular expression compiled once, shared by every copy of the value that holds it.
+final class CompiledPattern: @unchecked Sendable {
+    // @unchecked: set once in init and never changed; NSRegularExpression matching is thread-safe.
+    private let regex: NSRegularExpression?
+
+    init(_ pattern: String) {
+        regex = try? NSRegularExpression(pattern: pattern)
+    }
+
+    func firstMatch(in text: String) -> NSTextCheckingResult? {
+        regex?.firstMatch(in: text, range: NSRange(text.startIndex..., in: text))
     }
 }
 

@@ -170,6 +170,13 @@ struct ProbeDecoder {
             reader.fail(f["default_target"], "default_target", "a probe with `host_from_secret` has no default_target: each secret names its own host")
         }
         let regions = f["regions"].map { decodeRegions($0, f, hosts: hosts, protocol: kind) } ?? []
+        if hostFromSecret != nil && !regions.isEmpty {
+            reader.fail(f["regions"], "regions", "a probe with `host_from_secret` sends each secret to its own host only, so it has no `regions`")
+        }
+        if let defaultTarget, !regions.isEmpty, let base = TargetURL(defaultTarget, schemes: kind.schemes)?.base,
+           !regions.contains(where: { TargetURL($0, schemes: kind.schemes)?.base == base }) {
+            reader.fail(f["default_target"], "default_target", "must be one of `regions` (a should-be-dead credential without a target is tried in every region)")
+        }
         let rejectionUnproven = reader.string(f, "rejection_unproven", "")
         if let why = rejectionUnproven, why.trimmingCharacters(in: .whitespaces).isEmpty {
             reader.fail(f["rejection_unproven"], "rejection_unproven", "say why a refusal proves nothing (it is shown in every such check)")

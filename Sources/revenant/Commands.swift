@@ -117,7 +117,8 @@ struct InventoryCommand: ParsableCommand {
                 if c.targets.isEmpty && c.state.shouldBeDead {
                     warnings.append("\(c.location): `\(c.id)` is \(c.state.rawValue) but names no probe: nothing can prove it dead")
                 }
-                for t in c.targets {
+                // As verify plans them: a should-be-dead credential is tried in every region of its probe.
+                for t in VerifyPlanner.targets(of: c, probes: definitions) {
                     guard let probe = definitions[t.probe] else {
                         errors.append("\(c.location): `\(c.id)` names unknown probe `\(t.probe)`")
                         continue
@@ -128,8 +129,14 @@ struct InventoryCommand: ParsableCommand {
                     if !probe.kinds.contains(c.kind) {
                         errors.append("\(c.location): `\(c.id)` is \(c.kind.rawValue) but probe `\(probe.id)` takes \(probe.kinds.map(\.rawValue).joined(separator: ", "))")
                     }
+                    if let format = probe.usernameFormat, !format.accepts(VerifyPlanner.loginName(c, probe: probe) ?? probe.auth.defaultUsername ?? "") {
+                        errors.append("\(c.location): `\(c.id)`: probe `\(probe.id)` needs the username to be \(format.meaning): with another one nothing is sent")
+                    }
+                    // A secret that names its own host (Mailchimp) is its target; lint reads no secrets.
+                    if t.target == nil && probe.hostFromSecret != nil { continue }
                     guard let text = t.target ?? probe.defaultTarget else {
-                        errors.append("\(c.location): `\(c.id)` has no target and probe `\(probe.id)` has no default_target")
+                        let regions = probe.regions.isEmpty ? "" : " (name its region: one of \(probe.regions.joined(separator: ", ")))"
+                        errors.append("\(c.location): `\(c.id)` has no target and probe `\(probe.id)` has no default_target\(regions)")
                         continue
                     }
                     if let url = TargetURL(text, schemes: probe.kind.schemes), !probe.allows(host: url.host) {
@@ -137,6 +144,9 @@ struct InventoryCommand: ParsableCommand {
                     }
                 }
             }
+            // A credential tried in several regions would repeat a per-probe error once per region.
+            var seen: Set<String> = []
+            errors = errors.filter { seen.insert($0).inserted }
             for w in warnings { print("warning: \(w)") }
             for e in errors { print("error: \(e)") }
             print("\(inventory.credentials.count) credentials, \(inventory.controls.count) controls: \(errors.count) errors, \(warnings.count) warnings")

@@ -58,6 +58,23 @@ import Testing
         #expect(all.contains(inventory) && all.contains("line 6") && all.contains("expires"), "\(r)")
     }
 
+    /// `inventory lint` plans targets as `verify` does: a dead Datadog key needs no site (every
+    /// site is tried), an active one does; a Mailgun username other than `api` is an error, once.
+    @Test func inventoryLintAgreesWithVerifyOnRegionsAndUsernames() async throws {
+        let work = try WorkDirectory("lint-regions")
+        defer { work.remove() }
+        let inventory = try work.writeJSON("inventory.json", ["credentials": [
+            ["id": "dd-dead", "kind": "api_key", "state": "revoked", "owner": "ops", "secret": ["env": "A"], "probe": "datadog"],
+            ["id": "dd-active", "kind": "api_key", "state": "active", "owner": "ops", "secret": ["env": "B"], "probe": "datadog"],
+            ["id": "mg-bob", "kind": "api_key", "state": "revoked", "owner": "ops", "secret": ["env": "C"], "probe": "mailgun", "username": "bob"],
+        ] as [[String: Any]]])
+        let r = try await revenant(["inventory", "lint", inventory])
+        #expect(r.exited && r.status == 2, "\(r)")
+        #expect(!r.stdout.contains("`dd-dead`"), "a dead Datadog key is tried at every site: \(r.stdout)")
+        #expect(r.stdout.contains("`dd-active` has no target"), "\(r.stdout)")
+        #expect(r.stdout.components(separatedBy: "`mg-bob`").count == 2, "one error, not one per region: \(r.stdout)")
+    }
+
     @Test func duplicateCredentialIDs() async throws {
         let work = try WorkDirectory("duplicates")
         defer { work.remove() }

@@ -132,6 +132,8 @@ import TestSupport
          "expected one of prefer, require, verify-ca, verify-full"),
         ("postgresql verify-full without a CA file", "{\"postgresql\": {\"sslmode\": \"verify-full\"}}", "line 1, postgresql",
          "give postgresql.ca_bundle or tls.ca_bundle"),
+        ("postgresql CA file without a verify mode", "{\"postgresql\": {\"ca_bundle\": \"ca.pem\"}}", "line 1, postgresql.ca_bundle",
+         "used only with sslmode verify-ca or verify-full"),
         ("not an object", "[]", "line 1", "expected an object, found a list"),
         ("invalid JSON", "{\n  \"concurrency\": 4,\n}", "line 3", "invalid JSON: expected a quoted member name"),
     ]

@@ -189,6 +189,33 @@ import Testing
         #expect(plan.sendCount == max(1, probe.regions.count))
     }
 
+    @Test(arguments: ["api\n", "api\r\n", "api\u{2028}", "a@b.com/token\n"])
+    func aUsernameWithALineBreakIsNeverSent(username: String) throws {
+        let probeID = username.hasPrefix("api") ? "mailgun" : "zendesk"
+        let target = probeID == "mailgun" ? "https://api.mailgun.net" : "https://acme.zendesk.com"
+        let plan = Fixture.plan([Self.credential("newline", secret: "dead-secret-0123456789", probe: probeID, target: target, username: username)],
+                                probes: [try #require(Self.shipped[probeID])])
+        #expect(plan.sendCount == 0, "a live credential sent with `\(username.debugDescription)` is refused as a dead one")
+        #expect(plan.checks[0].allSatisfy { $0.skipReason != nil })
+        #expect(UsernameFormat(pattern: "api", meaning: "m").accepts("api\n") == false, "the pattern is anchored at the very end")
+    }
+
+    @Test func aSecretNamingItsOwnHostOrARegionalProviderIsNeverSentInClear() throws {
+        let mailchimp = Fixture.plan([Self.credential("clear", secret: Self.mailchimpKey, probe: "mailchimp", target: "http://us6.api.mailchimp.com")],
+                                     probes: [try #require(Self.shipped["mailchimp"])])
+        #expect(mailchimp.sendCount == 0)
+        #expect(mailchimp.checks[0][0].skipReason?.contains("plain http") == true)
+        let datadog = Fixture.plan([Self.credential("clear", state: .active, secret: "0123456789abcdef0123456789abcdef", probe: "datadog",
+                                                    target: "http://api.datadoghq.eu")], probes: [try #require(Self.shipped["datadog"])])
+        #expect(datadog.sendCount == 0)
+    }
+
+    @Test func aHostNamedBySecretIsAShortLabelNeverMostOfTheSecret() {
+        let rule = HostFromSecret(pattern: "^([0-9a-f]+)-us6$", host: "$1.example.com")
+        #expect(rule.host(for: "0123456789abcdef0123456789abcdef-us6") == nil, "a 32-character label would carry the key into DNS")
+        #expect(rule.host(for: "0123-us6") == "0123.example.com")
+    }
+
     @Test func mailgunsOwnUsernameIsUsedWhenTheCredentialHasNone() throws {
         let plan = Fixture.plan([Self.credential("no-user", secret: "key-0123456789abcdef", probe: "mailgun", target: nil)],
                                 probes: [try #require(Self.shipped["mailgun"])])

@@ -142,6 +142,17 @@ import Testing
         #expect(failure.kind == kind, "\(failure.message)")
     }
 
+    @Test func onlyAVerifyModeSaysNothingWasSent() {
+        let text = Self.prefix + "SSL error: certificate verify failed\n"
+        #expect(PostgresProber.classifyFailure(text, timeoutSeconds: 2, verifying: true).message.contains("nothing was sent"))
+        // Under prefer, libpq may have retried in clear: no such claim.
+        let prefer = PostgresProber.classifyFailure(text, timeoutSeconds: 2)
+        #expect(prefer.kind == .tls && !prefer.message.contains("nothing was sent"))
+        // A TLS error after the handshake proves nothing and claims nothing, even when verifying.
+        let late = PostgresProber.classifyFailure(Self.prefix + "SSL SYSCALL error: EOF detected\n", timeoutSeconds: 2, verifying: true)
+        #expect(late.kind == .tls && !late.message.contains("nothing was sent"))
+    }
+
     @Test func missingDatabaseSaysTheCredentialsMayBeGood() {
         let failure = PostgresProber.classifyFailure(Self.prefix + "FATAL:  database \"billing\" does not exist", timeoutSeconds: 2)
         #expect(failure.message.contains("3D000") && failure.message.contains("proves nothing"))

@@ -417,6 +417,11 @@ import TestSupport
         ("region off the list", ["regions": #"["https://api.example.com", "https://api.evil.test"]"#], "not in allowed_hosts"),
         ("region twice", ["regions": #"["https://api.example.com", "https://api.example.com/"]"#], "listed twice"),
         ("unproven without a reason", ["rejection_unproven": #"" ""#], "say why a refusal proves nothing"),
+        ("host from secret and regions", ["default_target": nil, "allowed_hosts": #"["*.example.com"]"#,
+                                          "host_from_secret": #"{"pattern": "-([a-z]+)$", "host": "$1.example.com"}"#,
+                                          "regions": #"["https://a.example.com", "https://b.example.com"]"#], "has no `regions`"),
+        ("default target outside the regions", ["allowed_hosts": #"["api.example.com", "a.example.com", "b.example.com"]"#,
+                                                "regions": #"["https://a.example.com", "https://b.example.com"]"#], "must be one of `regions`"),
     ] as [(String, [String: String?], String)])
     func refused(what: String, overrides: [String: String?], message: String) {
         let (_, _, problems) = ProbeLoaderTests.lint(ProbeLoaderTests.probeJSON(overrides))
