@@ -169,6 +169,11 @@ public enum VerifyPlanner {
                 let ownHost = probe.hostFromSecret.flatMap { rule in secret.flatMap { rule.host(for: $0) } }
                 let text = t.target ?? probe.defaultTarget ?? ownHost.map { "https://\($0)" }
                 guard let text else {
+                    if probe.hostFromSecret != nil, let secretProblem {
+                        // The host comes from the secret: the secret's own problem is the reason.
+                        planned.append(PlannedCheck(probeID: probe.id, displayURL: "", skipReason: secretProblem))
+                        continue
+                    }
                     let regions = probe.regions.isEmpty ? "" : ": name the credential's region (one of \(probe.regions.joined(separator: ", ")))"
                     planned.append(PlannedCheck(probeID: probe.id, displayURL: "", skipReason: "no target given and probe `\(probe.id)` has no default_target\(regions)"))
                     continue

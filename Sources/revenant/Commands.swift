@@ -88,7 +88,7 @@ struct InventoryCommand: ParsableCommand {
 
     struct Lint: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Check schema, duplicate ids, unknown probes and inline secrets; every problem in one pass (exit 2 on any error).",
+            abstract: "Check schema, duplicate ids, unknown probes, kinds, targets and usernames against the probes, and inline secrets; every problem in one pass (exit 2 on any error).",
             discussion: "Examples:\n  revenant inventory lint inventory.yaml\n  revenant inventory lint a.json b.csv --probes ./my-probes"
         )
 

@@ -210,6 +210,14 @@ import Testing
         #expect(datadog.sendCount == 0)
     }
 
+    @Test func aMailchimpKeyThatCannotBeReadSaysSo() throws {
+        var credential = Self.credential("unreadable", secret: "unused", probe: "mailchimp", target: nil)
+        credential.secret = .environment("REVENANT_TEST_UNSET_VARIABLE_9F3A")
+        let plan = Fixture.plan([credential], probes: [try #require(Self.shipped["mailchimp"])])
+        let reason = try #require(plan.checks[0][0].skipReason)
+        #expect(reason.contains("REVENANT_TEST_UNSET_VARIABLE_9F3A"), "the unreadable secret is the reason, not a missing target: \(reason)")
+    }
+
     @Test func aHostNamedBySecretIsAShortLabelNeverMostOfTheSecret() {
         let rule = HostFromSecret(pattern: "^([0-9a-f]+)-us6$", host: "$1.example.com")
         #expect(rule.host(for: "0123456789abcdef0123456789abcdef-us6") == nil, "a 32-character label would carry the key into DNS")
