@@ -319,6 +319,14 @@ public enum VerifyPlanner {
             pairs[i].positiveProblem = "no positive control (\(what) in `controls`) for \(pairs[i].probe.id) at \(pairs[i].target.base): "
                 + "this server answers alike for what it revoked and for what it does not know, so a rejection proves nothing alone"
         }
+        // PostgreSQL without a verified server: say once which hosts get passwords that way.
+        if !configuration.postgres.mode.verifiesServer {
+            let hosts = Set(pairs.filter { $0.probe.kind == .postgresql && !VerifyPlanner.isLoopback($0.target.host) }.map(\.target.host)).sorted()
+            if !hosts.isEmpty {
+                warnings.append("PostgreSQL logins to \(hosts.joined(separator: ", ")) use sslmode \(configuration.postgres.mode.rawValue): the server is not "
+                    + "authenticated, so a machine in the path could read a password or forge a refusal; set postgresql.sslmode to verify-full")
+            }
+        }
         var plan = VerifyPlan(inventory: inventory, secrets: secrets, fingerprints: fingerprints, checks: checks,
                               pairs: pairs, hostLimits: hostLimits, warnings: warnings, inputErrors: inputErrors)
         plan.certificates = certificates
@@ -363,10 +371,13 @@ public enum VerifyPlanner {
     /// Plain http to a system that speaks https (the probe's default target is https), or for a
     /// protocol whose request carries an operator's or client's secret (SCIM, introspection,
     /// SigV4): refused, except on loopback (tests, local tunnels).
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+    }
+
     static func wouldSendInClear(_ probe: ProbeDefinition, _ target: TargetURL) -> Bool {
         guard target.scheme == "http" else { return false }
-        let host = target.host
-        if host == "localhost" || host == "::1" || host.hasPrefix("127.") { return false }
+        if isLoopback(target.host) { return false }
         if probe.defaultTarget?.lowercased().hasPrefix("https://") == true { return true }
         // A secret that names its own https host, or a provider whose regions all speak https.
         if probe.hostFromSecret != nil { return true }

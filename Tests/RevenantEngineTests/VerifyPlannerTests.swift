@@ -92,6 +92,31 @@ import Testing
     }
 }
 
+/// PostgreSQL logins without a verified server are named in one warning.
+@Suite struct PostgresTLSWarningTests {
+    static func plan(mode: PostgresTLS.Mode, host: String) -> VerifyPlan {
+        var probe = Fixture.probe("pg", auth: .login, hosts: [host])
+        probe.kind = .postgresql
+        probe.kinds = [.password]
+        let credential = Fixture.credential("role", kind: .password, secret: "hunter2-long", probe: "pg",
+                                            target: "postgresql://\(host):5432/app", username: "svc")
+        var configuration = Fixture.configuration()
+        configuration.postgres = PostgresTLS(mode: mode, caBundle: mode.verifiesServer ? "/ca.pem" : nil)
+        return Fixture.plan([credential], probes: [probe], configuration: configuration)
+    }
+
+    @Test func preferToARemoteServerIsNamedInAWarning() {
+        let warnings = Self.plan(mode: .prefer, host: "db.internal").warnings.filter { $0.contains("PostgreSQL") }
+        #expect(warnings.count == 1)
+        #expect(warnings.first?.contains("db.internal") == true && warnings.first?.contains("verify-full") == true)
+    }
+
+    @Test(arguments: [(PostgresTLS.Mode.verifyFull, "db.internal"), (.prefer, "127.0.0.1")])
+    func verifiedOrLoopbackServersNeedNoWarning(mode: PostgresTLS.Mode, host: String) {
+        #expect(!Self.plan(mode: mode, host: host).warnings.contains { $0.contains("PostgreSQL") })
+    }
+}
+
 /// An SSH login's method comes from the credential's kind, never from the secret's text.
 @Suite struct SSHLoginMethodTests {
     static func sshProbe() -> ProbeDefinition {
