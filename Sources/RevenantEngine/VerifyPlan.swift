@@ -319,6 +319,13 @@ public enum VerifyPlanner {
             pairs[i].positiveProblem = "no positive control (\(what) in `controls`) for \(pairs[i].probe.id) at \(pairs[i].target.base): "
                 + "this server answers alike for what it revoked and for what it does not know, so a rejection proves nothing alone"
         }
+        // Passwords in clear text over the network (ldap://, imap://, smtp://): say once where.
+        let clear = Set(pairs.filter { ["ldap", "imap", "smtp"].contains($0.target.scheme) && !VerifyPlanner.isLoopback($0.target.host) }
+            .map { "\($0.target.scheme)://\($0.target.host)" }).sorted()
+        if !clear.isEmpty {
+            warnings.append("logins to \(clear.joined(separator: ", ")) send the password in clear text (no TLS, no STARTTLS): "
+                + "use ldaps://, imaps:// or smtps:// where the server offers it")
+        }
         // PostgreSQL without a verified server: say once which hosts get passwords that way.
         if !configuration.postgres.mode.verifiesServer {
             let hosts = Set(pairs.filter { $0.probe.kind == .postgresql && !VerifyPlanner.isLoopback($0.target.host) }.map(\.target.host)).sorted()

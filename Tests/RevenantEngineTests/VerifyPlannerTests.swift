@@ -111,6 +111,17 @@ import Testing
         #expect(warnings.first?.contains("db.internal") == true && warnings.first?.contains("verify-full") == true)
     }
 
+    @Test(arguments: [("ldap://dir.internal", true), ("ldaps://dir.internal", false), ("ldap://127.0.0.1:3389", false)])
+    func cleartextLoginsToTheNetworkAreNamedInAWarning(target: String, warned: Bool) {
+        var probe = Fixture.probe("dir", auth: .login, hosts: ["dir.internal", "127.0.0.1"])
+        probe.kind = .ldap
+        probe.kinds = [.password]
+        let credential = Fixture.credential("bind", kind: .password, secret: "hunter2-long", probe: "dir", target: target,
+                                            username: "cn=svc,dc=example,dc=test")
+        let plan = Fixture.plan([credential], probes: [probe])
+        #expect(plan.warnings.contains { $0.contains("in clear text") } == warned, "\(plan.warnings)")
+    }
+
     @Test(arguments: [(PostgresTLS.Mode.verifyFull, "db.internal"), (.prefer, "127.0.0.1")])
     func verifiedOrLoopbackServersNeedNoWarning(mode: PostgresTLS.Mode, host: String) {
         #expect(!Self.plan(mode: mode, host: host).warnings.contains { $0.contains("PostgreSQL") })
