@@ -357,7 +357,7 @@ public enum VerifyPlanner {
     /// everywhere proves it dead, and an acceptance anywhere is residual access. An active one is
     /// tried only where the inventory says (its other regions would all report drift).
     public static func targets(of credential: Credential, probes: [String: ProbeDefinition],
-                        regionBases: [String: Set<String>]? = nil) -> [ProbeTarget] {
+                               regionBases: [String: Set<String>]? = nil) -> [ProbeTarget] {
         guard credential.state.shouldBeDead else { return credential.targets }
         var out: [ProbeTarget] = []
         var seen: Set<ProbeTarget> = []
@@ -375,13 +375,16 @@ public enum VerifyPlanner {
         return out
     }
 
+    /// `localhost`, `::1` or an IPv4 address in 127.0.0.0/8 (a name such as `127.example.com` is not).
+    static func isLoopback(_ host: String) -> Bool {
+        if host == "localhost" || host == "::1" { return true }
+        let parts = host.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { p in !p.isEmpty && p.count <= 3 && p.allSatisfy(\.isASCII) && p.allSatisfy(\.isNumber) && Int(p)! <= 255 }
+    }
+
     /// Plain http to a system that speaks https (the probe's default target is https), or for a
     /// protocol whose request carries an operator's or client's secret (SCIM, introspection,
     /// SigV4): refused, except on loopback (tests, local tunnels).
-    static func isLoopback(_ host: String) -> Bool {
-        host == "localhost" || host == "::1" || host.hasPrefix("127.")
-    }
-
     static func wouldSendInClear(_ probe: ProbeDefinition, _ target: TargetURL) -> Bool {
         guard target.scheme == "http" else { return false }
         if isLoopback(target.host) { return false }

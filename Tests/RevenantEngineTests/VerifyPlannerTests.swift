@@ -1,6 +1,6 @@
 import Foundation
 import RevenantCore
-import RevenantEngine
+@testable import RevenantEngine
 import RevenantProbes
 import Testing
 
@@ -90,6 +90,12 @@ import Testing
         #expect(plan.sendCount == 0)
         #expect(plan.checks[0][0].skipReason?.contains("line break") == true)
     }
+}
+
+@Test(arguments: [("127.0.0.1", true), ("127.255.0.9", true), ("localhost", true), ("::1", true),
+                  ("127.example.com", false), ("127.0.0.1.example.com", false), ("1270.0.0.1", false), ("127.0.0.256", false)])
+func onlyRealLoopbackAddressesAreLoopback(host: String, loopback: Bool) {
+    #expect(VerifyPlanner.isLoopback(host) == loopback, "\(host)")
 }
 
 /// PostgreSQL logins without a verified server are named in one warning.
