@@ -221,7 +221,7 @@ public enum VerifyPlanner {
                 } else if let login, VerifyPlanner.hasLineBreakOrControl(login) {
                     // Sent as is, a stray `\n` (a YAML block, a pasted value) makes a live credential look dead.
                     check.skipReason = "credential `\(credential.id)`: its username contains a line break or another control character: not sent"
-                } else if let format = probe.usernameFormat, !format.accepts(login ?? probe.auth.defaultUsername ?? "") {
+                } else if let format = probe.usernameRefused(login) {
                     // The provider refuses a live credential sent with another username as it refuses a dead one.
                     check.skipReason = "credential `\(credential.id)`: probe `\(probe.id)` needs the username to be \(format.meaning); "
                         + "with another one a live credential is refused too, so nothing would be proved: not sent"
@@ -290,7 +290,7 @@ public enum VerifyPlanner {
                 continue
             }
             let controlUser = control.username ?? pairs[i].username
-            if let format = probe.usernameFormat, !format.accepts(controlUser ?? probe.auth.defaultUsername ?? "") {
+            if let format = probe.usernameRefused(controlUser) {
                 pairs[i].positiveProblem = "the positive control's username is not \(format.meaning)"
                 warnings.append("\(control.origin): positive control for \(probe.id) not sent: its username is not \(format.meaning); rejections there will not count")
                 continue
@@ -342,8 +342,8 @@ public enum VerifyPlanner {
         return plan
     }
 
-    /// The base URL of each region, per probe with `regions`.
-    static func regionBases(_ probes: [String: ProbeDefinition]) -> [String: Set<String>] {
+    /// The base URL of each region, per probe with `regions`: parsed once per run, for `targets(of:)`.
+    public static func regionBases(_ probes: [String: ProbeDefinition]) -> [String: Set<String>] {
         var out: [String: Set<String>] = [:]
         for (id, probe) in probes where !probe.regions.isEmpty {
             out[id] = Set(probe.regions.compactMap { TargetURL($0, schemes: probe.kind.schemes)?.base })
@@ -357,7 +357,7 @@ public enum VerifyPlanner {
     /// everywhere proves it dead, and an acceptance anywhere is residual access. An active one is
     /// tried only where the inventory says (its other regions would all report drift).
     public static func targets(of credential: Credential, probes: [String: ProbeDefinition],
-                               regionBases: [String: Set<String>]? = nil) -> [ProbeTarget] {
+                               regionBases: [String: Set<String>]) -> [ProbeTarget] {
         guard credential.state.shouldBeDead else { return credential.targets }
         var out: [ProbeTarget] = []
         var seen: Set<ProbeTarget> = []
@@ -367,7 +367,7 @@ public enum VerifyPlanner {
                 continue
             }
             let schemes = probe.kind.schemes
-            let bases = regionBases?[t.probe] ?? Set(probe.regions.compactMap { TargetURL($0, schemes: schemes)?.base })
+            let bases = regionBases[t.probe] ?? []
             var expanded = probe.regions.map { ProbeTarget(probe: t.probe, target: $0, hostKeySHA256: t.hostKeySHA256) }
             if let given = t.target, !bases.contains(TargetURL(given, schemes: schemes)?.base ?? given) { expanded.append(t) }
             out += expanded.filter { seen.insert($0).inserted }

@@ -57,6 +57,13 @@ public struct ProbeDefinition: Sendable, Equatable {
 }
 
 extension ProbeDefinition {
+    /// The `username_format` that `username` (else the probe's own `auth.username`) fails, or nil
+    /// when the provider would read it as meant (or the probe has no format).
+    public func usernameRefused(_ username: String?) -> UsernameFormat? {
+        guard let format = usernameFormat, !format.accepts(username ?? auth.defaultUsername ?? "") else { return nil }
+        return format
+    }
+
     /// Whether this probe may reach `host`: its `allowed_hosts`, where `*` counts only for an mTLS
     /// probe (the loader refuses it elsewhere: only there does no secret leave the machine).
     public func allows(host: String) -> Bool {

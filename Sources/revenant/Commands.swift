@@ -113,12 +113,13 @@ struct InventoryCommand: ParsableCommand {
             let (definitions, _) = ShippedProbes.load(extra: probes, config: cfg)
             var errors: [String] = []
             var warnings = inventory.warnings
+            let regionBases = VerifyPlanner.regionBases(definitions)
             for c in inventory.credentials {
                 if c.targets.isEmpty && c.state.shouldBeDead {
                     warnings.append("\(c.location): `\(c.id)` is \(c.state.rawValue) but names no probe: nothing can prove it dead")
                 }
                 // As verify plans them: a should-be-dead credential is tried in every region of its probe.
-                for t in VerifyPlanner.targets(of: c, probes: definitions) {
+                for t in VerifyPlanner.targets(of: c, probes: definitions, regionBases: regionBases) {
                     guard let probe = definitions[t.probe] else {
                         errors.append("\(c.location): `\(c.id)` names unknown probe `\(t.probe)`")
                         continue
@@ -129,7 +130,7 @@ struct InventoryCommand: ParsableCommand {
                     if !probe.kinds.contains(c.kind) {
                         errors.append("\(c.location): `\(c.id)` is \(c.kind.rawValue) but probe `\(probe.id)` takes \(probe.kinds.map(\.rawValue).joined(separator: ", "))")
                     }
-                    if let format = probe.usernameFormat, !format.accepts(VerifyPlanner.loginName(c, probe: probe) ?? probe.auth.defaultUsername ?? "") {
+                    if let format = probe.usernameRefused(VerifyPlanner.loginName(c, probe: probe)) {
                         errors.append("\(c.location): `\(c.id)`: probe `\(probe.id)` needs the username to be \(format.meaning): with another one nothing is sent")
                     }
                     // A secret that names its own host (Mailchimp) is its target; lint reads no secrets.
