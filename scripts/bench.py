@@ -104,9 +104,9 @@ class Run:
         if self.code != 0:
             sys.exit(f"{cmd[0]} exited {self.code}: {self.err[-2000:]}")
 
-    def per_request(self, n):
-        """CPU microseconds per request: the client's and nginx's."""
-        return f"client {self.cpu / n * 1e6:.0f} µs + nginx {self.nginx / n * 1e6:.0f} µs CPU per request"
+    def per_request(self, n, unit="request"):
+        """CPU microseconds per request (or per `unit`): the client's and nginx's."""
+        return f"client {self.cpu / n * 1e6:.0f} µs + nginx {self.nginx / n * 1e6:.0f} µs CPU per {unit}"
 
 def run_verify(args, nginx_worker):
     """Runs revenant verify; returns the Run and its phases' seconds (load, plan, probe, report)."""
@@ -163,7 +163,7 @@ def main():
         print(f"curl --parallel:         {N_MAIN / curl.wall:,.0f} requests/s (32 at once); {curl.per_request(N_MAIN)}")
         print(f"revenant verify:         {N_MAIN:,} credentials in {rev.wall:.2f} s = {probes_s:,.0f} probes/s end to end "
               f"(parse, plan, controls, probes, classify, JSON report); probe phase alone {phases['probe']:.2f} s = {phase_s:,.0f} probes/s; "
-              f"{rev.per_request(N_MAIN).replace('request', 'credential', 1)}")
+              f"{rev.per_request(N_MAIN, 'credential')}")
         print(f"  phases (s):            " + ", ".join(f"{k} {v:.2f}" for k, v in phases.items()))
         print(f"ratio revenant / wrk:    {ratio:.2f} end to end, {phase_s / wrk_rps:.2f} probe phase   (floor 0.33, goal 0.5) "
               f"{'PASS' if ratio >= 0.33 else 'BELOW FLOOR'}")
