@@ -76,9 +76,12 @@ public enum Classifier {
             let age = now.timeIntervalSince(since) / 86_400
             if age > Double(limit) {
                 let field = credential.rotatedAt == nil ? "issued_at" : "rotated_at"
+                // Whole days, except just past the limit, where "90 days …; policy allows 90" would read as within it.
+                let whole = Int(age.rounded(.down))
+                let ageText = whole > limit ? "\(whole) days" : "more than \(limit) days"
                 findings.append(Finding(
                     code: .rotationOverdue,
-                    message: "\(Int(age.rounded(.down))) days since \(field) \(Timestamp.format(since)); policy allows \(limit)"))
+                    message: "\(ageText) since \(field) \(Timestamp.format(since)); policy allows \(limit)"))
             }
         }
         return findings

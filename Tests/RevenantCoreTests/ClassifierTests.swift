@@ -379,6 +379,13 @@ import Testing
         }
     }
 
+    @Test func justPastTheLimitDoesNotReadAsWithinIt() throws {
+        let found = Self.findings(Self.credential(.active, rotatedAt: Self.daysAgo(90.5)), [])
+        let finding = try #require(found.first { $0.code == .rotationOverdue })
+        #expect(finding.message.hasPrefix("more than 90 days since rotated_at"))
+        #expect(finding.message.contains("policy allows 90"))
+    }
+
     @Test(arguments: [LifecycleState.rotated, .revoked, .offboarded, .expired])
     func lifecycleAgeFindingsApplyOnlyToActiveCredentials(state: LifecycleState) {
         let c = Self.credential(state, issuedAt: Self.daysAgo(1000), expiresAt: Self.daysAhead(2))
