@@ -21,6 +21,11 @@ public enum RevocationStatus: Sendable, Equatable {
         if case .revoked(_, RevocationReason.hold?) = self { true } else { false }
     }
 
+    /// Revoked for good (any reason but a hold).
+    public var isRevocation: Bool {
+        if case .revoked = self { !isHold } else { false }
+    }
+
     public var name: String {
         switch self {
         case .good: "good"

@@ -188,12 +188,18 @@ public final class VerifyEngine: Sendable {
             var checks: [ProbeCheck] = []
             let credentialStates = states[ci]
             states[ci] = []  // freed as results are built, so both never peak together
+            let info = plan.certificateInfos[ci]
+            let caRevoked = revocation[ci]?.checks.contains { $0.revocation?.status.isRevocation == true } ?? false
             for (k, planned) in plan.checks[ci].enumerated() {
                 let state = credentialStates[k] ?? CheckState(
                     outcome: .skipped(reason: "not probed: the run was interrupted (\(stop.reason ?? "stopped"))"), attempts: 0, durationMs: 0)
                 let controls = planned.pair.map { ControlStatus(negative: negative[$0], positive: positive[$0]) } ?? ControlStatus(negative: nil)
+                var outcome = state.outcome
+                if let info, let p = planned.pair, plan.pairs[p].probe.kind == .tlsClientCertificate {
+                    outcome = VerifyEngine.explainedRefusal(outcome, caRevoked: caRevoked, leafExpired: info.notAfter <= startedAt)
+                }
                 checks.append(ProbeCheck(
-                    probe: planned.probeID, target: planned.displayURL, outcome: state.outcome, controls: controls,
+                    probe: planned.probeID, target: planned.displayURL, outcome: outcome, controls: controls,
                     httpStatus: state.status, attempts: state.attempts, durationMs: state.durationMs, evidence: state.evidence))
             }
             var findings = Classifier.findings(for: credential, checks: checks, policy: configuration.policy, now: startedAt)
@@ -201,11 +207,12 @@ public final class VerifyEngine: Sendable {
                 // Not `ok` any more once the secret itself is weak.
                 findings = (findings.filter { $0.code != .ok } + own).sorted { $0.severity > $1.severity }
             }
-            if let info = plan.certificateInfos[ci] {
+            if let info {
                 findings = VerifyEngine.certificateFindings(findings, facts: info.facts, credential: credential,
                                                             policy: configuration.policy, now: startedAt)
                 if let ca = revocation[ci] {
-                    findings = VerifyEngine.withCAFindings(findings, ca.findings, probed: !checks.isEmpty)
+                    let held = ca.checks.contains { $0.revocation?.status.isHold == true }
+                    findings = VerifyEngine.withCAFindings(findings, ca.findings, probed: !checks.isEmpty, held: held)
                     checks += ca.checks
                 }
             }
@@ -376,17 +383,43 @@ public final class VerifyEngine: Sendable {
     /// An x509 credential's findings with the CA's. The endpoints decide residual access; the CA's
     /// answer adds `not_revoked_at_ca` and an active certificate's revocation (`inventory_drift`).
     /// Whether a should-be-dead certificate is proved dead comes from the probes when there were
-    /// any, else from the CA (its "no probe" finding is replaced by the CA's verdict).
-    static func withCAFindings(_ findings: [Finding], _ ca: [Finding], probed: Bool) -> [Finding] {
+    /// any, else from the CA (its "no probe" finding is replaced by the CA's verdict, when the CA
+    /// gave one: a self-signed or expired certificate gets none, and stays unproved).
+    /// A certificate the CA has put on hold is not proved dead by endpoints refusing it (OpenSSL
+    /// refuses a held certificate as `certificate revoked`): the CA can lift the hold, and then they
+    /// accept it again. Its `revocation_verified` gives way to the CA's `revocation_unverified`.
+    static func withCAFindings(_ findings: [Finding], _ ca: [Finding], probed: Bool, held: Bool = false) -> [Finding] {
         var out = findings
-        if !probed {
+        if !probed && !ca.isEmpty {
             out.removeAll { $0.code == .revocationUnverified || $0.code == .revocationVerified }
             out += ca
         } else {
             out += ca.filter { $0.code == .notRevokedAtCA || $0.code == .inventoryDrift }
+            if held, out.contains(where: { $0.code == .revocationVerified }) {
+                out.removeAll { $0.code == .revocationVerified }
+                out += ca.filter { $0.code == .revocationUnverified }
+            }
         }
         if ca.contains(where: { $0.severity > .low }) { out.removeAll { $0.code == .ok } }
         return out.sorted { $0.severity > $1.severity }
+    }
+
+    /// An mTLS refusal proves a certificate dead only when it says why, or when the CA confirms it.
+    /// Servers also refuse a live certificate whose issuer they do not trust, whose intermediate
+    /// they lack, or while their own CRL is stale, and say so in the same words as for a revoked
+    /// one: nginx's "The SSL certificate error" page covers every case; OpenSSL answers a stale
+    /// CRL with `certificate expired`; Go (before 1.21) answers any failed check, an unknown issuer
+    /// too, with `bad certificate`; Java an untrusted issuer with `certificate unknown`. Only
+    /// `certificate revoked` and `unsupported certificate` (no client-auth usage: refused wherever
+    /// it is checked) say why; a certificate past its notAfter is refused for that; any other
+    /// refusal counts when the CA lists the certificate as revoked, else it is inconclusive.
+    static func explainedRefusal(_ outcome: ProbeOutcome, caRevoked: Bool, leafExpired: Bool) -> ProbeOutcome {
+        guard case .rejected(let reason) = outcome, !caRevoked, !leafExpired else { return outcome }
+        let explained = reason.hasPrefix("TLS alert `certificate revoked`") || reason.hasPrefix("TLS alert `unsupported certificate`")
+        if explained { return outcome }
+        return .inconclusive(reason: "\(reason), without saying why, and the CA does not list the certificate as revoked: "
+            + "a server refuses a live certificate in the same words when it does not trust its issuer, lacks its intermediate "
+            + "or holds a stale CRL")
     }
 
     /// A random access key id of AWS's shape (`AKIA` + 16 of A–Z, 2–7).

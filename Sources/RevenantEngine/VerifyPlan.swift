@@ -106,13 +106,12 @@ public enum VerifyPlanner {
                 // The private key is what an mTLS probe proves possession of: it is the secret.
                 source = files.privateKey
                 let file = X509Loader.load(file: files.certificate)
-                if let leaf = file.certificates.first, var bytes = FileBytes.read(files.certificate) {
-                    // The issuer goes with the leaf: a server that trusts only the root needs the
-                    // intermediate from the client, or refuses a live certificate as "unknown ca".
-                    if let issuer = files.issuer, let more = FileBytes.read(issuer), X509Loader.isPEM(bytes), X509Loader.isPEM(more) {
-                        bytes += [0x0A] + more
-                    }
-                    certificates[ci] = bytes
+                if let leaf = file.certificates.first {
+                    // The issuer goes with the leaf, PEM or DER alike: a server that trusts only the
+                    // root needs the intermediate from the client, or refuses a live certificate
+                    // (nginx: 400 "The SSL certificate error", which mTLS probes read as a refusal).
+                    let chain = files.issuer.map { X509Loader.load(file: $0).certificates } ?? []
+                    certificates[ci] = (file.certificates + chain).flatMap(\.pem)
                     certificateInfos[ci] = leaf.info
                     // DESIGN §4: a certificate's dates come from the certificate itself.
                     inventory.credentials[ci].issuedAt = leaf.info.notBefore

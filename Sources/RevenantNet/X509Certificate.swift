@@ -83,6 +83,19 @@ public final class X509Certificate {
         }
     }
 
+    /// PEM (RFC 7468): the DER encoding in base64, 64 characters a line.
+    public var pem: [UInt8] {
+        let text = Data(der).base64EncodedString()
+        var out = Array("-----BEGIN CERTIFICATE-----\n".utf8)
+        var line = text.startIndex
+        while line < text.endIndex {
+            let end = text.index(line, offsetBy: 64, limitedBy: text.endIndex) ?? text.endIndex
+            out += Array(text[line..<end].utf8) + [0x0A]
+            line = end
+        }
+        return out + Array("-----END CERTIFICATE-----\n".utf8)
+    }
+
     /// The DER encoding.
     public var der: [UInt8] {
         let length = i2d_X509(pointer, nil)

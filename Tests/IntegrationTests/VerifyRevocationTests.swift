@@ -29,6 +29,8 @@ import Glibc
             cert("active-good", "active", "good"),
             cert("active-but-revoked-at-ca", "active", "revoked"),
             cert("revoked-stale-crl-silent-ocsp", "revoked", "stale"),
+            // Self-signed: no CA can revoke it, and with no probe nothing proves it dead.
+            cert("revoked-self-signed", "revoked", "root"),
         ]])
         let config = try work.writeJSON("config.json", ["timeout_seconds": 1])
         let ledger = work.file("evidence.jsonl").path
@@ -51,6 +53,8 @@ import Glibc
         // A stale CRL and a silent responder prove nothing: neither revoked nor good.
         #expect(report.codes("revoked-stale-crl-silent-ocsp") == ["revocation_unverified"], "\(report.result("revoked-stale-crl-silent-ocsp") ?? [:])")
         #expect(statuses("revoked-stale-crl-silent-ocsp") == ["ocsp:unavailable", "crl:unavailable"])
+        #expect(report.codes("revoked-self-signed").contains("revocation_unverified"), "\(report.result("revoked-self-signed") ?? [:])")
+        #expect(!report.codes("revoked-self-signed").contains("revocation_verified"))
         // Every lookup is a ledger record, and the chain verifies.
         let records = work.read("evidence.jsonl").split(separator: "\n")
         #expect(records.count == 12, "\(records.count) records")

@@ -550,3 +550,41 @@ final class Counter: @unchecked Sendable {
         #expect(redacted.reason.contains("[secret]"))
     }
 }
+
+/// mTLS refusals that do not say why, and certificates the CA only holds.
+@Suite struct CertificateRefusalTests {
+    static let page = ProbeOutcome.rejected(reason: "status 400 matched rejected[0]")
+
+    @Test func aRefusalThatDoesNotSayWhyNeedsTheCA() {
+        #expect(VerifyEngine.explainedRefusal(Self.page, caRevoked: false, leafExpired: false).name == "inconclusive")
+        #expect(VerifyEngine.explainedRefusal(Self.page, caRevoked: true, leafExpired: false).isRejected)
+        // Past notAfter: refused for that.
+        #expect(VerifyEngine.explainedRefusal(Self.page, caRevoked: false, leafExpired: true).isRejected)
+    }
+
+    @Test(arguments: [("certificate revoked", true), ("unsupported certificate", true), ("bad certificate", false),
+                      ("certificate unknown", false), ("certificate expired", false)])
+    func tlsAlerts(alert: String, proves: Bool) {
+        let outcome = ProbeOutcome.rejected(reason: "TLS alert `\(alert)`: the server refused the client certificate")
+        #expect(VerifyEngine.explainedRefusal(outcome, caRevoked: false, leafExpired: false).isRejected == proves)
+    }
+
+    @Test func otherOutcomesAreLeftAsTheyAre() {
+        let accepted = ProbeOutcome.authenticated(reason: "status 200 matched authenticated[0]")
+        #expect(VerifyEngine.explainedRefusal(accepted, caRevoked: false, leafExpired: false) == accepted)
+    }
+
+    @Test func endpointsRefusingAHeldCertificateDoNotProveItDead() {
+        let probed = [Finding(code: .revocationVerified, message: "rejected at every target probed: https://a")]
+        let hold = [Finding(code: .revocationUnverified, message: "suspended (certificateHold), not revoked")]
+        let out = VerifyEngine.withCAFindings(probed, hold, probed: true, held: true).map(\.code)
+        #expect(out == [.revocationUnverified])
+        // Not held: the probes' verdict stands.
+        #expect(VerifyEngine.withCAFindings(probed, [], probed: true).map(\.code) == [.revocationVerified])
+    }
+
+    @Test func withoutProbesOrAVerdictOfTheCANothingIsProved() {
+        let noProbe = [Finding(code: .revocationUnverified, message: "revoked credential has no probe: nothing proves it dead")]
+        #expect(VerifyEngine.withCAFindings(noProbe, [], probed: false).map(\.code) == [.revocationUnverified])
+    }
+}
