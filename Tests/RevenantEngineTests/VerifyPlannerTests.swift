@@ -266,6 +266,18 @@ func onlyRealLoopbackAddressesAreLoopback(host: String, loopback: Bool) {
         #expect(rule.host(for: "0123-us6") == "0123.example.com")
     }
 
+    /// STS answers an id that is not an access key id (an IAM user name, a typo) as it answers a
+    /// deleted key: such a credential is not sent.
+    @Test(arguments: [("AKIAIOSFODNN7EXAMPLE", nil, true), (nil, "alice", false), ("AKIAIOSFODNN7EXAMPL", nil, false),
+                      (" AKIAIOSFODNN7EXAMPLE", nil, false), ("akiaiosfodnn7example", nil, false)] as [(String?, String?, Bool)])
+    func awsKeysAreSentOnlyWithAnAccessKeyID(keyID: String?, username: String?, sent: Bool) throws {
+        var credential = Self.credential("aws", secret: "wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY", probe: "aws-sts", target: nil, username: username)
+        credential.kind = .awsAccessKey
+        credential.accessKeyID = keyID
+        let plan = Fixture.plan([credential], probes: [try #require(Self.shipped["aws-sts"])])
+        #expect((plan.sendCount == 1) == sent, "\(plan.checks[0].map(\.skipReason))")
+    }
+
     @Test func mailgunsOwnUsernameIsUsedWhenTheCredentialHasNone() throws {
         let plan = Fixture.plan([Self.credential("no-user", secret: "key-0123456789abcdef", probe: "mailgun", target: nil)],
                                 probes: [try #require(Self.shipped["mailgun"])])
