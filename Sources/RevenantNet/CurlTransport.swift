@@ -176,6 +176,10 @@ final class Transfer: @unchecked Sendable {
     /// header callback), which says why a login was refused.
     var replyScheme: String?
     var lastReply = ""
+    /// SMTP: the server answered AUTH with 235 (RFC 4954 §6). IMAP: the greeting was `* PREAUTH`
+    /// (RFC 9051 §7.1.4), a session with no login at all.
+    var authenticationSucceeded = false
+    var preauthenticated = false
     /// libcurl writes its error text here; owned (allocated and freed) by this transfer.
     let errorBuffer: UnsafeMutablePointer<CChar> = {
         let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
@@ -314,16 +318,33 @@ final class Transfer: @unchecked Sendable {
                                                  message: "curl \(code.rawValue): \(message) (server: `\(reply)`)"
                                                      + (refused ? "" : ", not an answer about the credentials")))
             }
-            if code == CURLE_LOGIN_DENIED, Transfer.directoryKeepsThePassword(message) {
-                // Active Directory answers 49 with these for a *correct* password (expired, must
-                // change, outside logon hours, disabled, locked): the password is not disproved.
-                return .failure(TransportFailure(kind: .other, message: "curl \(code.rawValue): \(message) (the directory refused the account, not the password)"))
-            }
+            // LDAP: libcurl says 67 for bind result 49 and keeps none of the server's diagnostic
+            // text, so Active Directory's sub-codes for a *correct* password on a locked, expired
+            // or must-change account (`data 775`, `532`, `773`) cannot be told from a wrong one
+            // here: docs/protocols/ldap.md says so.
             return .failure(TransportFailure(kind: Transfer.kind(of: code), message: "curl \(code.rawValue): \(message)"))
+        }
+        if let scheme = replyScheme,
+           let why = Transfer.noLogin(scheme: scheme, authenticated: authenticationSucceeded, preauthenticated: preauthenticated) {
+            return .failure(TransportFailure(kind: .other, message: why))
         }
         var status = 0
         _ = rv_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status)
         return .success(HTTPResponse(status: status, headers: headers, body: body))
+    }
+
+    /// Why a session libcurl completed was no login, or nil. libcurl skips SMTP AUTH when EHLO
+    /// offers none (Postfix's `smtpd_tls_auth_only` over plain `smtp://`, a port-25 MX) and still
+    /// returns success, as it does for an IMAP session the server pre-authenticated: any password,
+    /// a dead one too, would then read as accepted.
+    static func noLogin(scheme: String, authenticated: Bool, preauthenticated: Bool) -> String? {
+        if scheme.hasPrefix("smtp") && !authenticated {
+            return "the SMTP server offered no AUTH (no 235 reply), so no login took place: nothing was learnt about the credential"
+        }
+        if scheme.hasPrefix("imap") && preauthenticated {
+            return "the IMAP server pre-authenticated the connection (`* PREAUTH`), so no login took place: nothing was learnt about the credential"
+        }
+        return nil
     }
 
     /// Whether a refused login's reply line means "these credentials are wrong": IMAP's
@@ -340,13 +361,6 @@ final class Transfer: @unchecked Sendable {
         let enhanced = reply.dropFirst(4).split(separator: " ").first.map(String.init) ?? ""
         let isEnhancedCode = enhanced.split(separator: ".").count == 3 && enhanced.allSatisfy { $0.isNumber || $0 == "." }
         return !isEnhancedCode || enhanced == "5.7.8"
-    }
-
-    /// Active Directory's invalidCredentials sub-codes (`data NNN` in the diagnostic message) that
-    /// it gives only after checking the password: 530 logon hours, 531 workstation, 532 password
-    /// expired, 533 disabled, 701 account expired, 773 must change password, 775 locked out.
-    static func directoryKeepsThePassword(_ message: String) -> Bool {
-        ["530", "531", "532", "533", "701", "773", "775"].contains { message.contains("data \($0)") }
     }
 
     static func kind(of code: CURLcode) -> TransportFailure.Kind {
@@ -387,9 +401,11 @@ final class Transfer: @unchecked Sendable {
 
     /// One raw header line: a status line starts a new header block (after 1xx), else `Name: value`.
     func onHeaderLine(_ line: UnsafeBufferPointer<UInt8>) {
-        if replyScheme != nil {
+        if let scheme = replyScheme {
             // Kept short: a reply is evidence in a reason, never a body.
             lastReply = String(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines).prefix(200))
+            if scheme.hasPrefix("smtp") && lastReply.hasPrefix("235") { authenticationSucceeded = true }
+            if scheme.hasPrefix("imap") && lastReply.uppercased().hasPrefix("* PREAUTH") { preauthenticated = true }
             return
         }
         if line.starts(with: Transfer.statusPrefix) {

@@ -1,4 +1,5 @@
 import Testing
+import RevenantCore
 @testable import RevenantNet
 
 /// Which refused-login answers say "these credentials are wrong" (review of false "revoked").
@@ -17,11 +18,26 @@ import Testing
         #expect(!Transfer.refusesCredentials("A002 NO Login failed", scheme: "imaps"))
     }
 
-    @Test func activeDirectorySubCodesForACorrectPasswordAreNotRejections() {
-        let expired = "LDAP local: bind 80090308: LdapErr: DSID-0C09044E, comment: AcceptSecurityContext error, data 532, v4563"
-        #expect(Transfer.directoryKeepsThePassword(expired))
-        #expect(Transfer.directoryKeepsThePassword("... data 773, v4563"))
-        #expect(!Transfer.directoryKeepsThePassword("... AcceptSecurityContext error, data 52e, v4563"), "52e: wrong password")
-        #expect(!Transfer.directoryKeepsThePassword("Invalid credentials"))
+    /// A session with no login in it proves nothing, whatever password was given.
+    @Test func aSessionWithoutALoginIsNotAnAcceptance() {
+        #expect(Transfer.noLogin(scheme: "smtp", authenticated: false, preauthenticated: false) != nil)
+        #expect(Transfer.noLogin(scheme: "smtps", authenticated: true, preauthenticated: false) == nil)
+        #expect(Transfer.noLogin(scheme: "imap", authenticated: false, preauthenticated: true) != nil)
+        #expect(Transfer.noLogin(scheme: "imaps", authenticated: false, preauthenticated: false) == nil)
+        #expect(Transfer.noLogin(scheme: "ldap", authenticated: false, preauthenticated: false) == nil)
+    }
+
+    @Test func repliesAreReadForTheLogin() {
+        func feed(_ scheme: String, _ lines: [String]) -> Transfer {
+            let transfer = Transfer(request: HTTPRequest(method: "GET", url: "\(scheme)://127.0.0.1/", host: "127.0.0.1", headers: []),
+                                    completion: { _ in }, maxBody: 0)
+            transfer.replyScheme = scheme
+            for line in lines { Array((line + "\r\n").utf8).withUnsafeBufferPointer { transfer.onHeaderLine($0) } }
+            return transfer
+        }
+        #expect(feed("smtp", ["220 mx ESMTP", "250-mx", "250 PIPELINING", "235 2.7.0 Logged in."]).authenticationSucceeded)
+        #expect(!feed("smtp", ["220 mx ESMTP", "250-mx", "250 STARTTLS"]).authenticationSucceeded)
+        #expect(feed("imap", ["* PREAUTH [CAPABILITY IMAP4rev1] ready", "A001 OK done"]).preauthenticated)
+        #expect(!feed("imap", ["* OK [CAPABILITY IMAP4rev1] ready", "A001 OK Logged in"]).preauthenticated)
     }
 }
