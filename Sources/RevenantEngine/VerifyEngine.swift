@@ -198,6 +198,9 @@ public final class VerifyEngine: Sendable {
                 if let info, let p = planned.pair, plan.pairs[p].probe.kind == .tlsClientCertificate {
                     outcome = VerifyEngine.explainedRefusal(outcome, caRevoked: caRevoked, leafExpired: info.notAfter <= startedAt)
                 }
+                if let until = plan.jwtValidUntil[ci], let p = planned.pair, plan.pairs[p].probe.kind == .oauth2Introspection {
+                    outcome = VerifyEngine.introspectedJWT(outcome, validUntil: until, now: startedAt)
+                }
                 checks.append(ProbeCheck(
                     probe: planned.probeID, target: planned.displayURL, outcome: outcome, controls: controls,
                     httpStatus: state.status, attempts: state.attempts, durationMs: state.durationMs, evidence: state.evidence))
@@ -420,6 +423,16 @@ public final class VerifyEngine: Sendable {
         return .inconclusive(reason: "\(reason), without saying why, and the CA does not list the certificate as revoked: "
             + "a server refuses a live certificate in the same words when it does not trust its issuer, lacks its intermediate "
             + "or holds a stale CRL")
+    }
+
+    /// An authorization server's `active: false` for a self-contained JWT still within its `exp` is
+    /// its own view only: a resource server that checks the token's signature and `exp` locally,
+    /// as JWTs are made for, accepts it until then. So it does not prove the token dead.
+    static func introspectedJWT(_ outcome: ProbeOutcome, validUntil: Date, now: Date) -> ProbeOutcome {
+        guard case .rejected(let reason) = outcome, validUntil > now else { return outcome }
+        let until = validUntil == .distantFuture ? "it has no `exp`" : "its `exp` is \(Timestamp.format(validUntil))"
+        return .inconclusive(reason: "\(reason): the authorization server calls the token inactive, but it is a JWT and \(until): "
+            + "a resource server that checks JWTs itself accepts it until then")
     }
 
     /// A random access key id of AWS's shape (`AKIA` + 16 of A–Z, 2–7).

@@ -45,6 +45,9 @@ public struct VerifyPlan: Sendable {
     public var certificateInfos: [Int: CertificateInfo] = [:]
     /// Findings a credential's secret itself gives (a JWT's `alg: none`), by credential index.
     public var secretFindings: [Int: [Finding]] = [:]
+    /// Until when each decodable JWT is valid by its own `exp` (`distantFuture` without one), by
+    /// credential index: a resource server that checks it locally accepts it until then.
+    public var jwtValidUntil: [Int: Date] = [:]
     public var pairs: [ControlPair]
     public var hostLimits: [String: HostLimits]
     /// Problems that do not stop the run (unreadable positive-control secrets, ...).
@@ -78,6 +81,7 @@ public enum VerifyPlanner {
         var inventory = inventory
         var certificateInfos: [Int: CertificateInfo] = [:]
         var secretFindings: [Int: [Finding]] = [:]
+        var jwtValidUntil: [Int: Date] = [:]
         var secrets: [String?] = []
         var fingerprints: [String?] = []
         var checks: [[PlannedCheck]] = []
@@ -144,6 +148,7 @@ public enum VerifyPlanner {
                 // The token's own dates and algorithm feed the lifecycle findings (issue 4, item 8).
                 do {
                     let decoded = try JSONWebToken.decode(token)
+                    jwtValidUntil[ci] = decoded.claims.expiresAt ?? .distantFuture
                     let verification = jwks.map { JWKSVerifier.verify(token: decoded, keys: $0) }
                     if let verification, let problem = VerifyPlanner.describe(verification) {
                         warnings.append("\(credential.location): \(credential.id): \(problem)")
@@ -338,6 +343,7 @@ public enum VerifyPlanner {
         plan.certificates = certificates
         plan.certificateInfos = certificateInfos
         plan.secretFindings = secretFindings
+        plan.jwtValidUntil = jwtValidUntil
         return plan
     }
 

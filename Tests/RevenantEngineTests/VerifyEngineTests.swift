@@ -498,6 +498,28 @@ final class Counter: @unchecked Sendable {
         #expect(report.results.first?.credential.expiresAt == Date(timeIntervalSince1970: 1_700_003_600))
     }
 
+    @Test func anInactiveAnswerForAJWTWithinItsExpProvesNothing() {
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        let inactive = ProbeOutcome.rejected(reason: "status 200 matched rejected[0]")
+        let later = VerifyEngine.introspectedJWT(inactive, validUntil: now.addingTimeInterval(3600), now: now)
+        #expect(later.name == "inconclusive")
+        #expect(later.reason.contains("exp"), "\(later.reason)")
+        #expect(VerifyEngine.introspectedJWT(inactive, validUntil: .distantFuture, now: now).name == "inconclusive")
+        // Past its exp the token is dead wherever exp is checked: the answer stands.
+        #expect(VerifyEngine.introspectedJWT(inactive, validUntil: now.addingTimeInterval(-1), now: now) == inactive)
+        let active = ProbeOutcome.authenticated(reason: "status 200 matched authenticated[0]")
+        #expect(VerifyEngine.introspectedJWT(active, validUntil: .distantFuture, now: now) == active)
+    }
+
+    @Test func theTokensOwnExpIsKeptForTheRun() {
+        var probe = Fixture.probe("api")
+        probe.kinds.append(.jwt)
+        let token = Self.unsignedToken(exp: 1_700_003_600)
+        let plan = Fixture.plan([Fixture.credential("jwt", kind: .jwt, secret: token, probe: "api"),
+                                 Fixture.credential("opaque", kind: .jwt, secret: "not-a-jwt-at-all", probe: "api")], probes: [probe])
+        #expect(plan.jwtValidUntil == [0: Date(timeIntervalSince1970: 1_700_003_600)])
+    }
+
     @Test func tokenThatCannotBeDecodedIsStillProbedWithAWarning() async {
         let mock = MockTransport { _, _ in Answer.status(401) }
         var probe = Fixture.probe("api")
