@@ -61,10 +61,15 @@ public struct PostgresProber: LoginProber {
         // authentication message, so a server that fails sees no password, not even its hash).
         if let rootCertificate { list.append(("sslrootcert", rootCertificate)) }
         // An address literal also goes in `hostaddr`: no name lookup can move it.
-        if endpoint.host.allSatisfy({ $0.isHexDigit || $0 == "." || $0 == ":" }) && endpoint.host.contains(where: { $0 == "." || $0 == ":" }) {
-            list.append(("hostaddr", endpoint.host))
-        }
+        if PostgresProber.isAddressLiteral(endpoint.host) { list.append(("hostaddr", endpoint.host)) }
         return list
+    }
+
+    /// An IPv4 or IPv6 address as written, not a name made of hex digits and dots (`db.cafe`).
+    static func isAddressLiteral(_ host: String) -> Bool {
+        var v4 = in_addr()
+        var v6 = in6_addr()
+        return inet_pton(AF_INET, host, &v4) == 1 || inet_pton(AF_INET6, host, &v6) == 1
     }
 
     /// libpq exposes no SQLSTATE for a failed connection (there is no result to ask), so the

@@ -170,6 +170,9 @@ import Testing
         let named = Dictionary(uniqueKeysWithValues: PostgresProber.parameters(
             endpoint: LoginEndpoint(host: "db.internal", port: 5432, path: "app"), user: "svc", password: "pw", timeoutSeconds: 7.2))
         #expect(named["hostaddr"] == nil && named["connect_timeout"] == "8" && named["dbname"] == "app")
+        // A name of hex letters and dots is still a name (libpq cannot read it as an address).
+        for host in ["db.cafe", "beef.dead.be", "add"] { #expect(!PostgresProber.isAddressLiteral(host), "\(host)") }
+        for host in ["10.0.0.1", "::1", "fe80::1", "2001:db8::5"] { #expect(PostgresProber.isAddressLiteral(host), "\(host)") }
         #expect(p["sslrootcert"] == nil, "prefer checks no certificate")
     }
 
