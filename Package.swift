@@ -16,9 +16,10 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CLibSSH", pkgConfig: "libssh", providers: [.apt(["libssh-dev"])]),
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "CLDAP", pkgConfig: "ldap", providers: [.apt(["libldap-dev"])]),
         .target(name: "RevenantCore", dependencies: ["COpenSSL", "Yams"]),
         .target(name: "RevenantProbes", dependencies: ["RevenantCore"]),
-        .target(name: "RevenantNet", dependencies: ["CCurl", "COpenSSL", "CLibSSH", "CLibPQ", "RevenantCore"]),
+        .target(name: "RevenantNet", dependencies: ["CCurl", "COpenSSL", "CLibSSH", "CLibPQ", "CLDAP", "RevenantCore"]),
         .target(name: "RevenantEngine", dependencies: ["RevenantCore", "RevenantProbes", "RevenantNet"]),
         .target(name: "RevenantReports", dependencies: ["RevenantCore"]),
         .executableTarget(

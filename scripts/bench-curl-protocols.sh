@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Probes per second of revenant's libcurl protocols against the real servers of scripts/servers.sh,
+# Probes per second of revenant's libcurl protocols (and LDAP, through libldap) against the real servers of scripts/servers.sh,
 # beside the native client run in a shell loop (one process and one connection per login) in the
 # same run, on the same server:
 #

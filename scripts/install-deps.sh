@@ -27,6 +27,8 @@ PACKAGES=(
   dovecot-submissiond
   postgresql
   libpq-dev
+  # LDAP binds through OpenLDAP's library: it keeps the server's diagnostic message (docs/protocols/ldap.md).
+  libldap-dev
 )
 
 die() { echo "install-deps: $*" >&2; exit 1; }

@@ -209,3 +209,36 @@ import Testing
         #expect(PostgresProber.classifyFailure(refused, timeoutSeconds: 5).kind == .loginDenied)
     }
 }
+
+/// Which refused binds say "this password is wrong". The diagnostic texts are Active Directory's
+/// (`data NNN`); slapd's own refusals run against a real server in LDAPProtocolTests.
+@Suite struct LDAPBindAnswerTests {
+    static func ad(_ code: String) -> String { "80090308: LdapErr: DSID-0C09044E, comment: AcceptSecurityContext error, data \(code), v4563" }
+
+    @Test(arguments: ["52e", "525", "533", "701"])
+    func aWrongPasswordOrAnAccountRefusedForGoodIsARejection(code: String) {
+        #expect(LDAPProber.classify(code: 49, diagnostic: Self.ad(code)).kind == .loginDenied)
+    }
+
+    @Test(arguments: ["775", "532", "773", "530", "531"])
+    func aPasswordThatMayStillBeRightIsNotDisproved(code: String) {
+        let failure = LDAPProber.classify(code: 49, diagnostic: Self.ad(code))
+        #expect(failure.kind == .other)
+        #expect(failure.message.contains("not disproved") && failure.message.contains("data \(code)"), "\(failure.message)")
+    }
+
+    @Test func slapdsBareRefusalAndOtherResults() {
+        #expect(LDAPProber.classify(code: 49, diagnostic: "").kind == .loginDenied)
+        #expect(LDAPProber.classify(code: 53, diagnostic: "unauthenticated bind (DN with no password) disallowed").kind == .other)
+        #expect(LDAPProber.classify(code: -1, diagnostic: "").kind == .connect)
+        #expect(LDAPProber.classify(code: -5, diagnostic: "").kind == .timeout)
+    }
+
+    @Test func anEmptyPasswordIsNeverSent() {
+        let request = HTTPRequest(method: "GET", url: "ldap://127.0.0.1:1/", host: "127.0.0.1", headers: [], timeoutSeconds: 1)
+        var withLogin = request
+        withLogin.login = Login(user: "cn=x,dc=example", secret: "", method: .password)
+        guard case .failure(let failure) = LDAPProber().attempt(withLogin) else { Issue.record("an empty password was sent"); return }
+        #expect(failure.message.contains("not sent"))
+    }
+}

@@ -1,0 +1,219 @@
+import CLDAP
+import Foundation
+import RevenantCore
+
+/// Tries one LDAP simple bind (RFC 4511 §4.2) with OpenLDAP's library and unbinds at once: no
+/// search, nothing written. libldap, not libcurl: a refused bind's diagnostic message is where
+/// Active Directory says whether the password itself was wrong, and libcurl drops it.
+/// docs/protocols/ldap.md says what each answer means.
+public struct LDAPProber: LoginProber {
+    let caBundle: String?
+    let insecureHosts: [String]
+
+    public init(caBundle: String? = nil, insecureHosts: [String] = []) {
+        self.caBundle = caBundle
+        self.insecureHosts = insecureHosts
+    }
+
+    /// libldap reads ldap.conf, ~/.ldaprc and LDAP* variables unless LDAPNOINIT is set: a user's
+    /// `TLS_REQCERT never` or `URI` must not change where a password goes or how it is protected.
+    /// And libldap's TLS layer writes with plain `write`: on a socket the server (or the watchdog)
+    /// has closed, SIGPIPE would end the whole run; ignored, the write fails and the bind with it.
+    static let noInit: Void = {
+        setenv("LDAPNOINIT", "1", 1)
+        signal(SIGPIPE, SIG_IGN)
+    }()
+
+    /// The system's CA bundle, for `ldaps://` when `tls.ca_bundle` names none.
+    static let systemCAs = "/etc/ssl/certs/ca-certificates.crt"
+
+    public func attempt(_ request: HTTPRequest) -> HTTPResult {
+        guard let login = request.login, login.method == .password else {
+            return .failure(TransportFailure(kind: .other, message: "an LDAP probe needs a bind DN and a password"))
+        }
+        // RFC 4513 §5.1.2: a DN with an empty password is an unauthenticated bind, which many
+        // servers answer with success: never sent.
+        guard !login.secret.isEmpty else {
+            return .failure(TransportFailure(kind: .other, message: "empty password: an unauthenticated bind proves nothing, not sent"))
+        }
+        guard let endpoint = LoginEndpoint(request, defaultPort: request.url.lowercased().hasPrefix("ldaps:") ? 636 : 389) else {
+            return .failure(LoginEndpoint.refused)
+        }
+        let secure = request.url.lowercased().hasPrefix("ldaps:")
+        _ = Self.noInit
+        let fd: Int32
+        switch TCPConnection.open(host: endpoint.host, port: endpoint.port, timeoutSeconds: request.timeoutSeconds) {
+        case .success(let connected): fd = connected
+        case .failure(let failure): return .failure(failure)
+        }
+        // From here the TLS handshake and the bind's answer have `timeoutSeconds` together; then
+        // the socket is shut down, which ends any wait inside libldap.
+        let watchdog = SocketWatchdog(fd: fd, after: request.timeoutSeconds)
+        let host = endpoint.host.contains(":") ? "[\(endpoint.host)]" : endpoint.host
+        var handle: OpaquePointer?
+        guard ldap_init_fd(fd, RV_LDAP_PROTO_TCP, "\(secure ? "ldaps" : "ldap")://\(host):\(endpoint.port)", &handle) == LDAP_SUCCESS,
+              let ld = handle else {
+            _ = watchdog.disarm()
+            close(fd)
+            return .failure(TransportFailure(kind: .other, message: "libldap could not take the connection to \(endpoint.host)"))
+        }
+        defer {
+            _ = watchdog.disarm()
+            ldap_unbind_ext_s(ld, nil, nil)  // closes the socket
+        }
+        var version = LDAP_VERSION3
+        ldap_set_option(ld, LDAP_OPT_PROTOCOL_VERSION, &version)
+        ldap_set_option(ld, LDAP_OPT_REFERRALS, nil)  // LDAP_OPT_OFF: a referral is never chased
+        var timeout = timeval(tv_sec: max(1, Int(request.timeoutSeconds.rounded(.up))), tv_usec: 0)
+        ldap_set_option(ld, LDAP_OPT_TIMEOUT, &timeout)  // the wait for the bind's answer
+        if secure {
+            var check = insecureHosts.contains(endpoint.host) ? LDAP_OPT_X_TLS_NEVER : LDAP_OPT_X_TLS_DEMAND
+            ldap_set_option(ld, LDAP_OPT_X_TLS_REQUIRE_CERT, &check)
+            ldap_set_option(ld, LDAP_OPT_X_TLS_CACERTFILE, caBundle ?? Self.systemCAs)
+            var server: Int32 = 0
+            ldap_set_option(ld, LDAP_OPT_X_TLS_NEWCTX, &server)
+            // ldaps: TLS from the first byte; the certificate must chain to the CA file and name the host.
+            let tls = ldap_install_tls(ld)
+            if tls != LDAP_SUCCESS {
+                if watchdog.disarm() { return .failure(Self.timedOut(request.timeoutSeconds, during: "the TLS handshake")) }
+                return .failure(TransportFailure(kind: .tls, message: "ldap \(tls) \(String(cString: ldap_err2string(tls))): the TLS handshake failed "
+                    + "(is the server's certificate trusted and does it name \(endpoint.host)? tls.ca_bundle names the directory's CA)"))
+            }
+        }
+        var password = Array(login.secret.utf8).map { CChar(bitPattern: $0) }
+        defer { for i in password.indices { password[i] = 0 } }
+        let code = password.withUnsafeMutableBufferPointer { buffer -> Int32 in
+            var credential = berval(bv_len: ber_len_t(buffer.count), bv_val: buffer.baseAddress)
+            return ldap_sasl_bind_s(ld, login.user, nil, &credential, nil, nil, nil)  // mechanism nil: LDAP_SASL_SIMPLE
+        }
+        if code == LDAP_SUCCESS { return .success(HTTPResponse(status: 0, body: Array("bind accepted".utf8))) }
+        if watchdog.disarm() { return .failure(Self.timedOut(request.timeoutSeconds, during: "the bind")) }
+        return .failure(Self.classify(code: code, diagnostic: Self.diagnostic(ld)))
+    }
+
+    static func timedOut(_ seconds: Double, during what: String) -> TransportFailure {
+        TransportFailure(kind: .timeout, message: "no answer within \(seconds) s during \(what)")
+    }
+
+    /// The server's diagnostic message of the last operation (empty when there is none).
+    static func diagnostic(_ ld: OpaquePointer) -> String {
+        var text: UnsafeMutablePointer<CChar>?
+        guard ldap_get_option(ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &text) == LDAP_OPT_SUCCESS, let text else { return "" }
+        defer { ldap_memfree(text) }
+        // Kept short: a server's text is evidence in a reason, never a body.
+        return String(String(cString: text).trimmingCharacters(in: .whitespacesAndNewlines).prefix(200))
+    }
+
+    /// A refused bind's result code and diagnostic message as a failure: only invalidCredentials
+    /// (49) is `loginDenied`, and not when Active Directory says the password itself was right.
+    static func classify(code: Int32, diagnostic: String) -> TransportFailure {
+        let name = String(cString: ldap_err2string(code))
+        let text = "ldap \(code) \(name)" + (diagnostic.isEmpty ? "" : " (server: `\(diagnostic)`)")
+        switch code {
+        case LDAP_INVALID_CREDENTIALS:
+            if let state = activeDirectoryKeepsThePassword(diagnostic) {
+                return TransportFailure(kind: .other, message: "\(text): \(state), so the password is not disproved")
+            }
+            return TransportFailure(kind: .loginDenied, message: text)
+        case LDAP_TIMEOUT:
+            return TransportFailure(kind: .timeout, message: text)
+        case LDAP_SERVER_DOWN, LDAP_CONNECT_ERROR:
+            return TransportFailure(kind: .connect, message: text)
+        default:
+            return TransportFailure(kind: .other, message: text)
+        }
+    }
+
+    /// Active Directory's invalidCredentials sub-codes (`data NNN` in the diagnostic message) that
+    /// it gives only after checking the password and that a correct password can get past: locked
+    /// out (775, lapses by itself), password expired (532) or to be changed (773) (the holder can
+    /// still set a new one), outside its logon hours (530) or workstations (531). `52e` is a wrong
+    /// password; disabled (533) and expired accounts (701) are refused for good until an
+    /// administrator acts, as a wrong password is, and stay rejections.
+    static func activeDirectoryKeepsThePassword(_ diagnostic: String) -> String? {
+        let states = [("775", "Active Directory says the account is locked out"),
+                      ("532", "Active Directory says the password has expired"),
+                      ("773", "Active Directory says the password must be changed"),
+                      ("530", "Active Directory refuses logons at this time"),
+                      ("531", "Active Directory refuses logons from this workstation")]
+        return states.first { diagnostic.contains("data \($0.0)") }?.1
+    }
+}
+
+/// A TCP connection made with a deadline: libldap's own connect timeout also switches its TLS
+/// handshake to a loop that spins on a silent server, so revenant connects and hands libldap the socket.
+enum TCPConnection {
+    /// A connected, blocking socket to `host:port` (each address in turn, within the deadline).
+    static func open(host: String, port: Int, timeoutSeconds: Double) -> Result<Int32, TransportFailure> {
+        var hints = addrinfo()
+        hints.ai_family = AF_UNSPEC
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var list: UnsafeMutablePointer<addrinfo>?
+        guard getaddrinfo(host, String(port), &hints, &list) == 0, let first = list else {
+            return .failure(TransportFailure(kind: .dns, message: "cannot resolve \(host)"))
+        }
+        defer { freeaddrinfo(list) }
+        let deadline = Date().addingTimeInterval(timeoutSeconds)
+        var why = "no address"
+        var node: UnsafeMutablePointer<addrinfo>? = first
+        while let entry = node {
+            node = entry.pointee.ai_next
+            let fd = socket(entry.pointee.ai_family, entry.pointee.ai_socktype, entry.pointee.ai_protocol)
+            guard fd >= 0 else { why = String(cString: strerror(errno)); continue }
+            let flags = fcntl(fd, F_GETFL)
+            _ = fcntl(fd, F_SETFL, flags | O_NONBLOCK)
+            var result = Glibc.connect(fd, entry.pointee.ai_addr, entry.pointee.ai_addrlen)
+            if result != 0 && errno == EINPROGRESS {
+                var waiting = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+                let left = Int32(max(0, deadline.timeIntervalSinceNow * 1000).rounded(.up))
+                if poll(&waiting, 1, left) == 1 {
+                    var error: Int32 = 0
+                    var length = socklen_t(MemoryLayout<Int32>.size)
+                    getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length)
+                    result = error == 0 ? 0 : -1
+                    errno = error
+                } else {
+                    close(fd)
+                    return .failure(TransportFailure(kind: .timeout, message: "no connection to \(host):\(port) within \(timeoutSeconds) s"))
+                }
+            }
+            if result == 0 {
+                _ = fcntl(fd, F_SETFL, flags & ~O_NONBLOCK)
+                return .success(fd)
+            }
+            why = String(cString: strerror(errno))
+            close(fd)
+        }
+        return .failure(TransportFailure(kind: .connect, message: "cannot connect to \(host):\(port): \(why)"))
+    }
+}
+
+/// Shuts a socket down once its time is up, unless disarmed first; a shut-down socket ends any
+/// read or handshake waiting on it. Disarm before the socket is closed: the descriptor's number
+/// may be reused at once.
+final class SocketWatchdog: @unchecked Sendable {
+    // @unchecked: `done` and `fired` are only touched under `lock`.
+    private let lock = NSLock()
+    private let fd: Int32
+    private var done = false
+    private var fired = false
+
+    init(fd: Int32, after seconds: Double) {
+        self.fd = fd
+        DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { [self] in
+            lock.withLock {
+                guard !done else { return }
+                fired = true
+                shutdown(fd, Int32(SHUT_RDWR))
+            }
+        }
+    }
+
+    /// Stops the watchdog; whether it had already shut the socket down.
+    func disarm() -> Bool {
+        lock.withLock {
+            done = true
+            return fired
+        }
+    }
+}
