@@ -214,7 +214,8 @@ public final class VerifyEngine: Sendable {
                 findings = VerifyEngine.certificateFindings(findings, facts: info.facts, credential: credential,
                                                             policy: configuration.policy, now: startedAt)
                 if let ca = revocation[ci] {
-                    let held = ca.checks.contains { $0.revocation?.status.isHold == true }
+                    // On hold, and not also revoked for good by another source, and not expired (the CA's answer then says nothing).
+                    let held = !caRevoked && info.notAfter > startedAt && ca.checks.contains { $0.revocation?.status.isHold == true }
                     findings = VerifyEngine.withCAFindings(findings, ca.findings, probed: !checks.isEmpty, held: held)
                     checks += ca.checks
                 }
@@ -398,7 +399,7 @@ public final class VerifyEngine: Sendable {
             out += ca
         } else {
             out += ca.filter { $0.code == .notRevokedAtCA || $0.code == .inventoryDrift }
-            if held, out.contains(where: { $0.code == .revocationVerified }) {
+            if held, out.contains(where: { $0.code == .revocationVerified }), ca.contains(where: { $0.code == .revocationUnverified }) {
                 out.removeAll { $0.code == .revocationVerified }
                 out += ca.filter { $0.code == .revocationUnverified }
             }

@@ -15,14 +15,17 @@ public struct LDAPProber: LoginProber {
         self.insecureHosts = insecureHosts
     }
 
-    /// libldap reads ldap.conf, ~/.ldaprc and LDAP* variables unless LDAPNOINIT is set: a user's
-    /// `TLS_REQCERT never` or `URI` must not change where a password goes or how it is protected.
-    /// And libldap's TLS layer writes with plain `write`: on a socket the server (or the watchdog)
-    /// has closed, SIGPIPE would end the whole run; ignored, the write fails and the bind with it.
-    static let noInit: Void = {
+    /// For the executable to call first, before any thread reads the environment. libldap reads
+    /// ldap.conf, ~/.ldaprc and LDAP* variables unless LDAPNOINIT is set (revenant sets every
+    /// option that protects a password on each handle anyway, so this only keeps runs alike).
+    public static func prepareProcess() {
         setenv("LDAPNOINIT", "1", 1)
-        signal(SIGPIPE, SIG_IGN)
-    }()
+        _ = ignoreSIGPIPE
+    }
+
+    /// libldap's TLS layer writes with plain `write`: on a socket the server (or the watchdog) has
+    /// closed, SIGPIPE would end the whole run; ignored, the write fails and the bind with it.
+    static let ignoreSIGPIPE: Void = { signal(SIGPIPE, SIG_IGN) }()
 
     /// The system's CA bundle, for `ldaps://` when `tls.ca_bundle` names none.
     static let systemCAs = "/etc/ssl/certs/ca-certificates.crt"
@@ -40,7 +43,7 @@ public struct LDAPProber: LoginProber {
             return .failure(LoginEndpoint.refused)
         }
         let secure = request.url.lowercased().hasPrefix("ldaps:")
-        _ = Self.noInit
+        _ = Self.ignoreSIGPIPE
         let fd: Int32
         switch TCPConnection.open(host: endpoint.host, port: endpoint.port, timeoutSeconds: request.timeoutSeconds) {
         case .success(let connected): fd = connected
@@ -124,19 +127,25 @@ public struct LDAPProber: LoginProber {
         }
     }
 
-    /// Active Directory's invalidCredentials sub-codes (`data NNN` in the diagnostic message) that
-    /// it gives only after checking the password and that a correct password can get past: locked
-    /// out (775, lapses by itself), password expired (532) or to be changed (773) (the holder can
-    /// still set a new one), outside its logon hours (530) or workstations (531). `52e` is a wrong
-    /// password; disabled (533) and expired accounts (701) are refused for good until an
-    /// administrator acts, as a wrong password is, and stay rejections.
+    /// Why an Active Directory invalidCredentials answer (`data NNN` in the diagnostic message)
+    /// does not disprove the password, or nil. Only `52e` (wrong password), `525` (no such user),
+    /// `533` (account disabled) and `701` (account expired) are refusals that last until an
+    /// administrator acts; every other sub-code AD gives a *correct* password too — locked out
+    /// (775, lapses by itself), password expired (532) or to be changed (773, the holder can still
+    /// set a new one), logon hours (530), workstation (531), account restrictions such as Protected
+    /// Users (52f), logon type not granted (569), too many security ids (568) — or is one revenant
+    /// does not know. A diagnostic without a sub-code (slapd's) is left to the result code.
     static func activeDirectoryKeepsThePassword(_ diagnostic: String) -> String? {
-        let states = [("775", "Active Directory says the account is locked out"),
-                      ("532", "Active Directory says the password has expired"),
-                      ("773", "Active Directory says the password must be changed"),
-                      ("530", "Active Directory refuses logons at this time"),
-                      ("531", "Active Directory refuses logons from this workstation")]
-        return states.first { diagnostic.contains("data \($0.0)") }?.1
+        guard let range = diagnostic.range(of: #"AcceptSecurityContext error, data [0-9a-fA-F]+"#, options: .regularExpression) else {
+            return nil
+        }
+        let code = diagnostic[range].split(separator: " ").last.map { $0.lowercased() } ?? ""
+        if ["52e", "525", "533", "701"].contains(code) { return nil }
+        let known = ["775": "the account is locked out", "532": "the password has expired", "773": "the password must be changed",
+                     "530": "logons are refused at this time", "531": "logons are refused from this workstation",
+                     "52f": "an account restriction refused the logon", "569": "this logon type is not granted",
+                     "568": "the account has too many security ids"]
+        return "Active Directory says \(known[code] ?? "`data \(code)`, a state revenant does not know")"
     }
 }
 
@@ -155,9 +164,17 @@ enum TCPConnection {
         defer { freeaddrinfo(list) }
         let deadline = Date().addingTimeInterval(timeoutSeconds)
         var why = "no address"
-        var node: UnsafeMutablePointer<addrinfo>? = first
-        while let entry = node {
-            node = entry.pointee.ai_next
+        var timedOut = false
+        var addresses: [UnsafeMutablePointer<addrinfo>] = []
+        var next: UnsafeMutablePointer<addrinfo>? = first
+        while let entry = next {
+            addresses.append(entry)
+            next = entry.pointee.ai_next
+        }
+        for (i, entry) in addresses.enumerated() {
+            // Each address gets its share of what is left: a silent first one (a dead AAAA
+            // record) must not use up the time of a working second one.
+            let share = max(0, deadline.timeIntervalSinceNow) / Double(addresses.count - i)
             let fd = socket(entry.pointee.ai_family, entry.pointee.ai_socktype, entry.pointee.ai_protocol)
             guard fd >= 0 else { why = String(cString: strerror(errno)); continue }
             let flags = fcntl(fd, F_GETFL)
@@ -165,8 +182,8 @@ enum TCPConnection {
             var result = Glibc.connect(fd, entry.pointee.ai_addr, entry.pointee.ai_addrlen)
             if result != 0 && errno == EINPROGRESS {
                 var waiting = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
-                let left = Int32(max(0, deadline.timeIntervalSinceNow * 1000).rounded(.up))
-                if poll(&waiting, 1, left) == 1 {
+                let milliseconds = Int32(min(Double(Int32.max), (share * 1000).rounded(.up)))
+                if poll(&waiting, 1, milliseconds) == 1 {
                     var error: Int32 = 0
                     var length = socklen_t(MemoryLayout<Int32>.size)
                     getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length)
@@ -174,7 +191,9 @@ enum TCPConnection {
                     errno = error
                 } else {
                     close(fd)
-                    return .failure(TransportFailure(kind: .timeout, message: "no connection to \(host):\(port) within \(timeoutSeconds) s"))
+                    timedOut = true
+                    why = "no answer"
+                    continue
                 }
             }
             if result == 0 {
@@ -184,6 +203,7 @@ enum TCPConnection {
             why = String(cString: strerror(errno))
             close(fd)
         }
+        if timedOut { return .failure(TransportFailure(kind: .timeout, message: "no connection to \(host):\(port) within \(timeoutSeconds) s")) }
         return .failure(TransportFailure(kind: .connect, message: "cannot connect to \(host):\(port): \(why)"))
     }
 }
@@ -198,22 +218,31 @@ final class SocketWatchdog: @unchecked Sendable {
     private var done = false
     private var fired = false
 
+    private let wake = DispatchSemaphore(value: 0)
+
+    /// A thread of its own: a timer on Dispatch's pool would wait behind the very probes blocked
+    /// on their sockets (measured: 63 s for 64 blocked probes with a 1 s deadline).
     init(fd: Int32, after seconds: Double) {
         self.fd = fd
-        DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { [self] in
+        let thread = Thread { [self] in
+            guard wake.wait(timeout: .now() + seconds) == .timedOut else { return }
             lock.withLock {
                 guard !done else { return }
                 fired = true
                 shutdown(fd, Int32(SHUT_RDWR))
             }
         }
+        thread.name = "revenant-ldap-watchdog"
+        thread.start()
     }
 
-    /// Stops the watchdog; whether it had already shut the socket down.
+    /// Stops the watchdog; whether it had already shut the socket down. Call once.
     func disarm() -> Bool {
-        lock.withLock {
+        let wasFired = lock.withLock {
             done = true
             return fired
         }
+        wake.signal()
+        return wasFired
     }
 }

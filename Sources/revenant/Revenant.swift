@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import RevenantNet
 
 /// revenant proves that dead credentials are dead.
 @main
@@ -27,6 +28,7 @@ struct Revenant: AsyncParsableCommand {
     /// Like the default entry point, but a usage or validation error exits 2 (DESIGN.md §3),
     /// not swift-argument-parser's 64.
     static func main() async {
+        LDAPProber.prepareProcess()
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? AsyncParsableCommand {

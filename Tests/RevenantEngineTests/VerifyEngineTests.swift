@@ -601,8 +601,10 @@ final class Counter: @unchecked Sendable {
         let hold = [Finding(code: .revocationUnverified, message: "suspended (certificateHold), not revoked")]
         let out = VerifyEngine.withCAFindings(probed, hold, probed: true, held: true).map(\.code)
         #expect(out == [.revocationUnverified])
-        // Not held: the probes' verdict stands.
+        // Not held: the probes' verdict stands; nor is it dropped when the CA gave no hold finding
+        // (revoked for good by another source, or expired): never left with no verdict at all.
         #expect(VerifyEngine.withCAFindings(probed, [], probed: true).map(\.code) == [.revocationVerified])
+        #expect(VerifyEngine.withCAFindings(probed, [], probed: true, held: true).map(\.code) == [.revocationVerified])
     }
 
     @Test func withoutProbesOrAVerdictOfTheCANothingIsProved() {

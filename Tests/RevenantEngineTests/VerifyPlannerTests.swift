@@ -269,7 +269,8 @@ func onlyRealLoopbackAddressesAreLoopback(host: String, loopback: Bool) {
     /// STS answers an id that is not an access key id (an IAM user name, a typo) as it answers a
     /// deleted key: such a credential is not sent.
     @Test(arguments: [("AKIAIOSFODNN7EXAMPLE", nil, true), (nil, "alice", false), ("AKIAIOSFODNN7EXAMPL", nil, false),
-                      (" AKIAIOSFODNN7EXAMPLE", nil, false), ("akiaiosfodnn7example", nil, false)] as [(String?, String?, Bool)])
+                      (" AKIAIOSFODNN7EXAMPLE", nil, false), ("akiaiosfodnn7example", nil, false),
+                      ("AKIAI0SFODNN7EXAMPLE", nil, false)] as [(String?, String?, Bool)])
     func awsKeysAreSentOnlyWithAnAccessKeyID(keyID: String?, username: String?, sent: Bool) throws {
         var credential = Self.credential("aws", secret: "wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY", probe: "aws-sts", target: nil, username: username)
         credential.kind = .awsAccessKey

@@ -220,11 +220,12 @@ import Testing
         #expect(LDAPProber.classify(code: 49, diagnostic: Self.ad(code)).kind == .loginDenied)
     }
 
-    @Test(arguments: ["775", "532", "773", "530", "531"])
+    @Test(arguments: ["775", "532", "773", "530", "531", "52f", "569", "568", "5f0"])
     func aPasswordThatMayStillBeRightIsNotDisproved(code: String) {
         let failure = LDAPProber.classify(code: 49, diagnostic: Self.ad(code))
         #expect(failure.kind == .other)
         #expect(failure.message.contains("not disproved") && failure.message.contains("data \(code)"), "\(failure.message)")
+        #expect(LDAPProber.classify(code: 49, diagnostic: Self.ad(code.uppercased())).kind == .other)
     }
 
     @Test func slapdsBareRefusalAndOtherResults() {
