@@ -418,9 +418,7 @@ public final class VerifyEngine: Sendable {
     /// it is checked) say why; a certificate past its notAfter is refused for that; any other
     /// refusal counts when the CA lists the certificate as revoked, else it is inconclusive.
     static func explainedRefusal(_ outcome: ProbeOutcome, caRevoked: Bool, leafExpired: Bool) -> ProbeOutcome {
-        guard case .rejected(let reason) = outcome, !caRevoked, !leafExpired else { return outcome }
-        let explained = reason.hasPrefix("TLS alert `certificate revoked`") || reason.hasPrefix("TLS alert `unsupported certificate`")
-        if explained { return outcome }
+        guard case .rejected(let reason) = outcome, !caRevoked, !leafExpired, !ResponseClassifier.refusalSaysWhy(reason) else { return outcome }
         return .inconclusive(reason: "\(reason), without saying why, and the CA does not list the certificate as revoked: "
             + "a server refuses a live certificate in the same words when it does not trust its issuer, lacks its intermediate "
             + "or holds a stale CRL")

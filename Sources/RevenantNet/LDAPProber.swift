@@ -39,10 +39,8 @@ public struct LDAPProber: LoginProber {
         guard !login.secret.isEmpty else {
             return .failure(TransportFailure(kind: .other, message: "empty password: an unauthenticated bind proves nothing, not sent"))
         }
-        guard let endpoint = LoginEndpoint(request, defaultPort: request.url.lowercased().hasPrefix("ldaps:") ? 636 : 389) else {
-            return .failure(LoginEndpoint.refused)
-        }
         let secure = request.url.lowercased().hasPrefix("ldaps:")
+        guard let endpoint = LoginEndpoint(request, defaultPort: secure ? 636 : 389) else { return .failure(LoginEndpoint.refused) }
         _ = Self.ignoreSIGPIPE
         let fd: Int32
         switch TCPConnection.open(host: endpoint.host, port: endpoint.port, timeoutSeconds: request.timeoutSeconds) {
@@ -236,13 +234,14 @@ final class SocketWatchdog: @unchecked Sendable {
         thread.start()
     }
 
-    /// Stops the watchdog; whether it had already shut the socket down. Call once.
+    /// Stops the watchdog; whether it had already shut the socket down. Calling it again only
+    /// answers again (an early return reads the answer, then the cleanup disarms once more).
     func disarm() -> Bool {
-        let wasFired = lock.withLock {
-            done = true
-            return fired
+        let (wasFired, first) = lock.withLock { () -> (Bool, Bool) in
+            defer { done = true }
+            return (fired, !done)
         }
-        wake.signal()
+        if first { wake.signal() }
         return wasFired
     }
 }

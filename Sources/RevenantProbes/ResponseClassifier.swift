@@ -22,7 +22,7 @@ public enum ResponseClassifier {
         let kind = probe.kind
         if !kind.isHTTP { return classifyLogin(result, protocol: kind) }
         if kind == .tlsClientCertificate, case .failure(let failure) = result, let alert = certificateAlert(failure.message) {
-            return .rejected(reason: "TLS alert `\(alert)`: the server refused the client certificate")
+            return .rejected(reason: alertRefusal(alert))
         }
         switch result {
         case .failure(let failure):
@@ -79,6 +79,17 @@ public enum ResponseClassifier {
     static let certificateAlerts = [
         "bad certificate", "certificate revoked", "certificate expired", "certificate unknown", "unsupported certificate",
     ]
+
+    /// Of those, the alerts that say why: revoked, and no client-auth usage (refused wherever it is
+    /// checked). The others are also given to a live certificate (VerifyEngine.explainedRefusal).
+    static let selfExplainingAlerts = ["certificate revoked", "unsupported certificate"]
+
+    static func alertRefusal(_ alert: String) -> String { "TLS alert `\(alert)`: the server refused the client certificate" }
+
+    /// Whether an mTLS rejection's reason is one of the alerts that say why.
+    public static func refusalSaysWhy(_ reason: String) -> Bool {
+        selfExplainingAlerts.contains { reason == alertRefusal($0) }
+    }
 
     static func certificateAlert(_ message: String) -> String? {
         let lower = message.lowercased()
