@@ -127,6 +127,11 @@ http {
         default 0;
         "~^${s[header_live]}\$" 1;
     }
+    # The first 10 characters of an X-API-Key: a server that echoes part of a secret.
+    map \$http_x_api_key \$key_prefix {
+        default "";
+        "~^(?<p>.{10})" \$p;
+    }
     map \$arg_api_key \$query_ok {
         default 0;
         "~^${s[query_live]}\$" 1;
@@ -169,6 +174,18 @@ http {
             add_header Retry-After 1 always;
             return 429 '{"error":"rate limited"}\n';
         }
+        location = /latin1/whoami {
+            # A password stored as Latin-1 bytes (not UTF-8): revenant must send those bytes.
+            auth_basic "revenant-latin1";
+            auth_basic_user_file "$dir/htpasswd-latin1";
+        }
+        # Hostile servers: each puts the key it was sent into its redirect's Location.
+        location = /echo/me {
+            return 302 /err/\$http_x_api_key;
+        }
+        location = /echo-prefix/me {
+            return 302 /err/\$key_prefix/x;
+        }
         location = /redirect/me {
             return 302 http://127.0.0.2:$p2/landing;
         }
@@ -208,7 +225,7 @@ start_targets() {
 
   # Fresh state (leave any other files in DIR, e.g. a demo ledger, alone).
   rm -rf "$dir/secrets" "$dir/www" "$dir/tmp"
-  rm -f "$dir/nginx.conf" "$dir/htpasswd" "$dir/access.log" "$dir/error.log" \
+  rm -f "$dir/nginx.conf" "$dir/htpasswd" "$dir/htpasswd-latin1" "$dir/access.log" "$dir/error.log" \
         "$dir/redirect-access.log" "$dir/nginx.out" "$dir/nginx.pid" \
         "$dir/blackhole.py" "$dir/blackhole.out" "$dir/blackhole.ready" "$dir/targets.json"
   mkdir -p "$dir/secrets" "$dir/www/basic" "$dir/tmp"
@@ -227,6 +244,11 @@ start_targets() {
   printf '%s' "${s[basic_live]}" | htpasswd -i -c -m "$dir/htpasswd" "${s[basic_user]}" >/dev/null 2>&1 ||
     die "htpasswd failed"
   printf '{"user":"%s"}\n' "${s[basic_user]}" >"$dir/www/basic/whoami"
+  # Latin-1: "p", 0xE4 (ä), "ss-" and hex; htpasswd hashes the bytes it reads, as nginx checks them.
+  printf 'p\xe4ss-%s' "$(rand_hex)" >"$dir/secrets/latin1_live"
+  htpasswd -i -c -m "$dir/htpasswd-latin1" latin <"$dir/secrets/latin1_live" >/dev/null 2>&1 || die "htpasswd (latin1) failed"
+  mkdir -p "$dir/www/latin1"
+  printf '{"user":"latin"}\n' >"$dir/www/latin1/whoami"
 
   cat >"$dir/blackhole.py" <<'EOF'
 # Listens and never accepts: connections complete the handshake in the kernel backlog and

@@ -20,3 +20,40 @@ public enum FileBytes {
         return bytes
     }
 }
+
+extension FileBytes {
+    /// At most `limit` bytes of a file, a pipe or a device (a secret may come from `<(pass show …)`),
+    /// or why not: a larger input is refused rather than read whole.
+    public static func read(_ path: String, limit: Int) -> Result<[UInt8], LimitedReadProblem> {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { return .failure(.unreadable(String(cString: strerror(errno)))) }
+        defer { close(fd) }
+        var info = stat()
+        if fstat(fd, &info) == 0 {
+            if (info.st_mode & S_IFMT) == S_IFDIR { return .failure(.unreadable("it is a directory")) }
+            if (info.st_mode & S_IFMT) == S_IFREG, Int(info.st_size) > limit { return .failure(.tooLarge(limit)) }
+        }
+        var bytes = [UInt8]()
+        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        while bytes.count <= limit {
+            let n = chunk.withUnsafeMutableBytes { Foundation.read(fd, $0.baseAddress!, $0.count) }
+            if n < 0 { if errno == EINTR { continue }; return .failure(.unreadable(String(cString: strerror(errno)))) }
+            if n == 0 { break }
+            bytes += chunk[..<n]
+        }
+        return bytes.count > limit ? .failure(.tooLarge(limit)) : .success(bytes)
+    }
+
+    /// Why a bounded read gave nothing.
+    public enum LimitedReadProblem: Error, Equatable, CustomStringConvertible {
+        case unreadable(String)
+        case tooLarge(Int)
+
+        public var description: String {
+            switch self {
+            case .unreadable(let why): "cannot be read (\(why))"
+            case .tooLarge(let limit): "larger than \(limit >= 1 << 20 ? "\(limit >> 20) MiB" : "\(limit) bytes"): not read (no secret is that long)"
+            }
+        }
+    }
+}

@@ -51,10 +51,19 @@ public struct Fingerprinter: Sendable {
         self.key = key.map { Array($0.utf8) }
     }
 
-    public func fingerprint(_ secret: String) -> String {
+    public init(key: Secret?) {
+        self.key = key?.bytes
+    }
+
+    /// Of the secret's bytes as stored (a Latin-1 password is fingerprinted as Latin-1).
+    public func fingerprint(_ secret: Secret) -> String { fingerprint(bytes: secret.bytes) }
+
+    public func fingerprint(_ secret: String) -> String { fingerprint(bytes: Array(secret.utf8)) }
+
+    public func fingerprint(bytes: [UInt8]) -> String {
         if let key {
-            return "hmac-sha256:" + Digest.hex(Digest.hmacSHA256(key: key, Array(secret.utf8)).prefix(8))
+            return "hmac-sha256:" + Digest.hex(Digest.hmacSHA256(key: key, bytes).prefix(8))
         }
-        return "sha256:" + Digest.hex(Digest.sha256(secret).prefix(8))
+        return "sha256:" + Digest.hex(Digest.sha256(bytes).prefix(8))
     }
 }

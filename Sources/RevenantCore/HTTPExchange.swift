@@ -39,10 +39,11 @@ public struct Login: Sendable, Equatable {
     }
 
     public var user: String
-    public var secret: String
+    /// Exactly the bytes stored (a password need not be UTF-8).
+    public var secret: Secret
     public var method: Method
 
-    public init(user: String, secret: String, method: Method = .password) {
+    public init(user: String, secret: Secret, method: Method = .password) {
         self.user = user
         self.secret = secret
         self.method = method

@@ -1,47 +1,57 @@
 import Foundation
 import RevenantCore
 
-/// Reads secrets from their sources. The environment is injected so tests control it.
+/// Reads secrets from their sources, as bytes. The environment is injected so tests control it.
 public struct SecretResolver: Sendable {
-    let environment: [String: String]
+    /// The raw bytes of an environment variable (Foundation's `environment` repairs bad UTF-8
+    /// with U+FFFD, which would send a Latin-1 password altered).
+    let environment: @Sendable (String) -> [UInt8]?
 
-    public init(environment: [String: String] = ProcessInfo.processInfo.environment) {
-        self.environment = environment
+    public init() {
+        environment = { name in getenv(name).map { Array(UnsafeBufferPointer(start: UnsafeRawPointer($0).assumingMemoryBound(to: UInt8.self), count: strlen($0))) } }
     }
+
+    public init(environment: [String: String]) {
+        self.environment = { environment[$0].map { Array($0.utf8) } }
+    }
+
+    public init(environmentBytes: [String: [UInt8]]) {
+        self.environment = { environmentBytes[$0] }
+    }
+
+    /// Secret files larger than this are not read: no credential is 1 MiB long, and a wrong path
+    /// (a disk image, /dev/zero) must not take the machine's memory.
+    public static let maxFileBytes = 1 << 20
 
     /// The secret, or why it cannot be had (the reason names the source, never a value).
-    public func resolve(_ source: SecretSource) -> Result<String, SecretError> {
+    public func resolve(_ source: SecretSource) -> Result<Secret, SecretError> {
         switch source {
         case .value(let v):
-            return v.isEmpty ? .failure(SecretError("inline secret `value` is empty")) : .success(v)
+            return v.isEmpty ? .failure(SecretError("inline secret `value` is empty")) : Self.checked(Array(v.utf8), "inline secret `value`")
         case .environment(let name):
-            guard let v = environment[name] else { return .failure(SecretError("environment variable \(name) is not set")) }
-            let text = Self.trimmingLineEnd(v)
-            return text.isEmpty ? .failure(SecretError("environment variable \(name) is empty")) : .success(text)
+            guard let v = environment(name) else { return .failure(SecretError("environment variable \(name) is not set")) }
+            return Self.checked(v, "environment variable \(name)")
         case .file(let path):
-            guard let data = FileManager.default.contents(atPath: path) else {
-                return .failure(SecretError("cannot read secret file \(path)"))
+            switch FileBytes.read(path, limit: Self.maxFileBytes) {
+            case .failure(let problem): return .failure(SecretError("secret file \(path): \(problem)"))
+            case .success(let data): return Self.checked(data, "secret file \(path)")
             }
-            let text = Self.trimmingLineEnd(String(decoding: data, as: UTF8.self))
-            return text.isEmpty ? .failure(SecretError("secret file \(path) is empty")) : .success(text)
         }
     }
-}
 
-extension SecretResolver {
-    /// Without the line ending a file or variable usually carries (`\n`, Windows `\r\n`): a
-    /// password sent with it would be refused and read as "revoked". Scalars, not Characters:
-    /// `"\r\n"` is one Character, which `hasSuffix("\n")` does not see.
-    static func trimmingLineEnd(_ text: String) -> String {
-        var scalars = text.unicodeScalars
-        while let last = scalars.last, last == "\n" || last == "\r" { scalars.removeLast() }
-        return String(scalars)
-    }
-
-    /// Whether a secret that is not a key still holds a line break or NUL after trimming: sent as
-    /// a password or header it would be corrupted (and refused), so it is not sent.
-    public static func hasLineBreak(_ secret: String) -> Bool {
-        secret.unicodeScalars.contains { $0 == "\n" || $0 == "\r" || $0 == "\0" }
+    /// The bytes less the line ending a file or variable usually carries (`\n`, `\r\n`: a password
+    /// sent with it would be refused and read as "revoked"); refused when empty, or when they begin
+    /// with a UTF-8 byte order mark, which an editor adds and no credential holds: sent, a live
+    /// secret would be refused; stripped, revenant would be guessing. Nothing else is changed.
+    static func checked(_ raw: [UInt8], _ what: String) -> Result<Secret, SecretError> {
+        var bytes = raw
+        while let last = bytes.last, last == 0x0A || last == 0x0D { bytes.removeLast() }
+        if bytes.isEmpty { return .failure(SecretError("\(what) is empty")) }
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) {
+            return .failure(SecretError("\(what) begins with a UTF-8 byte order mark (EF BB BF), which an editor adds: "
+                + "save it without one (revenant sends a secret exactly as stored and does not guess)"))
+        }
+        return .success(Secret(bytes: bytes))
     }
 }
 

@@ -58,7 +58,7 @@ public final class VerifyEngine: Sendable {
 
         var role: Role
         var pair: Int
-        var secret: String
+        var secret: Secret
         var username: String?
         var number = 1
     }
@@ -96,7 +96,7 @@ public final class VerifyEngine: Sendable {
             // SigV4's random credential is a random key id too: a real id with a wrong secret gets
             // SignatureDoesNotMatch, which is not the answer a dead key gets (InvalidClientTokenId).
             let user = pair.probe.kind == .awsSigV4 ? VerifyEngine.randomAccessKeyID(using: &rng) : pair.username
-            controlAttempts.append(Attempt(role: .negative, pair: i, secret: random, username: user))
+            controlAttempts.append(Attempt(role: .negative, pair: i, secret: Secret(random), username: user))
             if let p = pair.positiveSecret {
                 controlAttempts.append(Attempt(role: .positive, pair: i, secret: p, username: pair.positiveUsername))
             } else if let problem = pair.positiveProblem {
@@ -311,11 +311,10 @@ public final class VerifyEngine: Sendable {
                     inFlight -= 1
                     scheduler.complete(hostIndex: host)
                     let probe = plan.pairs[attempt.pair].probe
-                    var outcome = VerifyEngine.redact(ResponseClassifier.classify(result, probe: probe, lookup: attempt.secret), secret: attempt.secret,
-                                                     username: attempt.username ?? probe.auth.defaultUsername,
-                                                     everyOutcome: !probe.kind.isHTTP)
                     // The probe's own secret (an operator token, a client secret) never shows either.
-                    if let own = plan.pairs[attempt.pair].authSecret { outcome = VerifyEngine.redact(outcome, secret: own) }
+                    let outcome = VerifyEngine.redact(ResponseClassifier.classify(result, probe: probe, lookup: attempt.secret.text ?? ""),
+                                                      secrets: [attempt.secret] + (plan.pairs[attempt.pair].authSecret.map { [$0] } ?? []),
+                                                      everyOutcome: !probe.kind.isHTTP)
                     let completion = Completion(attempt: attempt, result: result, outcome: outcome, durationMs: Int((ended - started) * 1000))
                     if let (retry, delay) = handle(completion) {
                         scheduler.enqueue(retry, hostIndex: host, notBefore: elapsed() + delay)
@@ -459,25 +458,14 @@ public final class VerifyEngine: Sendable {
         return formatter.date(from: v).map { max(0, $0.timeIntervalSince(now)) }
     }
 
-    /// Defence in depth: a server or libcurl message must never carry the secret into a report.
-    static func redact(_ outcome: ProbeOutcome, secret: String, username: String? = nil, everyOutcome: Bool = false) -> ProbeOutcome {
-        // Matched HTTP outcomes carry only our own text ("status 200 matched authenticated[0]");
-        // a login protocol's rejection quotes the server.
-        if !everyOutcome && (outcome.isAuthenticated || outcome.isRejected) { return outcome }
-        guard secret.utf8.count >= 4 else { return outcome }
-        // The secret as sent: plain, percent-encoded (query auth) or inside base64 (basic auth).
-        var reason = outcome.reason
-        for form in [secret, ProbeRequestBuilder.percentEncode(secret)] where reason.contains(form) {
-            reason = reason.replacingOccurrences(of: form, with: "[secret]")
-        }
-        if let username, !username.isEmpty {
-            let basic = Data("\(username):\(secret)".utf8).base64EncodedString()
-            if reason.contains(basic) { reason = reason.replacingOccurrences(of: basic, with: "[secret]") }
-        }
-        // Also as SASL sends it (AUTH LOGIN: base64 of the secret; AUTH PLAIN: of `\0user\0secret`).
-        var encoded = [Data("\(secret):".utf8).base64EncodedString(), Data(secret.utf8).base64EncodedString()]
-        if let username { encoded.append(Data("\0\(username)\0\(secret)".utf8).base64EncodedString()) }
-        for form in encoded where reason.contains(form) { reason = reason.replacingOccurrences(of: form, with: "[secret]") }
+    /// A server's or libcurl's text must never carry a secret into a report or the ledger: every
+    /// reason that quotes one is scrubbed of the secrets the attempt carried (SecretScrubber: any
+    /// run of them, in any encoding a server might echo). Matched HTTP outcomes carry only our own
+    /// text ("status 200 matched authenticated[0]") and are left as they are.
+    static func redact(_ outcome: ProbeOutcome, secrets: [Secret], everyOutcome: Bool = false) -> ProbeOutcome {
+        if !everyOutcome && (outcome.isAuthenticated || outcome.isRejected) && !ServerText.isMarked(outcome.reason) { return outcome }
+        let scrubber = SecretScrubber(secrets: secrets)
+        let reason = scrubber.scrub(outcome.reason)
         return reason == outcome.reason ? outcome : outcome.withReason(reason)
     }
 

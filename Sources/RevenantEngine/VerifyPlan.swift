@@ -20,12 +20,12 @@ public struct ControlPair: Sendable {
     public var target: TargetURL
     /// Username for a basic-auth negative control (the first credential's on this pair).
     public var username: String?
-    public var positiveSecret: String?
+    public var positiveSecret: Secret?
     public var positiveUsername: String?
     /// Set when the inventory names a positive control here that could not be used.
     public var positiveProblem: String?
     /// The probe's own secret (introspecting client secret, SCIM operator token), resolved.
-    public var authSecret: String?
+    public var authSecret: Secret?
     /// SSH: the pinned host key of this target.
     public var hostKeySHA256: String?
     /// A login by private key (`ssh_key`): its negative control presents a generated key. Key and
@@ -36,7 +36,7 @@ public struct ControlPair: Sendable {
 /// Everything resolved before anything is sent: what `--dry-run` prints and `run` executes.
 public struct VerifyPlan: Sendable {
     public var inventory: Inventory
-    public var secrets: [String?]
+    public var secrets: [Secret?]
     public var fingerprints: [String?]
     public var checks: [[PlannedCheck]]
     /// The certificate bytes of `x509_certificate` credentials (presented by mTLS probes), by credential index.
@@ -82,7 +82,7 @@ public enum VerifyPlanner {
         var certificateInfos: [Int: CertificateInfo] = [:]
         var secretFindings: [Int: [Finding]] = [:]
         var jwtValidUntil: [Int: Date] = [:]
-        var secrets: [String?] = []
+        var secrets: [Secret?] = []
         var fingerprints: [String?] = []
         var checks: [[PlannedCheck]] = []
         var pairs: [ControlPair] = []
@@ -101,9 +101,9 @@ public enum VerifyPlanner {
             if knownHosts == nil { inputErrors.append("ssh.known_hosts: cannot read \(path)") }
         }
         var certificates: [Int: [UInt8]] = [:]
-        var authSecrets: [String: Result<String, SecretError>] = [:]
+        var authSecrets: [String: Result<Secret, SecretError>] = [:]
         for (ci, credential) in inventory.credentials.enumerated() {
-            var secret: String?
+            var secret: Secret?
             var secretProblem: String?
             var source = credential.secret
             if credential.kind == .x509Certificate, let files = credential.certificate {
@@ -128,7 +128,7 @@ public enum VerifyPlanner {
             }
             if credential.kind == .scimAccount, source == nil, let user = credential.username {
                 // Looked up by name with the operator's token; the name stands where a secret would.
-                secret = user
+                secret = Secret(user)
             } else if secretProblem == nil {  // (set when a certificate could not be read: its key is not read either)
                 if let source {
                     switch resolver.resolve(source) {
@@ -140,11 +140,11 @@ public enum VerifyPlanner {
                 }
             }
             // Keys are multi-line by nature; any other secret with a line break would be sent corrupted.
-            if let s = secret, credential.kind != .sshKey, credential.kind != .x509Certificate, SecretResolver.hasLineBreak(s) {
+            if let s = secret, credential.kind != .sshKey, credential.kind != .x509Certificate, s.hasLineBreakOrNUL {
                 secret = nil
                 secretProblem = "the secret contains a line break or NUL: not sent (a login or header carrying it would be refused, which proves nothing)"
             }
-            if credential.kind == .jwt, let token = secret {
+            if credential.kind == .jwt, let token = secret.map({ $0.text ?? "" }) {
                 // The token's own dates and algorithm feed the lifecycle findings (issue 4, item 8).
                 do {
                     let decoded = try JSONWebToken.decode(token)
@@ -170,7 +170,7 @@ public enum VerifyPlanner {
                     continue
                 }
                 // A secret that names its host (Mailchimp's `…-us6`) goes there and nowhere else.
-                let ownHost = probe.hostFromSecret.flatMap { rule in secret.flatMap { rule.host(for: $0) } }
+                let ownHost = probe.hostFromSecret.flatMap { rule in secret?.text.flatMap { rule.host(for: $0) } }
                 let text = t.target ?? probe.defaultTarget ?? ownHost.map { "https://\($0)" }
                 guard let text else {
                     if probe.hostFromSecret != nil, let secretProblem {
@@ -201,10 +201,14 @@ public enum VerifyPlanner {
                 let display = ProbeRequestBuilder.displayURL(probe, target: target)
                 var check = PlannedCheck(probeID: probe.id, displayURL: display)
                 let login = VerifyPlanner.loginName(credential, probe: probe)
-                var authSecret: String?
+                var authSecret: Secret?
                 if let source = VerifyPlanner.authSource(probe) {
                     let key = probe.id
-                    let resolved = authSecrets[key] ?? resolver.resolve(source)
+                    let resolved = authSecrets[key] ?? resolver.resolve(source).flatMap { own in
+                        // A SCIM operator token goes in a header: text only.
+                        if case .scim = probe.auth, own.text == nil { return .failure(SecretError("the operator token is not valid UTF-8 (\(own.firstInvalidUTF8 ?? ""))")) }
+                        return .success(own)
+                    }
                     authSecrets[key] = resolved
                     authSecret = try? resolved.get()
                 }
@@ -218,6 +222,8 @@ public enum VerifyPlanner {
                     check.skipReason = "probe `\(probe.id)` does not take kind \(credential.kind.rawValue) (it takes \(probe.kinds.map(\.rawValue).joined(separator: ", ")))"
                 } else if let secretProblem {
                     check.skipReason = secretProblem
+                } else if let secret, let why = ProbeRequestBuilder.cannotCarry(secret, auth: probe.auth) {
+                    check.skipReason = why
                 } else if case .basic(let defaultUser, let secretInUsername) = probe.auth, !secretInUsername,
                           (credential.username ?? defaultUser ?? "").isEmpty {
                     // `:secret` would be rejected whoever holds the password: that proves nothing.
@@ -300,7 +306,10 @@ public enum VerifyPlanner {
                 continue
             }
             switch resolver.resolve(control.secret) {
-            case .success(let s) where probe.hostFromSecret.map({ $0.host(for: s) != target.host }) ?? false:
+            case .success(let s) where ProbeRequestBuilder.cannotCarry(s, auth: probe.auth) != nil:
+                pairs[i].positiveProblem = "the positive control's secret is not valid UTF-8 and this probe sends text"
+                warnings.append("\(control.origin): positive control for \(probe.id) at \(target.base) not sent: its secret is not valid UTF-8 and the probe sends it as text; rejections there will not count")
+            case .success(let s) where probe.hostFromSecret.map({ $0.host(for: s.text ?? "") != target.host }) ?? false:
                 // A key that names another host is refused here as a dead one is: it vouches for nothing, and is not sent.
                 pairs[i].positiveProblem = "the positive control's key belongs to another host than \(target.host)"
                 warnings.append("\(control.origin): positive control for \(probe.id) at \(target.base) not sent: its key names another host; rejections there will not count")

@@ -270,7 +270,7 @@ final class Transfer: @unchecked Sendable {
         if let login = request.login {
             // Set apart from the URL, so no URL (report, log, redirect) can ever carry them.
             _ = rv_easy_setopt_string(easy, CURLOPT_USERNAME, login.user)
-            _ = rv_easy_setopt_string(easy, CURLOPT_PASSWORD, login.secret)
+            _ = login.secret.withCString { rv_easy_setopt_string(easy, CURLOPT_PASSWORD, $0) }  // libcurl keeps a copy
             // IMAP/SMTP: SASL PLAIN, as mail clients log in. libcurl would otherwise pick the
             // strongest mechanism offered (SCRAM, CRAM-MD5, ...), which a server keeping only
             // password hashes cannot check: a correct password refused would read as "revoked".
@@ -315,14 +315,15 @@ final class Transfer: @unchecked Sendable {
                 // An IMAP tag (`A002`) differs per connection: left out, so equal answers read equal.
                 let reply = scheme.hasPrefix("imap") ? String(lastReply.drop { $0 != " " }.dropFirst()) : lastReply
                 return .failure(TransportFailure(kind: refused ? .loginDenied : .other,
-                                                 message: "curl \(code.rawValue): \(message) (server: `\(reply)`)"
+                                                 message: "curl \(code.rawValue): \(ServerText.quote(message)) (server: `\(ServerText.quote(reply))`)"
                                                      + (refused ? "" : ", not an answer about the credentials")))
             }
             // LDAP: libcurl says 67 for bind result 49 and keeps none of the server's diagnostic
             // text, so Active Directory's sub-codes for a *correct* password on a locked, expired
             // or must-change account (`data 775`, `532`, `773`) cannot be told from a wrong one
             // here: docs/protocols/ldap.md says so.
-            return .failure(TransportFailure(kind: Transfer.kind(of: code), message: "curl \(code.rawValue): \(message)"))
+            // libcurl's text may quote the server (an FTP-style reply, a host name it was sent to).
+            return .failure(TransportFailure(kind: Transfer.kind(of: code), message: "curl \(code.rawValue): \(ServerText.quote(message))"))
         }
         if let scheme = replyScheme,
            let why = Transfer.noLogin(scheme: scheme, authenticated: authenticationSucceeded, preauthenticated: preauthenticated) {

@@ -81,7 +81,7 @@ public struct LDAPProber: LoginProber {
                     + "(is the server's certificate trusted and does it name \(endpoint.host)? tls.ca_bundle names the directory's CA)"))
             }
         }
-        var password = Array(login.secret.utf8).map { CChar(bitPattern: $0) }
+        var password = login.secret.bytes.map { CChar(bitPattern: $0) }
         defer { for i in password.indices { password[i] = 0 } }
         let code = password.withUnsafeMutableBufferPointer { buffer -> Int32 in
             var credential = berval(bv_len: ber_len_t(buffer.count), bv_val: buffer.baseAddress)
@@ -109,7 +109,7 @@ public struct LDAPProber: LoginProber {
     /// (49) is `loginDenied`, and not when Active Directory says the password itself was right.
     static func classify(code: Int32, diagnostic: String) -> TransportFailure {
         let name = String(cString: ldap_err2string(code))
-        let text = "ldap \(code) \(name)" + (diagnostic.isEmpty ? "" : " (server: `\(diagnostic)`)")
+        let text = "ldap \(code) \(name)" + (diagnostic.isEmpty ? "" : " (server: `\(ServerText.quote(diagnostic))`)")
         switch code {
         case LDAP_INVALID_CREDENTIALS:
             if let state = activeDirectoryKeepsThePassword(diagnostic) {

@@ -29,9 +29,9 @@ public struct PostgresProber: LoginProber {
         if tls.mode.verifiesServer && rootCertificate == nil {
             return .failure(TransportFailure(kind: .tls, message: "sslmode \(tls.mode.rawValue) needs a CA file (postgresql.ca_bundle or tls.ca_bundle): nothing is sent"))
         }
-        let parameters = Self.parameters(endpoint: endpoint, user: login.user, password: login.secret, timeoutSeconds: request.timeoutSeconds,
+        let parameters = Self.parameters(endpoint: endpoint, user: login.user, timeoutSeconds: request.timeoutSeconds,
                                          tls: tls, rootCertificate: rootCertificate)
-        guard let connection = PostgresConnection(parameters) else {
+        guard let connection = PostgresConnection(parameters, password: login.secret) else {
             return .failure(TransportFailure(kind: .other, message: "libpq could not allocate a connection"))
         }
         if connection.isOK { return .success(HTTPResponse(status: 0, body: Array("connection accepted".utf8))) }
@@ -41,14 +41,14 @@ public struct PostgresProber: LoginProber {
 
     /// Every keyword libpq gets. Nothing is left for libpq to fill in from ~/.pgpass
     /// (`passfile=/dev/null`) and everything that says where to connect is given.
-    static func parameters(endpoint: LoginEndpoint, user: String, password: String, timeoutSeconds: Double,
+    /// The password is not among them: it goes to libpq as the bytes stored (PostgresConnection).
+    static func parameters(endpoint: LoginEndpoint, user: String, timeoutSeconds: Double,
                            tls: PostgresTLS = PostgresTLS(), rootCertificate: String? = nil) -> [(String, String)] {
         var list: [(String, String)] = [
             ("host", endpoint.host),
             ("port", String(endpoint.port)),
             ("dbname", endpoint.path.isEmpty ? "postgres" : endpoint.path),
             ("user", user),
-            ("password", password),
             // libpq counts whole seconds and takes 1 as 2.
             ("connect_timeout", String(max(2, Int(timeoutSeconds.rounded(.up))))),
             ("sslmode", tls.mode.rawValue),
@@ -107,20 +107,20 @@ public struct PostgresProber: LoginProber {
         }
         let untrusted = Self.untrustedServer.contains(where: lower.contains)
         if verifying && untrusted {
-            return TransportFailure(kind: .tls, message: "PostgreSQL server not trusted, nothing was sent: \(oneLine(text))")
+            return TransportFailure(kind: .tls, message: "PostgreSQL server not trusted, nothing was sent: \(ServerText.quote(oneLine(text)))")
         }
         if untrusted || lower.contains("ssl") {
             // Under prefer/require libpq may have retried without TLS, and a TLS error after the
             // handshake may follow the login: nothing is claimed about what was sent.
-            return TransportFailure(kind: .tls, message: "PostgreSQL TLS failed, which proves nothing: \(oneLine(text))")
+            return TransportFailure(kind: .tls, message: "PostgreSQL TLS failed, which proves nothing: \(ServerText.quote(oneLine(text)))")
         }
         if lower.contains("timeout expired") {
             return TransportFailure(kind: .timeout, message: "no PostgreSQL answer within \(max(2, Int(timeoutSeconds.rounded(.up)))) s")
         }
         if lower.contains("connection refused") || lower.contains("no route to host") || lower.contains("network is unreachable") {
-            return TransportFailure(kind: .connect, message: "PostgreSQL connection failed: \(oneLine(text))")
+            return TransportFailure(kind: .connect, message: "PostgreSQL connection failed: \(ServerText.quote(oneLine(text)))")
         }
-        return TransportFailure(kind: .other, message: "PostgreSQL login failed for a reason that proves nothing: \(oneLine(text))")
+        return TransportFailure(kind: .other, message: "PostgreSQL login failed for a reason that proves nothing: \(ServerText.quote(oneLine(text)))")
     }
 
     /// libpq's words when a `verify-*` sslmode stopped the connection before authentication: no TLS
@@ -140,17 +140,20 @@ final class PostgresConnection {
     private let raw: OpaquePointer
 
     /// Connects and waits (libpq's blocking connect, bounded by `connect_timeout`).
-    init?(_ parameters: [(String, String)]) {
-        let keys = parameters.map { strdup($0.0) }
+    init?(_ parameters: [(String, String)], password: Secret) {
+        let keys = parameters.map { strdup($0.0) } + [strdup("password")]
         let values = parameters.map { strdup($0.1) }
         defer {
-            // The password's copy is wiped before it is freed.
-            for v in values { if let v { memset(v, 0, strlen(v)); free(v) } }
+            for v in values { free(v) }
             for k in keys { free(k) }
         }
-        let keyArray: [UnsafePointer<CChar>?] = keys.map { UnsafePointer($0) } + [nil]
-        let valueArray: [UnsafePointer<CChar>?] = values.map { UnsafePointer($0) } + [nil]
-        guard let conn = PQconnectdbParams(keyArray, valueArray, 0) else { return nil }
+        // The password's copy is wiped when the call returns (Secret.withCString).
+        let made: OpaquePointer? = password.withCString { secret in
+            let keyArray: [UnsafePointer<CChar>?] = keys.map { UnsafePointer($0) } + [nil]
+            let valueArray: [UnsafePointer<CChar>?] = values.map { UnsafePointer($0) } + [secret, nil]
+            return PQconnectdbParams(keyArray, valueArray, 0)
+        }
+        guard let conn = made else { return nil }
         raw = conn
     }
 

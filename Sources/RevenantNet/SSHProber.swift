@@ -27,7 +27,11 @@ public struct SSHProber: LoginProber {
         var key: SSHKey?
         switch login.method {
         case .privateKey:
-            switch SSHKey.importPrivate(login.secret) {
+            // A private key file is text (OpenSSH or PEM); bytes that are not UTF-8 are no key libssh reads.
+            guard let text = login.secret.text else {
+                return .failure(TransportFailure(kind: .other, message: "the private key is not text (not an OpenSSH or PEM private key): nothing sent"))
+            }
+            switch SSHKey.importPrivate(text) {
             case .success(let k): key = k
             case .failure(let failure): return .failure(failure)
             }
@@ -179,7 +183,7 @@ final class SSHSession {
             let lower = text.lowercased()
             let kind: TransportFailure.Kind = lower.contains("timeout") || lower.contains("timed out") ? .timeout
                 : lower.contains("refused") || lower.contains("unreachable") || lower.contains("failed to connect") ? .connect : .other
-            return TransportFailure(kind: kind, message: "SSH connection failed: \(text)")
+            return TransportFailure(kind: kind, message: "SSH connection failed: \(ServerText.quote(text))")
         }
         connected = true
         return nil
@@ -206,7 +210,7 @@ final class SSHSession {
 
     /// `none` first (RFC 4252 §5.2: the answer lists the methods that can continue), then the
     /// key or the password. Success ends the session at once: no channel, no command.
-    func authenticate(key: SSHKey?, password: String?) -> HTTPResult {
+    func authenticate(key: SSHKey?, password: Secret?) -> HTTPResult {
         let none = ssh_userauth_none(raw, nil)
         if none == SSH_AUTH_SUCCESS.rawValue {
             return .success(HTTPResponse(status: 0, body: Array("the server let the user in without any credential (none)".utf8)))
@@ -230,7 +234,7 @@ final class SSHSession {
                 }
                 return .failure(TransportFailure(kind: .other, message: "the server takes no password logins (it offers: \(Self.names(methods))): the password was not tried"))
             }
-            rc = (password ?? "").withCString { ssh_userauth_password(raw, nil, $0) }
+            rc = (password ?? Secret("")).withCString { ssh_userauth_password(raw, nil, $0) }
         }
         switch rc {
         case SSH_AUTH_SUCCESS.rawValue:
@@ -241,7 +245,7 @@ final class SSHSession {
             // for '…'") judged the credential.
             let detail = error
             guard detail.hasPrefix("Access denied") else {
-                return .failure(TransportFailure(kind: .other, message: "\(method) not tried by the server: \(detail)"))
+                return .failure(TransportFailure(kind: .other, message: "\(method) not tried by the server: \(ServerText.quote(detail))"))
             }
             return .failure(TransportFailure(kind: .loginDenied, message: "Permission denied (\(method))"))
         case SSH_AUTH_PARTIAL.rawValue:
@@ -255,7 +259,7 @@ final class SSHSession {
     private func stepFailure(_ method: String) -> TransportFailure {
         let text = error
         let kind: TransportFailure.Kind = text.lowercased().contains("timeout") || text.lowercased().contains("timed out") ? .timeout : .other
-        return TransportFailure(kind: kind, message: "SSH \(method) authentication did not complete: \(text.isEmpty ? "no answer" : text)")
+        return TransportFailure(kind: kind, message: "SSH \(method) authentication did not complete: \(text.isEmpty ? "no answer" : ServerText.quote(text))")
     }
 
     static func names(_ methods: UInt32) -> String {

@@ -6,7 +6,7 @@ public enum ProbeRequestBuilder {
     public static let userAgent = "revenant/0.1.0 (credential revocation verifier)"
 
     public static func build(
-        _ probe: ProbeDefinition, target: TargetURL, secret: String, username: String?, timeoutSeconds: Double
+        _ probe: ProbeDefinition, target: TargetURL, secret: Secret, username: String?, timeoutSeconds: Double
     ) -> HTTPRequest {
         PreparedProbeRequest(probe, target: target).request(secret: secret, username: username, timeoutSeconds: timeoutSeconds)
     }
@@ -19,10 +19,42 @@ public enum ProbeRequestBuilder {
     /// `application/x-www-form-urlencoded` value (RFC 6749 Appendix B): unreserved kept, the rest %XX.
     public static func formEncode(_ s: String) -> String { percentEncode(s) }
 
-    public static func percentEncode(_ s: String) -> String {
-        var allowed = CharacterSet.alphanumerics
-        allowed.insert(charactersIn: "-._~")
-        return s.addingPercentEncoding(withAllowedCharacters: allowed) ?? s
+    public static func formEncode(_ bytes: [UInt8]) -> String { percentEncode(bytes) }
+
+    public static func percentEncode(_ s: String) -> String { percentEncode(Array(s.utf8)) }
+
+    /// Every byte but RFC 3986's unreserved ASCII (`A-Z a-z 0-9 - . _ ~`) as `%XX`: the bytes as
+    /// stored, whatever their encoding.
+    public static func percentEncode(_ bytes: [UInt8]) -> String {
+        let hex = Array("0123456789ABCDEF".utf8)
+        var out = [UInt8]()
+        out.reserveCapacity(bytes.count)
+        for b in bytes {
+            switch b {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
+                out.append(b)
+            default:
+                out += [UInt8(ascii: "%"), hex[Int(b >> 4)], hex[Int(b & 0x0F)]]
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Why `secret` cannot go out with this auth scheme, or nil: HTTP headers and SCIM filters carry
+    /// text, so a secret whose bytes are not UTF-8 is not sent there (re-encoded, a live secret
+    /// would be refused and read as revoked). Basic auth, query strings, form bodies, logins and
+    /// keys carry the bytes as stored.
+    public static func cannotCarry(_ secret: Secret, auth: AuthScheme) -> String? {
+        guard secret.text == nil else { return nil }
+        let place: String
+        switch auth {
+        case .bearer, .header: place = "an HTTP header"
+        case .scim: place = "a SCIM filter"
+        default: return nil
+        }
+        return "the secret is not valid UTF-8 (\(secret.firstInvalidUTF8 ?? "invalid byte")) and this probe sends it as text in \(place): "
+            + "not sent (revenant never re-encodes a secret; save it in the encoding the service expects)"
     }
 }
 
@@ -40,7 +72,7 @@ public struct PreparedProbeRequest: Sendable {
 
     /// `authSecret`: the secret the probe itself authenticates with (an introspecting client's
     /// secret, a SCIM operator token), resolved by the caller.
-    public init(_ probe: ProbeDefinition, target: TargetURL, authSecret: String? = nil, hostKeySHA256: String? = nil) {
+    public init(_ probe: ProbeDefinition, target: TargetURL, authSecret: Secret? = nil, hostKeySHA256: String? = nil) {
         method = probe.request.method
         url = target.base + probe.request.path
         host = target.host
@@ -60,10 +92,10 @@ public struct PreparedProbeRequest: Sendable {
         case .introspection(let client, _, _):
             // RFC 7662 §2.1: form-encoded body; the client authenticates with HTTP basic (RFC 6749 §2.3.1).
             if !hasContentType { headers.append(("Content-Type", "application/x-www-form-urlencoded")) }
-            let pair = ProbeRequestBuilder.formEncode(client) + ":" + ProbeRequestBuilder.formEncode(authSecret ?? "")
+            let pair = ProbeRequestBuilder.formEncode(client) + ":" + ProbeRequestBuilder.formEncode(authSecret?.bytes ?? [])
             headers.append(("Authorization", "Basic \(Data(pair.utf8).base64EncodedString())"))
         case .scim:
-            headers.append(("Authorization", "Bearer \(authSecret ?? "")"))
+            headers.append(("Authorization", "Bearer " + (authSecret?.text ?? "")))
             if !probe.request.headers.keys.contains(where: { $0.lowercased() == "accept" }) {
                 headers.append(("Accept", "application/scim+json"))
             }
@@ -80,9 +112,13 @@ public struct PreparedProbeRequest: Sendable {
     /// control, key and certificate logins present a key made for the attempt instead.
     /// `keyLogin`: whether a `login` is by private key (the credential's kind says so: `ssh_key`);
     /// nil only where no kind is known (a positive control), which then goes by the secret's text.
-    public func request(secret: String, username: String?, timeoutSeconds: Double, negativeControl: Bool = false,
+    public func request(secret: Secret, username: String?, timeoutSeconds: Double, negativeControl: Bool = false,
                         certificate: [UInt8]? = nil, keyLogin: Bool? = nil) -> HTTPRequest {
         var url = self.url
+        // Where only text can go and the secret is not text (the planner skips those checks first),
+        // a request without a URL: every transport refuses it, an inconclusive answer, never a verdict.
+        let text = secret.text ?? ""
+        if ProbeRequestBuilder.cannotCarry(secret, auth: auth) != nil { url = "" }
         var headers = fixedHeaders
         var body = self.body
         var login: Login?
@@ -90,33 +126,34 @@ public struct PreparedProbeRequest: Sendable {
         var identity: ClientIdentity?
         switch auth {
         case .bearer:
-            headers.append(("Authorization", "Bearer \(secret)"))
+            headers.append(("Authorization", "Bearer " + text))
         case .basic(let defaultUsername, let secretInUsername):
-            let pair = secretInUsername ? "\(secret):" : "\(username ?? defaultUsername ?? ""):\(secret)"
-            headers.append(("Authorization", "Basic \(Data(pair.utf8).base64EncodedString())"))
+            // RFC 7617: base64 of the octets `user:password`, the password's bytes as stored.
+            let pair = secretInUsername ? secret.bytes + [UInt8(ascii: ":")] : Array((username ?? defaultUsername ?? "").utf8) + [UInt8(ascii: ":")] + secret.bytes
+            headers.append(("Authorization", "Basic \(Data(pair).base64EncodedString())"))
         case .header(let name, let prefix):
-            headers.append((name, prefix + secret))
+            headers.append((name, prefix + text))
         case .query(let name):
-            url += querySeparator + ProbeRequestBuilder.percentEncode(name) + "=" + ProbeRequestBuilder.percentEncode(secret)
+            url += querySeparator + ProbeRequestBuilder.percentEncode(name) + "=" + ProbeRequestBuilder.percentEncode(secret.bytes)
         case .login:
             // Never from the text alone for a credential: a PuTTY or SSH2 key does not say "PRIVATE
             // KEY-----", and sending it as a password is both a refusal that proves nothing and a leak.
-            let isKey = keyLogin ?? secret.contains("PRIVATE KEY-----")
+            let isKey = keyLogin ?? text.contains("PRIVATE KEY-----")
             login = Login(user: username ?? "", secret: secret, method: isKey ? .privateKey : .password)
             if negativeControl && isKey { login = Login(user: username ?? "", secret: "", method: .generatedKey) }
         case .awsSigV4(let provider):
             login = Login(user: username ?? "", secret: secret)
             sigV4 = provider
         case .introspection(_, _, let hint):
-            var form = "token=" + ProbeRequestBuilder.formEncode(secret)
+            var form = "token=" + ProbeRequestBuilder.formEncode(secret.bytes)
             if let hint { form += "&token_type_hint=" + ProbeRequestBuilder.formEncode(hint) }
             body = Array(form.utf8)
         case .scim(_, let attribute):
             // RFC 7644 §3.4.2.2: a string value in double quotes, with `"` and `\` escaped (JSON string rules).
-            let quoted = JSONText.quote(secret)
+            let quoted = JSONText.quote(text)
             url += querySeparator + "filter=" + ProbeRequestBuilder.percentEncode("\(attribute) eq \(quoted)")
         case .clientCertificate:
-            identity = negativeControl ? .generated : .pem(certificate: certificate ?? [], key: Array(secret.utf8))
+            identity = negativeControl ? .generated : .pem(certificate: certificate ?? [], key: secret.bytes)
         }
         var request = HTTPRequest(method: method, url: url, host: host, headers: headers, body: body, timeoutSeconds: timeoutSeconds)
         request.login = login

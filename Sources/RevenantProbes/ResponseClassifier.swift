@@ -101,7 +101,7 @@ public enum ResponseClassifier {
         let status = response.status
         if (300...399).contains(status) {
             // Only where it points, never its query or user info: a redirect may echo a query-string secret.
-            let to = response.redirectLocation.map { " to \(ResponseClassifier.withoutQuery($0))" } ?? ""
+            let to = response.redirectLocation.map { " to \(ServerText.quote(ResponseClassifier.withoutQuery($0)))" } ?? ""
             return .inconclusive(reason: "status \(status): redirect\(to) not followed (a secret is never sent on)")
         }
         if status == 429 { return .inconclusive(reason: "status 429: rate limited") }

@@ -97,7 +97,10 @@ struct Certs: ParsableCommand {
         var password: String?
         if let text = pkcs12Password, let source = Self.secretSource(text) {
             switch SecretResolver().resolve(source) {
-            case .success(let p): password = p
+            case .success(let p):
+                // OpenSSL reads a PKCS#12 password as UTF-8 text.
+                guard let text = p.text else { throw failInput(["--pkcs12-password: not valid UTF-8 (\(p.firstInvalidUTF8 ?? ""))"]) }
+                password = text
             case .failure(let e): throw failInput(["--pkcs12-password: \(e.reason)"])
             }
         }

@@ -67,7 +67,7 @@ struct Verify: AsyncParsableCommand {
         let errors = problems.filter { $0.level == .error }
         if !errors.isEmpty { throw failInput(errors.map { $0.error.description } + ["(run `revenant probes lint` for details)"]) }
         let resolver = SecretResolver()
-        var fingerprintKey: String?
+        var fingerprintKey: Secret?
         if let source = config.fingerprintKey {
             switch resolver.resolve(source) {
             case .success(let k): fingerprintKey = k

@@ -155,7 +155,7 @@ func onlyRealLoopbackAddressesAreLoopback(host: String, loopback: Bool) {
         let keyPair = plan.pairs[plan.checks[0][0].pair!]
         #expect(keyPair.keyLogin && !plan.pairs[plan.checks[1][0].pair!].keyLogin)
         let prepared = PreparedProbeRequest(keyPair.probe, target: keyPair.target, hostKeySHA256: keyPair.hostKeySHA256)
-        #expect(prepared.request(secret: putty, username: "dana", timeoutSeconds: 1, keyLogin: true).login?.method == .privateKey)
+        #expect(prepared.request(secret: Secret(putty), username: "dana", timeoutSeconds: 1, keyLogin: true).login?.method == .privateKey)
         #expect(prepared.request(secret: "random", username: "dana", timeoutSeconds: 1, negativeControl: true, keyLogin: true).login?.method == .generatedKey)
     }
 }
@@ -339,5 +339,83 @@ func onlyRealLoopbackAddressesAreLoopback(host: String, loopback: Bool) {
         let result = report.result("revoked")!
         #expect(result.checks.count == 2)
         #expect(result.codes == [.revocationVerified])
+    }
+}
+
+/// Secrets are read as bytes and sent as stored; only what is certain to be an artefact is refused.
+@Suite struct SecretResolverBytesTests {
+    static func file(_ bytes: [UInt8]) throws -> String {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("revenant-secret-\(UUID().uuidString)")
+        try Data(bytes).write(to: url)
+        return url.path
+    }
+
+    @Test func aLatin1FileIsReadAsItsBytes() throws {
+        let path = try Self.file([0x70, 0xE4, 0x73, 0x73, 0x0D, 0x0A])
+        defer { unlink(path) }
+        let secret = try SecretResolver().resolve(.file(path)).get()
+        #expect(secret.bytes == [0x70, 0xE4, 0x73, 0x73], "only the line ending is removed")
+        #expect(secret.text == nil)
+    }
+
+    @Test func anEnvironmentVariableIsReadAsItsBytes() throws {
+        let resolver = SecretResolver(environmentBytes: ["PW": [0x70, 0xE4, 0x73, 0x73, 0x0A]])
+        #expect(try resolver.resolve(.environment("PW")).get().bytes == [0x70, 0xE4, 0x73, 0x73])
+        // The real environment too: Foundation's copy of it would have U+FFFD in place of 0xE4.
+        let raw: [CChar] = [0x70, CChar(bitPattern: 0xE4), 0x73, 0x73, 0]
+        raw.withUnsafeBufferPointer { _ = setenv("REVENANT_TEST_LATIN1", $0.baseAddress!, 1) }
+        defer { unsetenv("REVENANT_TEST_LATIN1") }
+        #expect(try SecretResolver().resolve(.environment("REVENANT_TEST_LATIN1")).get().bytes == [0x70, 0xE4, 0x73, 0x73])
+    }
+
+    @Test func aByteOrderMarkIsRefusedNotSentNorStripped() throws {
+        let path = try Self.file([0xEF, 0xBB, 0xBF] + Array("live-token-123".utf8))
+        defer { unlink(path) }
+        guard case .failure(let e) = SecretResolver().resolve(.file(path)) else { Issue.record("a BOM was accepted"); return }
+        #expect(e.reason.contains("byte order mark") && e.reason.contains(path))
+        #expect(!e.reason.contains("live-token-123"))
+    }
+
+    @Test func aHugeFileIsRefusedWithoutBeingRead() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("revenant-sparse-\(UUID().uuidString)")
+        FileManager.default.createFile(atPath: url.path, contents: nil)
+        defer { unlink(url.path) }
+        let fd = open(url.path, O_WRONLY)
+        #expect(ftruncate(fd, 2 << 30) == 0)
+        close(fd)
+        guard case .failure(let e) = SecretResolver().resolve(.file(url.path)) else { Issue.record("a 2 GiB secret was read"); return }
+        #expect(e.reason.contains("larger than 1 MiB"), "\(e.reason)")
+    }
+
+    @Test func aPipeIsReadUpToTheLimit() throws {
+        guard case .failure(let e) = SecretResolver().resolve(.file("/dev/zero")) else { Issue.record("/dev/zero was read"); return }
+        #expect(e.reason.contains("larger than 1 MiB"))
+    }
+
+    @Test func aLatin1PasswordGoesOutAsItsBytesWhereTheProtocolCarriesBytes() {
+        let latin1 = Secret(bytes: [0x70, 0xE4, 0x73, 0x73, 0x2D, 0x31])
+        let target = TargetURL("https://api.test")!
+        let basic = ProbeRequestBuilder.build(Fixture.probe("b", auth: .basic(defaultUsername: nil, secretInUsername: false)),
+                                              target: target, secret: latin1, username: "dana", timeoutSeconds: 1)
+        let header = basic.headers.first { $0.name == "Authorization" }?.value
+        #expect(header == "Basic " + Data(Array("dana:".utf8) + latin1.bytes).base64EncodedString())
+        let query = ProbeRequestBuilder.build(Fixture.probe("q", auth: .query(name: "key")), target: target, secret: latin1, username: nil, timeoutSeconds: 1)
+        #expect(query.url.hasSuffix("?key=p%E4ss-1"), "\(query.url)")
+        // A header carries text: not sent, and the request could not be sent by mistake either.
+        #expect(ProbeRequestBuilder.cannotCarry(latin1, auth: .bearer)?.contains("0xE4 at byte 2") == true)
+        let bearer = ProbeRequestBuilder.build(Fixture.probe("t"), target: target, secret: latin1, username: nil, timeoutSeconds: 1)
+        #expect(bearer.url.isEmpty)
+        #expect(ProbeRequestBuilder.cannotCarry(latin1, auth: .basic(defaultUsername: nil, secretInUsername: false)) == nil)
+    }
+
+    @Test func thePlanSkipsATextOnlyProbeForBytesThatAreNotUTF8() throws {
+        let path = try Self.file([0x70, 0xE4, 0x73, 0x73, 0x2D, 0x31])
+        defer { unlink(path) }
+        var credential = Fixture.credential("latin1", secret: "x", probe: "api")
+        credential.secret = .file(path)
+        let plan = Fixture.plan([credential], probes: [Fixture.probe("api")])
+        #expect(plan.sendCount == 0)
+        #expect(plan.checks[0][0].skipReason?.contains("not valid UTF-8") == true)
+        #expect(plan.fingerprints[0] == Fingerprinter().fingerprint(bytes: [0x70, 0xE4, 0x73, 0x73, 0x2D, 0x31]))
     }
 }

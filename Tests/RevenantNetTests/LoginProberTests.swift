@@ -58,7 +58,7 @@ import Testing
     }
 
     @Test func encryptedKeyIsInconclusiveAndNoConnectionIsMade() throws {
-        let login = Login(user: "deploy", secret: try Self.key("encrypted_openssh"), method: .privateKey)
+        let login = Login(user: "deploy", secret: Secret(try Self.key("encrypted_openssh")), method: .privateKey)
         let result = SSHProber().attempt(Self.request("ssh://127.0.0.1:\(Self.closedPort)", login: login))
         #expect(result == .failure(TransportFailure(kind: .other, message: "encrypted private key: revenant does not take passphrases, nothing sent")))
     }
@@ -67,7 +67,7 @@ import Testing
         // Armour around "not a key" in base64: no key is committed, only the shape of one.
         let (begin, end) = PrivateKeyText.armour("OPENSSH")
         let secret = "\(begin)\nbm90IGEga2V5\n\(end)\n"
-        let result = SSHProber().attempt(Self.request("ssh://127.0.0.1:\(Self.closedPort)", login: Login(user: "u", secret: secret, method: .privateKey)))
+        let result = SSHProber().attempt(Self.request("ssh://127.0.0.1:\(Self.closedPort)", login: Login(user: "u", secret: Secret(secret), method: .privateKey)))
         guard case .failure(let failure) = result else { Issue.record("\(result)"); return }
         #expect(failure.kind == .other)
         #expect(failure.message.hasPrefix("the private key could not be read"))
@@ -160,7 +160,7 @@ import Testing
 
     @Test func libpqIsToldEverythingAndReadsNoPasswordFile() {
         let endpoint = LoginEndpoint(host: "127.0.0.1", port: 5433, path: "")
-        let p = Dictionary(uniqueKeysWithValues: PostgresProber.parameters(endpoint: endpoint, user: "svc", password: "pw", timeoutSeconds: 0.5))
+        let p = Dictionary(uniqueKeysWithValues: PostgresProber.parameters(endpoint: endpoint, user: "svc", timeoutSeconds: 0.5))
         #expect(p["dbname"] == "postgres")
         #expect(p["passfile"] == "/dev/null")
         #expect(p["hostaddr"] == "127.0.0.1", "an address literal is not looked up")
@@ -168,7 +168,7 @@ import Testing
         #expect(p["sslmode"] == "prefer" && p["application_name"] == "revenant")
         #expect(p["service"] == nil)
         let named = Dictionary(uniqueKeysWithValues: PostgresProber.parameters(
-            endpoint: LoginEndpoint(host: "db.internal", port: 5432, path: "app"), user: "svc", password: "pw", timeoutSeconds: 7.2))
+            endpoint: LoginEndpoint(host: "db.internal", port: 5432, path: "app"), user: "svc", timeoutSeconds: 7.2))
         #expect(named["hostaddr"] == nil && named["connect_timeout"] == "8" && named["dbname"] == "app")
         // A name of hex letters and dots is still a name (libpq cannot read it as an address).
         for host in ["db.cafe", "beef.dead.be", "add"] { #expect(!PostgresProber.isAddressLiteral(host), "\(host)") }
@@ -179,7 +179,7 @@ import Testing
     @Test func verifyFullGivesLibpqTheCAFile() {
         let endpoint = LoginEndpoint(host: "db.internal", port: 5432, path: "app")
         let p = Dictionary(uniqueKeysWithValues: PostgresProber.parameters(
-            endpoint: endpoint, user: "svc", password: "pw", timeoutSeconds: 2,
+            endpoint: endpoint, user: "svc", timeoutSeconds: 2,
             tls: PostgresTLS(mode: .verifyFull), rootCertificate: "/etc/pg-ca.pem"))
         #expect(p["sslmode"] == "verify-full" && p["sslrootcert"] == "/etc/pg-ca.pem")
         // The prober takes the CA from postgresql.ca_bundle, else from tls.ca_bundle.

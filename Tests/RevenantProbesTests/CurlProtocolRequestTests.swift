@@ -37,7 +37,7 @@ import RevenantProbes
     ])
     func scimFilterValueIsAQuotedEscapedString(username: String, expected: String) {
         let request = PreparedProbeRequest(Self.scim, target: Self.target, authSecret: "operator-token")
-            .request(secret: username, username: username, timeoutSeconds: 5)
+            .request(secret: Secret(username), username: username, timeoutSeconds: 5)
         #expect(Self.filter(of: request.url) == expected)
         // Nothing but the one `filter` parameter: `&`, `=` and `"` of the value stay encoded.
         #expect(URLComponents(string: request.url)?.queryItems?.count == 1)

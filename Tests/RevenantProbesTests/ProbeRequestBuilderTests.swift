@@ -7,7 +7,7 @@ import RevenantProbes
 @Suite struct ProbeRequestBuilderTests {
     static let target = TargetURL("https://api.example.com/base")!
 
-    static func build(_ probe: ProbeDefinition, secret: String = "s3cr3t-token", username: String? = nil) -> HTTPRequest {
+    static func build(_ probe: ProbeDefinition, secret: Secret = "s3cr3t-token", username: String? = nil) -> HTTPRequest {
         ProbeRequestBuilder.build(probe, target: target, secret: secret, username: username, timeoutSeconds: 7)
     }
 

@@ -1,0 +1,91 @@
+/// A secret exactly as the user stored it: bytes, never re-encoded. A Latin-1 password stays
+/// Latin-1 (re-encoded to UTF-8, or with U+FFFD in place of its bad bytes, a live password would be
+/// refused and read as revoked). `text` is there only when the bytes are valid UTF-8, for the
+/// places that must carry text (an HTTP header, a JWT, a host name inside a key).
+public struct Secret: Sendable, Hashable {
+    public let bytes: [UInt8]
+    /// The bytes as text when they are valid UTF-8 (decoded exactly), else nil.
+    public let text: String?
+
+    public init(bytes: [UInt8]) {
+        self.bytes = bytes
+        self.text = Secret.exactText(bytes)
+    }
+
+    public init(_ text: String) {
+        self.bytes = Array(text.utf8)
+        self.text = text
+    }
+
+    public var isEmpty: Bool { bytes.isEmpty }
+
+    /// The bytes as a NUL-terminated C string for the length of `body`, wiped afterwards (C
+    /// libraries take passwords as `char *`; a secret holding NUL is refused before it gets here).
+    public func withCString<R>(_ body: (UnsafePointer<CChar>) throws -> R) rethrows -> R {
+        var copy = bytes.map { CChar(bitPattern: $0) } + [0]
+        defer { for i in copy.indices { copy[i] = 0 } }
+        return try copy.withUnsafeBufferPointer { try body($0.baseAddress!) }
+    }
+
+    /// Whether the bytes hold a line break or NUL: sent as a password or header, they would be
+    /// corrupted (and refused), which proves nothing.
+    public var hasLineBreakOrNUL: Bool { bytes.contains { $0 == 0x0A || $0 == 0x0D || $0 == 0 } }
+
+    /// The first byte that is not part of valid UTF-8, as `0xE4 at byte 2`, for error messages.
+    public var firstInvalidUTF8: String? {
+        guard text == nil else { return nil }
+        var i = 0
+        while i < bytes.count {
+            let length = Secret.sequenceLength(bytes, at: i)
+            if length == 0 { return "0x" + Digest.hex([bytes[i]]).uppercased() + " at byte \(i + 1)" }
+            i += length
+        }
+        return nil
+    }
+
+    /// The bytes decoded only if every one of them is valid UTF-8 (String(decoding:) would repair).
+    static func exactText(_ bytes: [UInt8]) -> String? {
+        var i = 0
+        while i < bytes.count {
+            let length = sequenceLength(bytes, at: i)
+            if length == 0 { return nil }
+            i += length
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Length of the well-formed UTF-8 sequence at `i` (RFC 3629 §4), or 0 if there is none.
+    static func sequenceLength(_ b: [UInt8], at i: Int) -> Int {
+        let first = b[i]
+        if first < 0x80 { return 1 }
+        func continuation(_ k: Int, _ range: ClosedRange<UInt8> = 0x80...0xBF) -> Bool {
+            i + k < b.count && range.contains(b[i + k])
+        }
+        switch first {
+        case 0xC2...0xDF: return continuation(1) ? 2 : 0
+        case 0xE0: return continuation(1, 0xA0...0xBF) && continuation(2) ? 3 : 0
+        case 0xE1...0xEC, 0xEE...0xEF: return continuation(1) && continuation(2) ? 3 : 0
+        case 0xED: return continuation(1, 0x80...0x9F) && continuation(2) ? 3 : 0
+        case 0xF0: return continuation(1, 0x90...0xBF) && continuation(2) && continuation(3) ? 4 : 0
+        case 0xF1...0xF3: return continuation(1) && continuation(2) && continuation(3) ? 4 : 0
+        case 0xF4: return continuation(1, 0x80...0x8F) && continuation(2) && continuation(3) ? 4 : 0
+        default: return 0
+        }
+    }
+}
+
+extension Secret: ExpressibleByStringLiteral {
+    public init(stringLiteral value: String) { self.init(value) }
+}
+
+extension Secret: CustomStringConvertible, CustomDebugStringConvertible {
+    /// Never the secret: a secret interpolated by mistake shows this instead.
+    public var description: String { "[secret, \(bytes.count) bytes]" }
+    public var debugDescription: String { description }
+}
+
+extension DefaultStringInterpolation {
+    /// A secret in a string is either a leak or a corrupted request: say which bytes you mean.
+    @available(*, unavailable, message: "a Secret is never interpolated: use .bytes, or .text where the protocol carries text")
+    public mutating func appendInterpolation(_ secret: Secret) {}
+}
