@@ -37,13 +37,13 @@ test: deps
 bench: build
 	bash scripts/bench.sh
 
-# Certificate benchmarks (issue 3): a 1,000,000-entry CRL vs `openssl crl`, and 10,000 PEM files vs
+# Certificate benchmarks: a 1,000,000-entry CRL vs `openssl crl`, and 10,000 PEM files vs
 # pyca/cryptography. A separate scratch path keeps this release build apart from the test build.
 bench-certs: deps
 	$(SWIFT) build -c release --scratch-path .build-bench
 	python3 scripts/bench-certs.py .build-bench/release/revenant
 
-# Protocol probes (issue 4): logins/s of revenant against each local server next to the server's own
+# Protocol probes: logins/s of revenant against each local server next to the server's own
 # client tool (ssh, psql, ldapwhoami, curl), in the same run. Needs root (sshd).
 bench-protocols: build
 	bash scripts/bench-protocols.sh 200

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Certificate benchmarks (issue 3), all local, same run, best of N timings, figures and ratios printed.
+"""Certificate benchmarks, all local, same run, best of N timings, figures and ratios printed.
 
   (a) A CRL with 1,000,000 entries (made by `openssl ca -gencrl` from a generated index.txt):
       `openssl crl -noout -in FILE` vs `revenant certs --bench-crl FILE --bench-serials LIST`

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""revenant benchmarks (issue: the probe engine). Everything runs on loopback and stops by itself.
+"""revenant benchmarks (the probe engine). Everything runs on loopback and stops by itself.
 
 Measures, in one run, against one nginx (1 worker) answering 200 for `Bearer live-*` and 401 otherwise:
   1. wrk (1 thread, 32 connections) on the endpoint the probes hit: requests/s (the baseline);

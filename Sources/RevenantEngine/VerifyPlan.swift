@@ -145,7 +145,7 @@ public enum VerifyPlanner {
                 secretProblem = "the secret contains a line break or NUL: not sent (a login or header carrying it would be refused, which proves nothing)"
             }
             if credential.kind == .jwt, let token = secret.map({ $0.text ?? "" }) {
-                // The token's own dates and algorithm feed the lifecycle findings (issue 4, item 8).
+                // The token's own dates and algorithm feed the lifecycle findings.
                 do {
                     let decoded = try JSONWebToken.decode(token)
                     jwtValidUntil[ci] = decoded.claims.expiresAt ?? .distantFuture

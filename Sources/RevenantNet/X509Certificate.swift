@@ -2,7 +2,7 @@ import COpenSSL
 import Foundation
 import RevenantCore
 
-/// What revenant reads from one X.509 certificate (issue 3, item 1).
+/// What revenant reads from one X.509 certificate.
 public struct CertificateInfo: Sendable, Equatable {
     /// RFC 2253 form, most specific first: "CN=leaf.example.com,O=Example".
     public var subject: String

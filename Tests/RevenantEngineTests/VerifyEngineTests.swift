@@ -472,7 +472,7 @@ final class Counter: @unchecked Sendable {
     func next() -> Int { lock.withLock { value += 1; return value } }
 }
 
-/// A JWT's own claims feed its credential's lifecycle (issue 4, item 8): wiring, with a mock API.
+/// A JWT's own claims feed its credential's lifecycle: wiring, with a mock API.
 @Suite struct JWTCredentialTests {
     static func unsignedToken(exp: Int) -> String {
         func b64(_ s: String) -> String {

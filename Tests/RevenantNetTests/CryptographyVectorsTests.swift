@@ -3,7 +3,7 @@ import TestSupport
 import Testing
 @testable import RevenantNet
 
-/// Robustness (issue 3): every file under `x509/` of the PyPI package `cryptography-vectors`
+/// Robustness: every file under `x509/` of the PyPI package `cryptography-vectors`
 /// (pyca's edge cases, PKITS, real-world oddities) is loaded without a crash: parsed, or a clear error.
 @Suite struct CryptographyVectorsTests {
     /// The package's `x509/` directory, or why it is not there.

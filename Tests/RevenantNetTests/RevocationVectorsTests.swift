@@ -4,7 +4,7 @@ import TestSupport
 import Testing
 @testable import RevenantNet
 
-/// Robustness (issue 3): every CRL (PKITS and pyca's custom edge cases) and every OCSP response in
+/// Robustness: every CRL (PKITS and pyca's custom edge cases) and every OCSP response in
 /// the PyPI package cryptography-vectors loads without a crash: parsed, or a clear error.
 @Suite struct RevocationVectorsTests {
     static func directory() -> String? {
