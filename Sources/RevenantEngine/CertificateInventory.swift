@@ -28,13 +28,4 @@ public struct CertificateInventory {
     public func credential(sha256: String) -> Credential? { bySHA256[sha256] }
 
     public var count: Int { bySHA256.count }
-
-    /// `rotation_not_deployed` (DESIGN §6, high): `endpoint` still serves a certificate the
-    /// inventory says is rotated, revoked, offboarded or expired. Pure.
-    public static func rotationNotDeployed(_ credential: Credential, endpoint: String) -> Finding? {
-        guard credential.state.shouldBeDead else { return nil }
-        let since = (credential.rotatedAt ?? credential.revokedAt).map { " since \(Timestamp.format($0))" } ?? ""
-        return Finding(code: .rotationNotDeployed,
-                       message: "\(endpoint) still serves `\(credential.id)`, \(credential.state.rawValue)\(since) in the inventory")
-    }
 }

@@ -52,10 +52,6 @@ public struct RevocationScan {
         let (checks, findings) = scan(certificate, chain: chain, state: result.credential.state,
                                       credential: result.credential.id, fingerprint: result.fingerprint, local: local)
         result.checks += checks
-        if !findings.isEmpty {
-            // "ok" claims everything is within policy: not so once the CA's answer is a finding.
-            let serious = findings.contains { $0.severity > .low }
-            result.findings = (result.findings.filter { !(serious && $0.code == .ok) } + findings).sorted { $0.severity > $1.severity }
-        }
+        result.findings = FindingSet(result.findings).merging(findings).findings
     }
 }

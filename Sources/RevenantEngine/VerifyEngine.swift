@@ -144,7 +144,8 @@ public final class VerifyEngine: Sendable {
             return outcome
         }
         await drive(&attempts, plan: plan, scheduler: &scheduler, stop: stop) { finished in
-            let completion = VerifyEngine.provable(finished, unproven: plan.pairs[finished.attempt.pair].probe.rejectionUnproven)
+            var completion = finished
+            completion.outcome = OutcomeRules.unprovenRefusal(finished.outcome, why: plan.pairs[finished.attempt.pair].probe.rejectionUnproven)
             let hash = self.record(completion, plan: plan, ledger: ledger, fingerprinter: fingerprinter, runID: runID, now: now())
             let retry = self.retry(completion)
             guard case .credential(let ci, let k) = completion.attempt.role else { return retry }
@@ -196,30 +197,25 @@ public final class VerifyEngine: Sendable {
                 let controls = planned.pair.map { ControlStatus(negative: negative[$0], positive: positive[$0]) } ?? ControlStatus(negative: nil)
                 var outcome = state.outcome
                 if let info, let p = planned.pair, plan.pairs[p].probe.kind == .tlsClientCertificate {
-                    outcome = VerifyEngine.explainedRefusal(outcome, caRevoked: caRevoked, leafExpired: info.notAfter <= startedAt)
+                    outcome = OutcomeRules.explainedRefusal(outcome, saysWhy: ResponseClassifier.refusalSaysWhy(outcome.reason),
+                                                            caRevoked: caRevoked, leafExpired: info.notAfter <= startedAt)
                 }
                 if let until = plan.jwtValidUntil[ci], let p = planned.pair, plan.pairs[p].probe.kind == .oauth2Introspection {
-                    outcome = VerifyEngine.introspectedJWT(outcome, validUntil: until, now: startedAt)
+                    outcome = OutcomeRules.introspectedJWT(outcome, validUntil: until, now: startedAt)
                 }
                 checks.append(ProbeCheck(
                     probe: planned.probeID, target: planned.displayURL, outcome: outcome, controls: controls,
                     httpStatus: state.status, attempts: state.attempts, durationMs: state.durationMs, evidence: state.evidence))
             }
-            var findings = Classifier.findings(for: credential, checks: checks, policy: configuration.policy, now: startedAt)
-            if let own = plan.secretFindings[ci] {
-                // Not `ok` any more once the secret itself is weak.
-                findings = (findings.filter { $0.code != .ok } + own).sorted { $0.severity > $1.severity }
+            var observed = CredentialObservations(credential: credential, checks: checks, secretFindings: plan.secretFindings[ci] ?? [],
+                                                  certificate: info?.facts)
+            if let info, let ca = revocation[ci] {
+                observed.caFindings = ca.findings
+                // On hold, and not also revoked for good by another source, and not expired (the CA's answer then says nothing).
+                observed.caHeld = !caRevoked && info.notAfter > startedAt && ca.checks.contains { $0.revocation?.status.isHold == true }
+                checks += ca.checks
             }
-            if let info {
-                findings = VerifyEngine.certificateFindings(findings, facts: info.facts, credential: credential,
-                                                            policy: configuration.policy, now: startedAt)
-                if let ca = revocation[ci] {
-                    // On hold, and not also revoked for good by another source, and not expired (the CA's answer then says nothing).
-                    let held = !caRevoked && info.notAfter > startedAt && ca.checks.contains { $0.revocation?.status.isHold == true }
-                    findings = VerifyEngine.withCAFindings(findings, ca.findings, probed: !checks.isEmpty, held: held)
-                    checks += ca.checks
-                }
-            }
+            let findings = CredentialVerdict.findings(observed, policy: configuration.policy, now: startedAt)
             results.append(CredentialResult(in: shared, at: ci, fingerprint: plan.fingerprints[ci], checks: checks, findings: findings))
         }
         return RunReport(
@@ -329,16 +325,6 @@ public final class VerifyEngine: Sendable {
         case tick
     }
 
-    /// A credential's refusal by a probe whose refusals prove nothing (`rejection_unproven`) is
-    /// inconclusive, with the probe's reason. Only credential checks: a negative control's refusal
-    /// still counts, so an acceptance there is still residual access.
-    static func provable(_ completion: Completion, unproven: String?) -> Completion {
-        guard let why = unproven, case .rejected(let reason) = completion.outcome else { return completion }
-        var out = completion
-        out.outcome = .inconclusive(reason: "\(reason), which proves nothing here: \(why)")
-        return out
-    }
-
     /// Seconds since the engine was made: the scheduler's time base (never negative).
     @Sendable func elapsed() -> Double {
         let d = ContinuousClock.now - origin
@@ -366,71 +352,6 @@ public final class VerifyEngine: Sendable {
         var next = a
         next.number += 1
         return (next, delay)
-    }
-
-    /// An x509 credential's findings: what its probes showed (residual access, expired still
-    /// accepted, drift, revocation proof) plus the certificate's own lifecycle (expiry by its
-    /// lifetime, weak crypto), which replaces the generic date rules.
-    static func certificateFindings(_ probeFindings: [Finding], facts: CertificateFacts, credential: Credential,
-                                    policy: Policy, now: Date) -> [Finding] {
-        let lifecycleCodes: Set<FindingCode> = [.expired, .expiringSoon, .rotationOverdue, .ownerless, .ok]
-        var findings = probeFindings.filter { !lifecycleCodes.contains($0.code) }
-        let lifecycle = CertificateLifecycle.findings(for: facts, state: credential.state, owner: .recorded(credential.owner),
-                                                      policy: policy, now: now)
-        // `ok` needs more than a clean certificate when probes ran: none of them may disagree.
-        let probesClean = !findings.contains { $0.severity > .info }
-        findings += lifecycle.filter { $0.code != .ok || probesClean }
-        return findings.sorted { $0.severity > $1.severity }
-    }
-
-    /// An x509 credential's findings with the CA's. The endpoints decide residual access; the CA's
-    /// answer adds `not_revoked_at_ca` and an active certificate's revocation (`inventory_drift`).
-    /// Whether a should-be-dead certificate is proved dead comes from the probes when there were
-    /// any, else from the CA (its "no probe" finding is replaced by the CA's verdict, when the CA
-    /// gave one: a self-signed or expired certificate gets none, and stays unproved).
-    /// A certificate the CA has put on hold is not proved dead by endpoints refusing it (OpenSSL
-    /// refuses a held certificate as `certificate revoked`): the CA can lift the hold, and then they
-    /// accept it again. Its `revocation_verified` gives way to the CA's `revocation_unverified`.
-    static func withCAFindings(_ findings: [Finding], _ ca: [Finding], probed: Bool, held: Bool = false) -> [Finding] {
-        var out = findings
-        if !probed && !ca.isEmpty {
-            out.removeAll { $0.code == .revocationUnverified || $0.code == .revocationVerified }
-            out += ca
-        } else {
-            out += ca.filter { $0.code == .notRevokedAtCA || $0.code == .inventoryDrift }
-            if held, out.contains(where: { $0.code == .revocationVerified }), ca.contains(where: { $0.code == .revocationUnverified }) {
-                out.removeAll { $0.code == .revocationVerified }
-                out += ca.filter { $0.code == .revocationUnverified }
-            }
-        }
-        if ca.contains(where: { $0.severity > .low }) { out.removeAll { $0.code == .ok } }
-        return out.sorted { $0.severity > $1.severity }
-    }
-
-    /// An mTLS refusal proves a certificate dead only when it says why, or when the CA confirms it.
-    /// Servers also refuse a live certificate whose issuer they do not trust, whose intermediate
-    /// they lack, or while their own CRL is stale, and say so in the same words as for a revoked
-    /// one: nginx's "The SSL certificate error" page covers every case; OpenSSL answers a stale
-    /// CRL with `certificate expired`; Go (before 1.21) answers any failed check, an unknown issuer
-    /// too, with `bad certificate`; Java an untrusted issuer with `certificate unknown`. Only
-    /// `certificate revoked` and `unsupported certificate` (no client-auth usage: refused wherever
-    /// it is checked) say why; a certificate past its notAfter is refused for that; any other
-    /// refusal counts when the CA lists the certificate as revoked, else it is inconclusive.
-    static func explainedRefusal(_ outcome: ProbeOutcome, caRevoked: Bool, leafExpired: Bool) -> ProbeOutcome {
-        guard case .rejected(let reason) = outcome, !caRevoked, !leafExpired, !ResponseClassifier.refusalSaysWhy(reason) else { return outcome }
-        return .inconclusive(reason: "\(reason), without saying why, and the CA does not list the certificate as revoked: "
-            + "a server refuses a live certificate in the same words when it does not trust its issuer, lacks its intermediate "
-            + "or holds a stale CRL")
-    }
-
-    /// An authorization server's `active: false` for a self-contained JWT still within its `exp` is
-    /// its own view only: a resource server that checks the token's signature and `exp` locally,
-    /// as JWTs are made for, accepts it until then. So it does not prove the token dead.
-    static func introspectedJWT(_ outcome: ProbeOutcome, validUntil: Date, now: Date) -> ProbeOutcome {
-        guard case .rejected(let reason) = outcome, validUntil > now else { return outcome }
-        let until = validUntil == .distantFuture ? "it has no `exp`" : "its `exp` is \(Timestamp.format(validUntil))"
-        return .inconclusive(reason: "\(reason): the authorization server calls the token inactive, but it is a JWT and \(until): "
-            + "a resource server that checks JWTs itself accepts it until then")
     }
 
     /// A random access key id of AWS's shape (`AKIA` + 16 of A–Z, 2–7).

@@ -173,12 +173,11 @@ struct Certs: ParsableCommand {
             var result = Self.result(item.certificate.info, id: item.id, policy: config.policy, now: startedAt, extraTags: item.extraTags,
                                      inventory: believed)
             if let believed, item.extraTags["source"] == "tls", item.certificate === item.chain.first,
-               let finding = CertificateInventory.rotationNotDeployed(believed, endpoint: item.id) {
-                result.findings = ([finding] + result.findings.filter { $0.code != .ok }).sorted { $0.severity > $1.severity }
+               let finding = CertificateVerdict.rotationNotDeployed(believed, endpoint: item.id) {
+                result.findings = FindingSet(result.findings).merging([finding]).findings
             }
-            if let believed, believed.state.shouldBeDead, !revocation, item.extraTags["source"] != "tls" {
-                result.findings.insert(Finding(code: .revocationUnverified, message: "\(believed.state.rawValue) in the inventory "
-                    + "(`\(believed.id)`), and nothing here proves it dead: add --revocation to ask the CA, or probe its endpoints with `revenant verify`"), at: 0)
+            if let believed, !revocation, item.extraTags["source"] != "tls", let unproved = CertificateVerdict.unprovedWithoutCA(believed) {
+                result.findings = FindingSet(result.findings).merging([unproved]).findings
             }
             // A certificate a TLS endpoint served must not make revenant read a local file.
             revocationCheck?.apply(to: &result, certificate: item.certificate, chain: item.chain, local: item.extraTags["source"] != "tls")

@@ -498,19 +498,6 @@ final class Counter: @unchecked Sendable {
         #expect(report.results.first?.credential.expiresAt == Date(timeIntervalSince1970: 1_700_003_600))
     }
 
-    @Test func anInactiveAnswerForAJWTWithinItsExpProvesNothing() {
-        let now = Date(timeIntervalSince1970: 1_800_000_000)
-        let inactive = ProbeOutcome.rejected(reason: "status 200 matched rejected[0]")
-        let later = VerifyEngine.introspectedJWT(inactive, validUntil: now.addingTimeInterval(3600), now: now)
-        #expect(later.name == "inconclusive")
-        #expect(later.reason.contains("exp"), "\(later.reason)")
-        #expect(VerifyEngine.introspectedJWT(inactive, validUntil: .distantFuture, now: now).name == "inconclusive")
-        // Past its exp the token is dead wherever exp is checked: the answer stands.
-        #expect(VerifyEngine.introspectedJWT(inactive, validUntil: now.addingTimeInterval(-1), now: now) == inactive)
-        let active = ProbeOutcome.authenticated(reason: "status 200 matched authenticated[0]")
-        #expect(VerifyEngine.introspectedJWT(active, validUntil: .distantFuture, now: now) == active)
-    }
-
     @Test func theTokensOwnExpIsKeptForTheRun() {
         var probe = Fixture.probe("api")
         probe.kinds.append(.jwt)
@@ -570,45 +557,5 @@ final class Counter: @unchecked Sendable {
         let redacted = VerifyEngine.redact(outcome, secrets: [Secret(secret)], everyOutcome: true)
         #expect(!redacted.reason.contains(plain) && !redacted.reason.contains(login), "\(redacted.reason)")
         #expect(redacted.reason.contains("[redacted]"))
-    }
-}
-
-/// mTLS refusals that do not say why, and certificates the CA only holds.
-@Suite struct CertificateRefusalTests {
-    static let page = ProbeOutcome.rejected(reason: "status 400 matched rejected[0]")
-
-    @Test func aRefusalThatDoesNotSayWhyNeedsTheCA() {
-        #expect(VerifyEngine.explainedRefusal(Self.page, caRevoked: false, leafExpired: false).name == "inconclusive")
-        #expect(VerifyEngine.explainedRefusal(Self.page, caRevoked: true, leafExpired: false).isRejected)
-        // Past notAfter: refused for that.
-        #expect(VerifyEngine.explainedRefusal(Self.page, caRevoked: false, leafExpired: true).isRejected)
-    }
-
-    @Test(arguments: [("certificate revoked", true), ("unsupported certificate", true), ("bad certificate", false),
-                      ("certificate unknown", false), ("certificate expired", false)])
-    func tlsAlerts(alert: String, proves: Bool) {
-        let outcome = ProbeOutcome.rejected(reason: "TLS alert `\(alert)`: the server refused the client certificate")
-        #expect(VerifyEngine.explainedRefusal(outcome, caRevoked: false, leafExpired: false).isRejected == proves)
-    }
-
-    @Test func otherOutcomesAreLeftAsTheyAre() {
-        let accepted = ProbeOutcome.authenticated(reason: "status 200 matched authenticated[0]")
-        #expect(VerifyEngine.explainedRefusal(accepted, caRevoked: false, leafExpired: false) == accepted)
-    }
-
-    @Test func endpointsRefusingAHeldCertificateDoNotProveItDead() {
-        let probed = [Finding(code: .revocationVerified, message: "rejected at every target probed: https://a")]
-        let hold = [Finding(code: .revocationUnverified, message: "suspended (certificateHold), not revoked")]
-        let out = VerifyEngine.withCAFindings(probed, hold, probed: true, held: true).map(\.code)
-        #expect(out == [.revocationUnverified])
-        // Not held: the probes' verdict stands; nor is it dropped when the CA gave no hold finding
-        // (revoked for good by another source, or expired): never left with no verdict at all.
-        #expect(VerifyEngine.withCAFindings(probed, [], probed: true).map(\.code) == [.revocationVerified])
-        #expect(VerifyEngine.withCAFindings(probed, [], probed: true, held: true).map(\.code) == [.revocationVerified])
-    }
-
-    @Test func withoutProbesOrAVerdictOfTheCANothingIsProved() {
-        let noProbe = [Finding(code: .revocationUnverified, message: "revoked credential has no probe: nothing proves it dead")]
-        #expect(VerifyEngine.withCAFindings(noProbe, [], probed: false).map(\.code) == [.revocationUnverified])
     }
 }

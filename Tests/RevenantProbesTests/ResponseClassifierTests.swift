@@ -217,3 +217,17 @@ import RevenantProbes
         #expect(!ResponseClassifier.classify(nameless, probe: Self.probe, lookup: "dana.okafor").isRejected)
     }
 }
+
+/// Which mTLS refusals say why a certificate was refused (OutcomeRules.explainedRefusal takes the answer).
+@Suite struct CertificateAlertTests {
+    @Test(arguments: [("certificate revoked", true), ("unsupported certificate", true), ("bad certificate", false),
+                      ("certificate unknown", false), ("certificate expired", false)])
+    func tlsAlerts(alert: String, saysWhy: Bool) {
+        var probe = SampleProbe.make(auth: .clientCertificate)
+        probe.kind = .tlsClientCertificate
+        let outcome = ResponseClassifier.classify(.failure(TransportFailure(kind: .tls, message: "curl 56: OpenSSL SSL_read: tlsv13 alert \(alert)")),
+                                                  probe: probe)
+        #expect(outcome.isRejected)
+        #expect(ResponseClassifier.refusalSaysWhy(outcome.reason) == saysWhy)
+    }
+}

@@ -74,7 +74,7 @@ public enum CertificateLifecycle {
             let days = Int((cert.notAfter.timeIntervalSince(now) / 86_400).rounded(.down))
             findings.append(Finding(code: .ok, message: "within policy: expires at \(Timestamp.format(cert.notAfter)) (in \(days) days)"))
         }
-        return findings.sorted { $0.severity > $1.severity }
+        return FindingSet(findings).findings
     }
 
     /// Warn when the remaining time is within `policy.expiryWarningDays` — but never earlier than

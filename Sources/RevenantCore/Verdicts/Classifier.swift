@@ -57,7 +57,7 @@ public enum Classifier {
         if credential.state == .active, worst <= .low, !accepted.isEmpty, unproven.isEmpty, rejected.isEmpty {
             findings.append(Finding(code: .ok, message: "active, authenticates, within policy"))
         }
-        return findings.sorted { $0.severity > $1.severity }
+        return FindingSet(findings).findings
     }
 
     /// Expiry warning and rotation age of an active credential.
