@@ -4,7 +4,7 @@ import Foundation
 public struct Configuration: Sendable, Equatable {
     public var concurrency = 64
     public var perHost = HostLimits(maxInFlight: 8, requestsPerSecond: nil)
-    public var timeoutSeconds = 10.0
+    public var timeout = Timeout.default
     public var retries = RetryPolicy()
     public var policy = Policy()
     public var probesDirs: [String] = []
@@ -49,7 +49,7 @@ public struct Configuration: Sendable, Equatable {
                 c.perHost.maxInFlight = r.integer(h, "max_in_flight", "per_host", min: 1) ?? c.perHost.maxInFlight
                 c.perHost.requestsPerSecond = r.number(h, "requests_per_second", "per_host", min: 0.001) ?? c.perHost.requestsPerSecond
             }
-            c.timeoutSeconds = r.number(f, "timeout_seconds", "", min: 0.1) ?? c.timeoutSeconds
+            c.timeout = r.number(f, "timeout_seconds", "", in: Timeout.allowed).map(Timeout.init(seconds:)) ?? c.timeout
             if let t = f["retries"], let h = r.object(t, "retries", allowed: ["attempts", "backoff_ms", "max_retry_after_seconds"]) {
                 c.retries.attempts = r.integer(h, "attempts", "retries", min: 1) ?? c.retries.attempts
                 c.retries.backoffMs = r.integer(h, "backoff_ms", "retries", min: 0) ?? c.retries.backoffMs

@@ -107,6 +107,16 @@ public struct FieldReader {
         return n
     }
 
+    /// A number within `range` (an error names the range).
+    public mutating func number(_ fields: Fields, _ key: String, _ path: String, in range: ClosedRange<Double>) -> Double? {
+        guard let n = number(fields, key, path) else { return nil }
+        guard range.contains(n) else {
+            fail(fields[key]!, join(path, key), "must be from \(range.lowerBound.formatted()) to \(range.upperBound.formatted()), found \(n.formatted())")
+            return nil
+        }
+        return n
+    }
+
     public mutating func integer(_ fields: Fields, _ key: String, _ path: String, min: Int? = nil) -> Int? {
         guard let tree = fields[key], !isNull(tree) else { return nil }
         guard case .number(let text) = tree.value, let n = Int(text) else {

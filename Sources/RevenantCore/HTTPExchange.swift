@@ -8,7 +8,7 @@ public struct HTTPRequest: Sendable {
     public var host: String
     public var headers: [(name: String, value: String)]
     public var body: [UInt8]?
-    public var timeoutSeconds: Double
+    public var timeout: Timeout
     /// Who logs in, for protocols that log in by name and for SigV4; never put into the URL.
     public var login: Login?
     /// `aws:amz:REGION:SERVICE`: sign with AWS Signature Version 4 (the login is key id + secret).
@@ -18,13 +18,13 @@ public struct HTTPRequest: Sendable {
     /// SSH: the server's host key must have this SHA-256 fingerprint (`SHA256:base64`), or nothing is sent.
     public var hostKeySHA256: String?
 
-    public init(method: String, url: String, host: String, headers: [(name: String, value: String)], body: [UInt8]? = nil, timeoutSeconds: Double = 10) {
+    public init(method: String, url: String, host: String, headers: [(name: String, value: String)], body: [UInt8]? = nil, timeout: Timeout = .default) {
         self.method = method
         self.url = url
         self.host = host
         self.headers = headers
         self.body = body
-        self.timeoutSeconds = timeoutSeconds
+        self.timeout = timeout
     }
 }
 

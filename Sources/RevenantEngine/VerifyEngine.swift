@@ -237,7 +237,7 @@ public final class VerifyEngine: Sendable {
         for a in initial { scheduler.enqueue(a, hostIndex: hostOfPair[a.pair]) }
         initial = []
         let cap = max(1, configuration.concurrency)
-        let timeout = configuration.timeoutSeconds
+        let timeout = configuration.timeout
         let prepared = plan.pairs.map {
             PreparedProbeRequest($0.probe, target: $0.target, authSecret: $0.authSecret, hostKeySHA256: $0.hostKeySHA256)
         }
@@ -265,7 +265,7 @@ public final class VerifyEngine: Sendable {
                     var certificate: [UInt8]?
                     if hasCertificates, case .credential(let ci, _) = attempt.role { certificate = plan.certificates[ci] }
                     let keyLogin: Bool? = attempt.role == .positive ? nil : plan.pairs[attempt.pair].keyLogin
-                    let request = prepared[attempt.pair].request(secret: attempt.secret, username: attempt.username, timeoutSeconds: timeout,
+                    let request = prepared[attempt.pair].request(secret: attempt.secret, username: attempt.username, timeout: timeout,
                                                                  negativeControl: attempt.role == .negative, certificate: certificate,
                                                                  keyLogin: keyLogin)
                     let started = elapsed()

@@ -43,13 +43,13 @@ public struct LDAPProber: LoginProber {
         guard let endpoint = LoginEndpoint(request, defaultPort: secure ? 636 : 389) else { return .failure(LoginEndpoint.refused) }
         _ = Self.ignoreSIGPIPE
         let fd: Int32
-        switch TCPConnection.open(host: endpoint.host, port: endpoint.port, timeoutSeconds: request.timeoutSeconds) {
+        switch TCPConnection.open(host: endpoint.host, port: endpoint.port, timeout: request.timeout) {
         case .success(let connected): fd = connected
         case .failure(let failure): return .failure(failure)
         }
-        // From here the TLS handshake and the bind's answer have `timeoutSeconds` together; then
+        // From here the TLS handshake and the bind's answer have the timeout together; then
         // the socket is shut down, which ends any wait inside libldap.
-        let watchdog = SocketWatchdog(fd: fd, after: request.timeoutSeconds)
+        let watchdog = SocketWatchdog(fd: fd, after: request.timeout.seconds)
         let host = endpoint.host.contains(":") ? "[\(endpoint.host)]" : endpoint.host
         var handle: OpaquePointer?
         guard ldap_init_fd(fd, RV_LDAP_PROTO_TCP, "\(secure ? "ldaps" : "ldap")://\(host):\(endpoint.port)", &handle) == LDAP_SUCCESS,
@@ -65,7 +65,7 @@ public struct LDAPProber: LoginProber {
         var version = LDAP_VERSION3
         ldap_set_option(ld, LDAP_OPT_PROTOCOL_VERSION, &version)
         ldap_set_option(ld, LDAP_OPT_REFERRALS, nil)  // LDAP_OPT_OFF: a referral is never chased
-        var timeout = timeval(tv_sec: max(1, Int(request.timeoutSeconds.rounded(.up))), tv_usec: 0)
+        var timeout = timeval(tv_sec: request.timeout.wholeSeconds, tv_usec: 0)
         ldap_set_option(ld, LDAP_OPT_TIMEOUT, &timeout)  // the wait for the bind's answer
         if secure {
             var check = insecureHosts.contains(endpoint.host) ? LDAP_OPT_X_TLS_NEVER : LDAP_OPT_X_TLS_DEMAND
@@ -76,7 +76,7 @@ public struct LDAPProber: LoginProber {
             // ldaps: TLS from the first byte; the certificate must chain to the CA file and name the host.
             let tls = ldap_install_tls(ld)
             if tls != LDAP_SUCCESS {
-                if watchdog.disarm() { return .failure(Self.timedOut(request.timeoutSeconds, during: "the TLS handshake")) }
+                if watchdog.disarm() { return .failure(Self.timedOut(request.timeout, during: "the TLS handshake")) }
                 return .failure(TransportFailure(kind: .tls, message: "ldap \(tls) \(String(cString: ldap_err2string(tls))): the TLS handshake failed "
                     + "(is the server's certificate trusted and does it name \(endpoint.host)? tls.ca_bundle names the directory's CA)"))
             }
@@ -88,12 +88,12 @@ public struct LDAPProber: LoginProber {
             return ldap_sasl_bind_s(ld, login.user, nil, &credential, nil, nil, nil)  // mechanism nil: LDAP_SASL_SIMPLE
         }
         if code == LDAP_SUCCESS { return .success(HTTPResponse(status: 0, body: Array("bind accepted".utf8))) }
-        if watchdog.disarm() { return .failure(Self.timedOut(request.timeoutSeconds, during: "the bind")) }
+        if watchdog.disarm() { return .failure(Self.timedOut(request.timeout, during: "the bind")) }
         return .failure(Self.classify(code: code, diagnostic: Self.diagnostic(ld)))
     }
 
-    static func timedOut(_ seconds: Double, during what: String) -> TransportFailure {
-        TransportFailure(kind: .timeout, message: "no answer within \(seconds) s during \(what)")
+    static func timedOut(_ timeout: Timeout, during what: String) -> TransportFailure {
+        TransportFailure(kind: .timeout, message: "no answer within \(timeout) during \(what)")
     }
 
     /// The server's diagnostic message of the last operation (empty when there is none).
@@ -151,7 +151,7 @@ public struct LDAPProber: LoginProber {
 /// handshake to a loop that spins on a silent server, so revenant connects and hands libldap the socket.
 enum TCPConnection {
     /// A connected, blocking socket to `host:port` (each address in turn, within the deadline).
-    static func open(host: String, port: Int, timeoutSeconds: Double) -> Result<Int32, TransportFailure> {
+    static func open(host: String, port: Int, timeout: Timeout) -> Result<Int32, TransportFailure> {
         var hints = addrinfo()
         hints.ai_family = AF_UNSPEC
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
@@ -160,7 +160,7 @@ enum TCPConnection {
             return .failure(TransportFailure(kind: .dns, message: "cannot resolve \(host)"))
         }
         defer { freeaddrinfo(list) }
-        let deadline = Date().addingTimeInterval(timeoutSeconds)
+        let deadline = Date().addingTimeInterval(timeout.seconds)
         var why = "no address"
         var timedOut = false
         var addresses: [UnsafeMutablePointer<addrinfo>] = []
@@ -201,7 +201,7 @@ enum TCPConnection {
             why = String(cString: strerror(errno))
             close(fd)
         }
-        if timedOut { return .failure(TransportFailure(kind: .timeout, message: "no connection to \(host):\(port) within \(timeoutSeconds) s")) }
+        if timedOut { return .failure(TransportFailure(kind: .timeout, message: "no connection to \(host):\(port) within \(timeout)")) }
         return .failure(TransportFailure(kind: .connect, message: "cannot connect to \(host):\(port): \(why)"))
     }
 }

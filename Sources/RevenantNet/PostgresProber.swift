@@ -29,20 +29,20 @@ public struct PostgresProber: LoginProber {
         if tls.mode.verifiesServer && rootCertificate == nil {
             return .failure(TransportFailure(kind: .tls, message: "sslmode \(tls.mode.rawValue) needs a CA file (postgresql.ca_bundle or tls.ca_bundle): nothing is sent"))
         }
-        let parameters = Self.parameters(endpoint: endpoint, user: login.user, timeoutSeconds: request.timeoutSeconds,
+        let parameters = Self.parameters(endpoint: endpoint, user: login.user, timeout: request.timeout,
                                          tls: tls, rootCertificate: rootCertificate)
         guard let connection = PostgresConnection(parameters, password: login.secret) else {
             return .failure(TransportFailure(kind: .other, message: "libpq could not allocate a connection"))
         }
         if connection.isOK { return .success(HTTPResponse(status: 0, body: Array("connection accepted".utf8))) }
-        return .failure(Self.classifyFailure(connection.errorMessage, timeoutSeconds: request.timeoutSeconds,
+        return .failure(Self.classifyFailure(connection.errorMessage, timeout: request.timeout,
                                              verifying: tls.mode.verifiesServer))
     }
 
     /// Every keyword libpq gets. Nothing is left for libpq to fill in from ~/.pgpass
     /// (`passfile=/dev/null`) and everything that says where to connect is given.
     /// The password is not among them: it goes to libpq as the bytes stored (PostgresConnection).
-    static func parameters(endpoint: LoginEndpoint, user: String, timeoutSeconds: Double,
+    static func parameters(endpoint: LoginEndpoint, user: String, timeout: Timeout,
                            tls: PostgresTLS = PostgresTLS(), rootCertificate: String? = nil) -> [(String, String)] {
         var list: [(String, String)] = [
             ("host", endpoint.host),
@@ -50,7 +50,7 @@ public struct PostgresProber: LoginProber {
             ("dbname", endpoint.path.isEmpty ? "postgres" : endpoint.path),
             ("user", user),
             // libpq counts whole seconds and takes 1 as 2.
-            ("connect_timeout", String(max(2, Int(timeoutSeconds.rounded(.up))))),
+            ("connect_timeout", String(max(2, timeout.wholeSeconds))),
             ("sslmode", tls.mode.rawValue),
             // No Kerberos round trip: GSS encryption needs a ticket revenant never has.
             ("gssencmode", "disable"),
@@ -78,7 +78,7 @@ public struct PostgresProber: LoginProber {
     /// anything unrecognised (another language, another server) stays inconclusive.
     /// `verifying`: sslmode was verify-ca or verify-full, so a failed certificate check came
     /// before any authentication message.
-    static func classifyFailure(_ message: String, timeoutSeconds: Double, verifying: Bool = false) -> TransportFailure {
+    static func classifyFailure(_ message: String, timeout: Timeout, verifying: Bool = false) -> TransportFailure {
         let text = message.trimmingCharacters(in: .whitespacesAndNewlines)
         let lower = text.lowercased()
         if let fatal = lower.range(of: "fatal:") {
@@ -115,7 +115,7 @@ public struct PostgresProber: LoginProber {
             return TransportFailure(kind: .tls, message: "PostgreSQL TLS failed, which proves nothing: \(ServerText.quote(oneLine(text)))")
         }
         if lower.contains("timeout expired") {
-            return TransportFailure(kind: .timeout, message: "no PostgreSQL answer within \(max(2, Int(timeoutSeconds.rounded(.up)))) s")
+            return TransportFailure(kind: .timeout, message: "no PostgreSQL answer within \(max(2, timeout.wholeSeconds)) s")
         }
         if lower.contains("connection refused") || lower.contains("no route to host") || lower.contains("network is unreachable") {
             return TransportFailure(kind: .connect, message: "PostgreSQL connection failed: \(ServerText.quote(oneLine(text)))")

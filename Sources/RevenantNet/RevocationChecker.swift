@@ -6,13 +6,13 @@ import RevenantCore
 public struct RevocationOptions: Sendable {
     public var crl = true
     public var ocsp = true
-    public var timeoutSeconds = 10.0
+    public var timeout: Timeout
     public var proxy: String?
 
-    public init(crl: Bool = true, ocsp: Bool = true, timeoutSeconds: Double = 10, proxy: String? = nil) {
+    public init(crl: Bool = true, ocsp: Bool = true, timeout: Timeout = .default, proxy: String? = nil) {
         self.crl = crl
         self.ocsp = ocsp
-        self.timeoutSeconds = timeoutSeconds
+        self.timeout = timeout
         self.proxy = proxy
     }
 }
@@ -35,7 +35,7 @@ public final class RevocationChecker: @unchecked Sendable {
     public init(options: RevocationOptions = RevocationOptions(), now: Date = Date()) {
         self.options = options
         self.now = now
-        fetcher = RevocationFetcher(timeoutSeconds: options.timeoutSeconds, proxy: options.proxy)
+        fetcher = RevocationFetcher(timeout: options.timeout, proxy: options.proxy)
     }
 
     /// One lookup per OCSP URL, then one per CRL distribution point (those `options` enables).

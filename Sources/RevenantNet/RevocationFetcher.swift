@@ -1,19 +1,20 @@
 import CCurl
 import Foundation
+import RevenantCore
 
 /// Fetches CRLs (GET) and OCSP answers (POST) with one blocking libcurl easy handle per call:
 /// http, https and file URLs only, bounded by a timeout and a size limit, no redirects, no cookies.
 public struct RevocationFetcher: Sendable {
     public static let schemes = ["http", "https", "file"]
 
-    public var timeoutSeconds: Double
+    public var timeout: Timeout
     /// A larger answer is refused (a 1,000,000-entry CRL is ~40 MB DER, ~55 MB PEM).
     public var maxBytes: Int
     /// Explicit proxy; nil lets libcurl read the standard environment variables.
     public var proxy: String?
 
-    public init(timeoutSeconds: Double = 10, maxBytes: Int = 256 << 20, proxy: String? = nil) {
-        self.timeoutSeconds = timeoutSeconds
+    public init(timeout: Timeout = .default, maxBytes: Int = 256 << 20, proxy: String? = nil) {
+        self.timeout = timeout
         self.maxBytes = maxBytes
         self.proxy = proxy
     }
@@ -40,7 +41,7 @@ public struct RevocationFetcher: Sendable {
         var headers: UnsafeMutablePointer<curl_slist>?
         defer { curl_slist_free_all(headers) }
 
-        let timeout = max(1, Int(timeoutSeconds * 1000))
+        let timeout = self.timeout.milliseconds
         _ = rv_easy_setopt_string(easy, CURLOPT_URL, url)
         _ = rv_easy_setopt_string(easy, CURLOPT_PROTOCOLS_STR, "http,https,file")
         _ = rv_easy_setopt_long(easy, CURLOPT_FOLLOWLOCATION, 0)

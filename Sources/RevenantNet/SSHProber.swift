@@ -43,7 +43,7 @@ public struct SSHProber: LoginProber {
         case .password:
             break
         }
-        guard let session = SSHSession(endpoint: endpoint, user: login.user, timeoutSeconds: request.timeoutSeconds) else {
+        guard let session = SSHSession(endpoint: endpoint, user: login.user, timeout: request.timeout) else {
             return .failure(TransportFailure(kind: .other, message: "libssh could not create a session"))
         }
         if let failure = session.connect() { return .failure(failure) }
@@ -141,7 +141,7 @@ final class SSHSession {
     private let raw: OpaquePointer
     private var connected = false
 
-    init?(endpoint: LoginEndpoint, user: String, timeoutSeconds: Double) {
+    init?(endpoint: LoginEndpoint, user: String, timeout: Timeout) {
         guard let raw = ssh_new() else { return nil }
         var ok = true
         func set(_ option: ssh_options_e, _ value: UnsafeRawPointer) { ok = ok && ssh_options_set(raw, option, value) == SSH_OK }
@@ -156,7 +156,7 @@ final class SSHSession {
         set(SSH_OPTIONS_PORT, &port)
         user.withCString { set(SSH_OPTIONS_USER, $0) }
         // Applies to the TCP connect and to every wait for the server's next packet.
-        let timeout = max(timeoutSeconds, 0.1)
+        let timeout = timeout.seconds
         var seconds = Int(timeout.rounded(.down))
         var micros = Int((timeout - Double(seconds)) * 1_000_000)
         set(SSH_OPTIONS_TIMEOUT, &seconds)

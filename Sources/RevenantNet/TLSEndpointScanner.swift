@@ -119,14 +119,14 @@ public struct TLSVerification: Sendable, Equatable {
 /// Settings of a scan.
 public struct TLSScanOptions: Sendable {
     /// Connect and handshake, each bounded by this (config `timeout_seconds`).
-    public var timeoutSeconds = 10.0
+    public var timeout: Timeout
     /// Trust anchors for the verification tag (config `tls.ca_bundle`); nil: the system store.
     public var caBundle: String?
     /// Explicit proxy; nil lets libcurl read the standard environment variables (as the transport does).
     public var proxy: String?
 
-    public init(timeoutSeconds: Double = 10, caBundle: String? = nil, proxy: String? = nil) {
-        self.timeoutSeconds = timeoutSeconds
+    public init(timeout: Timeout = .default, caBundle: String? = nil, proxy: String? = nil) {
+        self.timeout = timeout
         self.caBundle = caBundle
         self.proxy = proxy
     }
@@ -150,7 +150,7 @@ public enum TLSEndpointScanner {
         errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
         defer { errorBuffer.deallocate() }
 
-        let timeout = max(1, Int(options.timeoutSeconds * 1000))
+        let timeout = options.timeout.milliseconds
         _ = rv_easy_setopt_string(easy, CURLOPT_URL, endpoint.url)
         _ = rv_easy_setopt_string(easy, CURLOPT_PROTOCOLS_STR, "https")
         _ = rv_easy_setopt_long(easy, CURLOPT_CONNECT_ONLY, 1)

@@ -6,9 +6,9 @@ public enum ProbeRequestBuilder {
     public static let userAgent = "revenant/0.1.0 (credential revocation verifier)"
 
     public static func build(
-        _ probe: ProbeDefinition, target: TargetURL, secret: Secret, username: String?, timeoutSeconds: Double
+        _ probe: ProbeDefinition, target: TargetURL, secret: Secret, username: String?, timeout: Timeout
     ) -> HTTPRequest {
-        PreparedProbeRequest(probe, target: target).request(secret: secret, username: username, timeoutSeconds: timeoutSeconds)
+        PreparedProbeRequest(probe, target: target).request(secret: secret, username: username, timeout: timeout)
     }
 
     /// The URL as reports show it: base + request path, never the query-string secret (added only to the request).
@@ -112,7 +112,7 @@ public struct PreparedProbeRequest: Sendable {
     /// control, key and certificate logins present a key made for the attempt instead.
     /// `keyLogin`: whether a `login` is by private key (the credential's kind says so: `ssh_key`);
     /// nil only where no kind is known (a positive control), which then goes by the secret's text.
-    public func request(secret: Secret, username: String?, timeoutSeconds: Double, negativeControl: Bool = false,
+    public func request(secret: Secret, username: String?, timeout: Timeout, negativeControl: Bool = false,
                         certificate: [UInt8]? = nil, keyLogin: Bool? = nil) -> HTTPRequest {
         var url = self.url
         // Where only text can go and the secret is not text (the planner skips those checks first),
@@ -155,7 +155,7 @@ public struct PreparedProbeRequest: Sendable {
         case .clientCertificate:
             identity = negativeControl ? .generated : .pem(certificate: certificate ?? [], key: secret.bytes)
         }
-        var request = HTTPRequest(method: method, url: url, host: host, headers: headers, body: body, timeoutSeconds: timeoutSeconds)
+        var request = HTTPRequest(method: method, url: url, host: host, headers: headers, body: body, timeout: timeout)
         request.login = login
         request.awsSigV4 = sigV4
         request.clientIdentity = identity

@@ -119,7 +119,7 @@ struct Certs: ParsableCommand {
         timer.mark("walk")
         var scanned: [ScannedCertificate] = []
         var skipped = 0
-        let scanOptions = TLSScanOptions(timeoutSeconds: config.timeoutSeconds, caBundle: config.caBundle, proxy: config.proxy)
+        let scanOptions = TLSScanOptions(timeout: config.timeout, caBundle: config.caBundle, proxy: config.proxy)
         // Arguments in the order given, files and endpoints interleaved; one named twice is read once.
         for argument in paths {
             if let endpoint = endpoints.removeValue(forKey: argument) {

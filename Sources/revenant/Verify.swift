@@ -80,7 +80,7 @@ struct Verify: AsyncParsableCommand {
         if let location = config.jwks {
             // Fetched once, before anything is sent: a JWKS that cannot be had stops the run (exit 2).
             let url = location.contains("://") ? location : "file://" + location
-            let fetched = RevocationFetcher(timeoutSeconds: config.timeoutSeconds, maxBytes: 1 << 20, proxy: config.proxy).fetch(url)
+            let fetched = RevocationFetcher(timeout: config.timeout, maxBytes: 1 << 20, proxy: config.proxy).fetch(url)
             switch fetched {
             case .success(let bytes):
                 do throws(JWTError) { jwks = try JSONWebKeySet.parse(bytes, source: location) } catch { throw failInput(["jwt.jwks: \(error.message)"]) }

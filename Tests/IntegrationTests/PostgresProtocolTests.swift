@@ -69,7 +69,7 @@ struct PostgresRun: Sendable {
 
         /// One `revenant verify` of `credentials`, with `settings` added to the configuration.
         func verify(_ credentials: [[String: Any]], settings: [String: Any] = [:]) async throws -> PostgresRun {
-            let (result, ledger, logLines) = try await LoginOutcomes.verify(work, credentials: credentials, timeoutSeconds: 2,
+            let (result, ledger, logLines) = try await LoginOutcomes.verify(work, credentials: credentials, timeout: 2,
                                                                             serverLog: try server.value("PG_LOG"), environment: environment,
                                                                             settings: settings)
             return PostgresRun(server: server, result: result, ledger: ledger, logLines: logLines, forbidden: forbidden)

@@ -83,7 +83,7 @@ struct SSHRun: Sendable {
                                 extra: ["host_key_sha256": pin]),
         ]
         forbidden += [("live password", try server.value("SSHD_LIVE_PASSWORD")), ("old password", try server.value("SSHD_OLD_PASSWORD"))]
-        let (result, ledger, logLines) = try await LoginOutcomes.verify(work, credentials: credentials, timeoutSeconds: 3,
+        let (result, ledger, logLines) = try await LoginOutcomes.verify(work, credentials: credentials, timeout: 3,
                                                                         serverLog: try server.value("SSHD_LOG"),
                                                                         environment: ["RV_SSH_PASSWORD": password,
                                                                                       "RV_SSH_LIVE_PASSWORD": try server.value("SSHD_LIVE_PASSWORD"),
@@ -242,10 +242,10 @@ enum LoginOutcomes {
     /// with the probes in `work/probes`, and returns its result, the ledger's path and the lines
     /// `serverLog` gained meanwhile (after a moment: servers log a connection as it closes).
     /// `settings` adds configuration keys to the timeout and the single attempt.
-    static func verify(_ work: WorkDirectory, credentials: [[String: Any]], timeoutSeconds: Int, serverLog: String,
+    static func verify(_ work: WorkDirectory, credentials: [[String: Any]], timeout: Int, serverLog: String,
                        environment: [String: String], settings: [String: Any] = [:]) async throws -> (CommandResult, String, [String]) {
         let inventory = try work.writeJSON("inventory.json", ["credentials": credentials])
-        let config = try work.writeJSON("config.json", ["timeout_seconds": timeoutSeconds, "retries": ["attempts": 1]]
+        let config = try work.writeJSON("config.json", ["timeout_seconds": timeout, "retries": ["attempts": 1]]
                                             .merging(settings) { $1 } as [String: Any])
         let ledger = work.file("evidence.jsonl").path
         let before = SSHRun.lines(serverLog).count

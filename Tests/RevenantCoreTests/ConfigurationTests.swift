@@ -21,7 +21,7 @@ import TestSupport
         let c = Configuration()
         #expect(c.concurrency == 64)
         #expect(c.perHost == HostLimits(maxInFlight: 8, requestsPerSecond: nil))
-        #expect(c.timeoutSeconds == 10)
+        #expect(c.timeout.seconds == 10)
         #expect(c.retries.attempts == 3)
         #expect(c.retries.backoffMs == 250)
         #expect(c.retries.maxRetryAfterSeconds == 10)
@@ -64,7 +64,7 @@ import TestSupport
         let etc = dir.path + "/etc"
         #expect(c.concurrency == 16)
         #expect(c.perHost == HostLimits(maxInFlight: 2, requestsPerSecond: 1.5))
-        #expect(c.timeoutSeconds == 2.5)
+        #expect(c.timeout.seconds == 2.5)
         #expect(c.retries.attempts == 5)
         #expect(c.retries.backoffMs == 100)
         #expect(c.retries.maxRetryAfterSeconds == 30)
@@ -118,6 +118,8 @@ import TestSupport
         ("per_host not an object", "{\"per_host\": 5}", "line 1, per_host", "expected an object, found a number"),
         ("requests per second zero", "{\"per_host\": {\"requests_per_second\": 0}}", "line 1, per_host.requests_per_second", "must be at least"),
         ("timeout as a string", "{\"timeout_seconds\": \"10\"}", "line 1, timeout_seconds", "expected a number, found a string"),
+        ("timeout beyond an hour", "{\"timeout_seconds\": 1e18}", "line 1, timeout_seconds", "must be from 0.1 to 3,600"),
+        ("timeout too short", "{\"timeout_seconds\": 0.01}", "line 1, timeout_seconds", "must be from 0.1 to 3,600"),
         ("negative backoff", "{\"retries\": {\"backoff_ms\": -1}}", "line 1, retries.backoff_ms", "must be at least 0, found -1"),
         ("rotation age zero", "{\"policy\": {\"max_rotation_age_days\": {\"default\": 0}}}",
          "line 1, policy.max_rotation_age_days.default", "must be at least 1, found 0"),
@@ -166,5 +168,19 @@ import TestSupport
             let errors = (error as? InputErrors)?.errors ?? []
             return errors.count == 1 && errors[0].file == file && errors[0].message.contains("cannot read the configuration file")
         }
+    }
+}
+
+/// The timeout is clamped in one place and converted there for every library.
+@Suite struct TimeoutTests {
+    @Test func valuesOutsideTheRangeAreClampedAndUnitsRoundUp() {
+        #expect(Timeout(seconds: 1e18).seconds == 3600)
+        #expect(Timeout(seconds: -5).seconds == 0.1)
+        #expect(Timeout(seconds: .nan).seconds == 0.1)
+        #expect(Timeout(seconds: 2.5).milliseconds == 2500)
+        #expect(Timeout(seconds: 2.5).wholeSeconds == 3)
+        #expect(Timeout(seconds: 0.1).wholeSeconds == 1)
+        #expect(Timeout(seconds: 3600).milliseconds == 3_600_000)
+        #expect(Timeout.default.seconds == Configuration().timeout.seconds)
     }
 }

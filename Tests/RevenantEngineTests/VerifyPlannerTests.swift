@@ -155,8 +155,8 @@ func onlyRealLoopbackAddressesAreLoopback(host: String, loopback: Bool) {
         let keyPair = plan.pairs[plan.checks[0][0].pair!]
         #expect(keyPair.keyLogin && !plan.pairs[plan.checks[1][0].pair!].keyLogin)
         let prepared = PreparedProbeRequest(keyPair.probe, target: keyPair.target, hostKeySHA256: keyPair.hostKeySHA256)
-        #expect(prepared.request(secret: Secret(putty), username: "dana", timeoutSeconds: 1, keyLogin: true).login?.method == .privateKey)
-        #expect(prepared.request(secret: "random", username: "dana", timeoutSeconds: 1, negativeControl: true, keyLogin: true).login?.method == .generatedKey)
+        #expect(prepared.request(secret: Secret(putty), username: "dana", timeout: 1, keyLogin: true).login?.method == .privateKey)
+        #expect(prepared.request(secret: "random", username: "dana", timeout: 1, negativeControl: true, keyLogin: true).login?.method == .generatedKey)
     }
 }
 
@@ -396,14 +396,14 @@ func onlyRealLoopbackAddressesAreLoopback(host: String, loopback: Bool) {
         let latin1 = Secret(bytes: [0x70, 0xE4, 0x73, 0x73, 0x2D, 0x31])
         let target = TargetURL("https://api.test")!
         let basic = ProbeRequestBuilder.build(Fixture.probe("b", auth: .basic(defaultUsername: nil, secretInUsername: false)),
-                                              target: target, secret: latin1, username: "dana", timeoutSeconds: 1)
+                                              target: target, secret: latin1, username: "dana", timeout: 1)
         let header = basic.headers.first { $0.name == "Authorization" }?.value
         #expect(header == "Basic " + Data(Array("dana:".utf8) + latin1.bytes).base64EncodedString())
-        let query = ProbeRequestBuilder.build(Fixture.probe("q", auth: .query(name: "key")), target: target, secret: latin1, username: nil, timeoutSeconds: 1)
+        let query = ProbeRequestBuilder.build(Fixture.probe("q", auth: .query(name: "key")), target: target, secret: latin1, username: nil, timeout: 1)
         #expect(query.url.hasSuffix("?key=p%E4ss-1"), "\(query.url)")
         // A header carries text: not sent, and the request could not be sent by mistake either.
         #expect(ProbeRequestBuilder.cannotCarry(latin1, auth: .bearer)?.contains("0xE4 at byte 2") == true)
-        let bearer = ProbeRequestBuilder.build(Fixture.probe("t"), target: target, secret: latin1, username: nil, timeoutSeconds: 1)
+        let bearer = ProbeRequestBuilder.build(Fixture.probe("t"), target: target, secret: latin1, username: nil, timeout: 1)
         #expect(bearer.url.isEmpty)
         #expect(ProbeRequestBuilder.cannotCarry(latin1, auth: .basic(defaultUsername: nil, secretInUsername: false)) == nil)
     }

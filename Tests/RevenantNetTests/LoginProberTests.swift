@@ -32,7 +32,7 @@ import Testing
     static func key(_ name: String) throws -> String { try #require(keys[name], "ssh-keygen made no \(name)") }
 
     static func request(_ url: String, host: String = "127.0.0.1", login: Login, pin: String? = "SHA256:" + String(repeating: "A", count: 43)) -> HTTPRequest {
-        var r = HTTPRequest(method: "LOGIN", url: url, host: host, headers: [], timeoutSeconds: 2)
+        var r = HTTPRequest(method: "LOGIN", url: url, host: host, headers: [], timeout: 2)
         r.login = login
         r.hostKeySHA256 = pin
         return r
@@ -138,29 +138,29 @@ import Testing
         ("could not read root certificate file \"/etc/ca.pem\": no SSL error reported", .tls),
     ])
     func libpqFailureTextsAreClassifiedConservatively(text: String, kind: TransportFailure.Kind) {
-        let failure = PostgresProber.classifyFailure(Self.prefix + text + "\n", timeoutSeconds: 2)
+        let failure = PostgresProber.classifyFailure(Self.prefix + text + "\n", timeout: 2)
         #expect(failure.kind == kind, "\(failure.message)")
     }
 
     @Test func onlyAVerifyModeSaysNothingWasSent() {
         let text = Self.prefix + "SSL error: certificate verify failed\n"
-        #expect(PostgresProber.classifyFailure(text, timeoutSeconds: 2, verifying: true).message.contains("nothing was sent"))
+        #expect(PostgresProber.classifyFailure(text, timeout: 2, verifying: true).message.contains("nothing was sent"))
         // Under prefer, libpq may have retried in clear: no such claim.
-        let prefer = PostgresProber.classifyFailure(text, timeoutSeconds: 2)
+        let prefer = PostgresProber.classifyFailure(text, timeout: 2)
         #expect(prefer.kind == .tls && !prefer.message.contains("nothing was sent"))
         // A TLS error after the handshake proves nothing and claims nothing, even when verifying.
-        let late = PostgresProber.classifyFailure(Self.prefix + "SSL SYSCALL error: EOF detected\n", timeoutSeconds: 2, verifying: true)
+        let late = PostgresProber.classifyFailure(Self.prefix + "SSL SYSCALL error: EOF detected\n", timeout: 2, verifying: true)
         #expect(late.kind == .tls && !late.message.contains("nothing was sent"))
     }
 
     @Test func missingDatabaseSaysTheCredentialsMayBeGood() {
-        let failure = PostgresProber.classifyFailure(Self.prefix + "FATAL:  database \"billing\" does not exist", timeoutSeconds: 2)
+        let failure = PostgresProber.classifyFailure(Self.prefix + "FATAL:  database \"billing\" does not exist", timeout: 2)
         #expect(failure.message.contains("3D000") && failure.message.contains("proves nothing"))
     }
 
     @Test func libpqIsToldEverythingAndReadsNoPasswordFile() {
         let endpoint = LoginEndpoint(host: "127.0.0.1", port: 5433, path: "")
-        let p = Dictionary(uniqueKeysWithValues: PostgresProber.parameters(endpoint: endpoint, user: "svc", timeoutSeconds: 0.5))
+        let p = Dictionary(uniqueKeysWithValues: PostgresProber.parameters(endpoint: endpoint, user: "svc", timeout: 0.5))
         #expect(p["dbname"] == "postgres")
         #expect(p["passfile"] == "/dev/null")
         #expect(p["hostaddr"] == "127.0.0.1", "an address literal is not looked up")
@@ -168,7 +168,7 @@ import Testing
         #expect(p["sslmode"] == "prefer" && p["application_name"] == "revenant")
         #expect(p["service"] == nil)
         let named = Dictionary(uniqueKeysWithValues: PostgresProber.parameters(
-            endpoint: LoginEndpoint(host: "db.internal", port: 5432, path: "app"), user: "svc", timeoutSeconds: 7.2))
+            endpoint: LoginEndpoint(host: "db.internal", port: 5432, path: "app"), user: "svc", timeout: 7.2))
         #expect(named["hostaddr"] == nil && named["connect_timeout"] == "8" && named["dbname"] == "app")
         // A name of hex letters and dots is still a name (libpq cannot read it as an address).
         for host in ["db.cafe", "beef.dead.be", "add"] { #expect(!PostgresProber.isAddressLiteral(host), "\(host)") }
@@ -179,7 +179,7 @@ import Testing
     @Test func verifyFullGivesLibpqTheCAFile() {
         let endpoint = LoginEndpoint(host: "db.internal", port: 5432, path: "app")
         let p = Dictionary(uniqueKeysWithValues: PostgresProber.parameters(
-            endpoint: endpoint, user: "svc", timeoutSeconds: 2,
+            endpoint: endpoint, user: "svc", timeout: 2,
             tls: PostgresTLS(mode: .verifyFull), rootCertificate: "/etc/pg-ca.pem"))
         #expect(p["sslmode"] == "verify-full" && p["sslrootcert"] == "/etc/pg-ca.pem")
         // The prober takes the CA from postgresql.ca_bundle, else from tls.ca_bundle.
@@ -204,9 +204,9 @@ import Testing
             connection to server at "127.0.0.1", port 5432 failed: FATAL:  database "app" does not exist
             connection to server at "127.0.0.1", port 5432 failed: FATAL:  password authentication failed for user "svc"
             """
-        #expect(PostgresProber.classifyFailure(both, timeoutSeconds: 5).kind == .other)
+        #expect(PostgresProber.classifyFailure(both, timeout: 5).kind == .other)
         let refused = "connection to server at \"127.0.0.1\", port 5432 failed: FATAL:  password authentication failed for user \"svc\""
-        #expect(PostgresProber.classifyFailure(refused, timeoutSeconds: 5).kind == .loginDenied)
+        #expect(PostgresProber.classifyFailure(refused, timeout: 5).kind == .loginDenied)
     }
 }
 
@@ -236,7 +236,7 @@ import Testing
     }
 
     @Test func anEmptyPasswordIsNeverSent() {
-        let request = HTTPRequest(method: "GET", url: "ldap://127.0.0.1:1/", host: "127.0.0.1", headers: [], timeoutSeconds: 1)
+        let request = HTTPRequest(method: "GET", url: "ldap://127.0.0.1:1/", host: "127.0.0.1", headers: [], timeout: 1)
         var withLogin = request
         withLogin.login = Login(user: "cn=x,dc=example", secret: "", method: .password)
         guard case .failure(let failure) = LDAPProber().attempt(withLogin) else { Issue.record("an empty password was sent"); return }

@@ -31,7 +31,7 @@ import Glibc
         let pki = try await Self.makePKI("crl", ocspPort: 1, silentPort: 1)
         defer { try? FileManager.default.removeItem(atPath: pki.path) }
         let root = try Self.load(pki, "root")
-        let checker = RevocationChecker(options: RevocationOptions(ocsp: false, timeoutSeconds: 2))
+        let checker = RevocationChecker(options: RevocationOptions(ocsp: false, timeout: 2))
         for (name, revoked) in [("good", false), ("revoked", true), ("inventory-only", false)] {
             let lookups = try await Self.lookups(pki, name, checker)
             #expect(lookups.count == 1 && lookups[0].source == .crl && lookups[0].url == pki.crlURL, "\(lookups)")
@@ -61,7 +61,7 @@ import Glibc
     @Test func staleOrForeignCRLProvesNothing() async throws {
         let pki = try await Self.makePKI("stale", ocspPort: 1, silentPort: 1)
         defer { try? FileManager.default.removeItem(atPath: pki.path) }
-        let checker = RevocationChecker(options: RevocationOptions(ocsp: false, timeoutSeconds: 2))
+        let checker = RevocationChecker(options: RevocationOptions(ocsp: false, timeout: 2))
         let stale = try await Self.lookups(pki, "stale", checker)
         guard case .unavailable(let why)? = stale.first?.status else { Issue.record("\(stale)"); return }
         #expect(why.contains("stale: nextUpdate 2024-01-08"), "\(why)")
@@ -83,7 +83,7 @@ import Glibc
     @Test func partialDeltaOrCriticalCRLIsNeverGood() async throws {
         let pki = try await Self.makePKI("scope", ocspPort: 1, silentPort: 1)
         defer { try? FileManager.default.removeItem(atPath: pki.path) }
-        let checker = RevocationChecker(options: RevocationOptions(ocsp: false, timeoutSeconds: 2))
+        let checker = RevocationChecker(options: RevocationOptions(ocsp: false, timeout: 2))
         func ask(_ url: String) async throws -> RevocationLookup {
             try await offCooperativePool { checker.crlLookup(try Self.load(pki, "good"), issuer: try Self.load(pki, "root"), url: url) }
         }
@@ -100,7 +100,7 @@ import Glibc
     @Test func fileURLOfANetworkCertificateIsNotFollowed() async throws {
         let pki = try await Self.makePKI("nofile", ocspPort: 1, silentPort: 1)
         defer { try? FileManager.default.removeItem(atPath: pki.path) }
-        let checker = RevocationChecker(options: RevocationOptions(ocsp: false, timeoutSeconds: 2))
+        let checker = RevocationChecker(options: RevocationOptions(ocsp: false, timeout: 2))
         #expect(pki.crlURL.hasPrefix("file://"))
         let remote = try await offCooperativePool { checker.check(try Self.load(pki, "revoked"), issuer: try Self.load(pki, "root"), allowFile: false) }
         #expect(remote.map(\.status) == [.unavailable("file:// URL in a certificate from the network: not followed")], "\(remote)")
@@ -118,7 +118,7 @@ import Glibc
              try pki.startResponder(port: ports[2], signer: "no-eku")]
         }
         defer { for server in servers { server.stop() } }
-        let checker = RevocationChecker(options: RevocationOptions(crl: false, timeoutSeconds: 5))
+        let checker = RevocationChecker(options: RevocationOptions(crl: false, timeout: 5))
         for name in ["good", "revoked", "inventory-only"] {
             let lookups = try await Self.lookups(pki, name, checker)
             #expect(lookups.count == 1 && lookups[0].source == .ocsp && lookups[0].url == pki.ocspURL, "\(lookups)")
@@ -131,7 +131,7 @@ import Glibc
                 #expect(at != nil && reason == "keyCompromise", "\(lookup)")
             }
         }
-        let client = OCSPClient(fetcher: RevocationFetcher(timeoutSeconds: 5))
+        let client = OCSPClient(fetcher: RevocationFetcher(timeout: 5))
         func ask(_ url: String, at now: Date = Date()) async throws -> RevocationLookup {
             try await offCooperativePool { client.lookup(try Self.load(pki, "revoked"), issuer: try Self.load(pki, "root"), url: url, now: now) }
         }
@@ -154,7 +154,7 @@ import Glibc
         defer { try? FileManager.default.removeItem(atPath: pki.path) }
         let server = try await offCooperativePool { try pki.startResponder(port: port, nextUpdateDays: nil) }
         defer { server.stop() }
-        let client = OCSPClient(fetcher: RevocationFetcher(timeoutSeconds: 5))
+        let client = OCSPClient(fetcher: RevocationFetcher(timeout: 5))
         func ask(at now: Date) async throws -> RevocationLookup {
             try await offCooperativePool { client.lookup(try Self.load(pki, "good"), issuer: try Self.load(pki, "root"), url: pki.ocspURL, now: now) }
         }
@@ -171,7 +171,7 @@ import Glibc
         defer { close(silent) }
         let pki = try await Self.makePKI("silent", ocspPort: 1, silentPort: silentPort)
         defer { try? FileManager.default.removeItem(atPath: pki.path) }
-        let checker = RevocationChecker(options: RevocationOptions(timeoutSeconds: 1))
+        let checker = RevocationChecker(options: RevocationOptions(timeout: 1))
         let started = Date()
         let lookups = try await Self.lookups(pki, "stale", checker)
         #expect(Date().timeIntervalSince(started) < 10, "the timeout bounds the silent responder")
@@ -193,7 +193,7 @@ import Glibc
     @Test func findingsFromRealLookups() async throws {
         let pki = try await Self.makePKI("findings", ocspPort: 1, silentPort: 1)
         defer { try? FileManager.default.removeItem(atPath: pki.path) }
-        let checker = RevocationChecker(options: RevocationOptions(ocsp: false, timeoutSeconds: 2))
+        let checker = RevocationChecker(options: RevocationOptions(ocsp: false, timeout: 2))
         func findings(_ name: String, _ state: LifecycleState) async throws -> [Finding] {
             let notAfter = try Self.load(pki, name).info.notAfter
             return RevocationVerdict.findings(lookups: try await Self.lookups(pki, name, checker), state: state, notAfter: notAfter,

@@ -59,7 +59,7 @@ import Testing
         }
         close(s)
         let endpoint = try TLSEndpoint.parse("127.0.0.1:\(UInt16(bigEndian: address.sin_port))").get()
-        let scan = TLSEndpointScanner.scan(endpoint, options: TLSScanOptions(timeoutSeconds: 2))
+        let scan = TLSEndpointScanner.scan(endpoint, options: TLSScanOptions(timeout: 2))
         #expect(scan.certificates.isEmpty && scan.verification == nil)
         #expect(scan.problem?.hasPrefix("connection failed (curl 7:") == true, "\(scan.problem ?? "nil")")
     }

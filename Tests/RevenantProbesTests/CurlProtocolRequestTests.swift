@@ -37,7 +37,7 @@ import RevenantProbes
     ])
     func scimFilterValueIsAQuotedEscapedString(username: String, expected: String) {
         let request = PreparedProbeRequest(Self.scim, target: Self.target, authSecret: "operator-token")
-            .request(secret: Secret(username), username: username, timeoutSeconds: 5)
+            .request(secret: Secret(username), username: username, timeout: 5)
         #expect(Self.filter(of: request.url) == expected)
         // Nothing but the one `filter` parameter: `&`, `=` and `"` of the value stay encoded.
         #expect(URLComponents(string: request.url)?.queryItems?.count == 1)
@@ -47,7 +47,7 @@ import RevenantProbes
     @Test func scimLooksUpByExternalIdWithTheOperatorTokenAndAsksForSCIMJSON() {
         let probe = Self.probe(.scim, auth: .scim(token: .environment("T"), attribute: "externalId"))
         let request = PreparedProbeRequest(probe, target: Self.target, authSecret: "operator-token")
-            .request(secret: "ext-42", username: "ext-42", timeoutSeconds: 5)
+            .request(secret: "ext-42", username: "ext-42", timeout: 5)
         #expect(Self.filter(of: request.url) == #"externalId eq "ext-42""#)
         #expect(Self.header(request, "Authorization") == ["Bearer operator-token"])
         #expect(Self.header(request, "Accept") == ["application/scim+json"])
@@ -88,7 +88,7 @@ import RevenantProbes
         let probe = Self.probe(.oauth2Introspection, auth: .introspection(clientID: "rs:1", clientSecret: .environment("S"), tokenTypeHint: "access_token"),
                                method: "POST", path: "/introspect")
         let request = PreparedProbeRequest(probe, target: TargetURL("https://idp.example.com")!, authSecret: "client secret")
-            .request(secret: "tok+en/=", username: nil, timeoutSeconds: 5)
+            .request(secret: "tok+en/=", username: nil, timeout: 5)
         let body = String(decoding: try #require(request.body), as: UTF8.self)
         #expect(body == "token=tok%2Ben%2F%3D&token_type_hint=access_token")
         #expect(Self.header(request, "Content-Type") == ["application/x-www-form-urlencoded"])
@@ -103,7 +103,7 @@ import RevenantProbes
         let probe = Self.probe(.awsSigV4, auth: .awsSigV4(provider: "aws:amz:us-east-1:sts"), method: "POST", path: "/",
                                body: "Action=GetCallerIdentity&Version=2011-06-15")
         let request = PreparedProbeRequest(probe, target: TargetURL("https://sts.amazonaws.com")!)
-            .request(secret: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", username: "AKIAIOSFODNN7EXAMPLE", timeoutSeconds: 5)
+            .request(secret: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", username: "AKIAIOSFODNN7EXAMPLE", timeout: 5)
         #expect(request.awsSigV4 == "aws:amz:us-east-1:sts")
         #expect(request.login == Login(user: "AKIAIOSFODNN7EXAMPLE", secret: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", method: .password))
         #expect(Self.header(request, "Content-Type") == ["application/x-www-form-urlencoded"])
@@ -118,7 +118,7 @@ import RevenantProbes
         let probe = ProbeDefinition(id: "l", title: "l", kinds: [.password], protocol: proto.rawValue, allowedHosts: ["dir.example.com"],
                                     request: RequestTemplate(path: ""), auth: .login, authenticated: [], rejected: [], docs: "https://x")
         let target = TargetURL("\(proto == .ldap ? "ldaps" : "imaps")://dir.example.com", schemes: proto.schemes)!
-        let request = PreparedProbeRequest(probe, target: target).request(secret: "pw", username: "cn=svc,dc=example,dc=test", timeoutSeconds: 5)
+        let request = PreparedProbeRequest(probe, target: target).request(secret: "pw", username: "cn=svc,dc=example,dc=test", timeout: 5)
         #expect(request.login == Login(user: "cn=svc,dc=example,dc=test", secret: "pw", method: .password))
         #expect(!request.url.contains("pw") && !request.url.contains("svc"))
         #expect(request.headers.isEmpty)

@@ -8,7 +8,7 @@ import RevenantProbes
     static let target = TargetURL("https://api.example.com/base")!
 
     static func build(_ probe: ProbeDefinition, secret: Secret = "s3cr3t-token", username: String? = nil) -> HTTPRequest {
-        ProbeRequestBuilder.build(probe, target: target, secret: secret, username: username, timeoutSeconds: 7)
+        ProbeRequestBuilder.build(probe, target: target, secret: secret, username: username, timeout: 7)
     }
 
     static func headers(_ request: HTTPRequest, _ name: String) -> [String] {
@@ -24,7 +24,7 @@ import RevenantProbes
         #expect(request.method == "GET")
         #expect(request.url == "https://api.example.com/base/v1/me")
         #expect(request.host == "api.example.com")
-        #expect(request.timeoutSeconds == 7)
+        #expect(request.timeout.seconds == 7)
         #expect(request.body == nil)
         #expect(Self.headers(request, "Authorization") == ["Bearer s3cr3t-token"])
         #expect(Self.headers(request, "Accept") == ["application/json"])
