@@ -40,11 +40,11 @@ public final class StopFlag: @unchecked Sendable {
 /// Runs a plan: controls first, then every credential check, under the global concurrency cap and
 /// per-host limits; retries 429/503 with capped Retry-After; records every attempt in the ledger.
 public final class VerifyEngine: Sendable {
-    let transport: any HTTPTransport
+    let transport: any ProbeTransport
     let configuration: Configuration
     let origin = ContinuousClock.now
 
-    public init(transport: any HTTPTransport, configuration: Configuration) {
+    public init(transport: any ProbeTransport, configuration: Configuration) {
         self.transport = transport
         self.configuration = configuration
     }
@@ -65,7 +65,7 @@ public final class VerifyEngine: Sendable {
 
     struct Completion: Sendable {
         var attempt: Attempt
-        var result: HTTPResult
+        var result: ProbeResult
         var outcome: ProbeOutcome
         var durationMs: Int
     }
@@ -150,7 +150,7 @@ public final class VerifyEngine: Sendable {
             let retry = self.retry(completion)
             guard case .credential(let ci, let k) = completion.attempt.role else { return retry }
             var status: Int?
-            if case .success(let r) = completion.result, r.status > 0 { status = r.status }
+            if case .success(.http(let r)) = completion.result { status = r.status }
             let previous = states[ci][k]?.durationMs ?? 0
             states[ci][k] = CheckState(outcome: shared(completion.outcome), status: status, attempts: completion.attempt.number,
                                        durationMs: previous + completion.durationMs, evidence: hash)
@@ -321,7 +321,7 @@ public final class VerifyEngine: Sendable {
     }
 
     enum DriveEvent: Sendable {
-        case finished(Attempt, Int, HTTPResult, Double, Double)
+        case finished(Attempt, Int, ProbeResult, Double, Double)
         case tick
     }
 
@@ -338,7 +338,7 @@ public final class VerifyEngine: Sendable {
         guard a.number < configuration.retries.attempts else { return nil }
         var delay = Double(configuration.retries.backoffMs) / 1000 * pow(2, Double(a.number - 1))
         switch completion.result {
-        case .success(let response) where response.status == 429 || response.status == 503:
+        case .success(.http(let response)) where response.status == 429 || response.status == 503:
             if let header = response.header("retry-after") {
                 guard let seconds = VerifyEngine.retryAfterSeconds(header) else { break }
                 if seconds > configuration.retries.maxRetryAfterSeconds { return nil }
@@ -411,7 +411,7 @@ public final class VerifyEngine: Sendable {
         case .negative: fields.append(("control", .string("negative")))
         case .positive: fields.append(("control", .string("positive")))
         }
-        if case .success(let r) = c.result, r.status > 0 {
+        if case .success(.http(let r)) = c.result {
             fields.append(("http_status", .int(r.status)))
             // Whose key it was, as the evidence of an AWS key that still works (never the ARN's user path).
             if pair.probe.kind == .awsSigV4, r.status == 200, let account = VerifyEngine.awsAccount(r.body) {

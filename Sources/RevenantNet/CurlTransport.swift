@@ -60,13 +60,13 @@ public final class CurlTransport: CallbackTransport, @unchecked Sendable {
     /// Whether this transport runs URLs of `scheme`.
     public static func handles(_ scheme: String) -> Bool { Transfer.schemes.contains(scheme) }
 
-    public func send(_ request: HTTPRequest) async -> HTTPResult {
+    public func send(_ request: ProbeRequest) async -> ProbeResult {
         await withCheckedContinuation { continuation in
             start(request) { continuation.resume(returning: $0) }
         }
     }
 
-    public func start(_ request: HTTPRequest, completion: @escaping @Sendable (HTTPResult) -> Void) {
+    public func start(_ request: ProbeRequest, completion: @escaping @Sendable (ProbeResult) -> Void) {
         let transfer = Transfer(request: request, completion: completion, maxBody: options.maxBodyBytes)
         // Wake the loop only when the queue was empty: it drains the whole queue each turn.
         let (accepted, wake) = lock.withLock { () -> (Bool, Bool) in
@@ -166,8 +166,8 @@ enum CurlGlobal {
 /// One request in flight: owns its header list and collects the response.
 final class Transfer: @unchecked Sendable {
     // @unchecked: created by the caller, then used only by the loop thread.
-    let request: HTTPRequest
-    let completion: @Sendable (HTTPResult) -> Void
+    let request: ProbeRequest
+    let completion: @Sendable (ProbeResult) -> Void
     let maxBody: Int
     var body: [UInt8] = []
     var headers: [HTTPHeader] = []
@@ -175,6 +175,8 @@ final class Transfer: @unchecked Sendable {
     /// IMAP and SMTP: the scheme, and the server's last reply line (libcurl hands replies to the
     /// header callback), which says why a login was refused.
     var replyScheme: String?
+    /// Set for a login of another protocol than HTTP(S) (IMAP, SMTP, LDAP): its success is a login accepted.
+    var loginScheme: String?
     var lastReply = ""
     /// SMTP: the server answered AUTH with 235 (RFC 4954 §6). IMAP: the greeting was `* PREAUTH`
     /// (RFC 9051 §7.1.4), a session with no login at all.
@@ -188,7 +190,7 @@ final class Transfer: @unchecked Sendable {
     }()
     var done = false
 
-    init(request: HTTPRequest, completion: @escaping @Sendable (HTTPResult) -> Void, maxBody: Int) {
+    init(request: ProbeRequest, completion: @escaping @Sendable (ProbeResult) -> Void, maxBody: Int) {
         self.request = request
         self.completion = completion
         self.maxBody = maxBody
@@ -199,7 +201,7 @@ final class Transfer: @unchecked Sendable {
         errorBuffer.deallocate()
     }
 
-    func finish(_ result: HTTPResult) {
+    func finish(_ result: ProbeResult) {
         guard !done else { return }
         done = true
         completion(result)
@@ -216,6 +218,7 @@ final class Transfer: @unchecked Sendable {
             return TransportFailure(kind: .refusedHost, message: "URL scheme is not one libcurl probes may use (\(Transfer.schemes.joined(separator: ", ")))")
         }
         if ["imap", "imaps", "smtp", "smtps"].contains(scheme) { replyScheme = scheme }
+        if scheme != "http" && scheme != "https" { loginScheme = scheme }
         // SMTP: stop once logged in (libcurl's SMTP connect phase is greeting, EHLO, AUTH). Any
         // command after it (libcurl's default is HELP) is the server's business, not the login's:
         // a submission server answers it by connecting to its relay, which can fail after a good login.
@@ -304,7 +307,7 @@ final class Transfer: @unchecked Sendable {
     /// The URL schemes the libcurl transport runs (SSH and PostgreSQL go to their own probers).
     static let schemes = ["http", "https", "ldap", "ldaps", "imap", "imaps", "smtp", "smtps"]
 
-    func result(_ easy: UnsafeMutableRawPointer, code: CURLcode) -> HTTPResult {
+    func result(_ easy: UnsafeMutableRawPointer, code: CURLcode) -> ProbeResult {
         guard code == CURLE_OK else {
             let detail = String(cString: errorBuffer)
             let message = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
@@ -329,9 +332,10 @@ final class Transfer: @unchecked Sendable {
            let why = Transfer.noLogin(scheme: scheme, authenticated: authenticationSucceeded, preauthenticated: preauthenticated) {
             return .failure(TransportFailure(kind: .other, message: why))
         }
+        if let scheme = loginScheme { return .success(.loginAccepted("\(scheme) login accepted")) }
         var status = 0
         _ = rv_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status)
-        return .success(HTTPResponse(status: status, headers: headers, body: body))
+        return .success(.http(HTTPResponse(status: status, headers: headers, body: body)))
     }
 
     /// Why a session libcurl completed was no login, or nil. libcurl skips SMTP AUTH when EHLO

@@ -30,7 +30,7 @@ public struct LDAPProber: LoginProber {
     /// The system's CA bundle, for `ldaps://` when `tls.ca_bundle` names none.
     static let systemCAs = "/etc/ssl/certs/ca-certificates.crt"
 
-    public func attempt(_ request: HTTPRequest) -> HTTPResult {
+    public func attempt(_ request: ProbeRequest) -> ProbeResult {
         guard let login = request.login, login.method == .password else {
             return .failure(TransportFailure(kind: .other, message: "an LDAP probe needs a bind DN and a password"))
         }
@@ -87,7 +87,7 @@ public struct LDAPProber: LoginProber {
             var credential = berval(bv_len: ber_len_t(buffer.count), bv_val: buffer.baseAddress)
             return ldap_sasl_bind_s(ld, login.user, nil, &credential, nil, nil, nil)  // mechanism nil: LDAP_SASL_SIMPLE
         }
-        if code == LDAP_SUCCESS { return .success(HTTPResponse(status: 0, body: Array("bind accepted".utf8))) }
+        if code == LDAP_SUCCESS { return .success(.loginAccepted("bind accepted")) }
         if watchdog.disarm() { return .failure(Self.timedOut(request.timeout, during: "the bind")) }
         return .failure(Self.classify(code: code, diagnostic: Self.diagnostic(ld)))
     }

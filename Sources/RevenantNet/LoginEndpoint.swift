@@ -11,7 +11,7 @@ struct LoginEndpoint: Equatable {
 }
 
 extension LoginEndpoint {
-    init?(_ request: HTTPRequest, defaultPort: Int) {
+    init?(_ request: ProbeRequest, defaultPort: Int) {
         guard let c = URLComponents(string: request.url), let raw = c.host?.lowercased(), !raw.isEmpty else { return nil }
         let host = raw.hasPrefix("[") && raw.hasSuffix("]") ? String(raw.dropFirst().dropLast()) : raw
         guard host == request.host.lowercased(), c.user == nil, c.password == nil else { return nil }

@@ -18,7 +18,7 @@ public struct PostgresProber: LoginProber {
     /// file's settings for a connection: with one set, no password is sent (DESIGN §1.3).
     static let redirectingEnvironment = ["PGHOSTADDR", "PGSERVICE"]
 
-    public func attempt(_ request: HTTPRequest) -> HTTPResult {
+    public func attempt(_ request: ProbeRequest) -> ProbeResult {
         guard let login = request.login, login.method == .password else {
             return .failure(TransportFailure(kind: .other, message: "a PostgreSQL probe needs a role and a password"))
         }
@@ -34,7 +34,7 @@ public struct PostgresProber: LoginProber {
         guard let connection = PostgresConnection(parameters, password: login.secret) else {
             return .failure(TransportFailure(kind: .other, message: "libpq could not allocate a connection"))
         }
-        if connection.isOK { return .success(HTTPResponse(status: 0, body: Array("connection accepted".utf8))) }
+        if connection.isOK { return .success(.loginAccepted("connection accepted")) }
         return .failure(Self.classifyFailure(connection.errorMessage, timeout: request.timeout,
                                              verifying: tls.mode.verifiesServer))
     }

@@ -14,13 +14,13 @@ public final class ProtocolTransport: CallbackTransport {
         self.probers = probers
     }
 
-    public func send(_ request: HTTPRequest) async -> HTTPResult {
+    public func send(_ request: ProbeRequest) async -> ProbeResult {
         await withCheckedContinuation { continuation in
             start(request) { continuation.resume(returning: $0) }
         }
     }
 
-    public func start(_ request: HTTPRequest, completion: @escaping @Sendable (HTTPResult) -> Void) {
+    public func start(_ request: ProbeRequest, completion: @escaping @Sendable (ProbeResult) -> Void) {
         guard let colon = request.url.firstIndex(of: ":") else {
             completion(.failure(TransportFailure(kind: .refusedHost, message: "request has no URL scheme")))
             return

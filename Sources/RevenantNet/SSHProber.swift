@@ -14,7 +14,7 @@ public struct SSHProber: LoginProber {
     /// `ssh_init` once per process, before the first session (libssh's crypto backend setup).
     private static let libraryReady: Bool = ssh_init() == SSH_OK
 
-    public func attempt(_ request: HTTPRequest) -> HTTPResult {
+    public func attempt(_ request: ProbeRequest) -> ProbeResult {
         guard Self.libraryReady else { return .failure(TransportFailure(kind: .other, message: "libssh could not be initialised")) }
         guard let login = request.login else {
             return .failure(TransportFailure(kind: .other, message: "an SSH probe needs a login (user and key or password)"))
@@ -210,10 +210,10 @@ final class SSHSession {
 
     /// `none` first (RFC 4252 §5.2: the answer lists the methods that can continue), then the
     /// key or the password. Success ends the session at once: no channel, no command.
-    func authenticate(key: SSHKey?, password: Secret?) -> HTTPResult {
+    func authenticate(key: SSHKey?, password: Secret?) -> ProbeResult {
         let none = ssh_userauth_none(raw, nil)
         if none == SSH_AUTH_SUCCESS.rawValue {
-            return .success(HTTPResponse(status: 0, body: Array("the server let the user in without any credential (none)".utf8)))
+            return .success(.loginAccepted("the server let the user in without any credential (none)"))
         }
         guard none == SSH_AUTH_DENIED.rawValue || none == SSH_AUTH_PARTIAL.rawValue else { return .failure(stepFailure("none")) }
         let methods = UInt32(bitPattern: ssh_userauth_list(raw, nil))
@@ -238,7 +238,7 @@ final class SSHSession {
         }
         switch rc {
         case SSH_AUTH_SUCCESS.rawValue:
-            return .success(HTTPResponse(status: 0, body: Array("\(method) accepted".utf8)))
+            return .success(.loginAccepted("\(method) accepted"))
         case SSH_AUTH_DENIED.rawValue:
             // libssh also says DENIED for refusals of its own, without asking the server (a key
             // type its settings do not allow): only the server's USERAUTH_FAILURE ("Access denied

@@ -7,7 +7,7 @@ public enum ProbeRequestBuilder {
 
     public static func build(
         _ probe: ProbeDefinition, target: TargetURL, secret: Secret, username: String?, timeout: Timeout
-    ) -> HTTPRequest {
+    ) -> ProbeRequest {
         PreparedProbeRequest(probe, target: target).request(secret: secret, username: username, timeout: timeout)
     }
 
@@ -113,7 +113,7 @@ public struct PreparedProbeRequest: Sendable {
     /// `keyLogin`: whether a `login` is by private key (the credential's kind says so: `ssh_key`);
     /// nil only where no kind is known (a positive control), which then goes by the secret's text.
     public func request(secret: Secret, username: String?, timeout: Timeout, negativeControl: Bool = false,
-                        certificate: [UInt8]? = nil, keyLogin: Bool? = nil) -> HTTPRequest {
+                        certificate: [UInt8]? = nil, keyLogin: Bool? = nil) -> ProbeRequest {
         var url = self.url
         // Where only text can go and the secret is not text (the planner skips those checks first),
         // a request without a URL: every transport refuses it, an inconclusive answer, never a verdict.
@@ -155,7 +155,7 @@ public struct PreparedProbeRequest: Sendable {
         case .clientCertificate:
             identity = negativeControl ? .generated : .pem(certificate: certificate ?? [], key: secret.bytes)
         }
-        var request = HTTPRequest(method: method, url: url, host: host, headers: headers, body: body, timeout: timeout)
+        var request = ProbeRequest(method: method, url: url, host: host, headers: headers, body: body, timeout: timeout)
         request.login = login
         request.awsSigV4 = sigV4
         request.clientIdentity = identity

@@ -18,7 +18,7 @@ public enum ResponseClassifier {
         return String(text)
     }
 
-    public static func classify(_ result: HTTPResult, probe: ProbeDefinition) -> ProbeOutcome {
+    public static func classify(_ result: ProbeResult, probe: ProbeDefinition) -> ProbeOutcome {
         let kind = probe.kind
         if !kind.isHTTP { return classifyLogin(result, protocol: kind) }
         if kind == .tlsClientCertificate, case .failure(let failure) = result, let alert = certificateAlert(failure.message) {
@@ -27,8 +27,10 @@ public enum ResponseClassifier {
         switch result {
         case .failure(let failure):
             return .inconclusive(reason: "\(failure.kind.rawValue): \(failure.message)")
-        case .success(let response):
+        case .success(.http(let response)):
             return classify(response, probe: probe)
+        case .success(.loginAccepted):
+            return .inconclusive(reason: "no HTTP answer to read (a login of another protocol)")
         }
     }
 
@@ -36,10 +38,10 @@ public enum ResponseClassifier {
     /// is about that account. A server that ignores `filter` lists every account, and the first
     /// one's `active: false` must never read as "deprovisioned" (RFC 7644 §3.4.2.2 makes filtering
     /// optional: `filter` support is announced in `/ServiceProviderConfig`).
-    public static func classify(_ result: HTTPResult, probe: ProbeDefinition, lookup: String) -> ProbeOutcome {
+    public static func classify(_ result: ProbeResult, probe: ProbeDefinition, lookup: String) -> ProbeOutcome {
         let outcome = classify(result, probe: probe)
         guard probe.kind == .scim, case .scim(_, let attribute) = probe.auth, outcome.isAuthenticated || outcome.isRejected,
-              case .success(let response) = result else { return outcome }
+              case .success(.http(let response)) = result else { return outcome }
         guard let json = try? JSONTreeParser.parse(response.body, file: "response").plain else {
             return .inconclusive(reason: "status \(response.status): SCIM answer is not JSON")
         }
@@ -60,10 +62,13 @@ public enum ResponseClassifier {
 
     /// A login protocol's answer: accepted, the protocol's own "wrong credentials", or anything
     /// else (unreachable, timeout, TLS, server errors), which proves nothing.
-    static func classifyLogin(_ result: HTTPResult, protocol kind: ProbeProtocol) -> ProbeOutcome {
+    static func classifyLogin(_ result: ProbeResult, protocol kind: ProbeProtocol) -> ProbeOutcome {
         switch result {
-        case .success:
+        case .success(.loginAccepted):
             return .authenticated(reason: "\(kind.rawValue) login accepted")
+        case .success(.http(let response)):
+            // A login protocol never answers in HTTP: nothing here is about the credentials.
+            return .inconclusive(reason: "status \(response.status): an HTTP answer where a \(kind.rawValue) login was expected")
         case .failure(let failure) where failure.kind == .loginDenied:
             return .rejected(reason: "\(kind.rawValue) login denied: \(failure.message)")
         case .failure(let failure):

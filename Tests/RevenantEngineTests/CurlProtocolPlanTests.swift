@@ -46,7 +46,7 @@ import Testing
         for checks in plan.checks {
             #expect(checks[0].skipReason?.contains("empty") == true, "\(checks[0].skipReason ?? "sent")")
         }
-        let transport = MockTransport(respond: { _, _ in .success(HTTPResponse(status: 0)) })
+        let transport = MockTransport(respond: { _, _ in .success(.loginAccepted("accepted")) })
         let report = await Fixture.run(plan, transport: transport)
         #expect(transport.requests.isEmpty)
         #expect(report.results.allSatisfy { $0.codes == [.revocationUnverified] })

@@ -3,14 +3,14 @@ import RevenantCore
 import RevenantEngine
 import RevenantProbes
 
-/// An `HTTPTransport` that answers from a closure and records every request it got, with the
+/// An `ProbeTransport` that answers from a closure and records every request it got, with the
 /// peak number of requests in flight (overall and per host). No sockets.
-final class MockTransport: HTTPTransport, @unchecked Sendable {
+final class MockTransport: ProbeTransport, @unchecked Sendable {
     // @unchecked: every mutable field is read and written only under `lock`.
-    typealias Responder = @Sendable (_ request: HTTPRequest, _ credential: String?) -> HTTPResult
+    typealias Responder = @Sendable (_ request: ProbeRequest, _ credential: String?) -> ProbeResult
 
     struct Seen: Sendable {
-        var request: HTTPRequest
+        var request: ProbeRequest
         var credential: String?
         var at: ContinuousClock.Instant
     }
@@ -24,15 +24,15 @@ final class MockTransport: HTTPTransport, @unchecked Sendable {
     private var cancelled = 0
     private let delay: Duration
     private let respond: Responder
-    private let onRequest: (@Sendable (HTTPRequest) -> Void)?
+    private let onRequest: (@Sendable (ProbeRequest) -> Void)?
 
-    init(delay: Duration = .zero, onRequest: (@Sendable (HTTPRequest) -> Void)? = nil, respond: @escaping Responder) {
+    init(delay: Duration = .zero, onRequest: (@Sendable (ProbeRequest) -> Void)? = nil, respond: @escaping Responder) {
         self.delay = delay
         self.respond = respond
         self.onRequest = onRequest
     }
 
-    func send(_ request: HTTPRequest) async -> HTTPResult {
+    func send(_ request: ProbeRequest) async -> ProbeResult {
         let credential = MockTransport.credential(in: request)
         let host = URLComponents(string: request.url)?.host ?? request.host
         lock.withLock {
@@ -85,7 +85,7 @@ final class MockTransport: HTTPTransport, @unchecked Sendable {
 
     /// The credential a request carries, whatever the auth scheme (bearer, basic password,
     /// X-API-Key header, api_key query parameter).
-    static func credential(in request: HTTPRequest) -> String? {
+    static func credential(in request: ProbeRequest) -> String? {
         for (name, value) in request.headers {
             switch name.lowercased() {
             case "authorization" where value.hasPrefix("Bearer "):
@@ -106,8 +106,8 @@ final class MockTransport: HTTPTransport, @unchecked Sendable {
 
 /// Canned answers.
 enum Answer {
-    static func status(_ code: Int, headers: [String: String] = [:], body: String = "") -> HTTPResult {
-        .success(HTTPResponse(status: code, headers: headers.map { HTTPHeader(name: $0.key, value: $0.value) }, body: Array(body.utf8)))
+    static func status(_ code: Int, headers: [String: String] = [:], body: String = "") -> ProbeResult {
+        .success(.http(HTTPResponse(status: code, headers: headers.map { HTTPHeader(name: $0.key, value: $0.value) }, body: Array(body.utf8))))
     }
 
     /// 200 for the credentials in `live`, 401 for everything else.

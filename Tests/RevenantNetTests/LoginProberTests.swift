@@ -31,8 +31,8 @@ import Testing
 
     static func key(_ name: String) throws -> String { try #require(keys[name], "ssh-keygen made no \(name)") }
 
-    static func request(_ url: String, host: String = "127.0.0.1", login: Login, pin: String? = "SHA256:" + String(repeating: "A", count: 43)) -> HTTPRequest {
-        var r = HTTPRequest(method: "LOGIN", url: url, host: host, headers: [], timeout: 2)
+    static func request(_ url: String, host: String = "127.0.0.1", login: Login, pin: String? = "SHA256:" + String(repeating: "A", count: 43)) -> ProbeRequest {
+        var r = ProbeRequest(method: "LOGIN", url: url, host: host, headers: [], timeout: 2)
         r.login = login
         r.hostKeySHA256 = pin
         return r
@@ -236,7 +236,7 @@ import Testing
     }
 
     @Test func anEmptyPasswordIsNeverSent() {
-        let request = HTTPRequest(method: "GET", url: "ldap://127.0.0.1:1/", host: "127.0.0.1", headers: [], timeout: 1)
+        let request = ProbeRequest(method: "GET", url: "ldap://127.0.0.1:1/", host: "127.0.0.1", headers: [], timeout: 1)
         var withLogin = request
         withLogin.login = Login(user: "cn=x,dc=example", secret: "", method: .password)
         guard case .failure(let failure) = LDAPProber().attempt(withLogin) else { Issue.record("an empty password was sent"); return }

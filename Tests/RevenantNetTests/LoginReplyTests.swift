@@ -29,7 +29,7 @@ import RevenantCore
 
     @Test func repliesAreReadForTheLogin() {
         func feed(_ scheme: String, _ lines: [String]) -> Transfer {
-            let transfer = Transfer(request: HTTPRequest(method: "GET", url: "\(scheme)://127.0.0.1/", host: "127.0.0.1", headers: []),
+            let transfer = Transfer(request: ProbeRequest(method: "GET", url: "\(scheme)://127.0.0.1/", host: "127.0.0.1", headers: []),
                                     completion: { _ in }, maxBody: 0)
             transfer.replyScheme = scheme
             for line in lines { Array((line + "\r\n").utf8).withUnsafeBufferPointer { transfer.onHeaderLine($0) } }

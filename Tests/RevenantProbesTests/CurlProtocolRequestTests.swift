@@ -16,7 +16,7 @@ import RevenantProbes
                         auth: auth, authenticated: authenticated, rejected: rejected, docs: "https://docs.example.com")
     }
 
-    static func header(_ request: HTTPRequest, _ name: String) -> [String] {
+    static func header(_ request: ProbeRequest, _ name: String) -> [String] {
         request.headers.filter { $0.name.lowercased() == name.lowercased() }.map(\.value)
     }
 
@@ -125,7 +125,9 @@ import RevenantProbes
     }
 
     @Test(arguments: [
-        (HTTPResult.success(HTTPResponse(status: 0, headers: [], body: [])), "authenticated"),
+        (ProbeResult.success(.loginAccepted("bind accepted")), "authenticated"),
+        // A login protocol never answers in HTTP: an HTTP answer says nothing about the password.
+        (.success(.http(HTTPResponse(status: 200))), "inconclusive"),
         (.failure(TransportFailure(kind: .loginDenied, message: "curl 67: Login denied")), "rejected"),
         (.failure(TransportFailure(kind: .timeout, message: "curl 28: Operation timed out")), "inconclusive"),
         (.failure(TransportFailure(kind: .connect, message: "curl 7: Couldn't connect")), "inconclusive"),
@@ -133,7 +135,7 @@ import RevenantProbes
         // An LDAP bind the server would not perform (curl 38) is not a rejection of the password.
         (.failure(TransportFailure(kind: .other, message: "curl 38: LDAP: cannot bind")), "inconclusive"),
     ])
-    func ldapAnswersAreReadByTheProtocol(result: HTTPResult, expected: String) {
+    func ldapAnswersAreReadByTheProtocol(result: ProbeResult, expected: String) {
         let probe = ProbeDefinition(id: "l", title: "l", kinds: [.password], protocol: "ldap", allowedHosts: ["h"],
                                     request: RequestTemplate(path: ""), auth: .login, authenticated: [], rejected: [], docs: "https://x")
         #expect(ResponseClassifier.classify(result, probe: probe).name == expected)

@@ -7,11 +7,11 @@ import RevenantProbes
 @Suite struct ProbeRequestBuilderTests {
     static let target = TargetURL("https://api.example.com/base")!
 
-    static func build(_ probe: ProbeDefinition, secret: Secret = "s3cr3t-token", username: String? = nil) -> HTTPRequest {
+    static func build(_ probe: ProbeDefinition, secret: Secret = "s3cr3t-token", username: String? = nil) -> ProbeRequest {
         ProbeRequestBuilder.build(probe, target: target, secret: secret, username: username, timeout: 7)
     }
 
-    static func headers(_ request: HTTPRequest, _ name: String) -> [String] {
+    static func headers(_ request: ProbeRequest, _ name: String) -> [String] {
         request.headers.filter { $0.name.lowercased() == name.lowercased() }.map(\.value)
     }
 

@@ -55,12 +55,12 @@ import RevenantProbes
         TransportFailure(kind: .other, message: "boom"),
     ])
     func transportFailuresAreInconclusive(failure: TransportFailure) {
-        let outcome = ResponseClassifier.classify(HTTPResult.failure(failure), probe: Self.greedy)
+        let outcome = ResponseClassifier.classify(ProbeResult.failure(failure), probe: Self.greedy)
         #expect(outcome == .inconclusive(reason: "\(failure.kind.rawValue): \(failure.message)"))
     }
 
     @Test func successfulResultIsClassifiedLikeItsResponse() {
-        #expect(ResponseClassifier.classify(HTTPResult.success(Self.response(401)), probe: SampleProbe.make()) == .rejected(reason: "status 401 matched rejected[0]"))
+        #expect(ResponseClassifier.classify(ProbeResult.success(.http(Self.response(401))), probe: SampleProbe.make()) == .rejected(reason: "status 401 matched rejected[0]"))
     }
 
     @Test func authenticatedIsTriedBeforeRejected() {
@@ -195,7 +195,7 @@ import RevenantProbes
         return ProbeLoader.load(file: root.appendingPathComponent("Probes/scim.json").path).0!
     }()
 
-    static func answer(_ json: String) -> HTTPResult { .success(HTTPResponse(status: 200, body: Array(json.utf8))) }
+    static func answer(_ json: String) -> ProbeResult { .success(.http(HTTPResponse(status: 200, body: Array(json.utf8)))) }
 
     @Test func theAccountItselfDecides() {
         let active = Self.answer(#"{"totalResults":1,"Resources":[{"userName":"Dana.Okafor","active":true}]}"#)

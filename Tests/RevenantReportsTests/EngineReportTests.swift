@@ -8,19 +8,19 @@ import Testing
 /// Reports rendered from a real engine run (mock transport) carry fingerprints, never secrets.
 @Suite struct EngineReportTests {
     /// Accepts `live`, rejects the rest, and echoes every credential back in an error or redirect.
-    struct EchoingTransport: HTTPTransport {
+    struct EchoingTransport: ProbeTransport {
         let live: String
 
-        func send(_ request: HTTPRequest) async -> HTTPResult {
+        func send(_ request: ProbeRequest) async -> ProbeResult {
             let auth = request.headers.first { $0.name == "Authorization" }?.value ?? ""
             let token = auth.hasPrefix("Bearer ") ? String(auth.dropFirst(7)) : ""
             if request.url.hasSuffix("/moved") {
-                return .success(HTTPResponse(status: 307, headers: [HTTPHeader(name: "Location", value: "https://elsewhere.test/?t=\(token)")]))
+                return .success(.http(HTTPResponse(status: 307, headers: [HTTPHeader(name: "Location", value: "https://elsewhere.test/?t=\(token)")])))
             }
             if request.url.hasSuffix("/broken") {
                 return .failure(TransportFailure(kind: .other, message: "proxy refused header Authorization: \(auth)"))
             }
-            return .success(HTTPResponse(status: token == live ? 200 : 401, body: Array("{\"echo\":\"\(token)\"}".utf8)))
+            return .success(.http(HTTPResponse(status: token == live ? 200 : 401, body: Array("{\"echo\":\"\(token)\"}".utf8))))
         }
     }
 

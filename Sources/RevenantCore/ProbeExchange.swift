@@ -1,7 +1,7 @@
 /// One probe request as a transport sends it: an HTTP request, or a login of another protocol
 /// (its URL's scheme says which: `ldap://`, `imap://`, `ssh://`, `postgresql://`, ...).
 /// Built by the probe layer; the secret lives only here.
-public struct HTTPRequest: Sendable {
+public struct ProbeRequest: Sendable {
     public var method: String
     public var url: String
     /// The only host this request may reach (checked again by the transport).
@@ -58,8 +58,22 @@ public enum ClientIdentity: Sendable, Equatable {
     case generated
 }
 
-/// What a server answered. The body is kept only up to a limit. A login protocol's answer has
-/// `status` 0 (there was no HTTP exchange) and, in `body`, what the server said about the login.
+/// What a server answered to a probe: an HTTP response (which matchers read), or a login of
+/// another protocol that the server accepted (LDAP bind, IMAP/SMTP AUTH, SSH userauth,
+/// PostgreSQL startup). A refused login is a failure of kind `loginDenied`.
+public enum ProbeAnswer: Sendable, Equatable {
+    case http(HTTPResponse)
+    /// What the server said on accepting the login ("bind accepted", "publickey accepted").
+    case loginAccepted(String)
+
+    /// The HTTP response, if this answer is one.
+    public var http: HTTPResponse? {
+        if case .http(let response) = self { return response }
+        return nil
+    }
+}
+
+/// What an HTTP server answered. The body is kept only up to a limit.
 public struct HTTPResponse: Sendable, Equatable {
     public var status: Int
     public var headers: [HTTPHeader]
@@ -108,30 +122,30 @@ public struct TransportFailure: Sendable, Equatable, Error {
     }
 }
 
-/// A response or the reason there is none.
-public typealias HTTPResult = Result<HTTPResponse, TransportFailure>
+/// An answer or the reason there is none.
+public typealias ProbeResult = Result<ProbeAnswer, TransportFailure>
 
 /// Sends requests. The engine gets one injected: libcurl in production, a table in unit tests.
-public protocol HTTPTransport: Sendable {
-    func send(_ request: HTTPRequest) async -> HTTPResult
+public protocol ProbeTransport: Sendable {
+    func send(_ request: ProbeRequest) async -> ProbeResult
     /// Ends every transfer in flight now (interrupted runs); they complete as failures.
     func cancelAll()
 }
 
-extension HTTPTransport {
+extension ProbeTransport {
     public func cancelAll() {}
 }
 
 /// Tries one login of a protocol libcurl does not speak (SSH, PostgreSQL). Blocking: the caller
-/// runs it off the event loop. Success is `HTTPResponse(status: 0)`; wrong credentials are
+/// runs it off the event loop. Success is `.loginAccepted`; wrong credentials are
 /// `.failure(kind: .loginDenied)`; anything else is another failure kind.
 public protocol LoginProber: Sendable {
-    func attempt(_ request: HTTPRequest) -> HTTPResult
+    func attempt(_ request: ProbeRequest) -> ProbeResult
 }
 
 /// A transport that can start a request and call back when it completes, without a task per
 /// request (the engine then needs no thread hop per transfer).
-public protocol CallbackTransport: HTTPTransport {
+public protocol CallbackTransport: ProbeTransport {
     /// `completion` runs once, on a thread of the transport's choosing.
-    func start(_ request: HTTPRequest, completion: @escaping @Sendable (HTTPResult) -> Void)
+    func start(_ request: ProbeRequest, completion: @escaping @Sendable (ProbeResult) -> Void)
 }
