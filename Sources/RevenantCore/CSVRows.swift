@@ -16,6 +16,9 @@ enum CSVRows {
         while i < bytes.count {
             let startLine = line
             var cells: [String] = []
+            // Quoted cells keep their spaces (a password may end in one); unquoted ones are trimmed.
+            var quotedCells: [Bool] = []
+            var cellWasQuoted = false
             var cell = [UInt8]()
             var quoted = false
             var endOfRow = false
@@ -32,8 +35,10 @@ enum CSVRows {
                     continue
                 }
                 switch c {
-                case UInt8(ascii: "\""): quoted = true
-                case UInt8(ascii: ","): cells.append(String(decoding: cell, as: UTF8.self)); cell = []
+                case UInt8(ascii: "\""): quoted = true; cellWasQuoted = true
+                case UInt8(ascii: ","):
+                    cells.append(String(decoding: cell, as: UTF8.self)); quotedCells.append(cellWasQuoted)
+                    cell = []; cellWasQuoted = false
                 case UInt8(ascii: "\r"): break
                 case UInt8(ascii: "\n"): line += 1; endOfRow = true
                 default: cell.append(c)
@@ -41,6 +46,7 @@ enum CSVRows {
             }
             if quoted { throw InputError(file: file, location: "line \(startLine)", message: "unterminated quoted cell") }
             cells.append(String(decoding: cell, as: UTF8.self))
+            quotedCells.append(cellWasQuoted)
             if cells.allSatisfy({ $0.trimmingCharacters(in: .whitespaces).isEmpty }) { continue }
             guard let columns = header else {
                 header = cells.map { $0.trimmingCharacters(in: .whitespaces) }
@@ -50,8 +56,8 @@ enum CSVRows {
                 throw InputError(file: file, location: "line \(startLine)", message: "expected \(columns.count) cells like the header, found \(cells.count)")
             }
             var members: [(key: String, value: Tree)] = []
-            for (name, raw) in zip(columns, cells) {
-                let text = raw.trimmingCharacters(in: .whitespaces)
+            for (k, (name, raw)) in zip(columns, cells).enumerated() {
+                let text = quotedCells[k] ? raw : raw.trimmingCharacters(in: .whitespaces)
                 if text.isEmpty { continue }
                 members.append((name, expand(name, text, line: startLine, file: file)))
             }

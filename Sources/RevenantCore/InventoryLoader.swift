@@ -52,6 +52,13 @@ public enum InventoryLoader {
         guard let bytes = FileBytes.read(file) else {
             throw InputErrors([InputError(file: file, message: "cannot read the inventory file (missing or unreadable)")])
         }
+        // Decoded with U+FFFD in place of bad bytes, a Latin-1 `value` would be sent altered, and a
+        // live password refused would read as revoked: such a file is refused, with its line.
+        if let offset = UTF8Validation.firstInvalid(bytes) {
+            throw InputErrors([InputError(file: file, location: "line \(UTF8Validation.line(of: offset, in: bytes))",
+                                          message: "the file is not valid UTF-8 (byte \(offset + 1)): save it as UTF-8; "
+                                              + "a secret that is not UTF-8 belongs in a `file` or `env` source, which are read as bytes")])
+        }
         let base = URL(fileURLWithPath: file).deletingLastPathComponent().path
         var decoder = InventoryDecoder(file: file, baseDirectory: base)
         do {

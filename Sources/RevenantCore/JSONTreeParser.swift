@@ -9,6 +9,9 @@ public struct JSONTreeParser {
     /// Nesting deeper than this is refused instead of exhausting the stack (hostile bodies).
     static let maxDepth = 256
     public let file: String
+    /// Inventories: a `\u` escape of a lone surrogate is refused (a secret made of it would be
+    /// sent altered). Elsewhere (server answers) it reads as U+FFFD.
+    var strict = false
 
     public init(bytes: [UInt8], file: String) {
         self.bytes = bytes
@@ -30,6 +33,7 @@ public struct JSONTreeParser {
         element: (String, Int, Tree) throws(InputError) -> Void
     ) throws(InputError) -> Tree {
         var parser = JSONTreeParser(bytes: bytes, file: file)
+        parser.strict = true
         parser.skipBOM()
         parser.skipSpace()
         let startLine = parser.line
@@ -213,7 +217,7 @@ public struct JSONTreeParser {
                 case UInt8(ascii: "u"):
                     var scalar = try hex4()
                     // A high surrogate combines only with a following low surrogate (RFC 8259 §7);
-                    // anything else is a lone surrogate and becomes U+FFFD.
+                    // a lone one names no character (strict: refused; else U+FFFD).
                     if (0xD800..<0xDC00).contains(scalar), index + 6 <= bytes.count,
                        bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u"),
                        let low = UInt32(String(decoding: bytes[index + 2..<index + 6], as: UTF8.self), radix: 16),
@@ -221,6 +225,7 @@ public struct JSONTreeParser {
                         index += 6
                         scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
                     }
+                    if strict, UnicodeScalar(scalar) == nil { throw error("`\\u` escape of a lone surrogate (not a character)") }
                     out += Array(String(Character(UnicodeScalar(scalar) ?? "\u{FFFD}")).utf8)
                 default: throw error("invalid escape `\\\(Character(UnicodeScalar(e)))`")
                 }

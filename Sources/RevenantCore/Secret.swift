@@ -31,18 +31,6 @@ public struct Secret: Sendable, Hashable {
     /// corrupted (and refused), which proves nothing.
     public var hasLineBreakOrNUL: Bool { bytes.contains { $0 == 0x0A || $0 == 0x0D || $0 == 0 } }
 
-    /// The first byte that is not part of valid UTF-8, as `0xE4 at byte 2`, for error messages.
-    public var firstInvalidUTF8: String? {
-        guard text == nil else { return nil }
-        var i = 0
-        while i < bytes.count {
-            let length = Secret.sequenceLength(bytes, at: i)
-            if length == 0 { return "0x" + Digest.hex([bytes[i]]).uppercased() + " at byte \(i + 1)" }
-            i += length
-        }
-        return nil
-    }
-
     /// The bytes decoded only if every one of them is valid UTF-8 (String(decoding:) would repair).
     static func exactText(_ bytes: [UInt8]) -> String? {
         var i = 0
@@ -55,7 +43,7 @@ public struct Secret: Sendable, Hashable {
     }
 
     /// Length of the well-formed UTF-8 sequence at `i` (RFC 3629 §4), or 0 if there is none.
-    static func sequenceLength(_ b: [UInt8], at i: Int) -> Int {
+    static func sequenceLength<C: RandomAccessCollection>(_ b: C, at i: Int) -> Int where C.Element == UInt8, C.Index == Int {
         let first = b[i]
         if first < 0x80 { return 1 }
         func continuation(_ k: Int, _ range: ClosedRange<UInt8> = 0x80...0xBF) -> Bool {
@@ -88,4 +76,31 @@ extension DefaultStringInterpolation {
     /// A secret in a string is either a leak or a corrupted request: say which bytes you mean.
     @available(*, unavailable, message: "a Secret is never interpolated: use .bytes, or .text where the protocol carries text")
     public mutating func appendInterpolation(_ secret: Secret) {}
+}
+
+/// Where bytes stop being valid UTF-8 (RFC 3629), checked eight ASCII bytes at a time.
+public enum UTF8Validation {
+    /// The offset of the first byte that is not part of valid UTF-8, or nil when all are.
+    public static func firstInvalid(_ bytes: [UInt8]) -> Int? {
+        bytes.withUnsafeBufferPointer { buffer -> Int? in
+            var i = 0
+            let n = buffer.count
+            while i < n {
+                if i + 8 <= n {
+                    let word = UnsafeRawPointer(buffer.baseAddress! + i).loadUnaligned(as: UInt64.self)
+                    if word & 0x8080_8080_8080_8080 == 0 { i += 8; continue }
+                }
+                if buffer[i] < 0x80 { i += 1; continue }
+                let length = Secret.sequenceLength(buffer, at: i)
+                if length == 0 { return i }
+                i += length
+            }
+            return nil
+        }
+    }
+
+    /// The 1-based line of `offset`.
+    public static func line(of offset: Int, in bytes: [UInt8]) -> Int {
+        1 + bytes[..<offset].reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+    }
 }

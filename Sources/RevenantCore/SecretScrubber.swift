@@ -1,74 +1,208 @@
-/// Takes every trace of a secret out of text that a server sent back (a redirect's `Location`, a
-/// login refusal's message, a libcurl error quoting a reply: whatever a transport wrapped in
-/// ServerText). A hostile or careless server may echo the secret in any encoding, whole or in
-/// part, so the check is not "is the secret there as we sent it" but "does any run of
-/// `minimumRun` bytes of the secret appear, in the text as it is or after percent-, backslash-,
-/// base64- or hex-decoding one of its words". ASCII letters compare without case (`%2b` and
-/// `%2B`, an upper-cased echo). What matches becomes `[redacted]`; a match found only after
-/// decoding takes its whole word with it. Redacting too much costs a little clarity; redacting
-/// too little leaks a secret into reports and the ledger.
-public struct SecretScrubber: Sendable {
-    /// Runs of this many bytes (fewer for a shorter secret) count as the secret in server text.
-    public static let minimumRun = 6
+import Foundation
+
+/// Every run of `SecretGrams.run` bytes of some secrets (and the whole of a shorter one), in each
+/// form a server may hand it back in: as stored, case-folded, NFC and NFD, Latin-1 and UTF-8 of
+/// each other (a server that reads bytes in the other charset), mojibake, and with U+FFFD where a
+/// byte was not UTF-8. Held in a Bloom filter: a false hit only blanks a few more characters,
+/// and a run with a million secrets needs no more than 32 MiB for them.
+public struct SecretGrams: Sendable {
+    /// Runs of this many bytes count as the secret (a shorter secret counts whole).
+    public static let run = 6
     /// Secrets shorter than this are not looked for: any text would match them.
     public static let shortest = 4
 
-    /// Runs that give a secret away in text a server sent (ServerText): any `minimumRun` bytes of it.
-    let partial: [Int: Set<[UInt8]>]
-    /// In revenant's own words around it only the whole secret counts: a password that contains
-    /// "password" must not blank out "takes no password logins".
-    let whole: [Int: Set<[UInt8]>]
+    let bits: [UInt64]
+    let mask: UInt64
+    /// The run lengths present: 6, and 4 or 5 for secrets that short.
+    let lengths: [Int]
 
-    public init(secrets: [Secret]) {
-        var partial: [Int: Set<[UInt8]>] = [:]
-        var whole: [Int: Set<[UInt8]>] = [:]
+    public init(_ secrets: some Sequence<Secret>) {
+        var keys: [UInt64] = []
+        var lengths = Set<Int>()
         for secret in secrets where secret.bytes.count >= Self.shortest {
-            let lower = secret.bytes.map(Self.lowercased)
-            let k = min(Self.minimumRun, lower.count)
-            for i in 0...(lower.count - k) { partial[k, default: []].insert(Array(lower[i..<(i + k)])) }
-            whole[lower.count, default: []].insert(lower)
+            for form in Self.forms(of: secret) where form.count >= Self.shortest {
+                let k = min(Self.run, form.count)
+                lengths.insert(k)
+                for i in 0...(form.count - k) { keys.append(Self.key(form, i, k)) }
+            }
         }
-        self.partial = partial
-        self.whole = whole
+        guard !keys.isEmpty else {
+            self.bits = []
+            self.mask = 0
+            self.lengths = []
+            return
+        }
+        // 32 bits a run, 4 probes: about one false hit in 4,000 runs; at most 2^28 bits.
+        var size = 1 << 16
+        while size < keys.count * 32 && size < 1 << 28 { size <<= 1 }
+        var bits = [UInt64](repeating: 0, count: size / 64)
+        let mask = UInt64(size - 1)
+        for key in keys {
+            for h in Self.probes(key) { let b = h & mask; bits[Int(b >> 6)] |= 1 << (b & 63) }
+        }
+        self.bits = bits
+        self.mask = mask
+        self.lengths = lengths.sorted()
     }
 
-    public var isEmpty: Bool { partial.isEmpty }
+    public var isEmpty: Bool { lengths.isEmpty }
 
-    /// `text` with every trace of the secrets replaced by `[redacted]`, and ServerText's marks
-    /// taken out: inside them any run of a secret goes, outside them the whole secret.
+    /// Whether the run of `k` bytes at `i` of `lower` (ASCII lower-cased) may be part of a secret.
+    func contains(_ lower: [UInt8], _ i: Int, _ k: Int) -> Bool {
+        Self.probes(Self.key(lower, i, k)).allSatisfy { h in let b = h & mask; return bits[Int(b >> 6)] & (1 << (b & 63)) != 0 }
+    }
+
+    /// Up to 6 bytes and their count in one word: exact, no hashing needed to tell runs apart.
+    static func key(_ bytes: [UInt8], _ i: Int, _ k: Int) -> UInt64 {
+        var v = UInt64(k)
+        for j in 0..<k { v = v << 8 | UInt64(SecretScrubber.lowercased(bytes[i + j])) }
+        return v
+    }
+
+    static func probes(_ key: UInt64) -> [UInt64] {
+        // splitmix64 of the key, twice, gives four 32-bit probes.
+        func mix(_ x: UInt64) -> UInt64 {
+            var z = x &+ 0x9E37_79B9_7F4A_7C15
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        let a = mix(key), b = mix(a)
+        return [a & 0xFFFF_FFFF, a >> 32, b & 0xFFFF_FFFF, b >> 32]
+    }
+
+    /// The forms a server may echo a secret in, as bytes.
+    static func forms(of secret: Secret) -> [[UInt8]] {
+        var forms: [[UInt8]] = [secret.bytes]
+        // Its bytes read as Latin-1 and written as UTF-8: mojibake of a UTF-8 secret, or the
+        // UTF-8 a server makes of a Latin-1 one.
+        let asLatin1 = String(String.UnicodeScalarView(secret.bytes.map { Unicode.Scalar($0) }))
+        forms.append(Array(asLatin1.utf8))
+        if let text = secret.text {
+            forms.append(Array(text.lowercased().utf8))
+            forms.append(Array(text.precomposedStringWithCanonicalMapping.utf8))
+            forms.append(Array(text.decomposedStringWithCanonicalMapping.utf8))
+            // Latin-1 of a UTF-8 secret, when every character has one.
+            if text.unicodeScalars.allSatisfy({ $0.value < 0x100 }) { forms.append(text.unicodeScalars.map { UInt8($0.value) }) }
+            // Without the marks ServerText takes out of server text.
+            let unmarked = String(String.UnicodeScalarView(text.unicodeScalars.filter { !ServerText.isMark($0) }))
+            if unmarked != text { forms.append(Array(unmarked.utf8)) }
+        } else {
+            // As a reply decoded with U+FFFD for each byte that is not UTF-8.
+            forms.append(Array(String(decoding: secret.bytes, as: UTF8.self).utf8))
+        }
+        return forms
+    }
+}
+
+/// Takes every trace of a secret out of text that a server sent back (a redirect's `Location`, a
+/// login refusal's message, a libcurl error quoting a reply: whatever a transport wrapped in
+/// ServerText). A hostile or careless server may echo any secret it was sent, in any encoding,
+/// whole or in part, so the check is not "is this attempt's secret there as we sent it" but "does
+/// a run of `SecretGrams.run` bytes of any secret sent to this server appear, in the text as it
+/// is, case-folded, without invisible characters, or after decoding one of its words (percent,
+/// `%u`, backslash, HTML, base64, hex, and those twice over)". What matches becomes
+/// `[redacted]`; a match found only in a decoded or folded view takes its whole word (or the
+/// server's whole text) with it. Redacting too much costs a little clarity; redacting too little
+/// leaks a secret into reports and the ledger.
+/// Outside the marks (revenant's own words) only this attempt's whole secret counts: a password
+/// that contains "password" must not blank out "takes no password logins".
+public struct SecretScrubber: Sendable {
+    let grams: SecretGrams
+    /// This attempt's secrets, ASCII lower-cased, for revenant's own words.
+    let own: [[UInt8]]
+
+    /// `grams`: of every secret sent to the server; `own`: of this attempt.
+    public init(grams: SecretGrams, own: [Secret]) {
+        self.grams = grams
+        self.own = own.filter { $0.bytes.count >= SecretGrams.shortest }.map { $0.bytes.map(Self.lowercased) }
+    }
+
+    /// Grams of exactly these secrets.
+    public init(secrets: [Secret]) {
+        self.init(grams: SecretGrams(secrets), own: secrets)
+    }
+
+    public var isEmpty: Bool { grams.isEmpty && own.isEmpty }
+
+    /// `text` with every trace of the secrets replaced by `[redacted]`, and ServerText's marks taken out.
     public func scrub(_ text: String) -> String {
-        guard !isEmpty || text.unicodeScalars.contains(where: ServerText.isMark) else { return text }
+        guard !isEmpty || ServerText.isMarked(text) else { return text }
         var out = ""
         for (segment, fromServer) in ServerText.segments(text) {
-            out += isEmpty ? segment : Self.scrub(segment, grams: fromServer ? partial : whole)
+            out += fromServer ? scrubServer(segment) : scrubOwn(segment)
         }
         return out
     }
 
-    static func scrub(_ text: String, grams: [Int: Set<[UInt8]>]) -> String {
+    /// Revenant's own words: only a whole secret of this attempt, as it is (case aside).
+    func scrubOwn(_ text: String) -> String {
+        guard !own.isEmpty else { return text }
         let bytes = Array(text.utf8)
+        let lower = bytes.map(Self.lowercased)
         var hit = [Bool](repeating: false, count: bytes.count)
         var any = false
-        // 1. The secret as it is, anywhere (across spaces too).
-        for (start, end) in matches(bytes.map(Self.lowercased), grams) {
-            for i in start..<end { hit[i] = true }
-            any = true
-        }
-        // 2. Each word decoded every way a server might have encoded it.
-        for (start, end) in Self.words(bytes) where !hit[start..<end].allSatisfy({ $0 }) {
-            let word = Array(bytes[start..<end])
-            if Self.decodings(of: word).contains(where: { !matches($0.map(Self.lowercased), grams).isEmpty }) {
-                for i in start..<end { hit[i] = true }
+        for secret in own where secret.count <= lower.count {
+            for i in 0...(lower.count - secret.count) where lower[i] == secret[0] && Array(lower[i..<(i + secret.count)]) == secret {
+                for j in i..<(i + secret.count) { hit[j] = true }
                 any = true
             }
         }
-        guard any else { return text }
-        // Whole characters only: a run that starts or ends inside a character takes all of it.
-        for i in bytes.indices where hit[i] && Self.isContinuation(bytes[i]) {
-            var j = i
-            while j > 0 && Self.isContinuation(bytes[j]) { j -= 1; hit[j] = true }
+        return any ? Self.replace(bytes, hit) : text
+    }
+
+    /// A server's words: any run of any secret, in every view.
+    func scrubServer(_ text: String) -> String {
+        guard !grams.isEmpty else { return text }
+        let bytes = Array(text.utf8)
+        var hit = [Bool](repeating: false, count: bytes.count)
+        // 1. The text as it is: the runs go (across spaces too), each with the rest of its word up
+        //    to a path or query separator (what is next to a run may be the same secret, encoded).
+        for (start, end) in matches(bytes) { for i in start..<end { hit[i] = true } }
+        for (start, end) in Self.words(bytes, alsoSplitting: "/?&=:@#") where hit[start..<end].contains(true) {
+            for i in start..<end { hit[i] = true }
         }
-        for i in bytes.indices.dropFirst() where !hit[i] && hit[i - 1] && Self.isContinuation(bytes[i]) { hit[i] = true }
+        // What is left once those runs are out: the views below must find something new.
+        let restBytes = bytes.indices.map { hit[$0] ? 0x20 : bytes[$0] }
+        let rest = String(decoding: restBytes, as: UTF8.self)
+        // 2. Views of the whole text that do not map back byte for byte: a hit there takes all of it.
+        let folded = Array(rest.lowercased().utf8)
+        let visible = Array(String(String.UnicodeScalarView(rest.unicodeScalars.filter { !Self.isInvisible($0) })).utf8)
+        let separatedHex = restBytes.filter { $0 != UInt8(ascii: ":") && $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "-") }
+        let wholeViews = [folded, visible] + EchoDecoders.hexRuns(separatedHex)
+        if wholeViews.contains(where: { !matches($0).isEmpty }) { return "[redacted]" }
+        // 3. Each word decoded every way a server might have encoded it, twice over.
+        for (start, end) in Self.words(restBytes) {
+            var views = [Array(restBytes[start..<end])]
+            var found = false
+            for _ in 0..<2 where !found {
+                views = views.flatMap(Self.decodings)
+                found = views.contains { !matches($0).isEmpty }
+            }
+            if found { for i in start..<end { hit[i] = true } }
+        }
+        return hit.contains(true) ? Self.replace(bytes, hit) : text
+    }
+
+    /// Ranges of `bytes` covered by runs of a secret.
+    func matches(_ bytes: [UInt8]) -> [(Int, Int)] {
+        var found: [(Int, Int)] = []
+        for k in grams.lengths where bytes.count >= k {
+            for i in 0...(bytes.count - k) where grams.contains(bytes, i, k) {
+                if let last = found.last, last.1 >= i { found[found.count - 1].1 = max(last.1, i + k) } else { found.append((i, i + k)) }
+            }
+        }
+        return found
+    }
+
+    /// The bytes with each run of hits as `[redacted]`, widened to whole characters.
+    static func replace(_ bytes: [UInt8], _ marked: [Bool]) -> String {
+        var hit = marked
+        for i in bytes.indices where hit[i] && isContinuation(bytes[i]) {
+            var j = i
+            while j > 0 && isContinuation(bytes[j]) { j -= 1; hit[j] = true }
+        }
+        for i in bytes.indices.dropFirst() where !hit[i] && hit[i - 1] && isContinuation(bytes[i]) { hit[i] = true }
         var out = [UInt8]()
         var i = 0
         while i < bytes.count {
@@ -79,23 +213,18 @@ public struct SecretScrubber: Sendable {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// Ranges of `lower` covered by runs of a secret.
-    static func matches(_ lower: [UInt8], _ grams: [Int: Set<[UInt8]>]) -> [(Int, Int)] {
-        var found: [(Int, Int)] = []
-        for (k, set) in grams where lower.count >= k {
-            for i in 0...(lower.count - k) where set.contains(Array(lower[i..<(i + k)])) {
-                if let last = found.last, last.1 >= i { found[found.count - 1].1 = i + k } else { found.append((i, i + k)) }
-            }
-        }
-        return found
-    }
-
     static func lowercased(_ b: UInt8) -> UInt8 { (0x41...0x5A).contains(b) ? b | 0x20 : b }
     static func isContinuation(_ b: UInt8) -> Bool { b & 0xC0 == 0x80 }
 
+    /// Characters that show as nothing: a server may slip them between a secret's bytes.
+    static func isInvisible(_ s: Unicode.Scalar) -> Bool {
+        [0x00AD, 0x034F, 0x061C, 0x180E, 0x2060, 0x2061, 0x2062, 0x2063, 0x2064, 0xFEFF].contains(s.value)
+            || (0x200B...0x200F).contains(s.value) || (0x202A...0x202E).contains(s.value) || (0x2066...0x2069).contains(s.value)
+    }
+
     /// Maximal runs of bytes that are not space, quotes or brackets: a URL, a token, a word.
-    static func words(_ bytes: [UInt8]) -> [(Int, Int)] {
-        let separators: Set<UInt8> = Set(" \t\r\n\"'`<>()[]{},;".utf8)
+    static func words(_ bytes: [UInt8], alsoSplitting more: String = "") -> [(Int, Int)] {
+        let separators: Set<UInt8> = Set(" \t\r\n\"'`<>()[]{},;".utf8).union(more.utf8)
         var out: [(Int, Int)] = []
         var start: Int?
         for (i, b) in bytes.enumerated() {
@@ -109,126 +238,22 @@ public struct SecretScrubber: Sendable {
         return out
     }
 
-    /// The word percent-decoded (with `+` as space and as itself), backslash-unescaped, and every
-    /// base64 (standard or URL alphabet, at every alignment) or hex run in any of those decoded.
+    /// One word decoded each way; the word itself is kept, so a second round chains decoders.
     static func decodings(of word: [UInt8]) -> [[UInt8]] {
-        var views: [[UInt8]] = []
+        var views: [[UInt8]] = [word]
         if word.contains(UInt8(ascii: "%")) {
-            views.append(percentDecoded(word, plusIsSpace: false))
-            if word.contains(UInt8(ascii: "+")) { views.append(percentDecoded(word, plusIsSpace: true)) }
-        } else if word.contains(UInt8(ascii: "+")) {
-            views.append(word.map { $0 == UInt8(ascii: "+") ? 0x20 : $0 })
+            views.append(EchoDecoders.percentDecoded(word, plusIsSpace: false))
+            views.append(EchoDecoders.percentUDecoded(word))
         }
-        if word.contains(UInt8(ascii: "\\")) { views.append(unescaped(word)) }
-        var out = views
-        for view in [word] + views {
-            out += base64Runs(view)
-            out += hexRuns(view)
+        if word.contains(UInt8(ascii: "+")) { views.append(EchoDecoders.percentDecoded(word, plusIsSpace: true)) }
+        if word.contains(UInt8(ascii: "\\")) {
+            views.append(EchoDecoders.unescaped(word, latin1: false))
+            views.append(EchoDecoders.unescaped(word, latin1: true))
         }
-        return out
-    }
-
-    static func hexValue(_ b: UInt8) -> UInt8? {
-        switch b {
-        case 0x30...0x39: b - 0x30
-        case 0x41...0x46: b - 0x41 + 10
-        case 0x61...0x66: b - 0x61 + 10
-        default: nil
-        }
-    }
-
-    static func percentDecoded(_ bytes: [UInt8], plusIsSpace: Bool) -> [UInt8] {
-        var out: [UInt8] = []
-        var i = 0
-        while i < bytes.count {
-            if bytes[i] == UInt8(ascii: "%"), i + 2 < bytes.count, let h = hexValue(bytes[i + 1]), let l = hexValue(bytes[i + 2]) {
-                out.append(h << 4 | l)
-                i += 3
-            } else {
-                out.append(plusIsSpace && bytes[i] == UInt8(ascii: "+") ? 0x20 : bytes[i])
-                i += 1
-            }
-        }
-        return out
-    }
-
-    /// `\/`, `\"`, `\\`, `\xHH` and `\uHHHH` (ASCII and Latin-1 code points as bytes) undone.
-    static func unescaped(_ bytes: [UInt8]) -> [UInt8] {
-        var out: [UInt8] = []
-        var i = 0
-        while i < bytes.count {
-            guard bytes[i] == UInt8(ascii: "\\"), i + 1 < bytes.count else { out.append(bytes[i]); i += 1; continue }
-            let next = bytes[i + 1]
-            if next == UInt8(ascii: "u"), i + 5 < bytes.count,
-               let a = hexValue(bytes[i + 2]), let b = hexValue(bytes[i + 3]), let c = hexValue(bytes[i + 4]), let d = hexValue(bytes[i + 5]) {
-                let scalar = UInt32(a) << 12 | UInt32(b) << 8 | UInt32(c) << 4 | UInt32(d)
-                if scalar < 0x100 { out.append(UInt8(scalar)) } else if let s = Unicode.Scalar(scalar) { out += Array(String(s).utf8) }
-                i += 6
-            } else if next == UInt8(ascii: "x"), i + 3 < bytes.count, let h = hexValue(bytes[i + 2]), let l = hexValue(bytes[i + 3]) {
-                out.append(h << 4 | l)
-                i += 4
-            } else {
-                out.append(next)
-                i += 2
-            }
-        }
-        return out
-    }
-
-    static func base64Value(_ b: UInt8) -> UInt8? {
-        switch b {
-        case 0x41...0x5A: b - 0x41
-        case 0x61...0x7A: b - 0x61 + 26
-        case 0x30...0x39: b - 0x30 + 52
-        case UInt8(ascii: "+"), UInt8(ascii: "-"): 62
-        case UInt8(ascii: "/"), UInt8(ascii: "_"): 63
-        default: nil
-        }
-    }
-
-    /// Ranges of 8 or more consecutive bytes that `belongs` accepts.
-    static func runs(_ bytes: [UInt8], of belongs: (UInt8) -> Bool) -> [Range<Int>] {
-        var out: [Range<Int>] = []
-        var start: Int?
-        for i in 0...bytes.count {
-            if i < bytes.count, belongs(bytes[i]) {
-                if start == nil { start = i }
-            } else if let s = start {
-                if i - s >= 8 { out.append(s..<i) }
-                start = nil
-            }
-        }
-        return out
-    }
-
-    /// Runs of base64 characters, decoded from each of the four alignments.
-    static func base64Runs(_ bytes: [UInt8]) -> [[UInt8]] {
-        runs(bytes) { base64Value($0) != nil }.flatMap { run -> [[UInt8]] in
-            let values = bytes[run].map { base64Value($0)! }
-            return (0..<4).filter { values.count - $0 >= 4 }.map { shift in
-                var decoded: [UInt8] = []
-                var acc: UInt32 = 0
-                var bits = 0
-                for v in values[shift...] {
-                    acc = acc << 6 | UInt32(v)
-                    bits += 6
-                    if bits >= 8 {
-                        bits -= 8
-                        decoded.append(UInt8(truncatingIfNeeded: acc >> UInt32(bits)))
-                    }
-                }
-                return decoded
-            }
-        }
-    }
-
-    /// Runs of hex digits, decoded at both alignments.
-    static func hexRuns(_ bytes: [UInt8]) -> [[UInt8]] {
-        runs(bytes) { hexValue($0) != nil }.flatMap { run in
-            (0..<2).map { shift in
-                stride(from: run.lowerBound + shift, to: run.upperBound - 1, by: 2).map { hexValue(bytes[$0])! << 4 | hexValue(bytes[$0 + 1])! }
-            }
-        }
+        if word.contains(UInt8(ascii: "&")) { views.append(EchoDecoders.htmlDecoded(word)) }
+        views += EchoDecoders.base64Runs(word)
+        views += EchoDecoders.hexRuns(word)
+        return views
     }
 }
 
@@ -245,13 +270,28 @@ public enum ServerText {
     /// Whether `text` holds a server's words (both marks begin with the byte 0xEE in UTF-8).
     public static func isMarked(_ text: String) -> Bool { text.utf8.contains(0xEE) && text.unicodeScalars.contains(where: isMark) }
 
-    /// `text` marked as the server's.
+    /// A server's text is cut to this many characters: enough to read, too short to flood a report.
+    public static let maxCharacters = 200
+
+    /// `text` marked as the server's: at most `maxCharacters`, with control characters and bidi
+    /// overrides shown as `?` (in a table on a terminal they could rewrite what the line says).
     public static func quote(_ text: some StringProtocol) -> String {
         var out = String.UnicodeScalarView()
         out.append(open)
-        out.append(contentsOf: text.unicodeScalars.filter { !isMark($0) })
+        var count = 0
+        for scalar in text.unicodeScalars where !isMark(scalar) {
+            if count == maxCharacters { out.append("…"); break }
+            out.append(isControl(scalar) ? "?" : scalar)
+            count += 1
+        }
         out.append(close)
         return String(out)
+    }
+
+    /// C0 and C1 controls, DEL, and the characters that reorder or hide text.
+    public static func isControl(_ s: Unicode.Scalar) -> Bool {
+        s.value < 0x20 || (0x7F...0x9F).contains(s.value) || (0x200E...0x200F).contains(s.value)
+            || (0x202A...0x202E).contains(s.value) || (0x2066...0x2069).contains(s.value)
     }
 
     /// `text` in runs of revenant's words and the server's, marks removed.

@@ -249,6 +249,8 @@ public final class VerifyEngine: Sendable {
         // A stop must not wait for the next rate-limit slot or timer: wake the loop now.
         stop.whenStopped { sink.yield(.tick) }
         defer { stop.whenStopped(nil) }
+        // Built only for a host whose answers quote the server (ServerText), once.
+        var gramsOfHost: [Int: SecretGrams] = [:]
         await withTaskGroup(of: Void.self) { group in
             var inFlight = 0
             var timerAt: Double?
@@ -264,7 +266,8 @@ public final class VerifyEngine: Sendable {
                     inFlight += 1
                     var certificate: [UInt8]?
                     if hasCertificates, case .credential(let ci, _) = attempt.role { certificate = plan.certificates[ci] }
-                    let keyLogin: Bool? = attempt.role == .positive ? nil : plan.pairs[attempt.pair].keyLogin
+                    // A positive control is attached only to a pair of its own kind of login (VerifyPlanner).
+                    let keyLogin: Bool? = plan.pairs[attempt.pair].keyLogin
                     let request = prepared[attempt.pair].request(secret: attempt.secret, username: attempt.username, timeout: timeout,
                                                                  negativeControl: attempt.role == .negative, certificate: certificate,
                                                                  keyLogin: keyLogin)
@@ -307,10 +310,16 @@ public final class VerifyEngine: Sendable {
                     inFlight -= 1
                     scheduler.complete(hostIndex: host)
                     let probe = plan.pairs[attempt.pair].probe
-                    // The probe's own secret (an operator token, a client secret) never shows either.
+                    // The probe's own secret (an operator token, a client secret) never shows either; in
+                    // the server's words, no secret this host was sent does.
                     let outcome = VerifyEngine.redact(ResponseClassifier.classify(result, probe: probe, lookup: attempt.secret.text ?? ""),
-                                                      secrets: [attempt.secret] + (plan.pairs[attempt.pair].authSecret.map { [$0] } ?? []),
-                                                      everyOutcome: !probe.kind.isHTTP)
+                                                      own: [attempt.secret] + (plan.pairs[attempt.pair].authSecret.map { [$0] } ?? []),
+                                                      everyOutcome: !probe.kind.isHTTP) {
+                        if let grams = gramsOfHost[host] { return grams }
+                        let grams = SecretGrams(VerifyEngine.secrets(sentTo: host, plan: plan, hostOfPair: hostOfPair))
+                        gramsOfHost[host] = grams
+                        return grams
+                    }
                     let completion = Completion(attempt: attempt, result: result, outcome: outcome, durationMs: Int((ended - started) * 1000))
                     if let (retry, delay) = handle(completion) {
                         scheduler.enqueue(retry, hostIndex: host, notBefore: elapsed() + delay)
@@ -365,7 +374,7 @@ public final class VerifyEngine: Sendable {
         let text = String(decoding: body, as: UTF8.self)
         guard let open = text.range(of: "<Account>"), let close = text.range(of: "</Account>", range: open.upperBound..<text.endIndex) else { return nil }
         let account = text[open.upperBound..<close.lowerBound]
-        return account.count == 12 && account.allSatisfy(\.isNumber) ? String(account) : nil
+        return account.utf8.count == 12 && account.utf8.allSatisfy({ (0x30...0x39).contains($0) }) ? String(account) : nil
     }
 
     /// `Retry-After` as delay-seconds or an HTTP-date (RFC 9110 §10.2.3).
@@ -379,15 +388,33 @@ public final class VerifyEngine: Sendable {
         return formatter.date(from: v).map { max(0, $0.timeIntervalSince(now)) }
     }
 
-    /// A server's or libcurl's text must never carry a secret into a report or the ledger: every
-    /// reason that quotes one is scrubbed of the secrets the attempt carried (SecretScrubber: any
-    /// run of them, in any encoding a server might echo). Matched HTTP outcomes carry only our own
-    /// text ("status 200 matched authenticated[0]") and are left as they are.
-    static func redact(_ outcome: ProbeOutcome, secrets: [Secret], everyOutcome: Bool = false) -> ProbeOutcome {
-        if !everyOutcome && (outcome.isAuthenticated || outcome.isRejected) && !ServerText.isMarked(outcome.reason) { return outcome }
-        let scrubber = SecretScrubber(secrets: secrets)
+    /// A server's or libcurl's text must never carry a secret into a report or the ledger. The
+    /// server's words (ServerText) lose any run of any secret sent to that server (`grams`, made
+    /// when first needed); revenant's own words around them lose this attempt's whole secrets
+    /// (`own`). Matched HTTP outcomes carry only our own text ("status 200 matched
+    /// authenticated[0]") and are left as they are.
+    static func redact(_ outcome: ProbeOutcome, own: [Secret], everyOutcome: Bool = false, grams: () -> SecretGrams) -> ProbeOutcome {
+        let marked = ServerText.isMarked(outcome.reason)
+        if !marked && !everyOutcome && (outcome.isAuthenticated || outcome.isRejected) { return outcome }
+        let scrubber = SecretScrubber(grams: marked ? grams() : SecretGrams([]), own: own)
         let reason = scrubber.scrub(outcome.reason)
         return reason == outcome.reason ? outcome : outcome.withReason(reason)
+    }
+
+    /// As above, with the grams of exactly these secrets.
+    static func redact(_ outcome: ProbeOutcome, secrets: [Secret], everyOutcome: Bool = false) -> ProbeOutcome {
+        redact(outcome, own: secrets, everyOutcome: everyOutcome) { SecretGrams(secrets) }
+    }
+
+    /// Every secret the run sends to host `host`: its credentials', its positive controls' and its
+    /// probes' own (operator tokens, client secrets).
+    static func secrets(sentTo host: Int, plan: VerifyPlan, hostOfPair: [Int]) -> [Secret] {
+        let pairs = Set(plan.pairs.indices.filter { hostOfPair[$0] == host })
+        var out: [Secret] = pairs.flatMap { [plan.pairs[$0].positiveSecret, plan.pairs[$0].authSecret].compactMap { $0 } }
+        for (ci, checks) in plan.checks.enumerated() where checks.contains(where: { $0.pair.map(pairs.contains) ?? false }) {
+            if let secret = plan.secrets[ci] { out.append(secret) }
+        }
+        return out
     }
 
     /// Writes one attempt to the ledger; returns its hash (the report's `evidence`).

@@ -206,7 +206,7 @@ public enum VerifyPlanner {
                     let key = probe.id
                     let resolved = authSecrets[key] ?? resolver.resolve(source).flatMap { own in
                         // A SCIM operator token goes in a header: text only.
-                        if case .scim = probe.auth, own.text == nil { return .failure(SecretError("the operator token is not valid UTF-8 (\(own.firstInvalidUTF8 ?? ""))")) }
+                        if case .scim = probe.auth, own.text == nil { return .failure(SecretError("the operator token is not valid UTF-8")) }
                         return .success(own)
                     }
                     authSecrets[key] = resolved
@@ -294,9 +294,13 @@ public enum VerifyPlanner {
                 warnings.append("\(control.origin): positive control target host \(target.host) is not in allowed_hosts of `\(probe.id)`: not sent")
                 continue
             }
-            guard let i = pairIndex[PairKey(probe: probe.id, base: target.base)]
-                    ?? pairIndex[PairKey(probe: probe.id, base: target.base, keyLogin: true)] else {
-                warnings.append("\(control.origin): positive control for \(probe.id) at \(target.base) matches no credential's probe and target: it checks nothing")
+            // SSH: a control that is a private key vouches for key logins only, a password for
+            // password logins only; a key is never sent as a password (nor the other way round).
+            let resolved = resolver.resolve(control.secret)
+            let isKey = probe.kind == .ssh && ((try? resolved.get()).map(VerifyPlanner.looksLikePrivateKey) ?? false)
+            guard let i = pairIndex[PairKey(probe: probe.id, base: target.base, keyLogin: isKey)] else {
+                let which = probe.kind == .ssh ? (isKey ? " with a key" : " with a password") : ""
+                warnings.append("\(control.origin): positive control for \(probe.id) at \(target.base) matches no credential's probe and target\(which): it checks nothing")
                 continue
             }
             let controlUser = control.username ?? pairs[i].username
@@ -305,10 +309,10 @@ public enum VerifyPlanner {
                 warnings.append("\(control.origin): positive control for \(probe.id) not sent: its username is not \(format.meaning); rejections there will not count")
                 continue
             }
-            switch resolver.resolve(control.secret) {
+            switch resolved {
             case .success(let s) where ProbeRequestBuilder.cannotCarry(s, auth: probe.auth) != nil:
-                pairs[i].positiveProblem = "the positive control's secret is not valid UTF-8 and this probe sends text"
-                warnings.append("\(control.origin): positive control for \(probe.id) at \(target.base) not sent: its secret is not valid UTF-8 and the probe sends it as text; rejections there will not count")
+                pairs[i].positiveProblem = "the positive control's secret cannot go out unaltered with this probe"
+                warnings.append("\(control.origin): positive control for \(probe.id) at \(target.base) not sent: its secret cannot go out unaltered (not UTF-8, or spaces at its edges, where the probe sends text in a header); rejections there will not count")
             case .success(let s) where probe.hostFromSecret.map({ $0.host(for: s.text ?? "") != target.host }) ?? false:
                 // A key that names another host is refused here as a dead one is: it vouches for nothing, and is not sent.
                 pairs[i].positiveProblem = "the positive control's key belongs to another host than \(target.host)"
@@ -411,6 +415,13 @@ public enum VerifyPlanner {
 
     /// Whether a username holds a line break, a Unicode line or paragraph separator, or another
     /// control character: never what the account is called.
+    /// Whether a secret is a private key's text (OpenSSH, PEM, PuTTY, SSH2), or bytes that are no
+    /// text at all: such a secret is never sent as a password.
+    static func looksLikePrivateKey(_ secret: Secret) -> Bool {
+        guard let text = secret.text else { return false }
+        return ["PRIVATE KEY-----", "PuTTY-User-Key-File", "BEGIN SSH2 ENCRYPTED PRIVATE KEY"].contains { text.contains($0) }
+    }
+
     static func hasLineBreakOrControl(_ text: String) -> Bool {
         text.unicodeScalars.contains { $0.properties.generalCategory == .control || $0 == "\u{2028}" || $0 == "\u{2029}" }
     }

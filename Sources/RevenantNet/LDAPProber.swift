@@ -143,7 +143,8 @@ public struct LDAPProber: LoginProber {
                      "530": "logons are refused at this time", "531": "logons are refused from this workstation",
                      "52f": "an account restriction refused the logon", "569": "this logon type is not granted",
                      "568": "the account has too many security ids"]
-        return "Active Directory says \(known[code] ?? "`data \(code)`, a state revenant does not know")"
+        // An unknown code is the server's text: quoted, so it is scrubbed like the rest of it.
+        return "Active Directory says \(known[code] ?? "`data \(ServerText.quote(code.prefix(8)))`, a state revenant does not know")"
     }
 }
 

@@ -45,16 +45,24 @@ public enum ProbeRequestBuilder {
     /// text, so a secret whose bytes are not UTF-8 is not sent there (re-encoded, a live secret
     /// would be refused and read as revoked). Basic auth, query strings, form bodies, logins and
     /// keys carry the bytes as stored.
+    /// A header's value also loses spaces at its edges on the way (RFC 9110 §5.5), so such a
+    /// secret would arrive altered: it is not sent in a header either.
     public static func cannotCarry(_ secret: Secret, auth: AuthScheme) -> String? {
-        guard secret.text == nil else { return nil }
         let place: String
         switch auth {
         case .bearer, .header: place = "an HTTP header"
         case .scim: place = "a SCIM filter"
         default: return nil
         }
-        return "the secret is not valid UTF-8 (\(secret.firstInvalidUTF8 ?? "invalid byte")) and this probe sends it as text in \(place): "
-            + "not sent (revenant never re-encodes a secret; save it in the encoding the service expects)"
+        if secret.text == nil {
+            return "the secret is not valid UTF-8 and this probe sends it as text in \(place): "
+                + "not sent (revenant never re-encodes a secret; save it in the encoding the service expects)"
+        }
+        if place == "an HTTP header", let first = secret.bytes.first, let last = secret.bytes.last,
+           [0x20, 0x09].contains(first) || [0x20, 0x09].contains(last) {
+            return "the secret begins or ends with a space or tab, which an HTTP header does not carry: not sent (it would arrive altered)"
+        }
+        return nil
     }
 }
 

@@ -2,12 +2,20 @@ import RevenantCore
 
 /// The report for people: worst first, one line per finding, then what to do.
 public enum TableReport {
+    /// A cell as a terminal shows it: control characters and bidi overrides (from an inventory id
+    /// or anything a server sent) as `?`, so no cell can move the cursor or rewrite another line.
+    static func printable(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: ServerText.isControl) else { return text }
+        return String(String.UnicodeScalarView(text.unicodeScalars.map { ServerText.isControl($0) ? "?" : $0 }))
+    }
+
     public static func render(_ report: RunReport, color: Bool) -> String {
         let paint = Painter(enabled: color)
         var rows: [(Severity, [String])] = []
         for r in report.results {
             for f in r.findings {
-                rows.append((f.severity, [f.severity.rawValue.uppercased(), f.code.rawValue, r.credential.id, r.credential.state.rawValue, f.message]))
+                let cells = [f.severity.rawValue.uppercased(), f.code.rawValue, r.credential.id, r.credential.state.rawValue, f.message]
+                rows.append((f.severity, cells.map(Self.printable)))
             }
         }
         rows.sort { $0.0 > $1.0 }

@@ -99,7 +99,7 @@ struct Certs: ParsableCommand {
             switch SecretResolver().resolve(source) {
             case .success(let p):
                 // OpenSSL reads a PKCS#12 password as UTF-8 text.
-                guard let text = p.text else { throw failInput(["--pkcs12-password: not valid UTF-8 (\(p.firstInvalidUTF8 ?? ""))"]) }
+                guard let text = p.text else { throw failInput(["--pkcs12-password: not valid UTF-8"]) }
                 password = text
             case .failure(let e): throw failInput(["--pkcs12-password: \(e.reason)"])
             }

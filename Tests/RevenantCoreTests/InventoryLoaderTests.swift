@@ -640,3 +640,46 @@ import TestSupport
         }
     }
 }
+
+/// An inventory's bytes are read exactly: a secret written into it reaches the wire as written,
+/// or the file is refused with its line.
+@Suite struct InventoryBytesTests {
+    static func write(_ name: String, _ bytes: [UInt8]) -> (TemporaryDirectory, String) {
+        let dir = TemporaryDirectory()
+        let path = dir.write(name, "")
+        try! Data(bytes).write(to: URL(fileURLWithPath: path))
+        return (dir, path)
+    }
+
+    @Test(arguments: ["inv.json", "inv.yaml", "inv.csv"])
+    func aLatin1InlineSecretIsRefusedWithItsLine(name: String) {
+        let latin1: [UInt8] = [0x70, 0xE4, 0x73, 0x73]  // "päss" in Latin-1
+        let text: [UInt8]
+        switch name {
+        case "inv.json": text = Array("{\"credentials\": [\n{\"id\": \"a\", \"kind\": \"password\", \"state\": \"revoked\",\n\"secret\": {\"value\": \"".utf8) + latin1 + Array("\"}}]}\n".utf8)
+        case "inv.yaml": text = Array("credentials:\n  - id: a\n    kind: password\n    state: revoked\n    secret: {value: ".utf8) + latin1 + Array("}\n".utf8)
+        default: text = Array("id,kind,state,secret\na,password,revoked,value:".utf8) + latin1 + [0x0A]
+        }
+        let (dir, path) = Self.write(name, text)
+        _ = dir
+        #expect(throws: InputErrors.self) { try InventoryLoader.load(file: path) }
+        do { _ = try InventoryLoader.load(file: path) } catch {
+            let message = error.errors.first?.description ?? ""
+            #expect(message.contains("not valid UTF-8") && message.contains("line \(name == "inv.csv" ? 2 : name == "inv.json" ? 3 : 5)"), "\(message)")
+        }
+    }
+
+    @Test func aQuotedCSVSecretKeepsItsSpacesAndAnUnquotedCellIsTrimmed() throws {
+        let dir = TemporaryDirectory()
+        let file = dir.write("inv.csv", "id,kind,state,secret,username\na,password,revoked,\"value: Tr4il-and-lead-space \", dana \n")
+        let inventory = try InventoryLoader.load(file: file)
+        #expect(inventory.credentials[0].secret == .value(" Tr4il-and-lead-space "))
+        #expect(inventory.credentials[0].username == "dana")
+    }
+
+    @Test func aJSONEscapeOfALoneSurrogateInAnInventoryIsRefused() {
+        let dir = TemporaryDirectory()
+        let file = dir.write("inv.json", #"{"credentials": [{"id": "a", "kind": "password", "state": "revoked", "secret": {"value": "p\udc80ss"}}]}"#)
+        #expect(throws: InputErrors.self) { try InventoryLoader.load(file: file) }
+    }
+}

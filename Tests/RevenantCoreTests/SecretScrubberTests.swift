@@ -82,7 +82,7 @@ import Testing
         let scrubber = SecretScrubber(secrets: [Secret("äbcdefgh")])
         let out = scrubber.scrub(ServerText.quote("xx äbcdefgh ö"))
         #expect(out == "xx [redacted] ö", "\(out)")
-        #expect(scrubber.scrub(ServerText.quote("日bcdefg日")) == "日[redacted]日")
+        #expect(scrubber.scrub(ServerText.quote("日bcdefg日 ok")) == "[redacted] ok", "the run takes its word")
     }
 
     @Test func shortSecretsAreMatchedWholeAndTinyOnesNotAtAll() {
@@ -108,14 +108,16 @@ import Testing
     func bytesThatAreNotUTF8HaveNoText(bytes: [UInt8], where position: String) {
         let secret = Secret(bytes: bytes)
         #expect(secret.text == nil)
-        #expect(secret.firstInvalidUTF8 == position)
         #expect(secret.bytes == bytes)
+        let offset = Int(position.split(separator: " ").last!)! - 1
+        #expect(UTF8Validation.firstInvalid(bytes) == offset, "\(position)")
     }
 
     @Test func utf8BytesKeepTheirText() {
         let secret = Secret(bytes: Array("pässwörd-日本".utf8))
         #expect(secret.text == "pässwörd-日本")
-        #expect(secret.firstInvalidUTF8 == nil)
+        #expect(UTF8Validation.firstInvalid(secret.bytes) == nil)
+        #expect(UTF8Validation.firstInvalid(Array(String(repeating: "ascii-", count: 20).utf8) + [0xFF]) == 120, "past the 8-byte fast path")
     }
 
     @Test func theFingerprintIsOfTheBytesStored() {
@@ -129,5 +131,75 @@ import Testing
         let secret = Secret("do-not-print-me")
         #expect(!String(describing: secret).contains("do-not-print-me"))
         #expect(!String(reflecting: secret).contains("do-not-print-me"))
+    }
+}
+
+/// The encodings a hostile or careless server may echo a secret in (found by an adversarial review).
+@Suite struct SecretEchoFamilyTests {
+    static let utf8 = Secret("pässwörtèr-42")
+    static let latin1 = Secret(bytes: [0x70, 0xE4, 0x73, 0x73, 0x77, 0xF6, 0x72, 0x74, 0xE8, 0x72, 0x2D, 0x34, 0x32])
+    static let ascii = Secret("tok_Ab+9/xY=zQ7~kP-42w")
+
+    static func percent(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%%%02X", $0) }.joined() }
+
+    static let echoes: [(String, Secret, String)] = [
+        ("JSON \\u escapes of a UTF-8 secret", utf8, "p\\u00e4ssw\\u00f6rt\\u00e8r-42"),
+        ("a Latin-1 secret echoed as UTF-8", latin1, "pässwörtèr-42"),
+        ("a Latin-1 secret echoed as percent-encoded UTF-8", latin1, percent(Array("pässwörtèr-42".utf8))),
+        ("mojibake of a UTF-8 secret", utf8, "pÃ¤sswÃ¶rtÃ¨r-42"),
+        ("HTML named and numeric references", ascii, "tok_Ab&#43;9&#x2F;xY&#61;zQ7~kP-42w"),
+        ("double percent-encoding", ascii, "tok_Ab%252B9%252FxY%253DzQ7~kP-42w"),
+        ("hex with colons", ascii, Array(ascii.bytes).map { String(format: "%02x", $0) }.joined(separator: ":")),
+        ("hex with spaces", ascii, Array(ascii.bytes).map { String(format: "%02X", $0) }.joined(separator: " ")),
+        ("%u escapes", utf8, "p%u00E4ssw%u00F6rt%u00E8r-42"),
+        ("base64 of the percent-encoded secret", ascii, Data(percent(ascii.bytes).utf8).base64EncodedString()),
+        ("NFD", utf8, "pässwörtèr-42".decomposedStringWithCanonicalMapping),
+        ("upper-cased beyond ASCII", utf8, "PÄSSWÖRTÈR-42"),
+        ("zero-width spaces between", ascii, ascii.text!.map(String.init).joined(separator: "\u{200B}")),
+        ("soft hyphens between", ascii, ascii.text!.map(String.init).joined(separator: "\u{00AD}")),
+        ("raw Latin-1 read back with U+FFFD", latin1, "p\u{FFFD}ssw\u{FFFD}rt\u{FFFD}r-42"),
+        ("JSON surrogate pair of an emoji secret", Secret("key-😀😀-secret"), "key-\\ud83d\\ude00\\ud83d\\ude00-secret"),
+    ]
+
+    @Test(arguments: echoes)
+    func anEchoIsRedacted(form: String, secret: Secret, echo: String) {
+        let scrubber = SecretScrubber(secrets: [secret])
+        let out = scrubber.scrub("refused: " + ServerText.quote("/login/failed/\(echo)"))
+        #expect(out.contains("[redacted]"), "\(form): \(out)")
+        #expect(!out.contains(echo), "\(form): \(out)")
+        #expect(out.hasPrefix("refused: "))
+    }
+
+    @Test func aServerEchoingAnotherSecretItWasSentLosesItToo() {
+        let sent = [Secret("first-key-7c1f9e3b5d"), Secret("LIVE-control-5e2b8a4c1f")]
+        let scrubber = SecretScrubber(grams: SecretGrams(sent), own: [Secret("third-key-00aa11bb22")])
+        let out = scrubber.scrub("status 302: redirect to " + ServerText.quote("/err/LIVE-control-5e2b8a4c1f") + " not followed")
+        #expect(out == "status 302: redirect to /err/[redacted] not followed", "\(out)")
+    }
+
+    @Test func aSecretHoldingAMarkIsStillFound() {
+        let secret = Secret("abc\u{E000}defghij")
+        let out = SecretScrubber(secrets: [secret]).scrub(ServerText.quote("x abc\u{E000}defghij y"))
+        #expect(out.contains("[redacted]") && !out.contains("defghij"), "\(out)")
+    }
+
+    @Test func serverTextIsCutAndItsControlCharactersShown() {
+        let long = String(repeating: "a", count: 5_000)
+        let quoted = SecretScrubber(secrets: []).scrub(ServerText.quote(long))
+        #expect(quoted.count == ServerText.maxCharacters + 1 && quoted.hasSuffix("…"))
+        let hostile = "/x\u{1B}[1G\u{1B}[2KINFO revocation_verified\u{202E}"
+        let shown = SecretScrubber(secrets: []).scrub(ServerText.quote(hostile))
+        #expect(!shown.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x202E }, "\(shown)")
+        #expect(shown == "/x?[1G?[2KINFO revocation_verified?")
+    }
+
+    @Test func manySecretsFitAndStayExact() {
+        let secrets = (0..<20_000).map { Secret("key-\($0)-\(String($0 * 7919, radix: 36))-tail") }
+        let grams = SecretGrams(secrets)
+        let scrubber = SecretScrubber(grams: grams, own: [])
+        #expect(scrubber.scrub(ServerText.quote("echo key-19999-")).contains("[redacted]"))
+        // Few false hits: ordinary server words stay.
+        let words = "the server refused the login because the account is locked until an administrator resets it"
+        #expect(scrubber.scrub(ServerText.quote(words)) == words)
     }
 }

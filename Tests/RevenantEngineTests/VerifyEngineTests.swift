@@ -553,9 +553,43 @@ final class Counter: @unchecked Sendable {
         let secret = "correct-horse-battery"
         let plain = Data("\0dana\0\(secret)".utf8).base64EncodedString()
         let login = Data(secret.utf8).base64EncodedString()
-        let outcome = ProbeOutcome.inconclusive(reason: "server said: bad AUTH PLAIN \(plain) / AUTH LOGIN \(login)")
+        let outcome = ProbeOutcome.inconclusive(reason: "server said: " + ServerText.quote("bad AUTH PLAIN \(plain) / AUTH LOGIN \(login)"))
         let redacted = VerifyEngine.redact(outcome, secrets: [Secret(secret)], everyOutcome: true)
         #expect(!redacted.reason.contains(plain) && !redacted.reason.contains(login), "\(redacted.reason)")
         #expect(redacted.reason.contains("[redacted]"))
+    }
+}
+
+/// A server may echo any secret it was sent, not only the one of the attempt it answers.
+@Suite struct CrossEchoTests {
+    @Test func aSecretSentEarlierNeverShowsInALaterAnswer() async throws {
+        let keys = ["AKEY-alpha-7c1f9e3b5d", "BKEY-bravo-1a2b3c4d5e", "CKEY-charlie-9f8e7d6c5b"]
+        let live = "LIVE-control-5e2b8a4c1f"
+        let previous = Previous()
+        // Each answer redirects to where the previous request's key goes.
+        let transport = MockTransport(respond: { request, credential in
+            let echo = previous.swap(credential ?? "")
+            return .success(.http(HTTPResponse(status: 302, headers: [HTTPHeader(name: "Location", value: "/err/\(echo)")])))
+        })
+        let creds = keys.enumerated().map { Fixture.credential("k\($0.offset)", secret: $0.element, probe: "api") }
+        let controls = [PositiveControl(probe: "api", target: "https://api.test", secret: .value(live))]
+        let configuration = Fixture.configuration(concurrency: 1, attempts: 1)
+        let plan = Fixture.plan(creds, probes: [Fixture.probe("api")], controls: controls, configuration: configuration)
+        let dir = try Fixture.temporaryDirectory()
+        let ledgerPath = dir.appendingPathComponent("ledger.jsonl").path
+        let ledger = try EvidenceLedger(path: ledgerPath)
+        let report = await Fixture.run(plan, transport: transport, configuration: configuration, ledger: ledger)
+        var texts = report.results.flatMap { $0.checks.map(\.outcome.reason) + $0.findings.map(\.message) }
+        texts += report.results.flatMap { $0.checks.compactMap { $0.controls.positive?.reason } }
+        texts.append(String(decoding: FileManager.default.contents(atPath: ledgerPath) ?? Data(), as: UTF8.self))
+        #expect(texts.contains { $0.contains("/err/[redacted]") }, "\(texts)")
+        for text in texts { for secret in keys + [live] { #expect(!text.contains(secret), "\(secret) in \(text)") } }
+    }
+
+    final class Previous: @unchecked Sendable {
+        // @unchecked: `last` is read and written only under `lock`.
+        private let lock = NSLock()
+        private var last = ""
+        func swap(_ next: String) -> String { lock.withLock { let old = last; last = next; return old } }
     }
 }
