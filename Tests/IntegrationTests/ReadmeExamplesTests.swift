@@ -1,15 +1,18 @@
 import Foundation
 import Testing
+import TestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// README.md promises that every command in its ```sh blocks works against the demo setup.
-/// This test holds it to that: it starts the demo targets exactly as the README says
-/// (`scripts/targets.sh start Fixtures/demo/run --base-port 18080`), runs every `revenant ...`
-/// line of those blocks in order from the repository root with the built `.build/debug/revenant`
-/// first on PATH, and expects exit 0 or 1 (1 = findings), never 2 (input error), 3 (incomplete)
-/// or anything else. It also checks that no demo secret shows up in any output.
+/// README.md and the manual in docs/ promise that every command in their ```sh blocks works
+/// against the demo setup. This test holds them to that: it starts the demo targets exactly as the
+/// README says (`scripts/targets.sh start Fixtures/demo/run --base-port 18080`), runs every
+/// `revenant ...` line of those blocks (README.md first, then docs/**/*.md in path order, each file
+/// top to bottom) from the repository root with the built `.build/debug/revenant` first on PATH,
+/// and expects exit 0 or 1 (1 = findings), never 2 (input error), 3 (incomplete) or anything else.
+/// It also checks that no demo secret shows up in any output. Each failure names the file and line
+/// of its example.
 ///
 /// Port 18080 (and 18081, 18082) belongs to this test alone inside `swift test`: every other
 /// integration test starts its targets on free ports picked at run time.
@@ -20,10 +23,16 @@ struct ReadmeExamplesTests {
         let binary = Package.binary
         try #require(FileManager.default.isExecutableFile(atPath: binary.path),
                      "\(binary.path) is missing: run `swift build` before `swift test` (the Makefile does)")
-        let readme = try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)
-        let (commands, strays) = ReadmeExamples.shellExamples(in: readme)
-        #expect(strays.isEmpty, "```sh blocks may hold only `revenant ...` lines (and # comments); found: \(strays)")
-        try #require(commands.count >= 10, "expected the README's ```sh blocks to hold at least 10 `revenant` commands, found \(commands.count)")
+        var commands: [ReadmeExamples.Example] = []
+        var strays: [String] = []
+        for (file, text) in try ReadmeExamples.documents(in: root) {
+            let found = ReadmeExamples.shellExamples(in: text)
+            commands += found.commands.map { ReadmeExamples.Example(file: file, line: $0.number, command: $0.text) }
+            strays += found.strays.map { "\(file):\($0.number): \($0.text)" }
+        }
+        #expect(strays.isEmpty, "```sh blocks may hold only `revenant ...` lines (and # comments); use ```text or ```console for anything else; found: \(strays)")
+        // The README and docs hold 23 today: a much lower count means examples were lost (or fenced as something else).
+        try #require(commands.count >= 20, "expected the ```sh blocks of README.md and docs/**/*.md to hold at least 20 `revenant` commands, found \(commands.count)")
 
         let demoRun = root.appendingPathComponent("Fixtures/demo/run")
         try FileManager.default.createDirectory(at: demoRun, withIntermediateDirectories: true)
@@ -55,13 +64,13 @@ struct ReadmeExamplesTests {
 
             // The built binary comes first on PATH.
             let path = binary.deletingLastPathComponent().path + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin")
-            for command in commands {
-                let r = try await run("/bin/sh", ["-c", "cd \"$0\" || exit 97\n" + command, root.path],
+            for example in commands {
+                let r = try await run("/bin/sh", ["-c", "cd \"$0\" || exit 97\n" + example.command, root.path],
                                       environment: ["PATH": path], timeout: 120, ownProcessGroup: true)
                 #expect(r.exited && (r.status == 0 || r.status == 1),
-                        "README example must exit 0 or 1 (1 = findings):\n  \(command)\n\(r)")
+                        "\(example.place): example must exit 0 or 1 (1 = findings):\n  \(example.command)\n\(r)")
                 for (name, value) in forbidden where r.stdout.contains(value) || r.stderr.contains(value) {
-                    Issue.record("README example printed the demo secret \(name):\n  \(command)")
+                    Issue.record("\(example.place): example printed the demo secret \(name):\n  \(example.command)")
                 }
             }
             // Reports and the ledger the examples wrote, and the landing host of the redirect
@@ -102,21 +111,61 @@ struct ReadmeExamplesTests {
         ```
         """
         let (commands, strays) = ReadmeExamples.shellExamples(in: text)
-        #expect(commands == ["revenant probes list", "revenant verify --inventory a.yaml --dry-run"])
-        #expect(strays == ["cat > x <<EOF"])
+        #expect(commands.map(\.text) == ["revenant probes list", "revenant verify --inventory a.yaml --dry-run"])
+        #expect(commands.map(\.number) == [3, 5])
+        #expect(strays.map(\.text) == ["cat > x <<EOF"])
+        #expect(strays.map(\.number) == [15])
+    }
+
+    @Test func examplesComeFromTheReadmeAndEveryDocsPage() throws {
+        let tree = TemporaryDirectory()
+        tree.write("README.md", "front")
+        tree.write("docs/z.md", "z")
+        tree.write("docs/protocols/ssh.md", "ssh")
+        tree.write("docs/a.md", "a")
+        tree.write("docs/notes.txt", "not markdown")
+        tree.write("scripts/servers/README.md", "not the manual")
+        let documents = try ReadmeExamples.documents(in: URL(fileURLWithPath: tree.path))
+        #expect(documents.map(\.file) == ["README.md", "docs/a.md", "docs/protocols/ssh.md", "docs/z.md"])
+        #expect(documents.map(\.text) == ["front", "a", "ssh", "z"])
     }
 }
 
-/// Reads README.md's runnable examples and the demo's secrets.
+/// Reads the runnable examples of README.md and docs/, and the demo's secrets.
 private enum ReadmeExamples {
+    /// One `revenant ...` command and where it was written.
+    struct Example {
+        let file: String
+        let line: Int
+        let command: String
+        var place: String { "\(file):\(line)" }
+    }
+
+    /// A line of a document: its 1-based number and its text (a command joined from several
+    /// lines carries the number of its first).
+    struct Line: Equatable {
+        let number: Int
+        let text: String
+    }
+
+    /// README.md, then every `.md` file below docs/, by path relative to `root`.
+    static func documents(in root: URL) throws -> [(file: String, text: String)] {
+        var files = ["README.md"]
+        let docs = root.appendingPathComponent("docs")
+        if let walker = FileManager.default.enumerator(atPath: docs.path) {
+            files += walker.compactMap { $0 as? String }.filter { $0.hasSuffix(".md") }.sorted().map { "docs/" + $0 }
+        }
+        return try files.map { ($0, try String(contentsOf: root.appendingPathComponent($0), encoding: .utf8)) }
+    }
+
     /// Lines starting with `revenant ` inside ```sh fences (a trailing `\` joins the next line),
     /// and any other non-comment line found in those fences.
-    static func shellExamples(in text: String) -> (commands: [String], strays: [String]) {
-        var commands: [String] = []
-        var strays: [String] = []
+    static func shellExamples(in text: String) -> (commands: [Line], strays: [Line]) {
+        var commands: [Line] = []
+        var strays: [Line] = []
         var fence: String?
-        var pending: String?
-        for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        var pending: Line?
+        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let line = String(raw).trimmingCharacters(in: .whitespaces)
             if line.hasPrefix("```") {
                 if let p = pending { commands.append(p); pending = nil }
@@ -124,14 +173,23 @@ private enum ReadmeExamples {
                 continue
             }
             guard fence == "sh" else { continue }
-            if var p = pending {
-                p += " " + line
-                if p.hasSuffix("\\") { pending = String(p.dropLast()).trimmingCharacters(in: .whitespaces) } else { commands.append(p); pending = nil }
+            if let p = pending {
+                let joined = p.text + " " + line
+                pending = nil
+                if joined.hasSuffix("\\") {
+                    pending = Line(number: p.number, text: String(joined.dropLast()).trimmingCharacters(in: .whitespaces))
+                } else {
+                    commands.append(Line(number: p.number, text: joined))
+                }
                 continue
             }
             if line.isEmpty || line.hasPrefix("#") { continue }
-            guard line.hasPrefix("revenant ") else { strays.append(line); continue }
-            if line.hasSuffix("\\") { pending = String(line.dropLast()).trimmingCharacters(in: .whitespaces) } else { commands.append(line) }
+            guard line.hasPrefix("revenant ") else { strays.append(Line(number: index + 1, text: line)); continue }
+            if line.hasSuffix("\\") {
+                pending = Line(number: index + 1, text: String(line.dropLast()).trimmingCharacters(in: .whitespaces))
+            } else {
+                commands.append(Line(number: index + 1, text: line))
+            }
         }
         if let p = pending { commands.append(p) }
         return (commands, strays)
