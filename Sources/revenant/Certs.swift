@@ -189,10 +189,10 @@ struct Certs: ParsableCommand {
         var report = RunReport(runID: runID, startedAt: startedAt, finishedAt: Date(), complete: true,
                                inventories: [], ledgerHead: ledgerFile?.head, results: results)
         report.command = "certs"
-        let formats = output.format.isEmpty ? [Terminal.stdoutIsTTY ? "table" : "json"] : output.format
+        let formats = output.formats
         let useColor = output.output == nil && Terminal.stdoutIsTTY && Terminal.colorAllowed
         try ReportOutput.write(formats: formats, output: output.output) { format, emit in
-            ReportFormat(rawValue: format)!.write(report, color: useColor, emit: emit)
+            format.write(report, color: useColor, emit: emit)
         }
         timer.mark("report")
         if report.hasFinding(atOrAbove: output.threshold) { throw Exit.findings }

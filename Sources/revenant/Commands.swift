@@ -19,8 +19,8 @@ struct Probes: ParsableCommand {
         @Option(name: .long, help: "Extra directory (or file) of probe definitions; repeat for several.")
         var probes: [String] = []
 
-        @Option(name: .long, help: "table or json.")
-        var format = "table"
+        @Option(name: .long, help: "How to list them.")
+        var format: ListFormat = .table
 
         @Option(name: .long, help: "Configuration file (its probes_dirs are included).")
         var config: String?
@@ -31,7 +31,7 @@ struct Probes: ParsableCommand {
             let (definitions, problems) = ShippedProbes.load(extra: probes, config: cfg)
             for p in problems { warn(p.description) }
             let sorted = definitions.values.sorted { $0.id < $1.id }
-            if format == "json" {
+            if format == .json {
                 let doc = Tree.array(sorted.map { d in .object([
                     ("id", .string(d.id)), ("title", .string(d.title)), ("kinds", .array(d.kinds.map { .string($0.rawValue) })),
                     ("protocol", .string(d.protocol)), ("allowed_hosts", .array(d.allowedHosts.map(Tree.string))),
@@ -184,4 +184,9 @@ struct Evidence: ParsableCommand {
             }
         }
     }
+}
+
+/// `probes list --format`.
+enum ListFormat: String, CaseIterable, ExpressibleByArgument {
+    case table, json
 }

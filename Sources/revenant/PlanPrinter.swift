@@ -1,10 +1,11 @@
 import RevenantCore
 import RevenantEngine
 import RevenantProbes
+import RevenantReports
 
 /// `--dry-run`: what would be sent where, with fingerprints only.
 enum PlanPrinter {
-    static func render(_ plan: VerifyPlan, format: String) -> String {
+    static func render(_ plan: VerifyPlan, format: ReportFormat) -> String {
         var entries: [Tree] = []
         var lines: [String] = []
         for (ci, credential) in plan.inventory.credentials.enumerated() {
@@ -28,10 +29,10 @@ enum PlanPrinter {
             }
         }
         let controls = plan.pairs.map { "CONTROL  negative\($0.positiveSecret == nil ? "" : " + positive")  \($0.probe.id) \($0.target.base)" }
-        if format == "jsonl" {
+        if format == .jsonl {
             return entries.map { $0.serialized() + "\n" }.joined()
         }
-        if format == "json" {
+        if format == .json {
             return Tree.object([
                 ("schema", .string("revenant.plan/v1")),
                 ("checks", .array(entries)),

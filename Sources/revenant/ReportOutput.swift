@@ -3,7 +3,7 @@ import RevenantReports
 
 /// Writes reports to stdout, a file, or `report.<ext>` files in a directory, as they are rendered.
 enum ReportOutput {
-    static func write(formats: [String], output: String?, render: (String, ([UInt8]) -> Void) -> Void) throws {
+    static func write(formats: [ReportFormat], output: String?, render: (ReportFormat, ([UInt8]) -> Void) -> Void) throws {
         guard let output else {
             for format in formats { render(format) { FileHandle.standardOutput.write(Data($0)) } }
             return
@@ -13,7 +13,7 @@ enum ReportOutput {
             do { try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true) } catch {
                 throw failInput(["--output \(output): cannot create the directory"])
             }
-            paths = formats.map { URL(fileURLWithPath: output).appendingPathComponent("report.\(ReportFormat(rawValue: $0)?.ext ?? $0)").path }
+            paths = formats.map { URL(fileURLWithPath: output).appendingPathComponent("report.\($0.ext)").path }
         }
         for (format, path) in zip(formats, paths) {
             guard let handle = ReportOutput.openForWriting(path) else {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import RevenantCore
 import RevenantProbes
+import RevenantReports
 
 /// Exit codes of DESIGN.md §3.
 enum Exit {
@@ -59,14 +60,14 @@ enum ShippedProbes {
 
 /// Options every reporting command shares (DESIGN.md §3).
 struct OutputOptions: ParsableArguments {
-    @Option(name: .long, help: "Report format: table, json or jsonl; repeat for several (then --output is a directory).")
-    var format: [String] = []
+    @Option(name: .long, help: "Report format; repeat for several (then --output is a directory).")
+    var format: [ReportFormat] = []
 
     @Option(name: .long, help: "Write the report here instead of stdout (a directory when several formats are given).")
     var output: String?
 
-    @Option(name: .customLong("fail-on"), help: "Exit 1 when a finding is at or above this: critical, high, medium, low or never.")
-    var failOn: String = "high"
+    @Option(name: .customLong("fail-on"), help: "Exit 1 when a finding is at or above this severity.")
+    var failOn: FailOn = .high
 
     @Flag(name: .customLong("no-progress"), help: "Never show progress on stderr.")
     var noProgress = false
@@ -75,18 +76,22 @@ struct OutputOptions: ParsableArguments {
     var config: String?
 
     func validate() throws {
-        for f in format where ReportFormatName(f) == nil {
-            throw ValidationError("unknown --format `\(f)`; expected table, json or jsonl")
-        }
-        if failOn != "never" && Severity(rawValue: failOn) == nil {
-            throw ValidationError("unknown --fail-on `\(failOn)`; expected critical, high, medium, low or never")
-        }
         if format.count > 1 && output == nil {
             throw ValidationError("several --format values need --output DIR (each file is named report.<ext>)")
         }
     }
 
-    var threshold: Severity? { failOn == "never" ? nil : Severity(rawValue: failOn) }
+    var threshold: Severity? { failOn.threshold }
+
+    /// The formats asked for, else a table on a terminal and JSON otherwise.
+    var formats: [ReportFormat] { format.isEmpty ? [Terminal.stdoutIsTTY ? .table : .json] : format }
 }
 
-func ReportFormatName(_ s: String) -> String? { ["table", "json", "jsonl"].contains(s) ? s : nil }
+extension ReportFormat: ExpressibleByArgument {}
+
+/// `--fail-on`: a severity, or never.
+enum FailOn: String, CaseIterable, ExpressibleByArgument {
+    case critical, high, medium, low, never
+
+    var threshold: Severity? { Severity(rawValue: rawValue) }
+}

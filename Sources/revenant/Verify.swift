@@ -38,11 +38,6 @@ struct Verify: AsyncParsableCommand {
 
     @OptionGroup var output: OutputOptions
 
-    /// The report formats: as given, else a table on a terminal and JSON otherwise.
-    func formats(for output: OutputOptions) -> [String] {
-        output.format.isEmpty ? [Terminal.stdoutIsTTY ? "table" : "json"] : output.format
-    }
-
     func validate() throws {
         if inventory.isEmpty { throw ValidationError("--inventory FILE is required") }
         if let c = concurrency, c < 1 { throw ValidationError("--concurrency must be at least 1") }
@@ -95,7 +90,7 @@ struct Verify: AsyncParsableCommand {
         timing.mark("plan")
 
         if dryRun {
-            let formats = output.format.isEmpty ? ["table"] : output.format
+            let formats = output.format.isEmpty ? [ReportFormat.table] : output.format
             try ReportOutput.write(formats: formats, output: output.output) { format, emit in
                 emit(Array(PlanPrinter.render(plan, format: format).utf8))
             }
@@ -104,7 +99,7 @@ struct Verify: AsyncParsableCommand {
 
         // Fail before sending anything if the report cannot be written: exit 2 must mean "nothing probed".
         if let path = output.output {
-            let writable = formats(for: output).count > 1
+            let writable = output.formats.count > 1
                 ? (try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)) != nil
                 : ReportOutput.openForWriting(path) != nil
             if !writable { throw failInput(["--output \(path): cannot write the report there"]) }
@@ -132,10 +127,10 @@ struct Verify: AsyncParsableCommand {
         progress?.finish()
         timing.mark("probe")
         ledgerFile?.flush()
-        let formats = formats(for: output)
+        let formats = output.formats
         let useColor = output.output == nil && Terminal.stdoutIsTTY && Terminal.colorAllowed
         try ReportOutput.write(formats: formats, output: output.output) { format, emit in
-            ReportFormat(rawValue: format)!.write(report, color: useColor, emit: emit)
+            format.write(report, color: useColor, emit: emit)
         }
         timing.mark("report")
         if !report.complete { throw Exit.incomplete }

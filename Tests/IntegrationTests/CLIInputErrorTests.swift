@@ -148,6 +148,13 @@ import Testing
         #expect(r.stdout.isEmpty)
     }
 
+    @Test func probesListWithAnUnknownFormatIsAUsageError() async throws {
+        let r = try await revenant(["probes", "list", "--format", "nonsense"])
+        #expect(r.exited && r.status == 2, "\(r)")
+        #expect(r.stderr.contains("'table' and 'json'"), "\(r.stderr)")
+        #expect(r.stdout.isEmpty, "no table is printed for a format nobody asked for")
+    }
+
     @Test func verifyWithoutAnInventoryIsAUsageError() async throws {
         let r = try await revenant(["verify"])
         #expect(r.exited && r.status == 2, "\(r)")

@@ -131,7 +131,7 @@ import Testing
             ([notCertificate], "no certificate could be read"),
             ([work.file("scan/key.pem").path], "no CERTIFICATE block in this PEM file (found: PRIVATE KEY)"),
             ([], "give at least one certificate file or directory"),
-            ([good, "--format", "xml"], "unknown --format `xml`"),
+            ([good, "--format", "xml"], "The value 'xml' is invalid for '--format <format>'"),
             ([good, "--pkcs12-password", "p12-pass"], "--pkcs12-password takes env:NAME or file:PATH"),
         ]
         for (arguments, message) in cases {
