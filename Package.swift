@@ -6,6 +6,8 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "revenant", targets: ["revenant"]),
+        // The engine for another Swift program: plan and run a verification, read certificates, write reports.
+        .library(name: "RevenantKit", targets: ["RevenantCore", "RevenantProbes", "RevenantNet", "RevenantEngine", "RevenantReports"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -29,6 +31,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Benchmark helpers, kept out of the shipped binary (scripts/bench-certs.py).
+        .executableTarget(name: "revenant-bench", dependencies: ["RevenantCore", "RevenantNet"]),
         // Helpers shared by test targets (a test target cannot depend on another).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "RevenantCoreTests", dependencies: ["RevenantCore", "TestSupport"]),

@@ -2,7 +2,7 @@
 """Certificate benchmarks, all local, same run, best of N timings, figures and ratios printed.
 
   (a) A CRL with 1,000,000 entries (made by `openssl ca -gencrl` from a generated index.txt):
-      `openssl crl -noout -in FILE` vs `revenant certs --bench-crl FILE --bench-serials LIST`
+      `openssl crl -noout -in FILE` vs `revenant-bench crl FILE LIST` (built beside revenant)
       (load the CRL, then 1,000 serial lookups, half of them revoked). Floor: revenant <= 1.5 x openssl.
   (b) 10,000 generated PEM certificates in 100 directories: `revenant certs DIR --format json
       --output /dev/null` vs a Python script using pyca/cryptography doing the same checks (expiry,
@@ -14,6 +14,7 @@ import datetime, json, os, random, shutil, subprocess, sys, tempfile, time
 
 ARGS = [a for a in sys.argv[1:] if not a.startswith("--")]
 BIN = os.path.abspath(ARGS[0] if ARGS else ".build/release/revenant")
+BENCH_BIN = os.path.join(os.path.dirname(BIN), "revenant-bench")
 QUICK = "--quick" in sys.argv
 CRL_ENTRIES = 100_000 if QUICK else 1_000_000
 CERTS = 1_000 if QUICK else 10_000
@@ -78,8 +79,8 @@ def bench_crl(work):
     t0 = time.perf_counter()
     crl, serials = make_crl(work)
     made = time.perf_counter() - t0
-    out = subprocess.run([BIN, "certs", "--bench-crl", crl, "--bench-serials", serials], check=True, capture_output=True, text=True).stdout.strip()
-    ours, ours_cpu = best_of([BIN, "certs", "--bench-crl", crl, "--bench-serials", serials])
+    out = subprocess.run([BENCH_BIN, "crl", crl, serials], check=True, capture_output=True, text=True).stdout.strip()
+    ours, ours_cpu = best_of([BENCH_BIN, "crl", crl, serials])
     theirs, theirs_cpu = best_of(["openssl", "crl", "-noout", "-in", crl])
     ratio = ours / theirs
     print(f"(a) CRL with {CRL_ENTRIES:,} entries ({os.path.getsize(crl) / 1e6:.1f} MB PEM, made in {made:.1f} s): {out}")

@@ -56,19 +56,9 @@ struct Certs: ParsableCommand {
     @Option(name: .long, help: "Inventory whose x509_certificate entries say what each certificate is believed to be; repeat for several.")
     var inventory: [String] = []
 
-    @Option(name: .customLong("bench-crl"), help: .hidden)
-    var benchCRL: String?
-
-    @Option(name: .customLong("bench-serials"), help: .hidden)
-    var benchSerials: String?
-
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
-        if benchCRL != nil {
-            if benchSerials == nil { throw ValidationError("--bench-crl needs --bench-serials FILE") }
-            return
-        }
         if paths.isEmpty { throw ValidationError("give at least one certificate file or directory") }
         if ledger != nil && !revocation { throw ValidationError("--ledger records revocation lookups: give --revocation too") }
         if let p = pkcs12Password, Self.secretSource(p) == nil {
@@ -77,7 +67,6 @@ struct Certs: ParsableCommand {
     }
 
     func run() throws {
-        if let crl = benchCRL, let serials = benchSerials { return try CRLBenchmark.run(crl: crl, serials: serials) }
         let startedAt = Date()
         let timer = PhaseTimer()
         var config = Configuration()
@@ -245,21 +234,4 @@ struct ScannedCertificate {
     var id: String
     var chain: [X509Certificate]
     var extraTags: [String: String]
-}
-
-/// The benchmark hook behind `certs --bench-crl FILE --bench-serials FILE` (hidden; used by
-/// scripts/bench-certs.py): load one CRL, look up every serial (hex, one per line), print counts.
-enum CRLBenchmark {
-    static func run(crl path: String, serials: String) throws {
-        guard let bytes = FileBytes.read(path) else { throw failInput(["\(path): cannot read the file"]) }
-        guard let list = FileBytes.read(serials) else { throw failInput(["\(serials): cannot read the file"]) }
-        let crl: CertificateRevocationList
-        do throws(CRLError) { crl = try CertificateRevocationList(bytes: bytes) } catch { throw failInput(["\(path): \(error.reason)"]) }
-        var found = 0, looked = 0
-        for line in String(decoding: list, as: UTF8.self).split(whereSeparator: \.isNewline) where !line.isEmpty {
-            looked += 1
-            if crl.entry(serialHex: String(line)) != nil { found += 1 }
-        }
-        print("entries \(crl.entryCount) lookups \(looked) revoked \(found)")
-    }
 }
