@@ -7,7 +7,7 @@ let package = Package(
     products: [
         .executable(name: "revenant", targets: ["revenant"]),
         // The engine for another Swift program: plan and run a verification, read certificates, write reports.
-        .library(name: "RevenantKit", targets: ["RevenantCore", "RevenantProbes", "RevenantNet", "RevenantEngine", "RevenantReports"]),
+        .library(name: "RevenantKit", targets: ["RevenantCore", "RevenantProbes", "RevenantNet", "RevenantEngine", "RevenantReports", "RevenantFrontend"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -24,10 +24,12 @@ let package = Package(
         .target(name: "RevenantNet", dependencies: ["CCurl", "COpenSSL", "CLibSSH", "CLibPQ", "CLDAP", "RevenantCore"]),
         .target(name: "RevenantEngine", dependencies: ["RevenantCore", "RevenantProbes", "RevenantNet"]),
         .target(name: "RevenantReports", dependencies: ["RevenantCore"]),
+        // What each command does, as library functions: the CLI parses, calls one, and maps the result to an exit code.
+        .target(name: "RevenantFrontend", dependencies: ["RevenantCore", "RevenantProbes", "RevenantNet", "RevenantEngine", "RevenantReports"]),
         .executableTarget(
             name: "revenant",
             dependencies: [
-                "RevenantEngine", "RevenantReports",
+                "RevenantEngine", "RevenantReports", "RevenantFrontend",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

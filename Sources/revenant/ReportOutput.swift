@@ -24,6 +24,15 @@ enum ReportOutput {
         }
     }
 
+    /// Throws exit 2 when the report could not be written where `--output` says.
+    static func checkWritable(formats: [ReportFormat], output: String?) throws {
+        guard let path = output else { return }
+        let writable = formats.count > 1
+            ? (try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)) != nil
+            : openForWriting(path) != nil
+        if !writable { throw failInput(["--output \(path): cannot write the report there"]) }
+    }
+
     /// Opens `path` for writing in place, created or truncated. Not `FileManager.createFile`: it
     /// writes a new file and renames it over the path, which replaces a device such as `/dev/null`.
     static func openForWriting(_ path: String) -> FileHandle? {

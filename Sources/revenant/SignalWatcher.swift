@@ -6,13 +6,12 @@ final class SignalWatcher: @unchecked Sendable {
     // @unchecked: the sources are created once and only cancelled afterwards.
     private var sources: [DispatchSourceSignal] = []
 
-    init(stop: StopFlag, onStop: @escaping @Sendable () -> Void) {
+    init(stop: StopFlag) {
         for sig in [SIGINT, SIGTERM] {
             signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             source.setEventHandler {
                 stop.stop(sig == SIGINT ? "interrupted (SIGINT)" : "terminated (SIGTERM)")
-                onStop()
                 // A second signal ends the process at once, for whoever cannot wait for the partial report.
                 signal(sig, SIG_DFL)
             }

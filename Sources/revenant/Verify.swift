@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import RevenantCore
 import RevenantEngine
-import RevenantNet
+import RevenantFrontend
 import RevenantProbes
 import RevenantReports
 
@@ -44,92 +44,35 @@ struct Verify: AsyncParsableCommand {
     }
 
     func run() async throws {
+        var request = VerifyRequest(inventories: inventory)
+        (request.probeDirectories, request.configurationFile, request.concurrency, request.only) = (probes, output.config, concurrency, only)
         let timing = PhaseTimer()
-        var config = Configuration()
-        if let path = output.config {
-            do { config = try Configuration.load(file: path) } catch { throw failInput(error.errors.map(\.description)) }
-        }
-        if let c = concurrency { config.concurrency = c }
-        var inv: Inventory
-        do { inv = try InventoryLoader.load(files: inventory) } catch { throw failInput(error.errors.map(\.description)) }
-        if !only.isEmpty {
-            let wanted = Set(only)
-            let unknown = wanted.subtracting(inv.credentials.map(\.id))
-            if !unknown.isEmpty { throw failInput(["--only names unknown credential ids: \(unknown.sorted().joined(separator: ", "))"]) }
-            inv.credentials = inv.credentials.filter { wanted.contains($0.id) }
-        }
-        let (definitions, problems) = ShippedProbes.load(extra: probes, config: config)
-        let errors = problems.filter { $0.level == .error }
-        if !errors.isEmpty { throw failInput(errors.map { $0.error.description } + ["(run `revenant probes lint` for details)"]) }
-        let resolver = SecretResolver()
-        var fingerprintKey: Secret?
-        if let source = config.fingerprintKey {
-            switch resolver.resolve(source) {
-            case .success(let k): fingerprintKey = k
-            case .failure(let e): throw failInput(["fingerprint_key: \(e.reason)"])
-            }
-        }
-        let fingerprinter = Fingerprinter(key: fingerprintKey)
-        timing.mark("load")
-        var jwks: JSONWebKeySet?
-        if let location = config.jwks {
-            // Fetched once, before anything is sent: a JWKS that cannot be had stops the run (exit 2).
-            let url = location.contains("://") ? location : "file://" + location
-            let fetched = RevocationFetcher(timeout: config.timeout, maxBytes: 1 << 20, proxy: config.proxy).fetch(url)
-            switch fetched {
-            case .success(let bytes):
-                do throws(JWTError) { jwks = try JSONWebKeySet.parse(bytes, source: location) } catch { throw failInput(["jwt.jwks: \(error.message)"]) }
-            case .failure(let failure):
-                throw failInput(["jwt.jwks \(location): \(failure.message)"])
-            }
-        }
-        let plan = VerifyPlanner.plan(inventory: inv, probes: definitions, configuration: config, resolver: resolver,
-                                      fingerprinter: fingerprinter, jwks: jwks)
-        for w in plan.warnings { warn("warning: " + w) }
-        if !plan.inputErrors.isEmpty { throw failInput(plan.inputErrors) }
-        timing.mark("plan")
-
+        let prepared: PreparedVerify
+        do { prepared = try VerifyFrontend.prepare(request, timing: timing) } catch { throw failInput(error.lines) }
+        for w in prepared.plan.warnings { warn("warning: " + w) }
         if dryRun {
-            let formats = output.format.isEmpty ? [ReportFormat.table] : output.format
-            try ReportOutput.write(formats: formats, output: output.output) { format, emit in
-                emit(Array(PlanPrinter.render(plan, format: format).utf8))
+            try ReportOutput.write(formats: output.format.isEmpty ? [.table] : output.format, output: output.output) { format, emit in
+                emit(Array(PlanPrinter.render(prepared.plan, format: format).utf8))
             }
             return
         }
-
-        // Fail before sending anything if the report cannot be written: exit 2 must mean "nothing probed".
-        if let path = output.output {
-            let writable = output.formats.count > 1
-                ? (try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)) != nil
-                : ReportOutput.openForWriting(path) != nil
-            if !writable { throw failInput(["--output \(path): cannot write the report there"]) }
-        }
+        // Fail before sending anything if the report or the ledger cannot be written: exit 2 means "nothing probed".
+        try ReportOutput.checkWritable(formats: output.formats, output: output.output)
         var ledgerFile: EvidenceLedger?
         if let path = ledger {
             do { ledgerFile = try EvidenceLedger(path: path) } catch { throw failInput([error.message]) }
         }
-        var options = TransportOptions()
-        options.caBundle = config.caBundle
-        options.insecureHosts = config.insecureHosts
-        options.proxy = config.proxy
-        options.maxConnections = max(64, config.concurrency * 2)
-        let transport = ProtocolTransport(curl: CurlTransport(options: options), probers: LoginProbers.standard(options: options, postgres: config.postgres))
-        defer { transport.close() }
         let stop = StopFlag()
-        let signals = SignalWatcher(stop: stop, onStop: { transport.cancelAll() })
+        let signals = SignalWatcher(stop: stop)
         defer { signals.cancel() }
         let progress = (!output.noProgress && Terminal.stderrIsTTY) ? ProgressLine() : nil
-        let engine = VerifyEngine(transport: transport, configuration: config)
         var onProgress: (@Sendable (ProgressUpdate) -> Void)?
         if let progress { onProgress = { progress.update($0) } }
-        let report = await engine.run(plan, runID: UUID().uuidString.lowercased(), ledger: ledgerFile, fingerprinter: fingerprinter,
-                                      stop: stop, progress: onProgress)
+        let report = await VerifyFrontend.run(prepared, ledger: ledgerFile, stop: stop, progress: onProgress)
         progress?.finish()
         timing.mark("probe")
-        ledgerFile?.flush()
-        let formats = output.formats
         let useColor = output.output == nil && Terminal.stdoutIsTTY && Terminal.colorAllowed
-        try ReportOutput.write(formats: formats, output: output.output) { format, emit in
+        try ReportOutput.write(formats: output.formats, output: output.output) { format, emit in
             format.write(report, color: useColor, emit: emit)
         }
         timing.mark("report")

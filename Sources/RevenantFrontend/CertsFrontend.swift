@@ -1,0 +1,183 @@
+import Foundation
+import RevenantCore
+import RevenantEngine
+import RevenantNet
+import RevenantReports
+
+/// What `revenant certs` was asked to scan.
+public struct CertsRequest: Sendable {
+    /// Files, directories and TLS endpoints, in the order given.
+    public var paths: [String]
+    public var pkcs12Password: SecretSource?
+    /// Ask the CA (CRL/OCSP) about each certificate.
+    public var revocation = false
+    public var ledger: String?
+    public var inventories: [String] = []
+    public var configurationFile: String?
+
+    public init(paths: [String]) { self.paths = paths }
+}
+
+/// `revenant certs` as a library: read every certificate named, judge each (lifecycle, inventory
+/// state, the CA's answer) and give the report. Problems that leave something to scan are
+/// warnings (`warn`); input that leaves nothing is an InputFailure.
+public enum CertsFrontend {
+    public static func scan(_ request: CertsRequest, timing timer: PhaseTimer = PhaseTimer(),
+                            warn: (String) -> Void) throws(InputFailure) -> RunReport {
+        let startedAt = Date()
+        var config = Configuration()
+        if let path = request.configurationFile {
+            do { config = try Configuration.load(file: path) } catch { throw InputFailure(error.errors.map(\.description)) }
+        }
+        let paths = request.paths
+        // Endpoints are parsed first: an unsupported form is an input error before anything is read.
+        var endpoints: [String: TLSEndpoint] = [:]
+        var badEndpoints: [String] = []
+        for argument in paths where Self.isEndpoint(argument) {
+            switch TLSEndpoint.parse(argument) {
+            case .success(let endpoint): endpoints[argument] = endpoint
+            case .failure(let error): badEndpoints.append(error.description)
+            }
+        }
+        if !badEndpoints.isEmpty { throw InputFailure(badEndpoints) }
+        var password: String?
+        if let source = request.pkcs12Password {
+            switch SecretResolver().resolve(source) {
+            case .success(let p):
+                // OpenSSL reads a PKCS#12 password as UTF-8 text.
+                guard let text = p.text else { throw InputFailure(["--pkcs12-password: not valid UTF-8"]) }
+                password = text
+            case .failure(let e): throw InputFailure(["--pkcs12-password: \(e.reason)"])
+            }
+        }
+        let named = Set(paths)
+        var filesOf: [String: [String]] = [:]
+        var walkProblems: [CertificateLoadError] = []
+        for argument in paths where endpoints[argument] == nil && filesOf[argument] == nil {
+            let (files, problems) = X509Loader.files(in: [argument])
+            filesOf[argument] = files
+            walkProblems += problems
+        }
+        let missing = walkProblems.filter { named.contains($0.path) }
+        if !missing.isEmpty { throw InputFailure(missing.map(\.description)) }
+        for problem in walkProblems { warn("warning: \(problem)") }
+
+        timer.mark("walk")
+        var scanned: [ScannedCertificate] = []
+        var skipped = 0
+        let scanOptions = TLSScanOptions(timeout: config.timeout, caBundle: config.caBundle, proxy: config.proxy)
+        // Arguments in the order given, files and endpoints interleaved; one named twice is read once.
+        for argument in paths {
+            if let endpoint = endpoints.removeValue(forKey: argument) {
+                let scan = TLSEndpointScanner.scan(endpoint, options: scanOptions)
+                if let problem = scan.problem { warn("warning: \(argument): \(problem)") }
+                for (i, certificate) in scan.certificates.enumerated() {
+                    var extra = ["source": "tls"]
+                    if let verification = scan.verification {
+                        // The whole served chain verifies (or not) as one: the same tag on each of its certificates.
+                        extra["verified"] = String(verification.verified)
+                        if let error = verification.error { extra["verify_error"] = error }
+                    }
+                    scanned.append(ScannedCertificate(certificate: certificate, id: i == 0 ? endpoint.id : "\(endpoint.id)#\(i + 1)",
+                                                      chain: scan.certificates, extraTags: extra))
+                }
+                continue
+            }
+            for file in X509Loader.load(files: filesOf.removeValue(forKey: argument) ?? [], pkcs12Password: password) {
+                let path = file.path
+                if let problem = file.problem {
+                    // A directory holds keys and CSRs beside certificates: those are counted, not warned about.
+                    if problem.code == .notACertificate && !named.contains(path) { skipped += 1 } else { warn("warning: \(problem)") }
+                }
+                for (i, certificate) in file.certificates.enumerated() {
+                    scanned.append(ScannedCertificate(certificate: certificate, id: i == 0 ? path : "\(path)#\(i + 1)",
+                                                      chain: file.certificates, extraTags: [:]))
+                }
+            }
+        }
+        if skipped > 0 { warn("note: \(skipped) file(s) in the directories hold no certificate (keys, requests, other files): skipped") }
+        if scanned.isEmpty { throw InputFailure(["no certificate could be read from \(paths.joined(separator: ", "))"]) }
+
+        var known = CertificateInventory(Inventory())
+        if !request.inventories.isEmpty {
+            do { known = CertificateInventory(try InventoryLoader.load(files: request.inventories)) } catch { throw InputFailure(error.errors.map(\.description)) }
+            for problem in known.problems { warn("warning: \(problem)") }
+        }
+
+        timer.mark("load")
+        var ledgerFile: EvidenceLedger?
+        if let path = request.ledger {
+            do { ledgerFile = try EvidenceLedger(path: path) } catch { throw InputFailure([error.message]) }
+        }
+        let runID = UUID().uuidString.lowercased()
+        var results: [CredentialResult] = []
+        results.reserveCapacity(scanned.count)
+        let revocationCheck = request.revocation
+            ? RevocationScan(config: config, candidates: scanned.map(\.certificate), now: startedAt, runID: runID, ledger: ledgerFile) : nil
+        for item in scanned {
+            let believed = known.credential(sha256: item.certificate.info.sha256)
+            var result = Self.result(item.certificate.info, id: item.id, policy: config.policy, now: startedAt, extraTags: item.extraTags,
+                                     inventory: believed)
+            if let believed, item.extraTags["source"] == "tls", item.certificate === item.chain.first,
+               let finding = CertificateVerdict.rotationNotDeployed(believed, endpoint: item.id) {
+                result.findings = FindingSet(result.findings).merging([finding]).findings
+            }
+            if let believed, !request.revocation, item.extraTags["source"] != "tls", let unproved = CertificateVerdict.unprovedWithoutCA(believed) {
+                result.findings = FindingSet(result.findings).merging([unproved]).findings
+            }
+            // A certificate a TLS endpoint served must not make revenant read a local file.
+            revocationCheck?.apply(to: &result, certificate: item.certificate, chain: item.chain, local: item.extraTags["source"] != "tls")
+            results.append(result)
+        }
+        ledgerFile?.flush()
+        timer.mark("findings")
+
+        var report = RunReport(runID: runID, startedAt: startedAt, finishedAt: Date(), complete: true,
+                               inventories: [], ledgerHead: ledgerFile?.head, results: results)
+        report.command = "certs"
+        return report
+    }
+
+    /// One certificate as a report result: no checks, its facts in `tags`; with the inventory entry
+    /// it matches, that entry's state and owner (else `active` and no owner record).
+    public static func result(_ info: CertificateInfo, id: String, policy: Policy, now: Date, extraTags: [String: String] = [:],
+                       inventory believed: Credential? = nil) -> CredentialResult {
+        var tags: [String: String] = [
+            "subject": info.subject, "issuer": info.issuer, "serial": info.serial,
+            "not_before": Timestamp.format(info.notBefore), "not_after": Timestamp.format(info.notAfter),
+            "sha256": info.sha256, "key": ([info.keyType, String(info.keyBits)] + (info.curve.map { [$0] } ?? [])).joined(separator: " "),
+            "signature": info.signatureAlgorithm, "is_ca": String(info.isCA), "self_signed": String(info.isSelfSigned),
+        ]
+        let lists = [("sans", info.subjectAltNames), ("crl", info.crlDistributionPoints), ("ocsp", info.ocspURLs), ("ca_issuers", info.caIssuerURLs)]
+        for (key, values) in lists where !values.isEmpty { tags[key] = values.joined(separator: ", ") }
+        tags.merge(extraTags) { _, extra in extra }
+        if let believed { tags["inventory_id"] = believed.id }
+        let state = believed?.state ?? .active
+        let credential = Credential(id: id, kind: .x509Certificate, state: state, owner: believed?.owner,
+                                    issuedAt: info.notBefore, rotatedAt: believed?.rotatedAt, revokedAt: believed?.revokedAt,
+                                    expiresAt: info.notAfter, tags: tags, origin: id)
+        let owner: OwnerRecord = believed.map { .recorded($0.owner) } ?? .untracked
+        let findings = CertificateLifecycle.findings(for: info.facts, state: state, owner: owner, policy: policy, now: now)
+        return CredentialResult(credential: credential, fingerprint: "sha256:" + info.sha256.prefix(16), checks: [], findings: findings)
+    }
+
+    /// `host:port` and any `scheme://…` name endpoints, unless a file of that name exists (only
+    /// `https://` and `host:port` are scanned; `TLSEndpoint.parse` refuses other schemes by name).
+    public static func isEndpoint(_ argument: String) -> Bool {
+        if FileManager.default.fileExists(atPath: argument) { return false }
+        if let scheme = argument.range(of: "://"), !argument[..<scheme.lowerBound].isEmpty,
+           argument[..<scheme.lowerBound].allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "+-.".contains($0)) }) { return true }
+        guard let colon = argument.lastIndex(of: ":") else { return false }
+        let port = argument[argument.index(after: colon)...]
+        return !port.isEmpty && port.allSatisfy(\.isASCII) && port.allSatisfy(\.isNumber) && !argument[..<colon].contains("/")
+    }
+
+}
+
+/// One certificate read in a `certs` run, with the chain it came in (its issuer is looked for there first).
+struct ScannedCertificate {
+    var certificate: X509Certificate
+    var id: String
+    var chain: [X509Certificate]
+    var extraTags: [String: String]
+}

@@ -1,0 +1,95 @@
+import Foundation
+import RevenantCore
+import RevenantEngine
+import RevenantNet
+import RevenantProbes
+
+/// What `revenant verify` was asked to do.
+public struct VerifyRequest: Sendable {
+    public var inventories: [String]
+    public var probeDirectories: [String] = []
+    public var configurationFile: String?
+    public var concurrency: Int?
+    /// Only the credentials with these ids.
+    public var only: [String] = []
+
+    public init(inventories: [String]) { self.inventories = inventories }
+}
+
+/// Everything resolved before anything is sent.
+public struct PreparedVerify: Sendable {
+    public var plan: VerifyPlan
+    public var configuration: Configuration
+    public var fingerprinter: Fingerprinter
+}
+
+/// `revenant verify` as a library: read, check and plan (nothing sent), then run the plan against
+/// the real transports. A command parses its flags, calls these and maps the result to an exit code.
+public enum VerifyFrontend {
+    /// Reads the configuration, inventories, probes, fingerprint key and JWKS, and plans the run.
+    /// Throws the input errors (nothing is sent then); the plan's warnings are for the caller to show.
+    public static func prepare(_ request: VerifyRequest, timing: PhaseTimer = PhaseTimer()) throws(InputFailure) -> PreparedVerify {
+        var config = Configuration()
+        if let path = request.configurationFile {
+            do { config = try Configuration.load(file: path) } catch { throw InputFailure(error.errors.map(\.description)) }
+        }
+        if let c = request.concurrency { config.concurrency = c }
+        var inventory: Inventory
+        do { inventory = try InventoryLoader.load(files: request.inventories) } catch { throw InputFailure(error.errors.map(\.description)) }
+        if !request.only.isEmpty {
+            let wanted = Set(request.only)
+            let unknown = wanted.subtracting(inventory.credentials.map(\.id))
+            if !unknown.isEmpty { throw InputFailure(["--only names unknown credential ids: \(unknown.sorted().joined(separator: ", "))"]) }
+            inventory.credentials = inventory.credentials.filter { wanted.contains($0.id) }
+        }
+        let (definitions, problems) = ShippedProbes.load(extra: request.probeDirectories, config: config)
+        let errors = problems.filter { $0.level == .error }
+        if !errors.isEmpty { throw InputFailure(errors.map { $0.error.description } + ["(run `revenant probes lint` for details)"]) }
+        let resolver = SecretResolver()
+        var fingerprintKey: Secret?
+        if let source = config.fingerprintKey {
+            switch resolver.resolve(source) {
+            case .success(let k): fingerprintKey = k
+            case .failure(let e): throw InputFailure(["fingerprint_key: \(e.reason)"])
+            }
+        }
+        let fingerprinter = Fingerprinter(key: fingerprintKey)
+        timing.mark("load")
+        let jwks = try config.jwks.map { location throws(InputFailure) in try Self.fetchJWKS(location, config: config) }
+        let plan = VerifyPlanner.plan(inventory: inventory, probes: definitions, configuration: config, resolver: resolver,
+                                      fingerprinter: fingerprinter, jwks: jwks)
+        if !plan.inputErrors.isEmpty { throw InputFailure(plan.inputErrors) }
+        timing.mark("plan")
+        return PreparedVerify(plan: plan, configuration: config, fingerprinter: fingerprinter)
+    }
+
+    /// The JWKS of `jwt.jwks`, fetched once before anything is sent: one that cannot be had stops the run.
+    static func fetchJWKS(_ location: String, config: Configuration) throws(InputFailure) -> JSONWebKeySet {
+        let url = location.contains("://") ? location : "file://" + location
+        switch RevocationFetcher(timeout: config.timeout, maxBytes: 1 << 20, proxy: config.proxy).fetch(url) {
+        case .success(let bytes):
+            do throws(JWTError) { return try JSONWebKeySet.parse(bytes, source: location) } catch { throw InputFailure(["jwt.jwks: \(error.message)"]) }
+        case .failure(let failure):
+            throw InputFailure(["jwt.jwks \(location): \(failure.message)"])
+        }
+    }
+
+    /// Runs the plan through libcurl and the login probers; `stop` ends it early (the report is then incomplete).
+    public static func run(_ prepared: PreparedVerify, ledger: EvidenceLedger?, stop: StopFlag,
+                           progress: (@Sendable (ProgressUpdate) -> Void)?) async -> RunReport {
+        let config = prepared.configuration
+        var options = TransportOptions()
+        options.caBundle = config.caBundle
+        options.insecureHosts = config.insecureHosts
+        options.proxy = config.proxy
+        options.maxConnections = max(64, config.concurrency * 2)
+        let transport = ProtocolTransport(curl: CurlTransport(options: options), probers: LoginProbers.standard(options: options, postgres: config.postgres))
+        defer { transport.close() }
+        // A stop wakes the engine, which ends every transfer in flight (transport.cancelAll).
+        let report = await VerifyEngine(transport: transport, configuration: config)
+            .run(prepared.plan, runID: UUID().uuidString.lowercased(), ledger: ledger, fingerprinter: prepared.fingerprinter,
+                 stop: stop, progress: progress)
+        ledger?.flush()
+        return report
+    }
+}
