@@ -22,7 +22,7 @@ let package = Package(
         .target(name: "RevenantCore", dependencies: ["COpenSSL", "Yams"]),
         .target(name: "RevenantProbes", dependencies: ["RevenantCore"]),
         .target(name: "RevenantNet", dependencies: ["CCurl", "COpenSSL", "CLibSSH", "CLibPQ", "CLDAP", "RevenantCore"]),
-        .target(name: "RevenantEngine", dependencies: ["RevenantCore", "RevenantProbes", "RevenantNet"]),
+        .target(name: "RevenantEngine", dependencies: ["RevenantCore", "RevenantProbes"]),
         .target(name: "RevenantReports", dependencies: ["RevenantCore"]),
         // What each command does, as library functions: the CLI parses, calls one, and maps the result to an exit code.
         .target(name: "RevenantFrontend", dependencies: ["RevenantCore", "RevenantProbes", "RevenantNet", "RevenantEngine", "RevenantReports"]),

@@ -1,6 +1,5 @@
 import Foundation
 import RevenantCore
-import RevenantNet
 import RevenantProbes
 
 /// Progress of a run, for the terminal.
@@ -42,11 +41,14 @@ public final class StopFlag: @unchecked Sendable {
 public final class VerifyEngine: Sendable {
     let transport: any ProbeTransport
     let configuration: Configuration
+    /// Asks the CA about `x509_certificate` credentials (nil: not asked).
+    let revocation: (any RevocationService)?
     let origin = ContinuousClock.now
 
-    public init(transport: any ProbeTransport, configuration: Configuration) {
+    public init(transport: any ProbeTransport, configuration: Configuration, revocation: (any RevocationService)? = nil) {
         self.transport = transport
         self.configuration = configuration
+        self.revocation = revocation
     }
 
     struct Attempt: Sendable {
@@ -166,16 +168,15 @@ public final class VerifyEngine: Sendable {
 
         // 3. The CA's view of every x509 credential: CRL and OCSP lookups (each a check and a ledger record).
         var revocation: [Int: (checks: [ProbeCheck], findings: [Finding])] = [:]
-        if !plan.certificateInfos.isEmpty, configuration.revocation.crl || configuration.revocation.ocsp, !stop.isStopped {
-            let scan = RevocationScan(config: configuration, candidates: [], now: startedAt, runID: runID, ledger: ledger)
-            for ci in plan.certificateInfos.keys.sorted() where !stop.isStopped {
+        if let service = self.revocation, configuration.revocation.crl || configuration.revocation.ocsp, !stop.isStopped {
+            for (ci, info) in plan.certificateInfos.sorted(by: { $0.key < $1.key }) where !stop.isStopped {
                 let credential = plan.inventory.credentials[ci]
-                guard let files = credential.certificate else { continue }
-                let leafFile = X509Loader.load(file: files.certificate)
-                guard let leaf = leafFile.certificates.first else { continue }
-                let chain = Array(leafFile.certificates.dropFirst()) + (files.issuer.map { X509Loader.load(file: $0).certificates } ?? [])
-                revocation[ci] = scan.scan(leaf, chain: chain, state: credential.state, credential: credential.id,
-                                           fingerprint: plan.fingerprints[ci])
+                guard let files = credential.certificate,
+                      let lookups = service.lookups(files, state: credential.state, credential: credential.id,
+                                                    fingerprint: plan.fingerprints[ci], runID: runID, ledger: ledger) else { continue }
+                let findings = RevocationVerdict.findings(lookups: lookups, state: credential.state, notAfter: info.notAfter,
+                                                          softFail: configuration.revocation.softFail, now: startedAt)
+                revocation[ci] = (lookups.map(\.check), findings)
             }
             ledger?.flush()
         }

@@ -1,6 +1,5 @@
 import Foundation
 import RevenantCore
-import RevenantNet
 import RevenantProbes
 
 /// One (credential, probe, target) the run will try, or why it will not.
@@ -76,7 +75,8 @@ struct PairKey: Hashable {
 public enum VerifyPlanner {
     public static func plan(
         inventory: Inventory, probes: [String: ProbeDefinition], configuration: Configuration,
-        resolver: SecretResolver, fingerprinter: Fingerprinter, now: Date = Date(), jwks: JSONWebKeySet? = nil
+        resolver: SecretResolver, fingerprinter: Fingerprinter, now: Date = Date(), jwks: JSONWebKeySet? = nil,
+        certificates certificateSource: (any CertificateSource)? = nil
     ) -> VerifyPlan {
         var inventory = inventory
         var certificateInfos: [Int: CertificateInfo] = [:]
@@ -109,19 +109,19 @@ public enum VerifyPlanner {
             if credential.kind == .x509Certificate, let files = credential.certificate {
                 // The private key is what an mTLS probe proves possession of: it is the secret.
                 source = files.privateKey
-                let file = X509Loader.load(file: files.certificate)
+                let file = certificateSource?.certificates(inFile: files.certificate) ?? ([], "no certificate reader in this build")
                 if let leaf = file.certificates.first {
                     // The issuer goes with the leaf, PEM or DER alike: a server that trusts only the
                     // root needs the intermediate from the client, or refuses a live certificate
                     // (nginx: 400 "The SSL certificate error", which mTLS probes read as a refusal).
-                    let chain = files.issuer.map { X509Loader.load(file: $0).certificates } ?? []
+                    let chain = files.issuer.map { certificateSource?.certificates(inFile: $0).certificates ?? [] } ?? []
                     certificates[ci] = (file.certificates + chain).flatMap(\.pem)
                     certificateInfos[ci] = leaf.info
                     // DESIGN §4: a certificate's dates come from the certificate itself.
                     inventory.credentials[ci].issuedAt = leaf.info.notBefore
                     inventory.credentials[ci].expiresAt = leaf.info.notAfter
                 } else {
-                    let why = file.problem?.reason ?? "no certificate in it"
+                    let why = file.problem ?? "no certificate in it"
                     secretProblem = "cannot read certificate file \(files.certificate): \(why)"
                     inputErrors.append("\(credential.location): `certificate` \(files.certificate): \(why)")
                 }

@@ -57,7 +57,7 @@ public enum VerifyFrontend {
         timing.mark("load")
         let jwks = try config.jwks.map { location throws(InputFailure) in try Self.fetchJWKS(location, config: config) }
         let plan = VerifyPlanner.plan(inventory: inventory, probes: definitions, configuration: config, resolver: resolver,
-                                      fingerprinter: fingerprinter, jwks: jwks)
+                                      fingerprinter: fingerprinter, jwks: jwks, certificates: X509CertificateSource())
         if !plan.inputErrors.isEmpty { throw InputFailure(plan.inputErrors) }
         timing.mark("plan")
         return PreparedVerify(plan: plan, configuration: config, fingerprinter: fingerprinter)
@@ -86,7 +86,9 @@ public enum VerifyFrontend {
         let transport = ProtocolTransport(curl: CurlTransport(options: options), probers: LoginProbers.standard(options: options, postgres: config.postgres))
         defer { transport.close() }
         // A stop wakes the engine, which ends every transfer in flight (transport.cancelAll).
-        let report = await VerifyEngine(transport: transport, configuration: config)
+        let startedAt = Date()
+        let report = await VerifyEngine(transport: transport, configuration: config,
+                                        revocation: CARevocationService(configuration: config, now: startedAt))
             .run(prepared.plan, runID: UUID().uuidString.lowercased(), ledger: ledger, fingerprinter: prepared.fingerprinter,
                  stop: stop, progress: progress)
         ledger?.flush()

@@ -593,3 +593,46 @@ final class Counter: @unchecked Sendable {
         func swap(_ next: String) -> String { lock.withLock { let old = last; last = next; return old } }
     }
 }
+
+/// The engine reads certificates and asks CAs only through what it is given: no file, no socket.
+@Suite struct EngineSeamTests {
+    struct FakeCertificates: CertificateSource {
+        let info: CertificateInfo
+        func certificates(inFile path: String) -> (certificates: [LoadedCertificate], problem: String?) {
+            path == "/nowhere/leaf.pem" ? ([LoadedCertificate(info: info, pem: Array("PEM".utf8))], nil) : ([], "not in the fake")
+        }
+    }
+
+    final class FakeCA: RevocationService, @unchecked Sendable {
+        // @unchecked: `asked` is read and written only under `lock`.
+        private let lock = NSLock()
+        private var asked: [String] = []
+        var questions: [String] { lock.withLock { asked } }
+        func lookups(_ files: CertificateFiles, state: LifecycleState, credential: String, fingerprint: String?,
+                     runID: String, ledger: EvidenceLedger?) -> [RevocationLookup]? {
+            lock.withLock { asked.append(credential) }
+            return [RevocationLookup(source: .ocsp, url: "http://ocsp.test", status: .good)]
+        }
+    }
+
+    @Test func aRevokedCertificateTheCACallsGoodIsNotRevokedAtTheCA() async {
+        let now = Date()
+        let info = CertificateInfo(subject: "CN=svc", issuer: "CN=ca", serial: "01", subjectAltNames: [], notBefore: now.addingTimeInterval(-86_400),
+                                   notAfter: now.addingTimeInterval(86_400 * 300), keyType: "EC", keyBits: 256, curve: "prime256v1",
+                                   signatureAlgorithm: "ecdsa-with-SHA256", signatureDigest: "SHA256", sha256: String(repeating: "ab", count: 32),
+                                   crlDistributionPoints: [], ocspURLs: ["http://ocsp.test"], caIssuerURLs: [], isCA: false, isSelfSigned: false)
+        var credential = Credential(id: "svc-cert", kind: .x509Certificate, state: .revoked, owner: "web")
+        credential.certificate = CertificateFiles(certificate: "/nowhere/leaf.pem")
+        let plan = VerifyPlanner.plan(inventory: Inventory(credentials: [credential], controls: [], files: ["t"]), probes: [:],
+                                      configuration: Fixture.configuration(), resolver: SecretResolver(environment: [:]),
+                                      fingerprinter: Fingerprinter(), certificates: FakeCertificates(info: info))
+        #expect(plan.certificateInfos[0] == info)
+        let ca = FakeCA()
+        let report = await VerifyEngine(transport: MockTransport(respond: { _, _ in .failure(TransportFailure(kind: .other, message: "unused")) }),
+                                        configuration: Fixture.configuration(), revocation: ca)
+            .run(plan, runID: "seam", ledger: nil, fingerprinter: Fingerprinter())
+        #expect(ca.questions == ["svc-cert"])
+        #expect(report.result("svc-cert")?.codes.contains(.notRevokedAtCA) == true, "\(report.results.first?.findings ?? [])")
+        #expect(report.result("svc-cert")?.checks.contains { $0.revocation?.status == .good } == true)
+    }
+}

@@ -1,5 +1,6 @@
 import Foundation
 import RevenantCore
+import RevenantEngine
 import RevenantNet
 
 /// CRL/OCSP lookups for certificates (`certs --revocation`, and every `x509_certificate` of a
@@ -10,8 +11,8 @@ public struct RevocationScan {
     let pool: [String: [X509Certificate]]
     let softFail: Bool
     let now: Date
-    let runID: String
-    let ledger: EvidenceLedger?
+    var runID: String
+    var ledger: EvidenceLedger?
 
     /// `candidates`: certificates that may be issuers (those scanned); the configured CA bundle is added.
     public init(config: Configuration, candidates: [X509Certificate], now: Date, runID: String, ledger: EvidenceLedger?) {
@@ -33,18 +34,27 @@ public struct RevocationScan {
     /// `local` false (served by an endpoint): file:// URLs in it are refused, never read.
     public func scan(_ certificate: X509Certificate, chain: [X509Certificate], state: LifecycleState,
                      credential: String, fingerprint: String?, local: Bool = true) -> (checks: [ProbeCheck], findings: [Finding]) {
+        guard let lookups = lookups(certificate, chain: chain, state: state, credential: credential, fingerprint: fingerprint, local: local) else {
+            return ([], [])
+        }
+        let findings = RevocationVerdict.findings(lookups: lookups, state: state, notAfter: certificate.info.notAfter, softFail: softFail, now: now)
+        return (lookups.map(\.check), findings)
+    }
+
+    /// The lookups alone (each written to the ledger), or nil when no CA is asked (see `scan`).
+    public func lookups(_ certificate: X509Certificate, chain: [X509Certificate], state: LifecycleState,
+                        credential: String, fingerprint: String?, local: Bool = true) -> [RevocationLookup]? {
         let info = certificate.info
         // A self-signed certificate is its own authority: no CA above it can revoke it.
-        if info.isSelfSigned { return ([], []) }
-        if info.ocspURLs.isEmpty && info.crlDistributionPoints.isEmpty && !state.shouldBeDead { return ([], []) }
+        if info.isSelfSigned { return nil }
+        if info.ocspURLs.isEmpty && info.crlDistributionPoints.isEmpty && !state.shouldBeDead { return nil }
         let issuer = RevocationChecker.issuer(of: certificate, in: chain) ?? RevocationChecker.issuer(of: certificate, in: pool[info.issuer] ?? [])
         let lookups = checker.check(certificate, issuer: issuer, allowFile: local)
         for lookup in lookups {
             ledger?.append([("time", .string(Timestamp.format(Date()))), ("run", .string(runID)), ("credential", .string(credential)),
                             ("fingerprint", .string(fingerprint ?? ""))] + lookup.ledgerFields)
         }
-        let findings = RevocationVerdict.findings(lookups: lookups, state: state, notAfter: info.notAfter, softFail: softFail, now: now)
-        return (lookups.map(\.check), findings)
+        return lookups
     }
 
     /// `certs`: a scanned certificate's result gains its lookups and the CA's findings.

@@ -1,5 +1,6 @@
 import Foundation
 import RevenantCore
+import RevenantEngine
 import RevenantNet
 
 /// The `x509_certificate` credentials of inventories, by the SHA-256 of their certificate: how
