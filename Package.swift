@@ -7,7 +7,7 @@ let package = Package(
     products: [
         .executable(name: "revenant", targets: ["revenant"]),
         // The engine for another Swift program: plan and run a verification, read certificates, write reports.
-        .library(name: "RevenantKit", targets: ["RevenantCore", "RevenantProbes", "RevenantNet", "RevenantEngine", "RevenantReports", "RevenantFrontend"]),
+        .library(name: "RevenantKit", targets: ["RevenantCore", "RevenantCrypto", "RevenantProbes", "RevenantNet", "RevenantEngine", "RevenantReports", "RevenantFrontend"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -19,13 +19,16 @@ let package = Package(
         .systemLibrary(name: "CLibSSH", pkgConfig: "libssh", providers: [.apt(["libssh-dev"])]),
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "CLDAP", pkgConfig: "ldap", providers: [.apt(["libldap-dev"])]),
-        .target(name: "RevenantCore", dependencies: ["COpenSSL", "Yams"]),
+        // Domain values, decoders that take bytes, and Verdicts/: pure, no C library.
+        .target(name: "RevenantCore", dependencies: ["Yams"]),
+        // SHA-256 and HMAC, secret fingerprints, JWT signatures, known_hosts pins: OpenSSL, nothing else.
+        .target(name: "RevenantCrypto", dependencies: ["COpenSSL", "RevenantCore"]),
         .target(name: "RevenantProbes", dependencies: ["RevenantCore"]),
-        .target(name: "RevenantNet", dependencies: ["CCurl", "COpenSSL", "CLibSSH", "CLibPQ", "CLDAP", "RevenantCore"]),
-        .target(name: "RevenantEngine", dependencies: ["RevenantCore", "RevenantProbes"]),
+        .target(name: "RevenantNet", dependencies: ["CCurl", "COpenSSL", "CLibSSH", "CLibPQ", "CLDAP", "RevenantCore", "RevenantCrypto"]),
+        .target(name: "RevenantEngine", dependencies: ["RevenantCore", "RevenantCrypto", "RevenantProbes"]),
         .target(name: "RevenantReports", dependencies: ["RevenantCore"]),
         // What each command does, as library functions: the CLI parses, calls one, and maps the result to an exit code.
-        .target(name: "RevenantFrontend", dependencies: ["RevenantCore", "RevenantProbes", "RevenantNet", "RevenantEngine", "RevenantReports"]),
+        .target(name: "RevenantFrontend", dependencies: ["RevenantCore", "RevenantCrypto", "RevenantProbes", "RevenantNet", "RevenantEngine", "RevenantReports"]),
         .executableTarget(
             name: "revenant",
             dependencies: [
@@ -37,10 +40,10 @@ let package = Package(
         .executableTarget(name: "revenant-bench", dependencies: ["RevenantCore", "RevenantNet"]),
         // Helpers shared by test targets (a test target cannot depend on another).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "RevenantCoreTests", dependencies: ["RevenantCore", "TestSupport"]),
+        .testTarget(name: "RevenantCoreTests", dependencies: ["RevenantCore", "RevenantCrypto", "TestSupport"]),
         .testTarget(name: "RevenantProbesTests", dependencies: ["RevenantProbes", "TestSupport"]),
-        .testTarget(name: "RevenantEngineTests", dependencies: ["RevenantEngine", "RevenantCore", "RevenantProbes"]),
-        .testTarget(name: "RevenantReportsTests", dependencies: ["RevenantReports", "RevenantEngine", "RevenantCore", "RevenantProbes"]),
+        .testTarget(name: "RevenantEngineTests", dependencies: ["RevenantEngine", "RevenantCore", "RevenantCrypto", "RevenantProbes"]),
+        .testTarget(name: "RevenantReportsTests", dependencies: ["RevenantReports", "RevenantEngine", "RevenantCore", "RevenantCrypto", "RevenantProbes"]),
         .testTarget(name: "RevenantNetTests", dependencies: ["RevenantNet", "RevenantCore", "TestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["RevenantEngine", "RevenantCore", "RevenantProbes", "TestSupport"]),
     ]

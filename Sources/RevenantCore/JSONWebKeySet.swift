@@ -14,7 +14,7 @@ public struct JSONWebKey: Sendable, Equatable {
     /// `crv` of an EC or OKP key.
     public var curve: String?
     /// Decoded key parameters by member name: `n`, `e` (RSA), `x`, `y` (EC), `x` (OKP), `k` (oct).
-    var parameters: [String: [UInt8]]
+    public var parameters: [String: [UInt8]]
 
     /// May verify signatures: `use` absent or `sig`, `key_ops` absent or listing `verify` (RFC 7517 §4.2, §4.3).
     public var maySign: Bool {
@@ -22,7 +22,7 @@ public struct JSONWebKey: Sendable, Equatable {
     }
 
     /// "kid `k1` (RSA)" or "the RSA key without kid", for messages.
-    var name: String {
+    public var name: String {
         keyID.map { "kid \(JWTLifecycle.quoted($0)) (\(keyType))" } ?? "the \(keyType) key without kid"
     }
 }

@@ -47,9 +47,9 @@ public struct JSONWebToken: Sendable, Equatable, CustomStringConvertible {
     public var header: Header
     public var claims: Claims
     /// `BASE64URL(header) '.' BASE64URL(payload)`: the bytes the signature covers (RFC 7515 §5.2).
-    let signingInput: [UInt8]
+    public let signingInput: [UInt8]
     /// The decoded signature; empty for an unsecured (`alg: none`) token.
-    let signature: [UInt8]
+    public let signature: [UInt8]
 
     /// Real tokens are a few KiB (they travel in HTTP headers); anything longer is refused unread.
     public static let maxLength = 64 << 10

@@ -1,5 +1,6 @@
 import Foundation
 import RevenantCore
+import RevenantCrypto
 
 /// The append-only evidence ledger (DESIGN.md §8): one JSON line per attempt, hash-chained:
 /// `hash = sha256(prev ‖ canonical JSON of the record without hash)`. Canonical JSON = keys sorted

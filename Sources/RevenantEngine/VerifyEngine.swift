@@ -1,5 +1,6 @@
 import Foundation
 import RevenantCore
+import RevenantCrypto
 import RevenantProbes
 
 /// Progress of a run, for the terminal.

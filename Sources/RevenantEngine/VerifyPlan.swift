@@ -1,5 +1,6 @@
 import Foundation
 import RevenantCore
+import RevenantCrypto
 import RevenantProbes
 
 /// One (credential, probe, target) the run will try, or why it will not.

@@ -1,6 +1,7 @@
 import COpenSSL
 import Foundation
 import RevenantCore
+import RevenantCrypto
 
 /// One OpenSSL `X509` object and what was read from it; the only owner of the pointer.
 public final class X509Certificate {

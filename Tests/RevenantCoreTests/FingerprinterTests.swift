@@ -1,5 +1,6 @@
 import Testing
 import RevenantCore
+import RevenantCrypto
 
 /// `Digest` and `Fingerprinter` against published vectors (FIPS 180-2 for SHA-256, RFC 4231 for HMAC).
 @Suite struct FingerprinterTests {

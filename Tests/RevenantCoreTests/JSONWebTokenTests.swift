@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 @testable import RevenantCore
+@testable import RevenantCrypto
 
 /// JWTs decoded offline, their lifecycle facts, and signatures checked against JWK Sets. Signed
 /// tokens are made at test time by the openssl CLI with fresh keys (`TestJOSE`).

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import RevenantCore
+import RevenantCrypto
 
 /// Reading host-key pins from OpenSSH known_hosts text.
 @Suite struct KnownHostsTests {

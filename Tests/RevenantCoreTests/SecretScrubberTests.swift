@@ -1,5 +1,6 @@
 import Foundation
 import RevenantCore
+import RevenantCrypto
 import Testing
 
 /// A server's text never carries a secret out, in whatever form the server chose to echo it.

@@ -87,7 +87,7 @@ public enum JWTLifecycle {
     public static func isUnsecured(_ alg: String) -> Bool { alg.lowercased() == "none" }
 
     /// An attacker-chosen header value, shortened and quoted for a message.
-    static func quoted(_ text: String) -> String {
+    public static func quoted(_ text: String) -> String {
         JSONText.quote(text.count > 40 ? String(text.prefix(40)) + "…" : text)
     }
 

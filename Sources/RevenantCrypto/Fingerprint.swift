@@ -1,5 +1,6 @@
 import COpenSSL
 import Foundation
+import RevenantCore
 
 /// SHA-256 and HMAC-SHA-256 from OpenSSL, and the secret fingerprints every output carries instead of secrets.
 public enum Digest {

@@ -1,4 +1,5 @@
 import Foundation
+import RevenantCore
 
 /// An OpenSSH `known_hosts` file read for SSH host-key pins (sshd(8) "SSH_KNOWN_HOSTS FILE FORMAT"):
 /// `host[,host…] keytype base64 [comment]`, `[host]:port` for other ports, hashed names
