@@ -7,7 +7,7 @@ let package = Package(
     products: [
         .executable(name: "revenant", targets: ["revenant"]),
         // The engine for another Swift program: plan and run a verification, read certificates, write reports.
-        .library(name: "RevenantKit", targets: ["RevenantCore", "RevenantCrypto", "RevenantProbes", "RevenantNet", "RevenantEngine", "RevenantReports", "RevenantFrontend"]),
+        .library(name: "RevenantKit", targets: ["RevenantCore", "RevenantCrypto", "RevenantFiles", "RevenantProbes", "RevenantNet", "RevenantEngine", "RevenantReports", "RevenantFrontend"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -23,28 +23,30 @@ let package = Package(
         .target(name: "RevenantCore", dependencies: ["Yams"]),
         // SHA-256 and HMAC, secret fingerprints, JWT signatures, known_hosts pins: OpenSSL, nothing else.
         .target(name: "RevenantCrypto", dependencies: ["COpenSSL", "RevenantCore"]),
-        .target(name: "RevenantProbes", dependencies: ["RevenantCore"]),
-        .target(name: "RevenantNet", dependencies: ["CCurl", "COpenSSL", "CLibSSH", "CLibPQ", "CLDAP", "RevenantCore", "RevenantCrypto"]),
-        .target(name: "RevenantEngine", dependencies: ["RevenantCore", "RevenantCrypto", "RevenantProbes"]),
+        // The edge that reads files for the core's decoders (inventories, configuration, JWK Sets, known_hosts, secrets).
+        .target(name: "RevenantFiles", dependencies: ["RevenantCore", "RevenantCrypto"]),
+        .target(name: "RevenantProbes", dependencies: ["RevenantCore", "RevenantFiles"]),
+        .target(name: "RevenantNet", dependencies: ["CCurl", "COpenSSL", "CLibSSH", "CLibPQ", "CLDAP", "RevenantCore", "RevenantCrypto", "RevenantFiles"]),
+        .target(name: "RevenantEngine", dependencies: ["RevenantCore", "RevenantCrypto", "RevenantFiles", "RevenantProbes"]),
         .target(name: "RevenantReports", dependencies: ["RevenantCore"]),
         // What each command does, as library functions: the CLI parses, calls one, and maps the result to an exit code.
-        .target(name: "RevenantFrontend", dependencies: ["RevenantCore", "RevenantCrypto", "RevenantProbes", "RevenantNet", "RevenantEngine", "RevenantReports"]),
+        .target(name: "RevenantFrontend", dependencies: ["RevenantCore", "RevenantCrypto", "RevenantFiles", "RevenantProbes", "RevenantNet", "RevenantEngine", "RevenantReports"]),
         .executableTarget(
             name: "revenant",
             dependencies: [
-                "RevenantEngine", "RevenantReports", "RevenantFrontend",
+                "RevenantEngine", "RevenantReports", "RevenantFrontend", "RevenantFiles",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // Benchmark helpers, kept out of the shipped binary (scripts/bench-certs.py).
-        .executableTarget(name: "revenant-bench", dependencies: ["RevenantCore", "RevenantNet"]),
+        .executableTarget(name: "revenant-bench", dependencies: ["RevenantCore", "RevenantFiles", "RevenantNet"]),
         // Helpers shared by test targets (a test target cannot depend on another).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "RevenantCoreTests", dependencies: ["RevenantCore", "RevenantCrypto", "TestSupport"]),
-        .testTarget(name: "RevenantProbesTests", dependencies: ["RevenantProbes", "TestSupport"]),
-        .testTarget(name: "RevenantEngineTests", dependencies: ["RevenantEngine", "RevenantCore", "RevenantCrypto", "RevenantProbes"]),
-        .testTarget(name: "RevenantReportsTests", dependencies: ["RevenantReports", "RevenantEngine", "RevenantCore", "RevenantCrypto", "RevenantProbes"]),
-        .testTarget(name: "RevenantNetTests", dependencies: ["RevenantNet", "RevenantCore", "TestSupport"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["RevenantEngine", "RevenantCore", "RevenantProbes", "TestSupport"]),
+        .testTarget(name: "RevenantCoreTests", dependencies: ["RevenantCore", "RevenantCrypto", "TestSupport", "RevenantFiles"]),
+        .testTarget(name: "RevenantProbesTests", dependencies: ["RevenantProbes", "TestSupport", "RevenantFiles"]),
+        .testTarget(name: "RevenantEngineTests", dependencies: ["RevenantEngine", "RevenantCore", "RevenantCrypto", "RevenantProbes", "RevenantFiles"]),
+        .testTarget(name: "RevenantReportsTests", dependencies: ["RevenantReports", "RevenantEngine", "RevenantCore", "RevenantCrypto", "RevenantProbes", "RevenantFiles"]),
+        .testTarget(name: "RevenantNetTests", dependencies: ["RevenantNet", "RevenantCore", "TestSupport", "RevenantFiles"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["RevenantEngine", "RevenantCore", "RevenantProbes", "TestSupport", "RevenantFiles"]),
     ]
 )

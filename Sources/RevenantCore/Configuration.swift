@@ -26,11 +26,9 @@ public struct Configuration: Sendable, Equatable {
     static let keys = ["concurrency", "per_host", "timeout_seconds", "retries", "policy", "probes_dirs",
                        "tls", "proxy", "revocation", "fingerprint_key", "jwt", "ssh", "postgresql"]
 
-    /// Reads a JSON configuration file; every unknown key or wrong type is reported with its line.
-    public static func load(file: String) throws(InputErrors) -> Configuration {
-        guard let data = FileBytes.read(file) else {
-            throw InputErrors([InputError(file: file, message: "cannot read the configuration file (missing or unreadable)")])
-        }
+    /// Reads a JSON configuration; every unknown key or wrong type is reported with its line.
+    /// `file` names it in errors and is the directory relative paths in it start from.
+    public static func parse(_ data: [UInt8], file: String) throws(InputErrors) -> Configuration {
         let tree: Tree
         do {
             tree = try JSONTreeParser.parse(data, file: file)

@@ -13,15 +13,19 @@ public enum InventoryLoader {
     static let targetSchemes = ["http", "https", "ldap", "ldaps", "imap", "imaps", "smtp", "smtps", "ssh", "postgresql"]
     static let controlFields = ["probe", "target", "secret", "username", "access_key_id"]
 
-    /// Loads and merges several files; duplicate ids across files are an error. Throws every problem at once.
-    public static func load(files: [String]) throws(InputErrors) -> Inventory {
+    /// Loads and merges several files, each read by `read` (nil: unreadable); duplicate ids across
+    /// files are an error. Throws every problem at once. (RevenantFiles reads them from disk.)
+    public static func load(files: [String], read: (String) -> [UInt8]?) throws(InputErrors) -> Inventory {
         var inventory = Inventory()
         var errors: [InputError] = []
         // Ids across files; within one file the decoder already checks.
         var seen: [String: Int] = [:]
         for (fileIndex, file) in files.enumerated() {
-            do {
-                let part = try load(file: file)
+            do throws(InputErrors) {
+                guard let bytes = read(file) else {
+                    throw InputErrors([InputError(file: file, message: "cannot read the inventory file (missing or unreadable)")])
+                }
+                let part = try load(bytes: bytes, file: file)
                 if files.count > 1 {
                     for credential in part.credentials {
                         if let first = seen[credential.id] {
@@ -48,10 +52,9 @@ public enum InventoryLoader {
         return inventory
     }
 
-    public static func load(file: String) throws(InputErrors) -> Inventory {
-        guard let bytes = FileBytes.read(file) else {
-            throw InputErrors([InputError(file: file, message: "cannot read the inventory file (missing or unreadable)")])
-        }
+    /// One inventory's bytes; `file` names it in errors, says its format (by extension) and is
+    /// the directory relative secret paths start from.
+    public static func load(bytes: [UInt8], file: String) throws(InputErrors) -> Inventory {
         // Decoded with U+FFFD in place of bad bytes, a Latin-1 `value` would be sent altered, and a
         // live password refused would read as revoked: such a file is refused, with its line.
         if let offset = UTF8Validation.firstInvalid(bytes) {

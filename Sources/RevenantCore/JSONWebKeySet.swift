@@ -73,19 +73,6 @@ public struct JSONWebKeySet: Sendable, Equatable {
         return set
     }
 
-    /// Reads a JWK Set file.
-    public static func load(file: String) throws(JWTError) -> JSONWebKeySet {
-        var info = stat()
-        guard stat(file, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
-            throw JWTError(.invalidKeySet, "\(file): no such file, or not a regular file")
-        }
-        guard Int(info.st_size) <= maxSize else {
-            throw JWTError(.tooLarge, "\(file): larger than \(maxSize >> 20) MiB: not read as a JWK Set")
-        }
-        guard let bytes = FileBytes.read(file) else { throw JWTError(.invalidKeySet, "\(file): cannot read the file") }
-        return try parse(bytes, source: file)
-    }
-
     static func key(_ tree: Tree) -> Result<JSONWebKey, JWTError> {
         func text(_ name: String) -> String? { tree[name]?.stringValue }
         guard tree.objectValue != nil else { return .failure(JWTError(.invalidKeySet, "a key must be an object, not \(tree.typeName)")) }

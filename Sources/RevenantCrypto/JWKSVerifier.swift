@@ -57,11 +57,6 @@ public enum JWKSVerifier {
         verify(token: token, keys: try JSONWebKeySet.parse(jwks))
     }
 
-    /// Reads the JWK Set file and verifies; throws only when the file is unusable.
-    public static func verify(token: JSONWebToken, jwksFile: String) throws(JWTError) -> JWTVerification {
-        verify(token: token, keys: try JSONWebKeySet.load(file: jwksFile))
-    }
-
     /// nil when the signature verifies with `key`, else why not.
     static func check(_ token: JSONWebToken, scheme: JWSAlgorithm, key: JSONWebKey) -> String? {
         let message = token.signingInput

@@ -44,9 +44,6 @@ public struct KnownHosts: Sendable {
         }
     }
 
-    public static func load(file: String) -> KnownHosts? {
-        FileBytes.read(file).map { KnownHosts(text: String(decoding: $0, as: UTF8.self)) }
-    }
 
     /// `SHA256:<base64>` of the host key recorded for `host` at `port`, or nil when none is (or
     /// the only ones recorded are revoked).

@@ -1,5 +1,6 @@
 import Foundation
 import RevenantCore
+import RevenantFiles
 
 /// Reads secrets from their sources, as bytes. The environment is injected so tests control it.
 public struct SecretResolver: Sendable {

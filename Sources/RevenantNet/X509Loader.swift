@@ -1,6 +1,7 @@
 import COpenSSL
 import Foundation
 import RevenantCore
+import RevenantFiles
 
 /// Why a file gave no certificate, or only some of its certificates. A value, never a crash.
 public struct CertificateLoadError: Error, Sendable, Equatable, CustomStringConvertible {

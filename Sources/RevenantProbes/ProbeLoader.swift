@@ -1,5 +1,6 @@
 import Foundation
 import RevenantCore
+import RevenantFiles
 
 /// One problem `probes lint` reports.
 public struct LintProblem: Sendable, Equatable, CustomStringConvertible {

@@ -1,5 +1,6 @@
 import Foundation
 import RevenantCore
+import RevenantFiles
 import RevenantNet
 
 /// Benchmark helpers that are not part of the shipped `revenant` binary (used by scripts/bench-certs.py).

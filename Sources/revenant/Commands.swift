@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RevenantCore
+import RevenantFiles
 import RevenantFrontend
 import RevenantEngine
 import RevenantProbes

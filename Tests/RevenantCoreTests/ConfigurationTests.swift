@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import RevenantCore
+import RevenantFiles
 import TestSupport
 
 /// `Configuration.load(file:)`: every key of DESIGN.md §9 that exists, and the errors for the rest.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import RevenantCore
+import RevenantFiles
 import TestSupport
 
 /// `InventoryLoader.load(file:)` / `load(files:)` over JSON, YAML and CSV written at test time.

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 @testable import RevenantCore
+import RevenantFiles
 @testable import RevenantCrypto
 
 /// JWTs decoded offline, their lifecycle facts, and signatures checked against JWK Sets. Signed
