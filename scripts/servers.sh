@@ -133,8 +133,7 @@ start_slapd() {
   local base="dc=example,dc=test" mod=/usr/lib/ldap schema=/etc/ldap/schema
   [ -e "$mod/back_mdb.so" ] || die "slapd: $mod/back_mdb.so missing (slapd package incomplete)"
   local ldaps_port
-  if [ -n "$PORT_ARG" ]; then ldaps_port=$((PORT + 1)); else ldaps_port=$(free_port); fi
-  [ "$ldaps_port" != "$PORT" ] || ldaps_port=$(free_port)
+  ldaps_port=$(second_port)
 
   local admin_dn="cn=admin,$base" admin_pw live_pw dead_pw old_pw new_pw
   admin_pw=$(rand_hex); live_pw=$(rand_hex); dead_pw=$(rand_hex); old_pw=$(rand_hex); new_pw=$(rand_hex)
@@ -229,8 +228,7 @@ start_dovecot() {
 
   # SMTP submission (AUTH, RFC 4954) beside IMAP, on its own port, for the same users.
   local smtp_port
-  if [ -n "$PORT_ARG" ]; then smtp_port=$((PORT + 1)); else smtp_port=$(free_port); fi
-  [ "$smtp_port" != "$PORT" ] || smtp_port=$(free_port)
+  smtp_port=$(second_port)
   local live_user="imap-live-$(rand_hex 3)" dead_user="imap-removed-$(rand_hex 3)" rot_user="imap-rotated-$(rand_hex 3)"
   local live_pw dead_pw old_pw new_pw
   live_pw=$(rand_hex); dead_pw=$(rand_hex); old_pw=$(rand_hex); new_pw=$(rand_hex)

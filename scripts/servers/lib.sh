@@ -121,6 +121,14 @@ free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
+# A server's second port: PORT+1 under --port, else another free one (never PORT itself).
+second_port() {
+  local port
+  if [ -n "$PORT_ARG" ]; then port=$((PORT + 1)); else port=$(free_port); fi
+  [ "$port" != "$PORT" ] || port=$(free_port)
+  echo "$port"
+}
+
 rand_hex() { openssl rand -hex "${1:-16}"; }
 
 # Start failed: message, log tail, stop what was started; retry with another port when the
