@@ -1,7 +1,7 @@
 """OAuth 2.0 token introspection (RFC 7662) and revocation (RFC 7009) test server.
 
 Authlib + Flask, served by werkzeug's threaded WSGI server on 127.0.0.1 only. Started by
-scripts/servers.sh:
+scripts/servers/introspection.sh (scripts/servers.sh start introspection):
 
     python3 introspection.py --port P --state DIR
 
