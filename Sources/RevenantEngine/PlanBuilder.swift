@@ -1,0 +1,379 @@
+import Foundation
+import RevenantCore
+import RevenantCrypto
+import RevenantFiles
+import RevenantProbes
+
+/// VerifyPlanner's work, in named steps: for each credential its secret (with its certificate or
+/// token), then each of its targets (where, whether it may be sent, the host's pin, its control
+/// pair, the host's limits); then the positive controls and the run's warnings. Sends nothing.
+struct PlanBuilder {
+    let probes: [String: ProbeDefinition]
+    let configuration: Configuration
+    let resolver: SecretResolver
+    let fingerprinter: Fingerprinter
+    let now: Date
+    let jwks: JSONWebKeySet?
+    let certificateSource: (any CertificateSource)?
+    /// The base URL of each region of each probe with `regions`, parsed once for the whole plan.
+    let regionBases: [String: Set<String>]
+
+    var inventory: Inventory
+    var secrets: [Secret?] = []
+    var fingerprints: [String?] = []
+    var checks: [[PlannedCheck]] = []
+    var certificates: [Int: [UInt8]] = [:]
+    var certificateInfos: [Int: CertificateInfo] = [:]
+    var secretFindings: [Int: [Finding]] = [:]
+    var jwtValidUntil: [Int: Date] = [:]
+    var pairs: [ControlPair] = []
+    var pairIndex: [PairKey: Int] = [:]
+    var hostLimits: [String: HostLimits] = [:]
+    var warnings: [String]
+    var inputErrors: [String] = []
+    var knownHosts: KnownHosts?
+    /// A target text names the same place for every probe of a protocol: parsed once.
+    var parsedTargets: [TargetKey: TargetURL?] = [:]
+    /// Each probe's own secret (operator token, client secret), resolved once.
+    var authSecrets: [String: Result<Secret, SecretError>] = [:]
+
+    init(inventory: Inventory, probes: [String: ProbeDefinition], configuration: Configuration, resolver: SecretResolver,
+         fingerprinter: Fingerprinter, now: Date, jwks: JSONWebKeySet?, certificateSource: (any CertificateSource)?) {
+        self.inventory = inventory
+        self.probes = probes
+        self.configuration = configuration
+        self.resolver = resolver
+        self.fingerprinter = fingerprinter
+        self.now = now
+        self.jwks = jwks
+        self.certificateSource = certificateSource
+        regionBases = VerifyPlanner.regionBases(probes)
+        warnings = inventory.warnings
+    }
+
+    /// What a credential's secret step left: the secret, or why there is none.
+    struct ResolvedSecret {
+        var secret: Secret?
+        var problem: String?
+    }
+
+    mutating func build() -> VerifyPlan {
+        secrets.reserveCapacity(inventory.credentials.count)
+        if let path = configuration.sshKnownHosts {
+            knownHosts = KnownHosts.load(file: path)
+            if knownHosts == nil { inputErrors.append("ssh.known_hosts: cannot read \(path)") }
+        }
+        for ci in inventory.credentials.indices {
+            let resolved = resolveSecret(ci)
+            secrets.append(resolved.secret)
+            fingerprints.append(resolved.secret.map(fingerprinter.fingerprint))
+            let credential = inventory.credentials[ci]
+            checks.append(VerifyPlanner.targets(of: credential, probes: probes, regionBases: regionBases).map {
+                planCheck(credential, $0, resolved)
+            })
+        }
+        attachPositiveControls()
+        requireControlsWhereAnswersAreAlike()
+        warnings += clearTextWarnings()
+        var plan = VerifyPlan(inventory: inventory, secrets: secrets, fingerprints: fingerprints, checks: checks,
+                              pairs: pairs, hostLimits: hostLimits, warnings: warnings, inputErrors: inputErrors)
+        plan.certificates = certificates
+        plan.certificateInfos = certificateInfos
+        plan.secretFindings = secretFindings
+        plan.jwtValidUntil = jwtValidUntil
+        return plan
+    }
+
+    // MARK: step 1, the secret (and the certificate or token it belongs to)
+
+    mutating func resolveSecret(_ ci: Int) -> ResolvedSecret {
+        let credential = inventory.credentials[ci]
+        var out = ResolvedSecret()
+        var source = credential.secret
+        if credential.kind == .x509Certificate, let files = credential.certificate {
+            // The private key is what an mTLS probe proves possession of: it is the secret.
+            source = files.privateKey
+            out.problem = readCertificate(ci, files)
+        }
+        if credential.kind == .scimAccount, source == nil, let user = credential.username {
+            // Looked up by name with the operator's token; the name stands where a secret would.
+            out.secret = Secret(user)
+        } else if out.problem == nil {  // (set when a certificate could not be read: its key is not read either)
+            if let source {
+                switch resolver.resolve(source) {
+                case .success(let s): out.secret = s
+                case .failure(let e): out.problem = e.reason
+                }
+            } else {
+                out.problem = credential.kind == .x509Certificate ? "no `private_key` in the inventory (an mTLS probe needs it)" : "no secret in the inventory"
+            }
+        }
+        // Keys are multi-line by nature; any other secret with a line break would be sent corrupted.
+        if let s = out.secret, credential.kind != .sshKey, credential.kind != .x509Certificate, s.hasLineBreakOrNUL {
+            out.secret = nil
+            out.problem = "the secret contains a line break or NUL: not sent (a login or header carrying it would be refused, which proves nothing)"
+        }
+        if credential.kind == .jwt, let token = out.secret.map({ $0.text ?? "" }) { readToken(ci, token) }
+        return out
+    }
+
+    /// Reads an `x509_certificate`'s certificate (and issuer, sent along); its dates become the
+    /// credential's. Returns why it could not be read.
+    mutating func readCertificate(_ ci: Int, _ files: CertificateFiles) -> String? {
+        let credential = inventory.credentials[ci]
+        let file = certificateSource?.certificates(inFile: files.certificate) ?? ([], "no certificate reader in this build")
+        guard let leaf = file.certificates.first else {
+            let why = file.problem ?? "no certificate in it"
+            inputErrors.append("\(credential.location): `certificate` \(files.certificate): \(why)")
+            return "cannot read certificate file \(files.certificate): \(why)"
+        }
+        // The issuer goes with the leaf, PEM or DER alike: a server that trusts only the root needs
+        // the intermediate from the client, or refuses a live certificate (nginx: 400 "The SSL
+        // certificate error", which mTLS probes read as a refusal).
+        let chain = files.issuer.map { certificateSource?.certificates(inFile: $0).certificates ?? [] } ?? []
+        certificates[ci] = (file.certificates + chain).flatMap(\.pem)
+        certificateInfos[ci] = leaf.info
+        // DESIGN §4: a certificate's dates come from the certificate itself.
+        inventory.credentials[ci].issuedAt = leaf.info.notBefore
+        inventory.credentials[ci].expiresAt = leaf.info.notAfter
+        return nil
+    }
+
+    /// A JWT's own dates and algorithm feed the lifecycle findings.
+    mutating func readToken(_ ci: Int, _ token: String) {
+        let credential = inventory.credentials[ci]
+        do {
+            let decoded = try JSONWebToken.decode(token)
+            jwtValidUntil[ci] = decoded.claims.expiresAt ?? .distantFuture
+            let verification = jwks.map { JWKSVerifier.verify(token: decoded, keys: $0) }
+            if let verification, let problem = VerifyPlanner.describe(verification) {
+                warnings.append("\(credential.location): \(credential.id): \(problem)")
+            }
+            let facts = JWTLifecycle.facts(for: decoded, credential: credential, now: now, verification: verification)
+            inventory.credentials[ci] = facts.applied(to: credential)
+            if !facts.findings.isEmpty { secretFindings[ci] = facts.findings }
+            warnings += facts.notes.map { "\(credential.location): \(credential.id): \($0)" }
+        } catch {
+            warnings.append("\(credential.location): \(credential.id): \(error.message); its dates come from the inventory only")
+        }
+    }
+
+    // MARK: step 2, each target: where, whether, the pin, the pair, the host's limits
+
+    mutating func planCheck(_ credential: Credential, _ t: ProbeTarget, _ resolved: ResolvedSecret) -> PlannedCheck {
+        guard let probe = probes[t.probe] else {
+            return PlannedCheck(probeID: t.probe, displayURL: t.target ?? "", skipReason: "unknown probe `\(t.probe)` (see `revenant probes list`)")
+        }
+        // A secret that names its host (Mailchimp's `…-us6`) goes there and nowhere else.
+        let ownHost = probe.hostFromSecret.flatMap { rule in resolved.secret?.text.flatMap { rule.host(for: $0) } }
+        guard let text = t.target ?? probe.defaultTarget ?? ownHost.map({ "https://\($0)" }) else {
+            if probe.hostFromSecret != nil, let problem = resolved.problem {
+                // The host comes from the secret: the secret's own problem is the reason.
+                return PlannedCheck(probeID: probe.id, displayURL: "", skipReason: problem)
+            }
+            let regions = probe.regions.isEmpty ? "" : ": name the credential's region (one of \(probe.regions.joined(separator: ", ")))"
+            return PlannedCheck(probeID: probe.id, displayURL: "", skipReason: "no target given and probe `\(probe.id)` has no default_target\(regions)")
+        }
+        guard let target = parseTarget(text, probe.kind) else {
+            // The text is not shown: a malformed target may carry a password.
+            let what = probe.kind.targetDescription.replacingOccurrences(of: " URL", with: " base URL")
+            return PlannedCheck(probeID: probe.id, displayURL: "(unusable target)", skipReason: "target is not \(what) without user info, query or fragment")
+        }
+        // SSH: the inventory's pin, else the known_hosts file's.
+        let pin = probe.kind == .ssh ? (t.hostKeySHA256 ?? knownHosts?.pin(host: target.host, port: target.port ?? 22)) : t.hostKeySHA256
+        var check = PlannedCheck(probeID: probe.id, displayURL: ProbeRequestBuilder.displayURL(probe, target: target))
+        let login = VerifyPlanner.loginName(credential, probe: probe)
+        let authSecret = resolveAuthSecret(probe)
+        check.skipReason = skipReason(credential, probe, target, resolved, login: login, ownHost: ownHost, authSecret: authSecret, pin: pin)
+        guard check.skipReason == nil else { return check }
+        let keyLogin = probe.kind == .ssh && credential.kind == .sshKey
+        let key = PairKey(probe: probe.id, base: target.base, keyLogin: keyLogin)
+        if let i = pairIndex[key] {
+            if pairs[i].hostKeySHA256 != pin {
+                check.skipReason = "host_key_sha256 for \(target.base) differs from the one given first (\(pairs[i].probe.id)): not sent"
+                return check
+            }
+            check.pair = i
+        } else {
+            pairIndex[key] = pairs.count
+            check.pair = pairs.count
+            pairs.append(ControlPair(probe: probe, target: target, username: login,
+                                     authSecret: authSecret, hostKeySHA256: pin, keyLogin: keyLogin))
+        }
+        var limits = hostLimits[target.authority] ?? configuration.perHost
+        if let own = probe.rateLimit { limits = limits.tightened(by: own) }
+        hostLimits[target.authority] = limits
+        return check
+    }
+
+    mutating func parseTarget(_ text: String, _ proto: ProbeProtocol) -> TargetURL? {
+        let key = TargetKey(protocol: proto, text: text)
+        if let known = parsedTargets[key] { return known }
+        let parsed = TargetURL(text, schemes: proto.schemes)
+        parsedTargets[key] = parsed
+        return parsed
+    }
+
+    /// The probe's own secret (an introspecting client's, a SCIM operator token), read once per probe.
+    mutating func resolveAuthSecret(_ probe: ProbeDefinition) -> Secret? {
+        guard let source = VerifyPlanner.authSource(probe) else { return nil }
+        let resolved = authSecrets[probe.id] ?? resolver.resolve(source).flatMap { own in
+            // A SCIM operator token goes in a header: text only.
+            if case .scim = probe.auth, own.text == nil { return .failure(SecretError("the operator token is not valid UTF-8")) }
+            return .success(own)
+        }
+        authSecrets[probe.id] = resolved
+        return try? resolved.get()
+    }
+
+    /// Why this check is not sent, or nil: each rule keeps a secret from where it must not go, or
+    /// from an answer that could prove nothing.
+    func skipReason(_ credential: Credential, _ probe: ProbeDefinition, _ target: TargetURL, _ resolved: ResolvedSecret,
+                    login: String?, ownHost: String?, authSecret: Secret?, pin: String?) -> String? {
+        let proto = probe.kind
+        if VerifyPlanner.wouldSendInClear(probe, target) {
+            return "plain http to \(target.host): probe `\(probe.id)` talks https (or carries an operator secret); the secret is not sent in clear text"
+        }
+        if probe.allowedHosts.isEmpty {
+            return "probe `\(probe.id)` lists no allowed_hosts: copy \(probe.source) into your probes_dirs and list the hosts it may reach"
+        }
+        if !probe.allows(host: target.host) {
+            return "host \(target.host) is not in allowed_hosts of probe `\(probe.id)` (\(probe.allowedHosts.joined(separator: ", "))): the secret is not sent there"
+        }
+        if !probe.kinds.contains(credential.kind) {
+            return "probe `\(probe.id)` does not take kind \(credential.kind.rawValue) (it takes \(probe.kinds.map(\.rawValue).joined(separator: ", ")))"
+        }
+        if let problem = resolved.problem { return problem }
+        if let secret = resolved.secret, let why = ProbeRequestBuilder.cannotCarry(secret, auth: probe.auth) { return why }
+        if case .basic(let defaultUser, let secretInUsername) = probe.auth, !secretInUsername, (credential.username ?? defaultUser ?? "").isEmpty {
+            // `:secret` would be rejected whoever holds the password: that proves nothing.
+            return "probe `\(probe.id)` uses basic auth but the credential has no `username` (and the probe no default)"
+        }
+        if let login, VerifyPlanner.hasLineBreakOrControl(login) {
+            // Sent as is, a stray `\n` (a YAML block, a pasted value) makes a live credential look dead.
+            return "credential `\(credential.id)`: its username contains a line break or another control character: not sent"
+        }
+        if let format = probe.usernameRefused(login) {
+            // The provider refuses a live credential sent with another username as it refuses a dead one.
+            return "credential `\(credential.id)`: probe `\(probe.id)` needs the username to be \(format.meaning); "
+                + "with another one a live credential is refused too, so nothing would be proved: not sent"
+        }
+        if let rule = probe.hostFromSecret, ownHost == nil {
+            return "credential `\(credential.id)`: the secret does not name its host as probe `\(probe.id)` expects (\(rule.host)): not sent"
+        }
+        if let ownHost, target.host != ownHost {
+            return "credential `\(credential.id)`: the key belongs to \(ownHost), not \(target.host); "
+                + "another host refuses a live key as it refuses a dead one, so it is not sent there"
+        }
+        if proto.needsUsername, (login ?? "").isEmpty {
+            return "protocol \(proto.rawValue) logs in by name, but the credential has no \(proto == .awsSigV4 ? "`access_key_id`" : "`username` (\(proto.usernameMeaning))")"
+        }
+        if proto == .awsSigV4, login?.hasPrefix("ASIA") == true {
+            // Temporary credentials sign with a session token revenant does not send: STS would
+            // answer InvalidClientTokenId, the dead-key answer, whatever the key's state.
+            return "access key id ASIA… is a temporary (STS) credential: its session token is not sent, so no answer would prove anything"
+        }
+        if let source = VerifyPlanner.authSource(probe), authSecret == nil {
+            let why = (authSecrets[probe.id].flatMap { if case .failure(let e) = $0 { e.reason } else { nil } }) ?? "unreadable"
+            return "probe `\(probe.id)` cannot authenticate itself: \(why) (\(VerifyPlanner.describe(source)))"
+        }
+        if proto == .ssh, pin == nil {
+            return "the SSH host key of \(target.base) is not pinned (`host_key_sha256`, or ssh.known_hosts in the config): nothing is sent to an unpinned host"
+        }
+        return nil
+    }
+
+    // MARK: step 3, controls and the run's warnings
+
+    /// Each positive control joins the pair of its probe and target (SSH: of its kind of login).
+    mutating func attachPositiveControls() {
+        for control in inventory.controls {
+            guard let probe = probes[control.probe] else {
+                // A typo here would silently drop the control that rejections depend on.
+                inputErrors.append("\(control.origin): positive control names unknown probe `\(control.probe)`")
+                continue
+            }
+            if probe.kind == .tlsClientCertificate {
+                warnings.append("\(control.origin): positive controls are not supported for mTLS probes (`\(probe.id)`): ignored")
+                continue
+            }
+            guard let target = TargetURL(control.target ?? probe.defaultTarget ?? "", schemes: probe.kind.schemes) else {
+                warnings.append("\(control.origin): positive control for \(probe.id) has no usable target")
+                continue
+            }
+            guard probe.allows(host: target.host) else {
+                warnings.append("\(control.origin): positive control target host \(target.host) is not in allowed_hosts of `\(probe.id)`: not sent")
+                continue
+            }
+            // SSH: a control that is a private key vouches for key logins only, a password for
+            // password logins only; a key is never sent as a password (nor the other way round).
+            let resolved = resolver.resolve(control.secret)
+            let isKey = probe.kind == .ssh && ((try? resolved.get()).map(VerifyPlanner.looksLikePrivateKey) ?? false)
+            guard let i = pairIndex[PairKey(probe: probe.id, base: target.base, keyLogin: isKey)] else {
+                let which = probe.kind == .ssh ? (isKey ? " with a key" : " with a password") : ""
+                warnings.append("\(control.origin): positive control for \(probe.id) at \(target.base) matches no credential's probe and target\(which): it checks nothing")
+                continue
+            }
+            attach(control, resolved, to: i, probe: probe, target: target)
+        }
+    }
+
+    mutating func attach(_ control: PositiveControl, _ resolved: Result<Secret, SecretError>, to i: Int, probe: ProbeDefinition, target: TargetURL) {
+        let controlUser = control.username ?? pairs[i].username
+        let notCounted = "rejections there will not count"
+        if let format = probe.usernameRefused(controlUser) {
+            pairs[i].positiveProblem = "the positive control's username is not \(format.meaning)"
+            warnings.append("\(control.origin): positive control for \(probe.id) not sent: its username is not \(format.meaning); \(notCounted)")
+            return
+        }
+        switch resolved {
+        case .success(let s) where ProbeRequestBuilder.cannotCarry(s, auth: probe.auth) != nil:
+            pairs[i].positiveProblem = "the positive control's secret cannot go out unaltered with this probe"
+            warnings.append("\(control.origin): positive control for \(probe.id) at \(target.base) not sent: its secret cannot go out unaltered "
+                + "(not UTF-8, or spaces at its edges, where the probe sends text in a header); \(notCounted)")
+        case .success(let s) where probe.hostFromSecret.map({ $0.host(for: s.text ?? "") != target.host }) ?? false:
+            // A key that names another host is refused here as a dead one is: it vouches for nothing, and is not sent.
+            pairs[i].positiveProblem = "the positive control's key belongs to another host than \(target.host)"
+            warnings.append("\(control.origin): positive control for \(probe.id) at \(target.base) not sent: its key names another host; \(notCounted)")
+        case .success(let s):
+            pairs[i].positiveSecret = s
+            pairs[i].positiveUsername = controlUser
+        case .failure(let e):
+            // The control was meant to vouch for rejections here: without it, they prove nothing.
+            pairs[i].positiveProblem = "the positive control could not be used (\(e.reason))"
+            warnings.append("\(control.origin): positive control for \(probe.id) at \(target.base) not used: \(e.reason); \(notCounted)")
+        }
+    }
+
+    /// Introspection and SCIM answer "not active" / "no such account" alike for a revoked token or
+    /// a removed account and for one the server simply does not know (another issuer, a client not
+    /// allowed to see it, an identifier in another format): only a known-good control on the same
+    /// pair shows the server would have known this one.
+    mutating func requireControlsWhereAnswersAreAlike() {
+        for i in pairs.indices where [.oauth2Introspection, .scim].contains(pairs[i].probe.kind)
+            && pairs[i].positiveSecret == nil && pairs[i].positiveProblem == nil {
+            let what = pairs[i].probe.kind == .scim ? "a known-active account" : "a known-active token"
+            pairs[i].positiveProblem = "no positive control (\(what) in `controls`) for \(pairs[i].probe.id) at \(pairs[i].target.base): "
+                + "this server answers alike for what it revoked and for what it does not know, so a rejection proves nothing alone"
+        }
+    }
+
+    /// Passwords in clear text over the network, and PostgreSQL logins to unverified servers: said once each.
+    func clearTextWarnings() -> [String] {
+        var out: [String] = []
+        let clear = Set(pairs.filter { ["ldap", "imap", "smtp"].contains($0.target.scheme) && !VerifyPlanner.isLoopback($0.target.host) }
+            .map { "\($0.target.scheme)://\($0.target.host)" }).sorted()
+        if !clear.isEmpty {
+            out.append("logins to \(clear.joined(separator: ", ")) send the password in clear text (no TLS, no STARTTLS): "
+                + "use ldaps://, imaps:// or smtps:// where the server offers it")
+        }
+        if !configuration.postgres.mode.verifiesServer {
+            let hosts = Set(pairs.filter { $0.probe.kind == .postgresql && !VerifyPlanner.isLoopback($0.target.host) }.map(\.target.host)).sorted()
+            if !hosts.isEmpty {
+                out.append("PostgreSQL logins to \(hosts.joined(separator: ", ")) use sslmode \(configuration.postgres.mode.rawValue): the server is not "
+                    + "authenticated, so a machine in the path could read a password or forge a refusal; set postgresql.sslmode to verify-full")
+            }
+        }
+        return out
+    }
+}
