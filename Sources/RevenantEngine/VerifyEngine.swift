@@ -81,53 +81,87 @@ public final class VerifyEngine: Sendable {
         var evidence: String?
     }
 
+    /// What a run has learned so far: the controls' answers, each check's state, the CA's answers.
+    struct RunState {
+        var negative: [ProbeOutcome?]
+        var positive: [ProbeOutcome?]
+        var checks: [[CheckState?]]
+        var revocation: [Int: (checks: [ProbeCheck], findings: [Finding])] = [:]
+
+        init(_ plan: VerifyPlan) {
+            negative = Array(repeating: nil, count: plan.pairs.count)
+            positive = Array(repeating: nil, count: plan.pairs.count)
+            checks = plan.checks.map { Array(repeating: nil, count: $0.count) }
+        }
+    }
+
+    /// Where a run's records go: the ledger, with the run's id and clock.
+    struct Recorder {
+        let plan: VerifyPlan
+        let runID: String
+        let ledger: EvidenceLedger?
+        let fingerprinter: Fingerprinter
+        let now: @Sendable () -> Date
+    }
+
+    /// Runs a plan in four phases: controls, credentials, the CA, the verdicts.
     public func run(
         _ plan: VerifyPlan, runID: String, ledger: EvidenceLedger?, fingerprinter: Fingerprinter,
-        stop: StopFlag = StopFlag(), now: @Sendable () -> Date = { Date() },
+        stop: StopFlag = StopFlag(), now: @escaping @Sendable () -> Date = { Date() },
         progress: (@Sendable (ProgressUpdate) -> Void)? = nil
     ) async -> RunReport {
         let startedAt = now()
-        var negative = [ProbeOutcome?](repeating: nil, count: plan.pairs.count)
-        var positive = [ProbeOutcome?](repeating: nil, count: plan.pairs.count)
-        var states: [[CheckState?]] = plan.checks.map { Array(repeating: nil, count: $0.count) }
+        var state = RunState(plan)
+        let recorder = Recorder(plan: plan, runID: runID, ledger: ledger, fingerprinter: fingerprinter, now: now)
+        // One scheduler for both phases, so per-host rates hold across them.
+        var scheduler = HostScheduler<Attempt>()
+        for (host, limits) in plan.hostLimits { scheduler.configure(host: host, limits: limits) }
+        await runControls(plan, &state, &scheduler, recorder: recorder, stop: stop)
+        await runCredentials(plan, &state, &scheduler, recorder: recorder, stop: stop, progress: progress)
+        askCAs(plan, &state, recorder: recorder, startedAt: startedAt, stop: stop)
+        let finishedAt = now()
+        return RunReport(
+            runID: runID, startedAt: startedAt, finishedAt: finishedAt, complete: !stop.isStopped,
+            incompleteReason: stop.reason, inventories: plan.inventory.files, ledgerHead: ledger?.head,
+            results: verdicts(plan, &state, startedAt: startedAt, stop: stop))
+    }
 
-        // 1. Controls: a random credential per pair (and the known-good one where given).
+    /// 1. Controls: a random credential per pair (and the known-good one where given).
+    func runControls(_ plan: VerifyPlan, _ state: inout RunState, _ scheduler: inout HostScheduler<Attempt>,
+                     recorder: Recorder, stop: StopFlag) async {
         var rng = SystemRandomNumberGenerator()
-        var controlAttempts: [Attempt] = []
+        var attempts: [Attempt] = []
         for (i, pair) in plan.pairs.enumerated() {
             let random = pair.probe.negativeControl.generate(using: &rng)
             // SigV4's random credential is a random key id too: a real id with a wrong secret gets
             // SignatureDoesNotMatch, which is not the answer a dead key gets (InvalidClientTokenId).
             let user = pair.probe.kind == .awsSigV4 ? VerifyEngine.randomAccessKeyID(using: &rng) : pair.username
-            controlAttempts.append(Attempt(role: .negative, pair: i, secret: Secret(random), username: user))
+            attempts.append(Attempt(role: .negative, pair: i, secret: Secret(random), username: user))
             if let p = pair.positiveSecret {
-                controlAttempts.append(Attempt(role: .positive, pair: i, secret: p, username: pair.positiveUsername))
+                attempts.append(Attempt(role: .positive, pair: i, secret: p, username: pair.positiveUsername))
             } else if let problem = pair.positiveProblem {
-                positive[i] = .skipped(reason: problem)
+                state.positive[i] = .skipped(reason: problem)
             }
         }
-        var done = 0
-        var authenticatedCount = 0
-        var inconclusiveCount = 0
-        // One scheduler for both phases, so per-host rates hold across them.
-        var scheduler = HostScheduler<Attempt>()
-        for (host, limits) in plan.hostLimits { scheduler.configure(host: host, limits: limits) }
-        await drive(&controlAttempts, plan: plan, scheduler: &scheduler, stop: stop) { completion in
+        await drive(&attempts, plan: plan, scheduler: &scheduler, stop: stop) { completion in
             let a = completion.attempt
-            self.record(completion, plan: plan, ledger: ledger, fingerprinter: fingerprinter, runID: runID, now: now())
-            if a.role == .negative { negative[a.pair] = completion.outcome } else { positive[a.pair] = completion.outcome }
+            self.record(completion, recorder)
+            if a.role == .negative { state.negative[a.pair] = completion.outcome } else { state.positive[a.pair] = completion.outcome }
             return self.retry(completion)
         }
+    }
 
-        // 2. Credentials, except on pairs that accepted a random credential: sending real secrets
-        //    to a target that accepts anything proves nothing and only spreads them.
+    /// 2. Credentials, except on pairs that accepted a random credential: sending real secrets to a
+    ///    target that accepts anything proves nothing and only spreads them.
+    func runCredentials(_ plan: VerifyPlan, _ state: inout RunState, _ scheduler: inout HostScheduler<Attempt>,
+                        recorder: Recorder, stop: StopFlag, progress: (@Sendable (ProgressUpdate) -> Void)?) async {
         var attempts: [Attempt] = []
         for (ci, planned) in plan.checks.enumerated() {
             for (k, check) in planned.enumerated() {
                 if let reason = check.skipReason {
-                    states[ci][k] = CheckState(outcome: .skipped(reason: reason), attempts: 0, durationMs: 0)
-                } else if let p = check.pair, negative[p]?.isAuthenticated == true {
-                    states[ci][k] = CheckState(
+                    state.checks[ci][k] = CheckState(outcome: .skipped(reason: reason), attempts: 0, durationMs: 0)
+                } else if let p = check.pair, state.negative[p]?.isAuthenticated == true {
+                    state.checks[ci][k] = CheckState(
                         outcome: .skipped(reason: "not sent: the target accepted a random credential (negative control), so no result there proves anything"),
                         attempts: 0, durationMs: 0)
                 } else if let p = check.pair, let secret = plan.secrets[ci] {
@@ -137,7 +171,7 @@ public final class VerifyEngine: Sendable {
                 }
             }
         }
-        let total = attempts.count
+        var counts = ProgressUpdate(phase: "probing", done: 0, total: attempts.count, authenticated: 0, inconclusive: 0)
         // Outcome reasons repeat ("status 401 matched rejected[0]"): keep one copy of each.
         var reasons: [String: String] = [:]
         func shared(_ outcome: ProbeOutcome) -> ProbeOutcome {
@@ -149,55 +183,57 @@ public final class VerifyEngine: Sendable {
         await drive(&attempts, plan: plan, scheduler: &scheduler, stop: stop) { finished in
             var completion = finished
             completion.outcome = OutcomeRules.unprovenRefusal(finished.outcome, why: plan.pairs[finished.attempt.pair].probe.rejectionUnproven)
-            let hash = self.record(completion, plan: plan, ledger: ledger, fingerprinter: fingerprinter, runID: runID, now: now())
+            let hash = self.record(completion, recorder)
             let retry = self.retry(completion)
             guard case .credential(let ci, let k) = completion.attempt.role else { return retry }
             var status: Int?
             if case .success(.http(let r)) = completion.result { status = r.status }
-            let previous = states[ci][k]?.durationMs ?? 0
-            states[ci][k] = CheckState(outcome: shared(completion.outcome), status: status, attempts: completion.attempt.number,
-                                       durationMs: previous + completion.durationMs, evidence: hash)
+            let previous = state.checks[ci][k]?.durationMs ?? 0
+            state.checks[ci][k] = CheckState(outcome: shared(completion.outcome), status: status, attempts: completion.attempt.number,
+                                             durationMs: previous + completion.durationMs, evidence: hash)
             if retry == nil {
-                done += 1
-                if completion.outcome.isAuthenticated { authenticatedCount += 1 }
-                if case .inconclusive = completion.outcome { inconclusiveCount += 1 }
-                progress?(ProgressUpdate(phase: "probing", done: done, total: total, authenticated: authenticatedCount, inconclusive: inconclusiveCount))
+                counts.done += 1
+                if completion.outcome.isAuthenticated { counts.authenticated += 1 }
+                if case .inconclusive = completion.outcome { counts.inconclusive += 1 }
+                progress?(counts)
             }
             return retry
         }
-        ledger?.flush()
+        recorder.ledger?.flush()
+    }
 
-        // 3. The CA's view of every x509 credential: CRL and OCSP lookups (each a check and a ledger record).
-        var revocation: [Int: (checks: [ProbeCheck], findings: [Finding])] = [:]
-        if let service = self.revocation, configuration.revocation.crl || configuration.revocation.ocsp, !stop.isStopped {
-            for (ci, info) in plan.certificateInfos.sorted(by: { $0.key < $1.key }) where !stop.isStopped {
-                let credential = plan.inventory.credentials[ci]
-                guard let files = credential.certificate,
-                      let lookups = service.lookups(files, state: credential.state, credential: credential.id,
-                                                    fingerprint: plan.fingerprints[ci], runID: runID, ledger: ledger) else { continue }
-                let findings = RevocationVerdict.findings(lookups: lookups, state: credential.state, notAfter: info.notAfter,
-                                                          softFail: configuration.revocation.softFail, now: startedAt)
-                revocation[ci] = (lookups.map(\.check), findings)
-            }
-            ledger?.flush()
+    /// 3. The CA's view of every x509 credential: CRL and OCSP lookups (each a check and a ledger record).
+    func askCAs(_ plan: VerifyPlan, _ state: inout RunState, recorder: Recorder, startedAt: Date, stop: StopFlag) {
+        guard let service = revocation, configuration.revocation.crl || configuration.revocation.ocsp, !stop.isStopped else { return }
+        for (ci, info) in plan.certificateInfos.sorted(by: { $0.key < $1.key }) where !stop.isStopped {
+            let credential = plan.inventory.credentials[ci]
+            guard let files = credential.certificate,
+                  let lookups = service.lookups(files, state: credential.state, credential: credential.id,
+                                                fingerprint: plan.fingerprints[ci], runID: recorder.runID, ledger: recorder.ledger) else { continue }
+            let findings = RevocationVerdict.findings(lookups: lookups, state: credential.state, notAfter: info.notAfter,
+                                                      softFail: configuration.revocation.softFail, now: startedAt)
+            state.revocation[ci] = (lookups.map(\.check), findings)
         }
+        recorder.ledger?.flush()
+    }
 
-        // 4. Classify.
-        let finishedAt = now()
+    /// 4. Each credential's checks and findings: what was observed, handed to the verdicts.
+    func verdicts(_ plan: VerifyPlan, _ state: inout RunState, startedAt: Date, stop: StopFlag) -> [CredentialResult] {
         var results: [CredentialResult] = []
         results.reserveCapacity(plan.checks.count)
         let shared = CredentialList(plan.inventory.credentials)
         for (ci, credential) in plan.inventory.credentials.enumerated() {
             var checks: [ProbeCheck] = []
-            let credentialStates = states[ci]
-            states[ci] = []  // freed as results are built, so both never peak together
+            let credentialStates = state.checks[ci]
+            state.checks[ci] = []  // freed as results are built, so both never peak together
             let info = plan.certificateInfos[ci]
-            let caRevoked = revocation[ci]?.checks.contains { $0.revocation?.status.isRevocation == true } ?? false
+            let ca = state.revocation[ci]
+            let caRevoked = ca?.checks.contains { $0.revocation?.status.isRevocation == true } ?? false
             for (k, planned) in plan.checks[ci].enumerated() {
-                let state = credentialStates[k] ?? CheckState(
+                let checkState = credentialStates[k] ?? CheckState(
                     outcome: .skipped(reason: "not probed: the run was interrupted (\(stop.reason ?? "stopped"))"), attempts: 0, durationMs: 0)
-                let controls = planned.pair.map { ControlStatus(negative: negative[$0], positive: positive[$0]) } ?? ControlStatus(negative: nil)
-                var outcome = state.outcome
+                let controls = planned.pair.map { ControlStatus(negative: state.negative[$0], positive: state.positive[$0]) } ?? ControlStatus(negative: nil)
+                var outcome = checkState.outcome
                 if let info, let p = planned.pair, plan.pairs[p].probe.kind == .tlsClientCertificate {
                     outcome = OutcomeRules.explainedRefusal(outcome, saysWhy: ResponseClassifier.refusalSaysWhy(outcome.reason),
                                                             caRevoked: caRevoked, leafExpired: info.notAfter <= startedAt)
@@ -207,11 +243,11 @@ public final class VerifyEngine: Sendable {
                 }
                 checks.append(ProbeCheck(
                     probe: planned.probeID, target: planned.displayURL, outcome: outcome, controls: controls,
-                    httpStatus: state.status, attempts: state.attempts, durationMs: state.durationMs, evidence: state.evidence))
+                    httpStatus: checkState.status, attempts: checkState.attempts, durationMs: checkState.durationMs, evidence: checkState.evidence))
             }
             var observed = CredentialObservations(credential: credential, checks: checks, secretFindings: plan.secretFindings[ci] ?? [],
                                                   certificate: info?.facts)
-            if let info, let ca = revocation[ci] {
+            if let info, let ca {
                 observed.caFindings = ca.findings
                 // On hold, and not also revoked for good by another source, and not expired (the CA's answer then says nothing).
                 observed.caHeld = !caRevoked && info.notAfter > startedAt && ca.checks.contains { $0.revocation?.status.isHold == true }
@@ -220,9 +256,7 @@ public final class VerifyEngine: Sendable {
             let findings = CredentialVerdict.findings(observed, policy: configuration.policy, now: startedAt)
             results.append(CredentialResult(in: shared, at: ci, fingerprint: plan.fingerprints[ci], checks: checks, findings: findings))
         }
-        return RunReport(
-            runID: runID, startedAt: startedAt, finishedAt: finishedAt, complete: !stop.isStopped,
-            incompleteReason: stop.reason, inventories: plan.inventory.files, ledgerHead: ledger?.head, results: results)
+        return results
     }
 
     /// Runs attempts with the global cap and per-host limits. `handle` runs on this task, one
@@ -421,8 +455,9 @@ public final class VerifyEngine: Sendable {
 
     /// Writes one attempt to the ledger; returns its hash (the report's `evidence`).
     @discardableResult
-    func record(_ c: Completion, plan: VerifyPlan, ledger: EvidenceLedger?, fingerprinter: Fingerprinter, runID: String, now: Date) -> String? {
-        guard let ledger else { return nil }
+    func record(_ c: Completion, _ recorder: Recorder) -> String? {
+        guard let ledger = recorder.ledger else { return nil }
+        let (plan, fingerprinter, runID, now) = (recorder.plan, recorder.fingerprinter, recorder.runID, recorder.now())
         let pair = plan.pairs[c.attempt.pair]
         var fields: [(String, Tree)] = [
             ("time", .string(Timestamp.formatPrecise(now))),
