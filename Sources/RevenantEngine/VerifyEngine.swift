@@ -272,7 +272,7 @@ public final class VerifyEngine: Sendable {
         for pair in plan.pairs { hostOfPair.append(scheduler.index(of: pair.target.authority)) }
         for a in initial { scheduler.enqueue(a, hostIndex: hostOfPair[a.pair]) }
         initial = []
-        let cap = max(1, configuration.concurrency)
+        let cap = configuration.concurrency
         let timeout = configuration.timeout
         let prepared = plan.pairs.map {
             PreparedProbeRequest($0.probe, target: $0.target, authSecret: $0.authSecret, hostKeySHA256: $0.hostKeySHA256)
@@ -287,9 +287,9 @@ public final class VerifyEngine: Sendable {
         defer { stop.whenStopped(nil) }
         // Built only for a host whose answers quote the server (ServerText), once.
         var gramsOfHost: [Int: SecretGrams] = [:]
+        var loop = RunLoop(scheduler: scheduler, cap: cap)
+        defer { scheduler = loop.scheduler }
         await withTaskGroup(of: Void.self) { group in
-            var inFlight = 0
-            var timerAt: Double?
             var pending: [DriveEvent] = []
             var pendingIndex = 0
             while true {
@@ -298,38 +298,42 @@ public final class VerifyEngine: Sendable {
                     group.cancelAll()
                     return
                 }
-                while inFlight < cap, let (attempt, host) = scheduler.nextIndexed(now: elapsed()) {
-                    inFlight += 1
-                    var certificate: [UInt8]?
-                    if hasCertificates, case .credential(let ci, _) = attempt.role { certificate = plan.certificates[ci] }
-                    // A positive control is attached only to a pair of its own kind of login (VerifyPlanner).
-                    let keyLogin: Bool? = plan.pairs[attempt.pair].keyLogin
-                    let request = prepared[attempt.pair].request(secret: attempt.secret, username: attempt.username, timeout: timeout,
-                                                                 negativeControl: attempt.role == .negative, certificate: certificate,
-                                                                 keyLogin: keyLogin)
-                    let started = elapsed()
-                    if let callbackTransport {
-                        callbackTransport.start(request) { result in
-                            sink.yield(.finished(attempt, host, result, started, elapsed()))
+                var polling = false
+                for step in loop.steps(now: elapsed()) {
+                    switch step {
+                    case .start(let attempt, let host):
+                        var certificate: [UInt8]?
+                        if hasCertificates, case .credential(let ci, _) = attempt.role { certificate = plan.certificates[ci] }
+                        // A positive control is attached only to a pair of its own kind of login (VerifyPlanner).
+                        let request = prepared[attempt.pair].request(secret: attempt.secret, username: attempt.username, timeout: timeout,
+                                                                     negativeControl: attempt.role == .negative, certificate: certificate,
+                                                                     keyLogin: plan.pairs[attempt.pair].keyLogin)
+                        let started = elapsed()
+                        if let callbackTransport {
+                            callbackTransport.start(request) { result in
+                                sink.yield(.finished(attempt, host, result, started, elapsed()))
+                            }
+                        } else {
+                            group.addTask { [transport] in
+                                let result = await transport.send(request)
+                                sink.yield(.finished(attempt, host, result, started, elapsed()))
+                            }
                         }
-                    } else {
-                        group.addTask { [transport] in
-                            let result = await transport.send(request)
-                            sink.yield(.finished(attempt, host, result, started, elapsed()))
+                    case .setTimer(let at):
+                        let delay = max(0, at - elapsed())
+                        group.addTask {
+                            try? await Task.sleep(for: .seconds(delay))
+                            sink.yield(.tick)
                         }
+                    case .poll:
+                        polling = true
+                    case .wait:
+                        break
+                    case .done:
+                        return
                     }
                 }
-                if inFlight == 0 && scheduler.queued == 0 { return }
-                if let wake = scheduler.nextWake(now: elapsed()), timerAt.map({ wake < $0 }) ?? true {
-                    timerAt = wake
-                    let delay = max(0, wake - elapsed())
-                    group.addTask {
-                        try? await Task.sleep(for: .seconds(delay))
-                        sink.yield(.tick)
-                    }
-                }
-                if inFlight == 0 && timerAt == nil {
-                    // Nothing can wake this loop: jobs wait on a time nextWake did not report. Poll.
+                if polling {
                     try? await Task.sleep(for: .milliseconds(10))
                     continue
                 }
@@ -341,10 +345,8 @@ public final class VerifyEngine: Sendable {
                 pendingIndex += 1
                 switch event {
                 case .tick:
-                    if let t = timerAt, t <= elapsed() + 0.001 { timerAt = nil }
+                    loop.ticked(now: elapsed())
                 case .finished(let attempt, let host, let result, let started, let ended):
-                    inFlight -= 1
-                    scheduler.complete(hostIndex: host)
                     let probe = plan.pairs[attempt.pair].probe
                     // The probe's own secret (an operator token, a client secret) never shows either; in
                     // the server's words, no secret this host was sent does.
@@ -357,9 +359,7 @@ public final class VerifyEngine: Sendable {
                         return grams
                     }
                     let completion = Completion(attempt: attempt, result: result, outcome: outcome, durationMs: Int((ended - started) * 1000))
-                    if let (retry, delay) = handle(completion) {
-                        scheduler.enqueue(retry, hostIndex: host, notBefore: elapsed() + delay)
-                    }
+                    loop.finished(hostIndex: host, retry: handle(completion).map { (job: $0.0, delay: $0.1) }, now: elapsed())
                 }
             }
         }
