@@ -26,7 +26,7 @@ let package = Package(
         // The edge that reads files for the core's decoders (inventories, configuration, JWK Sets, known_hosts, secrets).
         .target(name: "RevenantFiles", dependencies: ["RevenantCore", "RevenantCrypto"]),
         .target(name: "RevenantProbes", dependencies: ["RevenantCore", "RevenantFiles"]),
-        .target(name: "RevenantNet", dependencies: ["CCurl", "COpenSSL", "CLibSSH", "CLibPQ", "CLDAP", "RevenantCore", "RevenantCrypto", "RevenantFiles"]),
+        .target(name: "RevenantNet", dependencies: ["CCurl", "COpenSSL", "CLibSSH", "CLibPQ", "CLDAP", "RevenantCore", "RevenantCrypto", "RevenantFiles", "RevenantProbes"]),
         .target(name: "RevenantEngine", dependencies: ["RevenantCore", "RevenantCrypto", "RevenantFiles", "RevenantProbes"]),
         .target(name: "RevenantReports", dependencies: ["RevenantCore"]),
         // What each command does, as library functions: the CLI parses, calls one, and maps the result to an exit code.
@@ -46,7 +46,7 @@ let package = Package(
         .testTarget(name: "RevenantProbesTests", dependencies: ["RevenantProbes", "TestSupport", "RevenantFiles"]),
         .testTarget(name: "RevenantEngineTests", dependencies: ["RevenantEngine", "RevenantCore", "RevenantCrypto", "RevenantProbes", "RevenantFiles"]),
         .testTarget(name: "RevenantReportsTests", dependencies: ["RevenantReports", "RevenantEngine", "RevenantCore", "RevenantCrypto", "RevenantProbes", "RevenantFiles"]),
-        .testTarget(name: "RevenantNetTests", dependencies: ["RevenantNet", "RevenantCore", "TestSupport", "RevenantFiles"]),
+        .testTarget(name: "RevenantNetTests", dependencies: ["RevenantNet", "RevenantCore", "RevenantProbes", "TestSupport", "RevenantFiles"]),
         .testTarget(name: "IntegrationTests", dependencies: ["RevenantEngine", "RevenantCore", "RevenantProbes", "TestSupport", "RevenantFiles"]),
     ]
 )

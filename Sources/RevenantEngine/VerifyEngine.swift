@@ -135,7 +135,7 @@ public final class VerifyEngine: Sendable {
             let random = pair.probe.negativeControl.generate(using: &rng)
             // SigV4's random credential is a random key id too: a real id with a wrong secret gets
             // SignatureDoesNotMatch, which is not the answer a dead key gets (InvalidClientTokenId).
-            let user = pair.probe.kind == .awsSigV4 ? VerifyEngine.randomAccessKeyID(using: &rng) : pair.username
+            let user = pair.probe.kind == .awsSigV4 ? AWSSigV4Protocol.randomAccessKeyID(using: &rng) : pair.username
             attempts.append(Attempt(role: .negative, pair: i, secret: Secret(random), username: user))
             if let p = pair.positiveSecret {
                 attempts.append(Attempt(role: .positive, pair: i, secret: p, username: pair.positiveUsername))
@@ -235,7 +235,7 @@ public final class VerifyEngine: Sendable {
                 let controls = planned.pair.map { ControlStatus(negative: state.negative[$0], positive: state.positive[$0]) } ?? ControlStatus(negative: nil)
                 var outcome = checkState.outcome
                 if let info, let p = planned.pair, plan.pairs[p].probe.kind == .tlsClientCertificate {
-                    outcome = OutcomeRules.explainedRefusal(outcome, saysWhy: ResponseClassifier.refusalSaysWhy(outcome.reason),
+                    outcome = OutcomeRules.explainedRefusal(outcome, saysWhy: TLSClientCertificateProtocol.refusalSaysWhy(outcome.reason),
                                                             caRevoked: caRevoked, leafExpired: info.notAfter <= startedAt)
                 }
                 if let until = plan.jwtValidUntil[ci], let p = planned.pair, plan.pairs[p].probe.kind == .oauth2Introspection {
@@ -399,20 +399,6 @@ public final class VerifyEngine: Sendable {
         return (next, delay)
     }
 
-    /// A random access key id of AWS's shape (`AKIA` + 16 of A–Z, 2–7).
-    static func randomAccessKeyID<R: RandomNumberGenerator>(using rng: inout R) -> String {
-        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
-        return "AKIA" + String((0..<16).map { _ in alphabet.randomElement(using: &rng)! })
-    }
-
-    /// The 12-digit account of an STS GetCallerIdentity answer (`<Account>…</Account>`).
-    static func awsAccount(_ body: [UInt8]) -> String? {
-        let text = String(decoding: body, as: UTF8.self)
-        guard let open = text.range(of: "<Account>"), let close = text.range(of: "</Account>", range: open.upperBound..<text.endIndex) else { return nil }
-        let account = text[open.upperBound..<close.lowerBound]
-        return account.utf8.count == 12 && account.utf8.allSatisfy({ (0x30...0x39).contains($0) }) ? String(account) : nil
-    }
-
     /// `Retry-After` as delay-seconds or an HTTP-date (RFC 9110 §10.2.3).
     static func retryAfterSeconds(_ value: String, now: Date = Date()) -> Double? {
         let v = value.trimmingCharacters(in: .whitespaces)
@@ -478,7 +464,7 @@ public final class VerifyEngine: Sendable {
         if case .success(.http(let r)) = c.result {
             fields.append(("http_status", .int(r.status)))
             // Whose key it was, as the evidence of an AWS key that still works (never the ARN's user path).
-            if pair.probe.kind == .awsSigV4, r.status == 200, let account = VerifyEngine.awsAccount(r.body) {
+            if pair.probe.kind == .awsSigV4, r.status == 200, let account = AWSSigV4Protocol.account(r.body) {
                 fields.append(("account", .string(account)))
             }
         }

@@ -1,6 +1,7 @@
 import CCurl
 import Foundation
 import RevenantCore
+import RevenantProbes
 
 /// Settings every transfer shares.
 public struct TransportOptions: Sendable {
@@ -314,7 +315,7 @@ final class Transfer: @unchecked Sendable {
             if code == CURLE_LOGIN_DENIED, let scheme = replyScheme {
                 // libcurl says 67 for any refused IMAP/SMTP login, also "too many connections" or
                 // "try later": only the protocol's own answer for wrong credentials proves anything.
-                let refused = Transfer.refusesCredentials(lastReply, scheme: scheme)
+                let refused = MailLogin.refusesCredentials(lastReply, scheme: scheme)
                 // An IMAP tag (`A002`) differs per connection: left out, so equal answers read equal.
                 let reply = scheme.hasPrefix("imap") ? String(lastReply.drop { $0 != " " }.dropFirst()) : lastReply
                 return .failure(TransportFailure(kind: refused ? .loginDenied : .other,
@@ -329,43 +330,13 @@ final class Transfer: @unchecked Sendable {
             return .failure(TransportFailure(kind: Transfer.kind(of: code), message: "curl \(code.rawValue): \(ServerText.quote(message))"))
         }
         if let scheme = replyScheme,
-           let why = Transfer.noLogin(scheme: scheme, authenticated: authenticationSucceeded, preauthenticated: preauthenticated) {
+           let why = MailLogin.noLogin(scheme: scheme, authenticated: authenticationSucceeded, preauthenticated: preauthenticated) {
             return .failure(TransportFailure(kind: .other, message: why))
         }
         if let scheme = loginScheme { return .success(.loginAccepted("\(scheme) login accepted")) }
         var status = 0
         _ = rv_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status)
         return .success(.http(HTTPResponse(status: status, headers: headers, body: body)))
-    }
-
-    /// Why a session libcurl completed was no login, or nil. libcurl skips SMTP AUTH when EHLO
-    /// offers none (Postfix's `smtpd_tls_auth_only` over plain `smtp://`, a port-25 MX) and still
-    /// returns success, as it does for an IMAP session the server pre-authenticated: any password,
-    /// a dead one too, would then read as accepted.
-    static func noLogin(scheme: String, authenticated: Bool, preauthenticated: Bool) -> String? {
-        if scheme.hasPrefix("smtp") && !authenticated {
-            return "the SMTP server offered no AUTH (no 235 reply), so no login took place: nothing was learnt about the credential"
-        }
-        if scheme.hasPrefix("imap") && preauthenticated {
-            return "the IMAP server pre-authenticated the connection (`* PREAUTH`), so no login took place: nothing was learnt about the credential"
-        }
-        return nil
-    }
-
-    /// Whether a refused login's reply line means "these credentials are wrong": IMAP's
-    /// `[AUTHENTICATIONFAILED]` response code (RFC 9051 §7.1, from RFC 5530), SMTP's 535 (RFC 4954 §6).
-    /// `[UNAVAILABLE]`, `[AUTHORIZATIONFAILED]`, 454 and a bare `NO` say nothing about the secret.
-    static func refusesCredentials(_ reply: String, scheme: String) -> Bool {
-        if scheme.hasPrefix("imap") {
-            let words = reply.split(separator: " ", maxSplits: 2)
-            return words.count == 3 && words[1].uppercased() == "NO" && words[2].uppercased().hasPrefix("[AUTHENTICATIONFAILED]")
-        }
-        // 535 with 5.7.8 (or no enhanced code) is RFC 4954's "authentication credentials invalid";
-        // other 535s also answer *correct* passwords (Microsoft 365: 5.7.139 "SMTP AUTH disabled").
-        guard reply.hasPrefix("535") else { return false }
-        let enhanced = reply.dropFirst(4).split(separator: " ").first.map(String.init) ?? ""
-        let isEnhancedCode = enhanced.split(separator: ".").count == 3 && enhanced.allSatisfy { $0.isNumber || $0 == "." }
-        return !isEnhancedCode || enhanced == "5.7.8"
     }
 
     static func kind(of code: CURLcode) -> TransportFailure.Kind {

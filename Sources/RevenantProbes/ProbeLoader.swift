@@ -319,17 +319,8 @@ struct ProbeDecoder {
         }
     }
 
-    /// The auth schemes each protocol takes.
-    static func schemes(for kind: ProbeProtocol) -> [String] {
-        switch kind {
-        case .http: ["bearer", "basic", "header", "query"]
-        case .tlsClientCertificate: ["client_certificate"]
-        case .awsSigV4: ["aws_sigv4"]
-        case .oauth2Introspection: ["introspection"]
-        case .scim: ["scim"]
-        case .ldap, .imap, .smtp, .ssh, .postgresql: ["login"]
-        }
-    }
+    /// The auth schemes each protocol takes (its ProtocolUnit says).
+    static func schemes(for kind: ProbeProtocol) -> [String] { kind.unit.authSchemes }
 
     mutating func decodeAuth(_ tree: Tree, protocol kind: ProbeProtocol) -> AuthScheme? {
         let fields = ["scheme", "name", "prefix", "username", "secret_in", "provider", "client_id", "client_secret",

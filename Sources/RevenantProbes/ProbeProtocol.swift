@@ -14,18 +14,8 @@ public enum ProbeProtocol: String, Sendable, CaseIterable {
     case ssh
     case postgresql
 
-    /// URL schemes a target of this protocol may use, with their default ports.
-    public var schemes: [String: Int] {
-        switch self {
-        case .http, .awsSigV4, .oauth2Introspection, .scim: ["http": 80, "https": 443]
-        case .tlsClientCertificate: ["https": 443]
-        case .ldap: ["ldap": 389, "ldaps": 636]
-        case .imap: ["imap": 143, "imaps": 993]
-        case .smtp: ["smtp": 587, "smtps": 465]
-        case .ssh: ["ssh": 22]
-        case .postgresql: ["postgresql": 5432]
-        }
-    }
+    /// URL schemes a target of this protocol may use, with their default ports (its ProtocolUnit's).
+    public var schemes: [String: Int] { unit.schemes }
 
     /// "an http(s) URL", "an ldap:// or ldaps:// URL", for messages.
     public var targetDescription: String {
@@ -36,29 +26,11 @@ public enum ProbeProtocol: String, Sendable, CaseIterable {
 
     /// An HTTP exchange read by the probe's matchers (the other protocols are a login whose
     /// answer the protocol itself defines: bind result, LOGIN reply, SSH userauth, SQLSTATE).
-    public var isHTTP: Bool {
-        switch self {
-        case .http, .tlsClientCertificate, .awsSigV4, .oauth2Introspection, .scim: true
-        case .ldap, .imap, .smtp, .ssh, .postgresql: false
-        }
-    }
+    public var isHTTP: Bool { unit.isHTTP }
 
     /// Logs in as a named account: a credential without `username` is not sent.
-    public var needsUsername: Bool {
-        switch self {
-        case .ldap, .imap, .smtp, .ssh, .postgresql, .awsSigV4, .scim: true
-        case .http, .tlsClientCertificate, .oauth2Introspection: false
-        }
-    }
+    public var needsUsername: Bool { unit.needsUsername }
 
     /// What `username` means for this protocol, for messages.
-    public var usernameMeaning: String {
-        switch self {
-        case .ldap: "the bind DN"
-        case .awsSigV4: "the access key id (`access_key_id`)"
-        case .scim: "the account's userName"
-        case .postgresql: "the role"
-        default: "the login name"
-        }
-    }
+    public var usernameMeaning: String { unit.usernameMeaning }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import RevenantCore
+import RevenantProbes
 import TestSupport
 import Testing
 @testable import RevenantNet
@@ -138,23 +139,23 @@ import Testing
         ("could not read root certificate file \"/etc/ca.pem\": no SSL error reported", .tls),
     ])
     func libpqFailureTextsAreClassifiedConservatively(text: String, kind: TransportFailure.Kind) {
-        let failure = PostgresProber.classifyFailure(Self.prefix + text + "\n", timeout: 2)
+        let failure = PostgreSQLProtocol.classifyFailure(Self.prefix + text + "\n", timeout: 2)
         #expect(failure.kind == kind, "\(failure.message)")
     }
 
     @Test func onlyAVerifyModeSaysNothingWasSent() {
         let text = Self.prefix + "SSL error: certificate verify failed\n"
-        #expect(PostgresProber.classifyFailure(text, timeout: 2, verifying: true).message.contains("nothing was sent"))
+        #expect(PostgreSQLProtocol.classifyFailure(text, timeout: 2, verifying: true).message.contains("nothing was sent"))
         // Under prefer, libpq may have retried in clear: no such claim.
-        let prefer = PostgresProber.classifyFailure(text, timeout: 2)
+        let prefer = PostgreSQLProtocol.classifyFailure(text, timeout: 2)
         #expect(prefer.kind == .tls && !prefer.message.contains("nothing was sent"))
         // A TLS error after the handshake proves nothing and claims nothing, even when verifying.
-        let late = PostgresProber.classifyFailure(Self.prefix + "SSL SYSCALL error: EOF detected\n", timeout: 2, verifying: true)
+        let late = PostgreSQLProtocol.classifyFailure(Self.prefix + "SSL SYSCALL error: EOF detected\n", timeout: 2, verifying: true)
         #expect(late.kind == .tls && !late.message.contains("nothing was sent"))
     }
 
     @Test func missingDatabaseSaysTheCredentialsMayBeGood() {
-        let failure = PostgresProber.classifyFailure(Self.prefix + "FATAL:  database \"billing\" does not exist", timeout: 2)
+        let failure = PostgreSQLProtocol.classifyFailure(Self.prefix + "FATAL:  database \"billing\" does not exist", timeout: 2)
         #expect(failure.message.contains("3D000") && failure.message.contains("proves nothing"))
     }
 
@@ -204,9 +205,9 @@ import Testing
             connection to server at "127.0.0.1", port 5432 failed: FATAL:  database "app" does not exist
             connection to server at "127.0.0.1", port 5432 failed: FATAL:  password authentication failed for user "svc"
             """
-        #expect(PostgresProber.classifyFailure(both, timeout: 5).kind == .other)
+        #expect(PostgreSQLProtocol.classifyFailure(both, timeout: 5).kind == .other)
         let refused = "connection to server at \"127.0.0.1\", port 5432 failed: FATAL:  password authentication failed for user \"svc\""
-        #expect(PostgresProber.classifyFailure(refused, timeout: 5).kind == .loginDenied)
+        #expect(PostgreSQLProtocol.classifyFailure(refused, timeout: 5).kind == .loginDenied)
     }
 }
 

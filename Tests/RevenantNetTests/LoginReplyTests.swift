@@ -1,30 +1,31 @@
 import Testing
 import RevenantCore
+import RevenantProbes
 @testable import RevenantNet
 
 /// Which refused-login answers say "these credentials are wrong" (review of false "revoked").
 @Suite struct LoginReplyTests {
     @Test func onlySMTPs535WithoutAnotherEnhancedCodeRejects() {
-        #expect(Transfer.refusesCredentials("535 5.7.8 Authentication failed.", scheme: "smtp"))
-        #expect(Transfer.refusesCredentials("535 Authentication credentials invalid", scheme: "smtps"))
+        #expect(MailLogin.refusesCredentials("535 5.7.8 Authentication failed.", scheme: "smtp"))
+        #expect(MailLogin.refusesCredentials("535 Authentication credentials invalid", scheme: "smtps"))
         // Microsoft 365 answers this to a correct password when SMTP AUTH is switched off.
-        #expect(!Transfer.refusesCredentials("535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant", scheme: "smtp"))
-        #expect(!Transfer.refusesCredentials("454 4.7.0 Temporary authentication failure", scheme: "smtp"))
+        #expect(!MailLogin.refusesCredentials("535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant", scheme: "smtp"))
+        #expect(!MailLogin.refusesCredentials("454 4.7.0 Temporary authentication failure", scheme: "smtp"))
     }
 
     @Test func imapNeedsAuthenticationFailed() {
-        #expect(Transfer.refusesCredentials("A002 NO [AUTHENTICATIONFAILED] Authentication failed.", scheme: "imap"))
-        #expect(!Transfer.refusesCredentials("A002 NO [LIMIT] Too many connections", scheme: "imap"))
-        #expect(!Transfer.refusesCredentials("A002 NO Login failed", scheme: "imaps"))
+        #expect(MailLogin.refusesCredentials("A002 NO [AUTHENTICATIONFAILED] Authentication failed.", scheme: "imap"))
+        #expect(!MailLogin.refusesCredentials("A002 NO [LIMIT] Too many connections", scheme: "imap"))
+        #expect(!MailLogin.refusesCredentials("A002 NO Login failed", scheme: "imaps"))
     }
 
     /// A session with no login in it proves nothing, whatever password was given.
     @Test func aSessionWithoutALoginIsNotAnAcceptance() {
-        #expect(Transfer.noLogin(scheme: "smtp", authenticated: false, preauthenticated: false) != nil)
-        #expect(Transfer.noLogin(scheme: "smtps", authenticated: true, preauthenticated: false) == nil)
-        #expect(Transfer.noLogin(scheme: "imap", authenticated: false, preauthenticated: true) != nil)
-        #expect(Transfer.noLogin(scheme: "imaps", authenticated: false, preauthenticated: false) == nil)
-        #expect(Transfer.noLogin(scheme: "ldap", authenticated: false, preauthenticated: false) == nil)
+        #expect(MailLogin.noLogin(scheme: "smtp", authenticated: false, preauthenticated: false) != nil)
+        #expect(MailLogin.noLogin(scheme: "smtps", authenticated: true, preauthenticated: false) == nil)
+        #expect(MailLogin.noLogin(scheme: "imap", authenticated: false, preauthenticated: true) != nil)
+        #expect(MailLogin.noLogin(scheme: "imaps", authenticated: false, preauthenticated: false) == nil)
+        #expect(MailLogin.noLogin(scheme: "ldap", authenticated: false, preauthenticated: false) == nil)
     }
 
     @Test func repliesAreReadForTheLogin() {

@@ -228,6 +228,6 @@ import RevenantProbes
         let outcome = ResponseClassifier.classify(.failure(TransportFailure(kind: .tls, message: "curl 56: OpenSSL SSL_read: tlsv13 alert \(alert)")),
                                                   probe: probe)
         #expect(outcome.isRejected)
-        #expect(ResponseClassifier.refusalSaysWhy(outcome.reason) == saysWhy)
+        #expect(TLSClientCertificateProtocol.refusalSaysWhy(outcome.reason) == saysWhy)
     }
 }
