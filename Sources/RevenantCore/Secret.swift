@@ -4,18 +4,21 @@
 /// places that must carry text (an HTTP header, a JWT, a host name inside a key).
 public struct Secret: Sendable, Hashable {
     public let bytes: [UInt8]
-    /// The bytes as text when they are valid UTF-8 (decoded exactly), else nil.
-    public let text: String?
+    /// Checked once; the text itself is made when asked for (a run may hold a million secrets).
+    let isUTF8: Bool
 
     public init(bytes: [UInt8]) {
         self.bytes = bytes
-        self.text = Secret.exactText(bytes)
+        self.isUTF8 = UTF8Validation.firstInvalid(bytes) == nil
     }
 
     public init(_ text: String) {
         self.bytes = Array(text.utf8)
-        self.text = text
+        self.isUTF8 = true
     }
+
+    /// The bytes as text when they are valid UTF-8 (decoded exactly), else nil.
+    public var text: String? { isUTF8 ? String(decoding: bytes, as: UTF8.self) : nil }
 
     public var isEmpty: Bool { bytes.isEmpty }
 
@@ -30,17 +33,6 @@ public struct Secret: Sendable, Hashable {
     /// Whether the bytes hold a line break or NUL: sent as a password or header, they would be
     /// corrupted (and refused), which proves nothing.
     public var hasLineBreakOrNUL: Bool { bytes.contains { $0 == 0x0A || $0 == 0x0D || $0 == 0 } }
-
-    /// The bytes decoded only if every one of them is valid UTF-8 (String(decoding:) would repair).
-    static func exactText(_ bytes: [UInt8]) -> String? {
-        var i = 0
-        while i < bytes.count {
-            let length = sequenceLength(bytes, at: i)
-            if length == 0 { return nil }
-            i += length
-        }
-        return String(decoding: bytes, as: UTF8.self)
-    }
 
     /// Length of the well-formed UTF-8 sequence at `i` (RFC 3629 §4), or 0 if there is none.
     static func sequenceLength<C: RandomAccessCollection>(_ b: C, at i: Int) -> Int where C.Element == UInt8, C.Index == Int {
