@@ -42,23 +42,24 @@ public struct Configuration: Sendable, Equatable {
             path.hasPrefix("/") ? path : base.appendingPathComponent(path).standardized.path
         }
         if let f = r.object(tree, "", allowed: keys) {
-            c.concurrency = r.integer(f, "concurrency", "", min: 1) ?? c.concurrency
+            // Every number is range-checked where it enters (Limits says why each bound is what it is).
+            c.concurrency = r.integer(f, "concurrency", "", in: Limits.concurrency) ?? c.concurrency
             if let t = f["per_host"], let h = r.object(t, "per_host", allowed: ["max_in_flight", "requests_per_second"]) {
-                c.perHost.maxInFlight = r.integer(h, "max_in_flight", "per_host", min: 1) ?? c.perHost.maxInFlight
-                c.perHost.requestsPerSecond = r.number(h, "requests_per_second", "per_host", min: 0.001) ?? c.perHost.requestsPerSecond
+                c.perHost.maxInFlight = r.integer(h, "max_in_flight", "per_host", in: Limits.concurrency) ?? c.perHost.maxInFlight
+                c.perHost.requestsPerSecond = r.number(h, "requests_per_second", "per_host", in: Limits.requestsPerSecond) ?? c.perHost.requestsPerSecond
             }
             c.timeout = r.number(f, "timeout_seconds", "", in: Timeout.allowed).map(Timeout.init(seconds:)) ?? c.timeout
             if let t = f["retries"], let h = r.object(t, "retries", allowed: ["attempts", "backoff_ms", "max_retry_after_seconds"]) {
-                c.retries.attempts = r.integer(h, "attempts", "retries", min: 1) ?? c.retries.attempts
-                c.retries.backoffMs = r.integer(h, "backoff_ms", "retries", min: 0) ?? c.retries.backoffMs
-                c.retries.maxRetryAfterSeconds = r.number(h, "max_retry_after_seconds", "retries", min: 0) ?? c.retries.maxRetryAfterSeconds
+                c.retries.attempts = r.integer(h, "attempts", "retries", in: Limits.attempts) ?? c.retries.attempts
+                c.retries.backoffMs = r.integer(h, "backoff_ms", "retries", in: Limits.backoffMs) ?? c.retries.backoffMs
+                c.retries.maxRetryAfterSeconds = r.number(h, "max_retry_after_seconds", "retries", in: Limits.retryAfterSeconds) ?? c.retries.maxRetryAfterSeconds
             }
             if let t = f["policy"], let p = r.object(t, "policy", allowed: ["expiry_warning_days", "max_rotation_age_days"]) {
-                c.policy.expiryWarningDays = r.integer(p, "expiry_warning_days", "policy", min: 0) ?? c.policy.expiryWarningDays
+                c.policy.expiryWarningDays = r.integer(p, "expiry_warning_days", "policy", in: Limits.days) ?? c.policy.expiryWarningDays
                 if let ages = p["max_rotation_age_days"],
                    let a = r.object(ages, "policy.max_rotation_age_days", allowed: ["default"] + CredentialKind.allCases.map(\.rawValue)) {
                     for (key, _) in a {
-                        guard let days = r.integer(a, key, "policy.max_rotation_age_days", min: 1) else { continue }
+                        guard let days = r.integer(a, key, "policy.max_rotation_age_days", in: 1...Limits.days.upperBound) else { continue }
                         if key == "default" { c.policy.defaultMaxRotationAgeDays = days }
                         else if let kind = CredentialKind(rawValue: key) { c.policy.maxRotationAgeDays[kind] = days }
                     }
@@ -169,4 +170,21 @@ public struct RevocationSettings: Sendable, Equatable {
     public var softFail = true
 
     public init() {}
+}
+
+/// The ranges configuration numbers (and `--concurrency`) must fall in: beyond them a value is a
+/// mistake, and would exhaust memory, overflow a conversion or stall a run.
+public enum Limits {
+    /// In flight at once, overall and per host: each is a connection and a file descriptor.
+    public static let concurrency = 1...4096
+    /// A host's rate: from one request in 1,000 s to a million a second.
+    public static let requestsPerSecond: ClosedRange<Double> = 0.001...1_000_000
+    /// Attempts per check (the backoff doubles each time).
+    public static let attempts = 1...10
+    /// The first backoff: up to a minute.
+    public static let backoffMs = 0...60_000
+    /// The longest `Retry-After` waited for: an hour (one exchange's longest timeout too).
+    public static let retryAfterSeconds: ClosedRange<Double> = 0...3600
+    /// Days in a policy: up to a hundred years.
+    public static let days = 0...36_500
 }

@@ -2,6 +2,8 @@
 /// building a hash table for each of 100,000 inventory rows costs more than it saves.
 public struct Fields: Sequence {
     public var members: [(key: String, value: Tree)] = []
+    /// The object's own line, for a field that is missing from it.
+    public var line = 0
 
     public init() {}
 
@@ -40,12 +42,15 @@ public struct FieldReader {
             return nil
         }
         var out = Fields()
+        out.line = tree.line
         for (key, value) in members {
+            // A key is echoed only when short and plain: a megabyte-long key is not copied into the error.
+            let named = FieldReader.shownKey(key)
             if out[key] != nil {
-                fail(value, join(path, key), "field `\(key)` appears twice")
+                fail(value, join(path, named), "field \(FieldReader.shown(key)) appears twice")
             } else if !allowed.contains(key) {
                 let hint = FieldReader.closest(to: key, in: allowed).map { " (did you mean `\($0)`?)" } ?? ""
-                fail(value, join(path, key), "unknown field `\(key)`\(hint); expected one of: \(allowed.joined(separator: ", "))")
+                fail(value, join(path, named), "unknown field \(FieldReader.shown(key))\(hint); expected one of: \(allowed.joined(separator: ", "))")
             }
             out.members.append((key, value))
         }
@@ -56,12 +61,12 @@ public struct FieldReader {
 
     public mutating func string(_ fields: Fields, _ key: String, _ path: String, required: Bool = false) -> String? {
         guard let tree = fields[key], !isNull(tree) else {
-            if required { fail(nil, join(path, key), "required field `\(key)` is missing") }
+            if required { missing(fields, path, key) }
             return nil
         }
-        var text = tree.stringValue
-        if case .number(let n) = tree.value { text = n }
-        guard let s = text else {
+        // No number becomes a string: `"id": 5` is a typo for `"id": "5"` or worse, and a
+        // numeric YAML value (`username: 0123`) would lose its leading zero.
+        guard let s = tree.stringValue else {
             fail(tree, join(path, key), "expected a string, found \(tree.typeName)")
             return nil
         }
@@ -87,6 +92,13 @@ public struct FieldReader {
         return nil
     }
 
+    /// A required field that is not there, at the line of the object that lacks it.
+    public mutating func missing(_ fields: Fields, _ path: String, _ key: String) {
+        let field = join(path, key)
+        errors.append(InputError(file: file, location: fields.line > 0 ? "line \(fields.line), \(field)" : field,
+                                 message: "required field `\(key)` is missing"))
+    }
+
     public mutating func bool(_ fields: Fields, _ key: String, _ path: String) -> Bool? {
         guard let tree = fields[key], !isNull(tree) else { return nil }
         if case .bool(let b) = tree.value { return b }
@@ -109,12 +121,21 @@ public struct FieldReader {
 
     /// A number within `range` (an error names the range).
     public mutating func number(_ fields: Fields, _ key: String, _ path: String, in range: ClosedRange<Double>) -> Double? {
-        guard let n = number(fields, key, path) else { return nil }
-        guard range.contains(n) else {
-            fail(fields[key]!, join(path, key), "must be from \(range.lowerBound.formatted()) to \(range.upperBound.formatted()), found \(n.formatted())")
-            return nil
-        }
-        return n
+        within(range, number(fields, key, path), fields, key, path) { $0.formatted() }
+    }
+
+    /// A whole number within `range` (an error names the range).
+    public mutating func integer(_ fields: Fields, _ key: String, _ path: String, in range: ClosedRange<Int>) -> Int? {
+        within(range, integer(fields, key, path), fields, key, path) { String($0) }
+    }
+
+    /// `value` when it is in `range`; else the field's error, and nil.
+    mutating func within<T: Comparable>(_ range: ClosedRange<T>, _ value: T?, _ fields: Fields, _ key: String, _ path: String,
+                                        shown: (T) -> String) -> T? {
+        guard let value else { return nil }
+        if range.contains(value) { return value }
+        fail(fields[key], join(path, key), "must be from \(shown(range.lowerBound)) to \(shown(range.upperBound)), found \(shown(value))")
+        return nil
     }
 
     public mutating func integer(_ fields: Fields, _ key: String, _ path: String, min: Int? = nil) -> Int? {
@@ -162,14 +183,18 @@ public struct FieldReader {
                 fail(v, join(path, key), "a tag has an empty name")
                 continue
             }
+            // Strings only: `5` or `true` where text goes is a mistake to name, not to convert.
             switch v.value {
             case .string(let s): out[k] = s
-            case .number(let n): out[k] = n
-            case .bool(let b): out[k] = b ? "true" : "false"
-            default: fail(v, "\(join(path, key)).\(k)", "expected a string, found \(v.typeName)")
+            default: fail(v, "\(join(path, key)).\(FieldReader.shownKey(k))", "expected a string, found \(v.typeName)")
             }
         }
         return out
+    }
+
+    /// A key as it may stand in a field path: itself when short and plain, else `(a N-character key)`.
+    static func shownKey(_ s: String) -> String {
+        s.count <= 64 && s.allSatisfy { $0.isLetter || $0.isNumber || "-_".contains($0) } ? s : "(a \(s.count)-character key)"
     }
 
     /// A value as error messages show it: short plain words quoted, anything else only by its

@@ -289,6 +289,15 @@ struct ProbeDecoder {
         for name in headers.keys where ["authorization", "cookie", "host"].contains(name.lowercased()) {
             reader.fail(f["headers"], "request.headers.\(name)", "`\(name)` is set by the auth scheme or the transport, not by the probe")
         }
+        // A line break in a header would add headers (or a body) of its own on the wire.
+        for (name, value) in headers {
+            if !HTTPHeaderText.isName(name) {
+                reader.fail(f["headers"], "request.headers", "header name \(HTTPHeaderText.shown(name)) is not an HTTP token (RFC 9110 §5.1)")
+            }
+            if !HTTPHeaderText.isValue(value) {
+                reader.fail(f["headers"], "request.headers.\(HTTPHeaderText.isName(name) ? name : "(name)")", "the value holds a line break or another control character")
+            }
+        }
         return RequestTemplate(method: method, path: path, headers: headers, body: reader.string(f, "body", "request"), readOnly: readOnly)
     }
 
@@ -354,7 +363,10 @@ struct ProbeDecoder {
             return .basic(defaultUsername: reader.string(f, "username", "auth"), secretInUsername: secretIn == "username")
         case "header":
             guard let name = reader.string(f, "name", "auth", required: true) else { return nil }
-            return .header(name: name, prefix: reader.string(f, "prefix", "auth") ?? "")
+            let prefix = reader.string(f, "prefix", "auth") ?? ""
+            if !HTTPHeaderText.isName(name) { reader.fail(f["name"], "auth.name", "\(HTTPHeaderText.shown(name)) is not an HTTP header name (RFC 9110 §5.1)") }
+            if !HTTPHeaderText.isValue(prefix) { reader.fail(f["prefix"], "auth.prefix", "the prefix holds a line break or another control character") }
+            return .header(name: name, prefix: prefix)
         case "query":
             guard let name = reader.string(f, "name", "auth", required: true) else { return nil }
             return .query(name: name)
@@ -466,7 +478,8 @@ struct ProbeDecoder {
         guard let f = reader.object(tree, "negative_control", allowed: ["prefix", "length", "alphabet"]) else { return nil }
         var shape = NegativeControlShape()
         shape.prefix = reader.string(f, "prefix", "negative_control") ?? ""
-        shape.length = reader.integer(f, "length", "negative_control", min: 8) ?? max(32, shape.prefix.count + 16)
+        // A random credential longer than any real one is a typo (10⁹ would allocate gigabytes).
+        shape.length = reader.integer(f, "length", "negative_control", in: 8...4096) ?? max(32, shape.prefix.count + 16)
         if shape.length < shape.prefix.count + 8 {
             reader.fail(f["length"], "negative_control.length", "length \(shape.length) leaves fewer than 8 random characters after the prefix")
         }

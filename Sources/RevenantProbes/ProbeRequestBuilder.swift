@@ -73,6 +73,7 @@ public struct PreparedProbeRequest: Sendable {
     let url: String
     let host: String
     let fixedHeaders: [(name: String, value: String)]
+    let fixedHeadersSafe: Bool
     let body: [UInt8]?
     let auth: AuthScheme
     let querySeparator: String
@@ -111,6 +112,7 @@ public struct PreparedProbeRequest: Sendable {
             break
         }
         fixedHeaders = headers
+        fixedHeadersSafe = headers.allSatisfy { HTTPHeaderText.isName($0.name) && HTTPHeaderText.isValue($0.value) }
         body = probe.request.body.map { Array($0.utf8) }
         auth = probe.auth
         querySeparator = probe.request.path.utf8.contains(UInt8(ascii: "?")) ? "&" : "?"
@@ -163,11 +165,37 @@ public struct PreparedProbeRequest: Sendable {
         case .clientCertificate:
             identity = negativeControl ? .generated : .pem(certificate: certificate ?? [], key: secret.bytes)
         }
+        // Defence in depth (lint refuses these): a header that could write headers of its own on
+        // the wire is not sent; without a URL, every transport refuses the request.
+        // The probe's own headers are checked once (init); per request only those carrying the secret.
+        if !fixedHeadersSafe || !headers[fixedHeaders.count...].allSatisfy({ HTTPHeaderText.isName($0.name) && HTTPHeaderText.isValue($0.value) }) {
+            url = ""
+        }
         var request = ProbeRequest(method: method, url: url, host: host, headers: headers, body: body, timeout: timeout)
         request.login = login
         request.awsSigV4 = sigV4
         request.clientIdentity = identity
         request.hostKeySHA256 = hostKeySHA256
         return request
+    }
+}
+
+/// What may stand in an HTTP header: a name is a token (RFC 9110 §5.1), a value holds no control
+/// character but HTAB (§5.5). Anything else would write headers of its own on the wire.
+public enum HTTPHeaderText {
+    static let tokenSymbols = Set("!#$%&'*+-.^_`|~".utf8)
+
+    public static func isName(_ name: String) -> Bool {
+        !name.isEmpty && name.utf8.allSatisfy { b in
+            (0x30...0x39).contains(b) || (0x41...0x5A).contains(b) || (0x61...0x7A).contains(b) || tokenSymbols.contains(b)
+        }
+    }
+
+    public static func isValue(_ value: String) -> Bool {
+        value.utf8.allSatisfy { $0 == 0x09 || ($0 >= 0x20 && $0 != 0x7F) }
+    }
+
+    static func shown(_ text: String) -> String {
+        text.count <= 40 && text.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value < 0x7F }) ? "`\(text)`" : "(a \(text.count)-character text)"
     }
 }

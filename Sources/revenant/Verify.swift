@@ -40,7 +40,9 @@ struct Verify: AsyncParsableCommand {
 
     func validate() throws {
         if inventory.isEmpty { throw ValidationError("--inventory FILE is required") }
-        if let c = concurrency, c < 1 { throw ValidationError("--concurrency must be at least 1") }
+        if let c = concurrency, !Limits.concurrency.contains(c) {
+            throw ValidationError("--concurrency must be from \(Limits.concurrency.lowerBound) to \(Limits.concurrency.upperBound)")
+        }
     }
 
     func run() async throws {

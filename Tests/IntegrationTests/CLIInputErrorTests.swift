@@ -148,6 +148,37 @@ import Testing
         #expect(r.stdout.isEmpty)
     }
 
+    @Test func aReportThatCannotBeWrittenEndsWithExitThreeNotACrash() async throws {
+        let work = try WorkDirectory("closed-stdout")
+        defer { work.remove() }
+        // Enough credentials (lifecycle only: no probe, nothing sent) that the report outgrows a pipe's buffer.
+        let credentials = (0..<4000).map { ["id": "c\($0)", "kind": "api_key", "state": "revoked", "owner": "o", "secret": ["env": "UNSET_\($0)"]] }
+        let inventory = try work.writeJSON("inventory.json", ["credentials": credentials])
+        let script = "set -o pipefail; \"$0\" verify --inventory \"$1\" --format jsonl | head -c 100 > /dev/null; echo \"exit ${PIPESTATUS[0]}\""
+        let closed = try await run("/bin/bash", ["-c", script, Package.binary.path, inventory])
+        #expect(closed.stdout.contains("exit 3"), "a closed stdout: \(closed)")
+        #expect(closed.stderr.contains("cannot write the report to standard output"), "\(closed.stderr)")
+        // A full disk (/dev/full answers every write with ENOSPC).
+        let full = try await revenant(["verify", "--inventory", inventory, "--format", "json", "--output", "/dev/full"])
+        #expect(full.exited && full.status == 3, "\(full)")
+        #expect(full.stderr.contains("No space left on device"), "\(full.stderr)")
+        // A report file is whole or absent: nothing half-written is left beside it.
+        let out = work.file("report.json").path
+        let ok = try await revenant(["verify", "--inventory", inventory, "--format", "json", "--output", out])
+        #expect(ok.exited && ok.status == 1, "\(ok)")
+        #expect(try ParsedReport(work.read("report.json")).results.count == 4000)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: work.path).filter { $0.contains(".partial-") }.isEmpty)
+    }
+
+    @Test func aConcurrencyBeyondAnyMachineIsAUsageError() async throws {
+        let work = try WorkDirectory("concurrency")
+        defer { work.remove() }
+        let inventory = try work.writeJSON("inventory.json", Self.validInventory())
+        let r = try await revenant(["verify", "--inventory", inventory, "--concurrency", "9223372036854775807"])
+        #expect(r.exited && r.status == 2, "\(r)")
+        #expect(r.stderr.contains("--concurrency must be from 1 to 4096"), "\(r.stderr)")
+    }
+
     @Test func probesListWithAnUnknownFormatIsAUsageError() async throws {
         let r = try await revenant(["probes", "list", "--format", "nonsense"])
         #expect(r.exited && r.status == 2, "\(r)")

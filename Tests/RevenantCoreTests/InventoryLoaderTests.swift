@@ -131,7 +131,7 @@ import TestSupport
             tags:
               team: platform
               ticket: OFFB-2291
-              priority: 1
+              priority: "1"
 
           - id: dana-everywhere
             kind: oauth_token
@@ -144,7 +144,7 @@ import TestSupport
                 target: https://api.github.com
               - probe: slack
 
-          - id: 12345
+          - id: "12345"
             kind: password
             state: active
             secret: {value: "hunter2-inline-secret"}
@@ -305,7 +305,13 @@ import TestSupport
                 state: revokd
             """, "line 4, credentials[0].state", "`revokd` is not a valid state (did you mean `revoked`?)"),
         ("missing state", "inv.json", #"{"credentials": [{"id": "a", "kind": "api_key"}]}"#,
-         "credentials[0].state", "required field `state` is missing"),
+         "line 1, credentials[0].state", "required field `state` is missing"),
+        ("a number where a string goes", "inv.yaml", "credentials:\n  - id: 12345\n    kind: api_key\n    state: revoked\n",
+         "line 2, credentials[0].id", "expected a string, found a number"),
+        ("a numeric tag value", "inv.json", #"{"credentials": [{"id": "a", "kind": "api_key", "state": "revoked", "tags": {"n": 5}}]}"#,
+         "line 1, credentials[0].tags.n", "expected a string, found a number"),
+        ("a megabyte-long key", "inv.json", "{\"credentials\": [{\"" + String(repeating: "k", count: 1_000_000) + "\": 1, \"id\": \"a\", \"kind\": \"api_key\", \"state\": \"revoked\"}]}",
+         "line 1, credentials[0].(a 1000000-character key)", "unknown field a 1000000-character value"),
         ("bad date", "inv.json", """
             {"credentials": [
               {"id": "a", "kind": "api_key", "state": "revoked",
@@ -343,7 +349,7 @@ import TestSupport
                 secret: {env: A}
                 probes:
                   - target: https://api.github.com
-            """, "credentials[0].probes[0].probe", "required field `probe` is missing"),
+            """, "line 7, credentials[0].probes[0].probe", "required field `probe` is missing"),
         ("target without probe", "inv.json", """
             {"credentials": [
               {"id": "a", "kind": "api_key", "state": "revoked", "secret": {"env": "A"},
@@ -529,7 +535,7 @@ import TestSupport
             ("line 3, credentials[1].issued_at", "`yesterday` is not a date"),
             ("line 4, credentials[2].id", "duplicate credential id `a`"),
             ("line 4, credentials[2].secret", "expected exactly one of `env`, `file`, `value`, found env and value"),
-            ("credentials[3].id", "required field `id` is missing"),
+            ("line 5, credentials[3].id", "required field `id` is missing"),
             ("line 5, credentials[3].probe", "`target` is given but `probe` is missing"),
             ("line 7, controls[0].extra", "unknown field `extra`"),
         ]

@@ -121,6 +121,16 @@ import TestSupport
     /// (what, overrides, file name, expected location suffix, message fragment)
     static let singleProblems: [(String, [String: String?], String, String, String)] = [
         ("unknown field", ["colour": #""red""#], "sample", "colour", "unknown field `colour`"),
+        // A line break in a header would put headers of its own on the wire.
+        ("CRLF in a header value", ["request": #"{"method": "GET", "path": "/v1/me", "headers": {"Accept": "a\r\nX-Evil: 1"}}"#], "sample",
+         "request.headers.Accept", "holds a line break"),
+        ("CRLF in a header name", ["request": #"{"method": "GET", "path": "/v1/me", "headers": {"X-A\r\nX-Evil": "1"}}"#], "sample",
+         "request.headers", "is not an HTTP token"),
+        ("CRLF in auth.name", ["auth": #"{"scheme": "header", "name": "X-Key\r\nX-Evil: 1"}"#], "sample", "auth.name", "is not an HTTP header name"),
+        ("CRLF in auth.prefix", ["auth": #"{"scheme": "header", "name": "X-Key", "prefix": "Token\r\nX-Evil: 1 "}"#], "sample", "auth.prefix",
+         "holds a line break"),
+        ("a negative control of a billion characters", ["negative_control": #"{"length": 1000000000}"#], "sample", "negative_control.length",
+         "must be from 8 to 4096"),
         ("misspelt field", ["allowed_host": #"["a.example.com"]"#], "sample", "allowed_host", "(did you mean `allowed_hosts`?)"),
         ("id is not the file name", ["id": #""other""#], "sample", "id", "id `other` must equal the file name `sample`"),
         ("id not kebab-case", ["id": #""Sample_Key""#], "Sample_Key", "id", "`Sample_Key` is not kebab-case"),
@@ -183,7 +193,7 @@ import TestSupport
         ("json without path", ["authenticated": #"[{"json": {"equals": true}}]"#], "sample", "authenticated[0].json.path", "required field `path` is missing"),
         ("header matcher without contains", ["authenticated": #"[{"header": {"name": "X"}}]"#], "sample", "authenticated[0].header.contains", "required field `contains` is missing"),
         ("unknown matcher field", ["authenticated": #"[{"statuses": [200]}]"#], "sample", "authenticated[0].statuses", "(did you mean `status`?)"),
-        ("negative control too short", ["negative_control": #"{"length": 4}"#], "sample", "negative_control.length", "must be at least 8, found 4"),
+        ("negative control too short", ["negative_control": #"{"length": 4}"#], "sample", "negative_control.length", "must be from 8 to 4096, found 4"),
         ("negative control prefix leaves too little", ["negative_control": #"{"prefix": "sk_live_", "length": 12}"#], "sample",
          "negative_control.length", "length 12 leaves fewer than 8 random characters after the prefix"),
         ("negative control alphabet", ["negative_control": #"{"alphabet": "base64-url"}"#], "sample", "negative_control.alphabet",
@@ -272,7 +282,7 @@ import TestSupport
             (.error, "line 11, authenticated[0]", "empty matcher"),
             (.warning, "line 11, authenticated[1].status", "status 500 is always inconclusive"),
             (.error, "line 12, rejected", "must hold at least one matcher"),
-            (.error, "line 13, negative_control.length", "must be at least 8, found 2"),
+            (.error, "line 13, negative_control.length", "must be from 8 to 4096, found 2"),
         ]
         for (level, location, message) in expected {
             #expect(problems.contains { $0.level == level && $0.error.file == file && $0.error.location == location && $0.error.message.contains(message) },

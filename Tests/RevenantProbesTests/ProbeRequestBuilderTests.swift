@@ -117,3 +117,17 @@ import RevenantProbes
         #expect(differing == [auth == .header(name: "X-Key", prefix: "P ") ? "X-Key" : "Authorization"])
     }
 }
+
+/// A header that could write headers of its own is never sent, whatever lint let through.
+@Suite struct HeaderInjectionTests {
+    @Test func aProbeWhoseHeadersHoldALineBreakBuildsNoRequest() {
+        let target = TargetURL("https://api.example.com")!
+        let injected = SampleProbe.make(headers: ["Accept": "a\r\nX-Evil: 1"])
+        #expect(ProbeRequestBuilder.build(injected, target: target, secret: "token-1234", username: nil, timeout: 1).url.isEmpty)
+        let byName = SampleProbe.make(auth: .header(name: "X-Key\r\nX-Evil", prefix: ""))
+        #expect(ProbeRequestBuilder.build(byName, target: target, secret: "token-1234", username: nil, timeout: 1).url.isEmpty)
+        let fine = SampleProbe.make(auth: .header(name: "X-Key", prefix: "Token "))
+        #expect(!ProbeRequestBuilder.build(fine, target: target, secret: "token-1234", username: nil, timeout: 1).url.isEmpty)
+        #expect(HTTPHeaderText.isValue("Token\tx") && !HTTPHeaderText.isValue("a\u{7F}") && !HTTPHeaderText.isName("X Key"))
+    }
+}
