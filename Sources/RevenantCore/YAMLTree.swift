@@ -1,8 +1,18 @@
 import Yams
 
-/// Converts a YAML document (via Yams/libyaml) into a `Tree` with line numbers.
+/// Converts a YAML document (via Yams/libyaml) into a `Tree` with line numbers. Bounded: a
+/// document is read whole, so it may be at most `maxBytes`, and it may expand (through aliases)
+/// to no more values than it has bytes: "billion laughs" (a few hundred bytes of nested aliases
+/// that expand to billions of values) is refused, not expanded. libyaml bounds the nesting.
 enum YAMLTree {
+    /// YAML is read whole (JSON and CSV inventories are streamed): 4 MiB holds some 25,000 credentials.
+    static let maxBytes = 4 << 20
+
     static func parse(_ text: String, file: String) throws(InputError) -> Tree {
+        guard text.utf8.count <= maxBytes else {
+            throw InputError(file: file, message: "a YAML inventory is read whole and may be at most \(maxBytes >> 20) MiB; "
+                + "write a larger one as JSON or CSV, which are read one credential at a time")
+        }
         let node: Node?
         do {
             node = try Yams.compose(yaml: text)
@@ -13,10 +23,17 @@ enum YAMLTree {
             throw InputError(file: file, message: "invalid YAML")
         }
         guard let node else { return Tree(.null, line: 1) }
-        return convert(node)
+        var budget = max(10_000, text.utf8.count)
+        guard let tree = convert(node, budget: &budget) else {
+            throw InputError(file: file, message: "the YAML document expands (through aliases, `*name`) to more values than it has bytes: not read")
+        }
+        return tree
     }
 
-    static func convert(_ node: Node) -> Tree {
+    /// The tree, or nil once more than `budget` values have been made.
+    static func convert(_ node: Node, budget: inout Int) -> Tree? {
+        budget -= 1
+        if budget < 0 { return nil }
         let line = node.mark?.line ?? 0
         switch node {
         case .scalar(let scalar):
@@ -28,9 +45,19 @@ enum YAMLTree {
             }
             return Tree(.string(scalar.string), line: line)
         case .mapping(let mapping):
-            return Tree(.object(mapping.map { (key: $0.key.string ?? "", value: convert($0.value)) }), line: line)
+            var members: [(key: String, value: Tree)] = []
+            for (key, value) in mapping {
+                guard let v = convert(value, budget: &budget) else { return nil }
+                members.append((key: key.string ?? "", value: v))
+            }
+            return Tree(.object(members), line: line)
         case .sequence(let sequence):
-            return Tree(.array(sequence.map(convert)), line: line)
+            var items: [Tree] = []
+            for item in sequence {
+                guard let v = convert(item, budget: &budget) else { return nil }
+                items.append(v)
+            }
+            return Tree(.array(items), line: line)
         case .alias:
             return Tree(.null, line: line)
         }

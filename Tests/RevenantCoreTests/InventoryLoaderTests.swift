@@ -690,3 +690,38 @@ import TestSupport
         #expect(throws: InputErrors.self) { try InventoryLoader.load(file: file) }
     }
 }
+
+/// YAML is read whole: its size and what its aliases expand to are bounded.
+@Suite struct YAMLBoundsTests {
+    @Test func billionLaughsIsRefusedNotExpanded() {
+        var lines = [#"a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]"#]
+        for i in 1..<10 { lines.append("a\(i): &a\(i) [" + Array(repeating: "*a\(i - 1)", count: 9).joined(separator: ",") + "]") }
+        lines.append("credentials: [*a9]")
+        let dir = TemporaryDirectory()
+        let file = dir.write("laughs.yaml", lines.joined(separator: "\n") + "\n")
+        let start = ContinuousClock.now
+        do { _ = try InventoryLoader.load(file: file); Issue.record("a billion laughs was read") } catch {
+            #expect(error.errors.first?.message.contains("expands (through aliases") == true, "\(error.errors)")
+        }
+        #expect(ContinuousClock.now - start < .seconds(5))
+    }
+
+    @Test func anAliasThatExpandsALittleIsFine() throws {
+        let dir = TemporaryDirectory()
+        let file = dir.write("inv.yaml", """
+            credentials:
+              - {id: a, kind: api_key, state: revoked, tags: &t {team: payments}}
+              - {id: b, kind: api_key, state: revoked, tags: *t}
+            """)
+        let inventory = try InventoryLoader.load(file: file)
+        #expect(inventory.credentials.map(\.tags) == [["team": "payments"], ["team": "payments"]])
+    }
+
+    @Test func aYAMLInventoryOverFourMiBIsRefusedWithWhatToDo() {
+        let dir = TemporaryDirectory()
+        let file = dir.write("big.yaml", "credentials:\n" + String(repeating: "  - 1\n", count: 800_000))
+        do { _ = try InventoryLoader.load(file: file); Issue.record("a 5 MB YAML list was read") } catch {
+            #expect(error.errors.first?.message.contains("JSON or CSV") == true, "\(error.errors)")
+        }
+    }
+}
