@@ -10,50 +10,76 @@ public final class EvidenceLedger: @unchecked Sendable {
     public static let genesis = "sha256:" + String(repeating: "0", count: 64)
 
     let path: String
-    let handle: FileHandle
+    let fd: Int32
     public private(set) var head: String
     private(set) var seq: Int
-    private var buffer = ""
+    private var buffer: [UInt8] = []
+    /// The size of the file up to its last whole record: a failed write is cut back to it.
+    private var written: off_t
+    /// Why records could not be written (a full disk): the run's evidence is then incomplete.
+    public private(set) var failure: String?
+    /// The hash of the last record that reached the file (`head` counts records still buffered).
+    public private(set) var writtenHead: String
 
-    /// Opens (creating if needed) a ledger and continues its chain.
+    /// Opens (creating if needed) a ledger and continues its chain. Only its last record is read:
+    /// opening costs the same for ten records and for ten million.
     public init(path: String) throws(LedgerError) {
         self.path = path
-        if !FileManager.default.fileExists(atPath: path) {
-            guard FileManager.default.createFile(atPath: path, contents: nil) else {
-                throw LedgerError(message: "\(path): cannot create the evidence ledger")
-            }
-        }
-        guard let h = FileHandle(forUpdatingAtPath: path) else {
-            throw LedgerError(message: "\(path): cannot open the evidence ledger for writing")
-        }
-        handle = h
-        // One writer at a time: two runs appending at once would both chain onto the same record.
-        guard flock(h.fileDescriptor, LOCK_EX | LOCK_NB) == 0 else {
+        // Created and opened in one step (no exists-then-create window), then locked: two runs
+        // starting at once get one file, and the second is refused instead of writing beside it.
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw LedgerError(message: "\(path): cannot open the evidence ledger for writing (\(String(cString: strerror(errno))))") }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            close(fd)
             throw LedgerError(message: "\(path): another run is appending to this evidence ledger")
         }
-        let data = (try? h.readToEnd()) ?? Data()
-        let lines = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: true)
-        // A last line without its newline (a crash mid-write) would glue the next record onto it.
-        if let end = data.last, end != UInt8(ascii: "\n") {
-            throw LedgerError(message: "\(path): the last record is incomplete (no newline at the end); refusing to append (run `revenant evidence verify`)")
+        // Still the file at `path` once locked (not one replaced meanwhile).
+        var mine = stat(), there = stat()
+        guard fstat(fd, &mine) == 0, stat(path, &there) == 0, mine.st_ino == there.st_ino, mine.st_dev == there.st_dev,
+              (mine.st_mode & S_IFMT) == S_IFREG else {
+            close(fd)
+            throw LedgerError(message: "\(path): the evidence ledger changed while it was opened, or is not a regular file")
         }
-        if let last = lines.last {
-            guard let tree = try? JSONTreeParser.parse(Array(last.utf8), file: path),
-                  let hash = tree["hash"]?.stringValue, case .number(let n)? = tree["seq"]?.value, let s = Int(n) else {
-                throw LedgerError(message: "\(path): line \(lines.count): the last record is not a ledger record; refusing to append (run `revenant evidence verify`)")
-            }
-            head = hash
-            seq = s
-        } else {
-            head = EvidenceLedger.genesis
-            seq = 0
+        self.fd = fd
+        written = mine.st_size
+        do {
+            (head, seq) = try EvidenceLedger.lastRecord(fd: fd, size: mine.st_size, path: path)
+        } catch {
+            close(fd)
+            throw error
         }
-        _ = try? h.seekToEnd()
+        writtenHead = head
     }
 
     deinit {
         flush()
-        try? handle.close()
+        close(fd)
+    }
+
+    /// The hash and seq of the file's last record (genesis and 0 when empty), read from its end.
+    static func lastRecord(fd: Int32, size: off_t, path: String) throws(LedgerError) -> (String, Int) {
+        guard size > 0 else { return (genesis, 0) }
+        var chunk = 4096
+        while true {
+            let start = max(0, size - off_t(chunk))
+            var tail = [UInt8](repeating: 0, count: Int(size - start))
+            let n = tail.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, $0.count, start) }
+            guard n == tail.count else { throw LedgerError(message: "\(path): cannot read the evidence ledger") }
+            // A last line without its newline (a crash mid-write) would glue the next record onto it.
+            guard tail.last == 0x0A else {
+                throw LedgerError(message: "\(path): the last record is incomplete (no newline at the end); refusing to append (run `revenant evidence verify`)")
+            }
+            let body = tail.dropLast()
+            if let newline = body.lastIndex(of: 0x0A) ?? (start == 0 ? body.startIndex - 1 : nil) {
+                let line = Array(body[(newline + 1)...])
+                guard let tree = try? JSONTreeParser.parse(line, file: path),
+                      let hash = tree["hash"]?.stringValue, case .number(let n)? = tree["seq"]?.value, let s = Int(n) else {
+                    throw LedgerError(message: "\(path): the last record is not a ledger record; refusing to append (run `revenant evidence verify`)")
+                }
+                return (hash, s)
+            }
+            chunk *= 4
+        }
     }
 
     /// Appends one record (fields in any order; `seq`, `prev` and `hash` are added) and returns its hash.
@@ -65,36 +91,62 @@ public final class EvidenceLedger: @unchecked Sendable {
         members.append(("prev", .string(head)))
         let hash = EvidenceLedger.hash(prev: head, canonical: Tree.object(members).serialized(sortedKeys: true))
         members.append(("hash", .string(hash)))
-        buffer += Tree.object(members).serialized(sortedKeys: true)
-        buffer += "\n"
+        buffer += Array(Tree.object(members).serialized(sortedKeys: true).utf8)
+        buffer.append(0x0A)
         head = hash
         // Small batches: a crash or SIGKILL loses at most a few records, and the chain stays valid.
-        if buffer.utf8.count > 8 * 1024 { flush() }
+        if buffer.count > 8 * 1024 { flush() }
         return hash
     }
 
+    /// Writes the records appended so far. A write that fails (a full disk) is cut back to the last
+    /// whole record, so the file never ends in half a record; nothing more is written and `failure` says why.
     public func flush() {
-        guard !buffer.isEmpty else { return }
-        handle.write(Data(buffer.utf8))
-        buffer = ""
+        guard !buffer.isEmpty, failure == nil else { buffer = []; return }
+        var done = 0
+        while done < buffer.count {
+            let n = buffer.withUnsafeBytes { pwrite(fd, $0.baseAddress! + done, buffer.count - done, written + off_t(done)) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 {
+                failure = "\(path): records could not be written (\(String(cString: strerror(errno)))): the evidence of this run is incomplete"
+                _ = ftruncate(fd, written)
+                buffer = []
+                return
+            }
+            done += n
+        }
+        written += off_t(buffer.count)
+        writtenHead = head
+        buffer = []
     }
 
     static func hash(prev: String, canonical: String) -> String {
         "sha256:" + Digest.hex(Digest.sha256(Array(prev.utf8) + Array(canonical.utf8)))
     }
 
-    /// Recomputes the whole chain; returns the number of records and the head, or the first broken record.
-    public static func verify(path: String) -> LedgerVerification {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            return .unreadable("\(path): cannot read the ledger")
-        }
+    /// Recomputes the whole chain, one line at a time (a ledger of any size in little memory);
+    /// returns the number of records and the head, or the first broken record. The bytes are read
+    /// strictly: a line that is not UTF-8, an empty line between records and an empty ledger are
+    /// broken. With `head`, the chain must also end there: the only way to notice records removed
+    /// from its end (pin the head of a report, `run.ledger_head`).
+    public static func verify(path: String, head expectedHead: String? = nil) -> LedgerVerification {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return .unreadable("\(path): cannot read the ledger") }
+        defer { close(fd) }
         var prev = genesis
         var count = 0
         var expectedSeq: Int?
-        for (i, raw) in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let lineNumber = i + 1
-            if raw.isEmpty { continue }
-            guard let tree = try? JSONTreeParser.parse(Array(raw.utf8), file: path), let members = tree.objectValue else {
+        var reader = LineReader(fd: fd)
+        var lineNumber = 0
+        while let line = reader.next() {
+            lineNumber += 1
+            guard case .line(let raw) = line else {
+                if case .unreadable = line { return .unreadable("\(path): cannot read the ledger") }
+                return .broken(line: lineNumber, seq: nil, reason: "the last record has no newline at its end (cut short)")
+            }
+            if raw.isEmpty { return .broken(line: lineNumber, seq: nil, reason: "an empty line: records follow one another with nothing between") }
+            if UTF8Validation.firstInvalid(raw) != nil { return .broken(line: lineNumber, seq: nil, reason: "bytes that are not UTF-8: the record was altered") }
+            guard let tree = try? JSONTreeParser.parse(raw, file: path), let members = tree.objectValue else {
                 return .broken(line: lineNumber, seq: nil, reason: "not a JSON object")
             }
             // Every key once: a second `hash` would be dropped here but read by other JSON tools.
@@ -119,7 +171,41 @@ public final class EvidenceLedger: @unchecked Sendable {
             expectedSeq = seq + 1
             count += 1
         }
+        if count == 0 { return .broken(line: 0, seq: nil, reason: "the ledger holds no record: an empty file is no evidence") }
+        if let expectedHead, expectedHead != prev {
+            return .broken(line: lineNumber, seq: expectedSeq.map { $0 - 1 }, reason: "the chain ends at \(prev), not at the pinned head \(expectedHead): "
+                + "records were removed from its end, or it is another ledger")
+        }
         return .intact(records: count, head: prev)
+    }
+}
+
+/// Lines of a file read in 64 KiB chunks: at most one line and one chunk held at a time.
+struct LineReader {
+    enum Line { case line([UInt8]), unterminated, unreadable }
+
+    let fd: Int32
+    var buffer: [UInt8] = []
+    var start = 0
+    var atEnd = false
+
+    init(fd: Int32) { self.fd = fd }
+
+    mutating func next() -> Line? {
+        while true {
+            if let newline = buffer[start...].firstIndex(of: 0x0A) {
+                let line = Array(buffer[start..<newline])
+                start = newline + 1
+                return .line(line)
+            }
+            if atEnd { return start < buffer.count ? { start = buffer.count; return .unterminated }() : nil }
+            buffer.removeFirst(start)
+            start = 0
+            var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
+            if n < 0 { if errno == EINTR { continue }; return .unreadable }
+            if n == 0 { atEnd = true } else { buffer += chunk[..<n] }
+        }
     }
 }
 

@@ -136,6 +136,7 @@ public enum CertsFrontend {
         var report = RunReport(runID: runID, startedAt: startedAt, finishedAt: Date(), complete: true,
                                inventories: [], ledgerHead: ledgerFile?.head, results: results)
         report.command = "certs"
+        report.markIncomplete(ifLedgerFailed: ledgerFile)
         return report
     }
 
@@ -181,4 +182,14 @@ struct ScannedCertificate {
     var id: String
     var chain: [X509Certificate]
     var extraTags: [String: String]
+}
+
+extension RunReport {
+    /// Evidence that could not be written makes the run incomplete (exit 3), and the report says why.
+    mutating func markIncomplete(ifLedgerFailed ledger: EvidenceLedger?) {
+        guard let failure = ledger?.failure else { return }
+        complete = false
+        ledgerHead = ledger?.writtenHead
+        incompleteReason = [incompleteReason, failure].compactMap { $0 }.joined(separator: "; ")
+    }
 }

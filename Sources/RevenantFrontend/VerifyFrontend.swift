@@ -89,11 +89,12 @@ public enum VerifyFrontend {
         defer { transport.close() }
         // A stop wakes the engine, which ends every transfer in flight (transport.cancelAll).
         let startedAt = Date()
-        let report = await VerifyEngine(transport: transport, configuration: config,
+        var report = await VerifyEngine(transport: transport, configuration: config,
                                         revocation: CARevocationService(configuration: config, now: startedAt))
             .run(prepared.plan, runID: UUID().uuidString.lowercased(), ledger: ledger, fingerprinter: prepared.fingerprinter,
                  stop: stop, progress: progress)
         ledger?.flush()
+        report.markIncomplete(ifLedgerFailed: ledger)
         return report
     }
 }

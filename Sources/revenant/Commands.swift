@@ -128,14 +128,31 @@ struct Evidence: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "verify",
             abstract: "Recompute the ledger's hash chain; exit 0 only if it is intact, else name the first broken record.",
-            discussion: "Example:\n  revenant evidence verify evidence.jsonl"
+            discussion: """
+            An empty ledger is no evidence (exit 1). Records removed from the end of a ledger leave a
+            shorter chain that is still whole: pin the head a report gave (`run.ledger_head`) with
+            --head to notice them.
+
+            Examples:
+              revenant evidence verify evidence.jsonl
+              revenant evidence verify evidence.jsonl --head sha256:0123…
+            """
         )
 
         @Argument(help: "The ledger (JSON Lines) file.")
         var ledger: String
 
+        @Option(name: .long, help: "The chain must end at this hash (sha256: and 64 hex digits), e.g. a report's run.ledger_head.")
+        var head: String?
+
+        func validate() throws {
+            if let head, !(head.hasPrefix("sha256:") && head.count == 71 && head.dropFirst(7).allSatisfy(\.isHexDigit)) {
+                throw ValidationError("--head takes sha256: and 64 hex digits, as a report's run.ledger_head")
+            }
+        }
+
         func run() throws {
-            switch EvidenceLedger.verify(path: ledger) {
+            switch EvidenceLedger.verify(path: ledger, head: head?.lowercased()) {
             case .intact(let records, let head):
                 print("\(ledger): intact, \(records) records, head \(head)")
             case .broken(let line, let seq, let reason):

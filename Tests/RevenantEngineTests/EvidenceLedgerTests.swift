@@ -48,10 +48,62 @@ import Testing
         }
     }
 
-    @Test func emptyLedgerIsIntact() throws {
+    @Test func anEmptyLedgerIsNoEvidence() throws {
         try Self.withLedgerFile { path in
             FileManager.default.createFile(atPath: path, contents: Data())
-            #expect(EvidenceLedger.verify(path: path) == .intact(records: 0, head: EvidenceLedger.genesis))
+            guard case .broken(_, _, let reason) = EvidenceLedger.verify(path: path) else { Issue.record("an empty ledger passed"); return }
+            #expect(reason.contains("no record"))
+            // It is still a place to start a chain.
+            let ledger = try EvidenceLedger(path: path)
+            #expect(ledger.head == EvidenceLedger.genesis)
+        }
+    }
+
+    @Test func blankLinesAndBytesThatAreNotUTF8BreakTheChain() throws {
+        try Self.withLedgerFile { path in
+            _ = try Self.writeRecords(3, to: path)
+            var lines = Self.lines(path)
+            lines.insert("", at: 1)
+            Self.write(lines, to: path)
+            guard case .broken(let line, _, let reason) = EvidenceLedger.verify(path: path) else { Issue.record("a blank line passed"); return }
+            #expect(line == 2 && reason.contains("empty line"))
+        }
+        try Self.withLedgerFile { path in
+            _ = try Self.writeRecords(3, to: path)
+            var bytes = Array(FileManager.default.contents(atPath: path)!)
+            // A character inside the first record's fingerprint becomes a byte that is not UTF-8
+            // (a lossy reader would see U+FFFD and could be fooled by a crafted replacement).
+            let at = bytes.firstIndex(of: UInt8(ascii: "s"))!
+            bytes[at] = 0xFF
+            FileManager.default.createFile(atPath: path, contents: Data(bytes))
+            guard case .broken(let line, _, let reason) = EvidenceLedger.verify(path: path) else { Issue.record("bad bytes passed"); return }
+            #expect(line == 1 && reason.contains("not UTF-8"))
+        }
+    }
+
+    @Test func aSecondWriterOfTheSameNewLedgerIsRefused() throws {
+        try Self.withLedgerFile { path in
+            let first = try EvidenceLedger(path: path)
+            #expect(throws: LedgerError.self) { try EvidenceLedger(path: path) }
+            first.append(Self.record(1))
+            first.flush()
+            #expect(EvidenceLedger.verify(path: path) == .intact(records: 1, head: first.head))
+        }
+    }
+
+    @Test func openingReadsOnlyTheTail() throws {
+        try Self.withLedgerFile { path in
+            let hashes = try Self.writeRecords(3, to: path)
+            // A long last record (past the first 4 KiB read from the end) is still found whole.
+            var long = Self.record(4)
+            long.append(("note", .string(String(repeating: "x", count: 20_000))))
+            let last = try {
+                let ledger = try EvidenceLedger(path: path)
+                defer { ledger.flush() }
+                return ledger.append(long)
+            }()
+            #expect(try EvidenceLedger(path: path).head == last)
+            #expect(hashes.count == 3)
         }
     }
 
@@ -143,6 +195,12 @@ import Testing
             }
             #expect(records == 3)
             #expect(head != hashes.last!)
+            // Pinned to the head a report gave, the missing tail shows.
+            guard case .broken(_, _, let reason) = EvidenceLedger.verify(path: path, head: hashes.last!) else {
+                Issue.record("a truncated ledger passed with its head pinned")
+                return
+            }
+            #expect(reason.contains("pinned head"))
         }
     }
 
