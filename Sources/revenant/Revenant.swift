@@ -28,6 +28,7 @@ struct Revenant: AsyncParsableCommand {
     /// Like the default entry point, but a usage or validation error exits 2 (DESIGN.md §3),
     /// not swift-argument-parser's 64.
     static func main() async {
+        Interrupts.install(runStops: CommandLine.arguments.dropFirst().first == "verify")
         LDAPProber.prepareProcess()
         do {
             var command = try parseAsRoot()

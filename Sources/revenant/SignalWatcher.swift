@@ -1,26 +1,29 @@
 import Foundation
 import RevenantEngine
 
-/// SIGINT/SIGTERM stop the run; the partial report is still written (exit 3).
-final class SignalWatcher: @unchecked Sendable {
-    // @unchecked: the sources are created once and only cancelled afterwards.
-    private var sources: [DispatchSourceSignal] = []
+/// SIGINT, SIGTERM and SIGHUP stop a `verify` run; its partial report is still written (exit 3).
+/// Watched from the first moment of the process, so a signal while the inventory is still being
+/// read gets that report too. A second signal ends the process at once (a report file is then
+/// absent, never half-written). Other commands keep the signals' usual meaning: they end at once.
+enum Interrupts {
+    /// What a `verify` run checks.
+    static let stop = StopFlag()
+    nonisolated(unsafe) private static var sources: [DispatchSourceSignal] = []
 
-    init(stop: StopFlag) {
-        for sig in [SIGINT, SIGTERM] {
+    /// `runStops`: the command is `verify`, whose run turns a signal into a partial report.
+    static func install(runStops: Bool) {
+        guard runStops else { return }
+        for sig in [SIGINT, SIGTERM, SIGHUP] {
+            // Ignored first: libdispatch then installs its own handler, which feeds the source.
             signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             source.setEventHandler {
-                stop.stop(sig == SIGINT ? "interrupted (SIGINT)" : "terminated (SIGTERM)")
+                stop.stop(sig == SIGINT ? "interrupted (SIGINT)" : sig == SIGTERM ? "terminated (SIGTERM)" : "hung up (SIGHUP)")
                 // A second signal ends the process at once, for whoever cannot wait for the partial report.
                 signal(sig, SIG_DFL)
             }
             source.resume()
             sources.append(source)
         }
-    }
-
-    func cancel() {
-        for s in sources { s.cancel() }
     }
 }

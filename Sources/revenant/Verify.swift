@@ -46,6 +46,9 @@ struct Verify: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // Watched since the process started (Interrupts): a signal while the inventory is read
+        // still gets a partial report.
+        let stop = Interrupts.stop
         var request = VerifyRequest(inventories: inventory)
         (request.probeDirectories, request.configurationFile, request.concurrency, request.only) = (probes, output.config, concurrency, only)
         let timing = PhaseTimer()
@@ -64,9 +67,6 @@ struct Verify: AsyncParsableCommand {
         if let path = ledger {
             do { ledgerFile = try EvidenceLedger(path: path) } catch { throw failInput([error.message]) }
         }
-        let stop = StopFlag()
-        let signals = SignalWatcher(stop: stop)
-        defer { signals.cancel() }
         let progress = (!output.noProgress && Terminal.stderrIsTTY) ? ProgressLine() : nil
         var onProgress: (@Sendable (ProgressUpdate) -> Void)?
         if let progress { onProgress = { progress.update($0) } }

@@ -371,6 +371,34 @@ struct MainRun: Sendable {
         }
     }
 
+    /// SIGHUP (a closed terminal) and a signal that lands while the inventory is still being read
+    /// end a run as SIGINT does: exit 3 and a partial report, in an output file written whole.
+    @Test(arguments: [(SIGHUP, "SIGHUP", 300), (SIGTERM, "SIGTERM", 0)])
+    func aHangupOrAnEarlySignalStillGivesThePartialReport(signal sig: Int32, name: String, afterMs: Int) async throws {
+        let t = try await SharedTargets.get()
+        let work = try t.workDirectory("signal-\(name)")
+        let probes = try Scenario.writeProbes(into: work)
+        // Many credentials, so that reading and planning them takes a while: an early signal lands there.
+        let many = (0..<5_000).map { Scenario.credential("bulk-\($0)", state: "revoked", secret: t.secretSource("bearer_dead"), probe: "t-bearer", target: t.baseURL) }
+        let inventory = try work.writeJSON("inventory.json", ["credentials": [
+            Scenario.credential("stuck-token", state: "revoked", secret: t.secretSource("bearer_live"), probe: "t-blackhole", target: t.blackholeURL),
+        ] + many])
+        let config = try work.writeJSON("config.json", ["timeout_seconds": 20, "retries": ["attempts": 1]])
+        let out = work.file("report.json").path
+        let command = try RunningCommand(executable: Package.binary, [
+            "verify", "--inventory", inventory, "--probes", probes, "--config", config, "--format", "json", "--output", out, "--no-progress",
+        ], cwd: work.url, timeout: 60)
+        // Past the process's own start (before it, no program can catch a signal).
+        try await Task.sleep(for: .milliseconds(afterMs + 30))
+        command.signal(sig)
+        let result = await command.wait()
+        #expect(result.exited && result.status == 3, "\(result)")
+        let r = try ParsedReport(work.read("report.json"))
+        #expect(r.run["complete"] as? Bool == false)
+        #expect((r.run["incomplete_reason"] as? String)?.contains(name) == true, "\(r.run)")
+        #expect(!r.codes("stuck-token").contains("revocation_verified"))
+    }
+
     @Test func interruptedRunExitsThreeAndStillWritesAPartialReport() async throws {
         let t = try await SharedTargets.get()
         let work = try t.workDirectory("sigint")
