@@ -176,6 +176,8 @@ final class Transfer: @unchecked Sendable {
     /// IMAP and SMTP: the scheme, and the server's last reply line (libcurl hands replies to the
     /// header callback), which says why a login was refused.
     var replyScheme: String?
+    /// The body reached `maxBody` and the transfer was ended on purpose.
+    var bodyCut = false
     /// Set for a login of another protocol than HTTP(S) (IMAP, SMTP, LDAP): its success is a login accepted.
     var loginScheme: String?
     var lastReply = ""
@@ -309,7 +311,7 @@ final class Transfer: @unchecked Sendable {
     static let schemes = ["http", "https", "ldap", "ldaps", "imap", "imaps", "smtp", "smtps"]
 
     func result(_ easy: UnsafeMutableRawPointer, code: CURLcode) -> ProbeResult {
-        guard code == CURLE_OK else {
+        guard code == CURLE_OK || (code == CURLE_WRITE_ERROR && bodyCut) else {
             let detail = String(cString: errorBuffer)
             let message = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
             if code == CURLE_LOGIN_DENIED, let scheme = replyScheme {
@@ -353,6 +355,9 @@ final class Transfer: @unchecked Sendable {
         }
     }
 
+    /// Keeps the body up to `maxBody`, then ends the transfer: the matchers never read further, and
+    /// a server sending a gigabyte (or never ending) costs 64 KiB and no more time. The answer still
+    /// counts (`result` reads the end as ours, not a failure).
     static let onBody: curl_write_callback = { data, size, count, userdata in
         let transfer = Unmanaged<Transfer>.fromOpaque(userdata!).takeUnretainedValue()
         let n = size * count
@@ -361,6 +366,10 @@ final class Transfer: @unchecked Sendable {
             data.withMemoryRebound(to: UInt8.self, capacity: keep) {
                 transfer.body.append(contentsOf: UnsafeBufferPointer(start: $0, count: keep))
             }
+        }
+        if keep < n {
+            transfer.bodyCut = true
+            return 0  // libcurl ends the transfer with CURLE_WRITE_ERROR
         }
         return n
     }
@@ -388,6 +397,8 @@ final class Transfer: @unchecked Sendable {
             headers.removeAll(keepingCapacity: true)
             return
         }
+        // A server may send any number of headers: the first ones are kept, the rest not read into memory.
+        guard headers.count < Transfer.maxHeaders else { return }
         guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { return }
         var lower = colon + 1
         var upper = line.count
@@ -400,6 +411,7 @@ final class Transfer: @unchecked Sendable {
     }
 
     static let statusPrefix = Array("HTTP/".utf8)
+    static let maxHeaders = 100
 }
 
 /// libcurl's own URL parser, so the host we check is the host libcurl will connect to.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// Secrets are bytes: a password that is not UTF-8 reaches nginx exactly as stored, and nothing a
 /// hostile server echoes back (here: the key, or part of it, in a redirect's Location) reaches any
@@ -124,3 +125,62 @@ import Testing
     }
 }
 
+
+/// A server's answer of any size costs bounded memory and time, and a live credential answered
+/// with an endless body is still read as accepted.
+@Suite struct HostileAnswerTests {
+    static let server = #"""
+import socket, sys, threading
+port = int(sys.argv[1])
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", port)); s.listen(64)
+print("ready", flush=True)
+def serve(c):
+    try:
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = c.recv(4096)
+            if not chunk: return
+            data += chunk
+        live = b"Authorization: Bearer live-endless" in data
+        head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n" if live else b"HTTP/1.1 401 Unauthorized\r\nContent-Length: 2\r\n\r\n{}"
+        if not live:
+            c.sendall(head); return
+        c.sendall(head + b"X-Filler: 1\r\n" * 5000 + b"\r\n")
+        block = b"x" * 65536
+        while True:
+            c.sendall(block)  # never ends: only the client can stop it
+    except OSError:
+        pass
+    finally:
+        c.close()
+while True:
+    c, _ = s.accept()
+    threading.Thread(target=serve, args=(c,), daemon=True).start()
+"""#
+
+    @Test func anEndlessBodyIsCutAndTheAnswerStillCounts() async throws {
+        let work = try WorkDirectory("endless")
+        defer { work.remove() }
+        let port = try Loopback.freePorts(1)[0]
+        let script = try work.write("endless.py", Self.server)
+        let server = try RunningCommand(executable: URL(fileURLWithPath: "/usr/bin/python3"), [script, String(port)], timeout: 60)
+        defer { server.signal(SIGKILL) }
+        try await Task.sleep(for: .milliseconds(400))
+        let probe = Scenario.probe("t-endless", path: "/me")
+        try work.writeJSON("probes/t-endless.json", probe)
+        try work.write("live", "live-endless")
+        let inventory = try work.writeJSON("inventory.json", ["credentials": [
+            Scenario.credential("endless-token", state: "revoked", secret: ["file": work.file("live").path], probe: "t-endless",
+                                target: "http://127.0.0.1:\(port)"),
+        ]])
+        let config = try work.writeJSON("config.json", ["timeout_seconds": 15, "retries": ["attempts": 1]])
+        let start = ContinuousClock.now
+        let result = try await revenant(["verify", "--inventory", inventory, "--probes", work.file("probes").path, "--config", config,
+                                         "--format", "json", "--no-progress"], cwd: work.url)
+        let took = ContinuousClock.now - start
+        let r = try ParsedReport(result.stdout)
+        #expect(r.codes("endless-token") == ["residual_access"], "\(result)")
+        #expect(took < .seconds(10), "the endless body was read to the timeout (\(took))")
+    }
+}
