@@ -17,6 +17,7 @@ public enum FindingCode: String, Sendable, CaseIterable, Codable {
     case expiringSoon = "expiring_soon"
     case rotationOverdue = "rotation_overdue"
     case weakCrypto = "weak_crypto"
+    case checkFailed = "check_failed"
     case inventoryDrift = "inventory_drift"
     case ownerless
     case revocationVerified = "revocation_verified"
@@ -27,7 +28,7 @@ public enum FindingCode: String, Sendable, CaseIterable, Codable {
         switch self {
         case .residualAccess, .expiredStillAccepted, .notRevokedAtCA: .critical
         case .rotationNotDeployed, .revocationUnverified, .expired: .high
-        case .expiringSoon, .rotationOverdue, .weakCrypto: .medium
+        case .expiringSoon, .rotationOverdue, .weakCrypto, .checkFailed: .medium
         case .inventoryDrift, .ownerless: .low
         case .revocationVerified, .ok: .info
         }
@@ -48,6 +49,7 @@ public enum FindingCode: String, Sendable, CaseIterable, Codable {
         case .expiringSoon: "Rotate the credential before it expires."
         case .rotationOverdue: "Rotate the credential and record rotated_at."
         case .weakCrypto: "Reissue with a stronger key or signature algorithm."
+        case .checkFailed: "Nothing could check this active credential: fix what stopped the check (server, secret, probe) so the next run sees it."
         case .inventoryDrift: "The inventory says active but the system rejects it: update the inventory or fix the credential."
         case .ownerless: "Assign an owner who answers for the credential."
         case .revocationVerified: "Nothing to do: keep this report as evidence."

@@ -12,6 +12,7 @@ enum FindingReferences {
         case .rotationOverdue: [nhi7, sp80053IA5, csfAA01]
         case .weakCrypto: [sp80053IA5, "NIST-SP-800-53r5:SC-13", "OWASP-NHI-2025:NHI4 Insecure Authentication"]
         case .inventoryDrift: [csfAA01]
+        case .checkFailed: [csfAA01]
         case .ownerless: [nhi1, "NIST-CSF-2.0:GV.RR-02"]
         case .revocationVerified: [nhi1, csfAA01, csfAA05, sp80053IA5]
         case .ok: []

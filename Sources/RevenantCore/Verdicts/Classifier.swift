@@ -41,6 +41,10 @@ public enum Classifier {
                     code: .inventoryDrift,
                     message: "inventory says active, but rejected at " + rejected.map(\.target).joined(separator: ", ")))
             }
+            if !checks.isEmpty && accepted.isEmpty && rejected.isEmpty {
+                // Probes were meant to run and none answered: a nightly run must not be silently partial.
+                findings.append(Finding(code: .checkFailed, message: "active credential could not be checked: " + unproven.joined(separator: "; ")))
+            }
         }
         if let expiredAt, !accepted.isEmpty {
             findings.append(Finding(

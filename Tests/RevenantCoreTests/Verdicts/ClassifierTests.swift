@@ -70,8 +70,8 @@ import Testing
     static let stateTable: [(LifecycleState, Seen, [FindingCode])] = [
         (.active, .authenticated, [.ok]),
         (.active, .rejected, [.inventoryDrift]),
-        (.active, .inconclusive, []),
-        (.active, .skipped, []),
+        (.active, .inconclusive, [.checkFailed]),
+        (.active, .skipped, [.checkFailed]),
         (.active, .noProbe, []),
         (.rotated, .authenticated, [.residualAccess]),
         (.rotated, .rejected, [.revocationVerified]),
@@ -299,7 +299,7 @@ import Testing
 
     @Test func expiredCredentialAcceptedOnlyWithFailedNegativeControlIsNotExpiredStillAccepted() {
         let got = Self.codes(Self.credential(.active, expiresAt: Self.daysAgo(1)), [Self.check(Self.authenticated, negative: Self.authenticated)])
-        #expect(got == [.expired])
+        #expect(got == [.checkFailed, .expired])
     }
 
     @Test func deadCredentialPastExpiryIsNotReportedAsExpired() {
@@ -411,7 +411,7 @@ import Testing
 
     @Test func activeRejectionWithFailedPositiveControlIsNotDrift() {
         let got = Self.codes(Self.credential(.active), [Self.check(Self.rejected, positive: Self.rejected)])
-        #expect(got == [])
+        #expect(got == [.checkFailed], "a rejection the controls do not back is no drift, and no answer either")
     }
 
     @Test(arguments: [nil, "", "   ", " \t ", "\n"] as [String?])
@@ -473,7 +473,7 @@ import Testing
     static let severityTable: [(FindingCode, Severity)] = [
         (.residualAccess, .critical), (.expiredStillAccepted, .critical), (.notRevokedAtCA, .critical),
         (.rotationNotDeployed, .high), (.revocationUnverified, .high), (.expired, .high),
-        (.expiringSoon, .medium), (.rotationOverdue, .medium), (.weakCrypto, .medium),
+        (.expiringSoon, .medium), (.rotationOverdue, .medium), (.weakCrypto, .medium), (.checkFailed, .medium),
         (.inventoryDrift, .low), (.ownerless, .low), (.revocationVerified, .info), (.ok, .info),
     ]
 
@@ -492,3 +492,23 @@ import Testing
     }
 }
 
+
+/// An active credential nothing could check is said so, never left out of the report.
+@Suite struct CheckFailedTests {
+    @Test func anActiveCredentialWhoseChecksAllFailedIsCheckFailed() {
+        let c = ClassifierTests.credential(.active, owner: "team")
+        let inconclusive = ClassifierTests.findings(c, [ClassifierTests.check(.inconclusive(reason: "timeout: no answer"))])
+        #expect(inconclusive.map(\.code) == [.checkFailed], "\(inconclusive)")
+        #expect(inconclusive.first?.message.contains("timeout: no answer") == true)
+        let skipped = ClassifierTests.findings(c, [ClassifierTests.check(.skipped(reason: "environment variable X is not set"))])
+        #expect(skipped.map(\.code) == [.checkFailed])
+        // No probe at all is a lifecycle-only credential, not a failed check; one answer is enough.
+        #expect(ClassifierTests.findings(c, []).isEmpty)
+        let oneAnswered = ClassifierTests.findings(c, [ClassifierTests.check(ClassifierTests.authenticated),
+                                                       ClassifierTests.check(.inconclusive(reason: "timeout"), at: ClassifierTests.targetB)])
+        #expect(!oneAnswered.map(\.code).contains(.checkFailed))
+        // Should-be-dead credentials have revocation_unverified for this.
+        let dead = ClassifierTests.findings(ClassifierTests.credential(.revoked, owner: "team"), [ClassifierTests.check(.inconclusive(reason: "t"))])
+        #expect(dead.map(\.code) == [.revocationUnverified])
+    }
+}
