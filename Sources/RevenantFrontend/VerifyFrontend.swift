@@ -81,7 +81,10 @@ public enum VerifyFrontend {
                            progress: (@Sendable (ProgressUpdate) -> Void)?) async -> RunReport {
         let config = prepared.configuration
         var options = TransportOptions()
-        options.caBundle = config.caBundle
+        // As OpenSSL (and so `revenant certs`) does: without tls.ca_bundle, SSL_CERT_FILE names the
+        // trusted CAs (libcurl would otherwise use the bundle it was built with).
+        let environmentCA = ProcessInfo.processInfo.environment["SSL_CERT_FILE"].flatMap { $0.isEmpty ? nil : $0 }
+        options.caBundle = config.caBundle ?? environmentCA
         options.insecureHosts = config.insecureHosts
         options.proxy = config.proxy
         options.maxConnections = max(64, config.concurrency * 2)

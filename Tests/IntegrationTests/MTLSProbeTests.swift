@@ -247,6 +247,11 @@ import Glibc
             #expect(report.check("no-issuer-given")["http_status"] as? Int == 400, "\(report.check("no-issuer-given"))")
             #expect(report.check("no-issuer-given")["outcome"] as? String == "inconclusive")
             #expect(report.codes("no-issuer-given") == ["revocation_unverified"], "\(report.codes("no-issuer-given"))")
+            // The server's CA named by SSL_CERT_FILE instead of tls.ca_bundle, as OpenSSL reads it.
+            let plain = try work.writeJSON("config-env.json", ["timeout_seconds": 5, "revocation": ["crl": false, "ocsp": false]])
+            let byEnvironment = try await revenant(["verify", "--inventory", inventory, "--config", plain, "--format", "json", "--only", "behind-intermediate"],
+                                                   cwd: work.url, environment: ["SSL_CERT_FILE": work.file("root.pem").path])
+            #expect(try ParsedReport(byEnvironment.stdout).check("behind-intermediate")["outcome"] as? String == "authenticated", "\(byEnvironment)")
         }
     }
 
