@@ -309,9 +309,26 @@ struct PlanBuilder {
             // password logins only; a key is never sent as a password (nor the other way round).
             let resolved = resolver.resolve(control.secret)
             let isKey = probe.kind == .ssh && ((try? resolved.get()).map(VerifyPlanner.looksLikePrivateKey) ?? false)
+            let both = [false, true].compactMap { pairIndex[PairKey(probe: probe.id, base: target.base, keyLogin: $0)] }
+            if probe.kind == .ssh, case .failure(let e) = resolved {
+                // Meant to vouch for the rejections here, of whichever login: without it, none of them counts.
+                for i in both where pairs[i].positiveSecret == nil {
+                    pairs[i].positiveProblem = "the positive control could not be used (\(e.reason))"
+                }
+                if !both.isEmpty {
+                    warnings.append("\(control.origin): positive control for \(probe.id) at \(target.base) not used: \(e.reason); rejections there will not count")
+                    continue
+                }
+            }
             guard let i = pairIndex[PairKey(probe: probe.id, base: target.base, keyLogin: isKey)] else {
-                let which = probe.kind == .ssh ? (isKey ? " with a key" : " with a password") : ""
-                warnings.append("\(control.origin): positive control for \(probe.id) at \(target.base) matches no credential's probe and target\(which): it checks nothing")
+                if probe.kind == .ssh, !both.isEmpty {
+                    // A control of the other kind of login cannot vouch here, and is not sent: rejections there do not count.
+                    let what = isKey ? "a private key, and the credentials here log in by password" : "a password, and the credentials here log in by key"
+                    for i in both where pairs[i].positiveSecret == nil { pairs[i].positiveProblem = "the positive control is \(what)" }
+                    warnings.append("\(control.origin): positive control for \(probe.id) at \(target.base) not sent: it is \(what); rejections there will not count")
+                    continue
+                }
+                warnings.append("\(control.origin): positive control for \(probe.id) at \(target.base) matches no credential's probe and target: it checks nothing")
                 continue
             }
             attach(control, resolved, to: i, probe: probe, target: target)

@@ -28,7 +28,9 @@ public struct SecretResolver: Sendable {
     public func resolve(_ source: SecretSource) -> Result<Secret, SecretError> {
         switch source {
         case .value(let v):
-            return v.isEmpty ? .failure(SecretError("inline secret `value` is empty")) : Self.checked(Array(v.utf8), "inline secret `value`")
+            // Exactly as written: a line end in it (a YAML `|` block) is not trimmed, and the planner
+            // then refuses it, as it refuses every secret holding a line break.
+            return v.isEmpty ? .failure(SecretError("inline secret `value` is empty")) : Self.checked(Array(v.utf8), "inline secret `value`", trimming: false)
         case .environment(let name):
             guard let v = environment(name) else { return .failure(SecretError("environment variable \(name) is not set")) }
             return Self.checked(v, "environment variable \(name)")
@@ -44,9 +46,9 @@ public struct SecretResolver: Sendable {
     /// sent with it would be refused and read as "revoked"); refused when empty, or when they begin
     /// with a UTF-8 byte order mark, which an editor adds and no credential holds: sent, a live
     /// secret would be refused; stripped, revenant would be guessing. Nothing else is changed.
-    static func checked(_ raw: [UInt8], _ what: String) -> Result<Secret, SecretError> {
+    static func checked(_ raw: [UInt8], _ what: String, trimming: Bool = true) -> Result<Secret, SecretError> {
         var bytes = raw
-        while let last = bytes.last, last == 0x0A || last == 0x0D { bytes.removeLast() }
+        while trimming, let last = bytes.last, last == 0x0A || last == 0x0D { bytes.removeLast() }
         if bytes.isEmpty { return .failure(SecretError("\(what) is empty")) }
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) {
             return .failure(SecretError("\(what) begins with a UTF-8 byte order mark (EF BB BF), which an editor adds: "

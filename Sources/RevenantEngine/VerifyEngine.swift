@@ -46,7 +46,9 @@ public final class VerifyEngine: Sendable {
     let revocation: (any RevocationService)?
     let origin = ContinuousClock.now
 
-    public init(transport: any ProbeTransport, configuration: Configuration, revocation: (any RevocationService)? = nil) {
+    /// `revocation`: who asks the CA about `x509_certificate` credentials; nil never asks (the
+    /// CA's findings are then absent: say so where a library caller passes nil).
+    public init(transport: any ProbeTransport, configuration: Configuration, revocation: (any RevocationService)?) {
         self.transport = transport
         self.configuration = configuration
         self.revocation = revocation

@@ -78,7 +78,7 @@ public enum VerifyPlanner {
     public static func plan(
         inventory: Inventory, probes: [String: ProbeDefinition], configuration: Configuration,
         resolver: SecretResolver, fingerprinter: Fingerprinter, now: Date = Date(), jwks: JSONWebKeySet? = nil,
-        certificates: (any CertificateSource)? = nil
+        certificates: (any CertificateSource)?
     ) -> VerifyPlan {
         var builder = PlanBuilder(inventory: inventory, probes: probes, configuration: configuration, resolver: resolver,
                                   fingerprinter: fingerprinter, now: now, jwks: jwks, certificateSource: certificates)
@@ -138,15 +138,16 @@ public enum VerifyPlanner {
         return [.scim, .oauth2Introspection, .awsSigV4].contains(probe.kind)
     }
 
-    /// Whether a username holds a line break, a Unicode line or paragraph separator, or another
-    /// control character: never what the account is called.
-    /// Whether a secret is a private key's text (OpenSSH, PEM, PuTTY, SSH2), or bytes that are no
-    /// text at all: such a secret is never sent as a password.
+    /// Whether a secret is a private key's text (OpenSSH, PEM, PuTTY, SSH2): such a control vouches
+    /// for key logins, and is never sent as a password. (Bytes that are not text are taken as a
+    /// password: a Latin-1 password is one.)
     static func looksLikePrivateKey(_ secret: Secret) -> Bool {
         guard let text = secret.text else { return false }
         return ["PRIVATE KEY-----", "PuTTY-User-Key-File", "BEGIN SSH2 ENCRYPTED PRIVATE KEY"].contains { text.contains($0) }
     }
 
+    /// Whether a username holds a line break, a Unicode line or paragraph separator, or another
+    /// control character: never what the account is called.
     static func hasLineBreakOrControl(_ text: String) -> Bool {
         text.unicodeScalars.contains { $0.properties.generalCategory == .control || $0 == "\u{2028}" || $0 == "\u{2029}" }
     }

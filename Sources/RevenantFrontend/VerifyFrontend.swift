@@ -60,7 +60,7 @@ public enum VerifyFrontend {
         let jwks = try config.jwks.map { location throws(InputFailure) in try Self.fetchJWKS(location, config: config) }
         let plan = VerifyPlanner.plan(inventory: inventory, probes: definitions, configuration: config, resolver: resolver,
                                       fingerprinter: fingerprinter, jwks: jwks, certificates: X509CertificateSource())
-        if !plan.inputErrors.isEmpty { throw InputFailure(plan.inputErrors) }
+        if !plan.inputErrors.isEmpty { throw InputFailure(plan.inputErrors, warnings: plan.warnings) }
         timing.mark("plan")
         return PreparedVerify(plan: plan, configuration: config, fingerprinter: fingerprinter)
     }

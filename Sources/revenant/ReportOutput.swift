@@ -27,25 +27,52 @@ enum ReportOutput {
         }
     }
 
-    /// Writes one report file: a regular file (or a new one) through a temporary file renamed over
-    /// it; anything else (`/dev/null`, a pipe) in place.
+    /// Writes one report file. A regular file (or a new one) is written beside its final path and
+    /// renamed over it, keeping the old file's mode and owner; a device, a pipe, a file with other
+    /// hard links, or one in a directory revenant cannot create files in is written in place. A
+    /// failure here comes after probing: exit 3, with the message.
     static func writeFile(_ named: String, _ format: ReportFormat, _ render: (ReportFormat, ([UInt8]) -> Void) -> Void) throws {
-        // Through a symbolic link to where it points: the link stays a link.
-        let path = finalPath(named)
-        var info = stat()
-        let inPlace = stat(path, &info) == 0 && (info.st_mode & S_IFMT) != S_IFREG
-        let target = inPlace ? path : path + ".partial-\(getpid())"
-        let fd = inPlace ? open(path, O_WRONLY | O_TRUNC | O_CLOEXEC) : open(target, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw failInput(["--output \(path): cannot write the report there"]) }
+        let (path, inPlace, old) = destination(named)
+        var fd: Int32 = -1
+        var temporary: String?
+        if !inPlace {
+            let candidate = path + ".partial-\(getpid())"
+            fd = open(candidate, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, old.map { $0.st_mode & 0o7777 } ?? 0o644)
+            if fd >= 0 {
+                temporary = candidate
+                if let old {
+                    _ = fchmod(fd, old.st_mode & 0o7777)
+                    _ = fchown(fd, old.st_uid, old.st_gid)
+                }
+            }
+        }
+        if fd < 0 { fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644) }
+        guard fd >= 0 else { throw incomplete("cannot write the report to \(named): \(String(cString: strerror(errno)))") }
         var failure: String?
         render(format) { chunk in if failure == nil { failure = writeAll(fd, chunk) } }
-        if failure == nil, !inPlace, fsync(fd) != 0 { failure = String(cString: strerror(errno)) }
+        if failure == nil, temporary != nil, fsync(fd) != 0 { failure = String(cString: strerror(errno)) }
         close(fd)
-        if failure == nil, !inPlace, rename(target, path) != 0 { failure = String(cString: strerror(errno)) }
+        if failure == nil, let temporary, rename(temporary, path) != 0 { failure = String(cString: strerror(errno)) }
         if let failure {
-            if !inPlace { unlink(target) }
-            throw incomplete("cannot write the report to \(path): \(failure)")
+            if let temporary { unlink(temporary) }
+            throw incomplete("cannot write the report to \(named): \(failure)")
         }
+    }
+
+    /// Where a report named `named` goes: the path to write, whether in place, and the file it replaces.
+    static func destination(_ named: String) -> (path: String, inPlace: Bool, old: stat?) {
+        var info = stat()
+        guard stat(named, &info) == 0 else {
+            // New: through a dangling symbolic link, to where it points.
+            return (finalPath(named), false, nil)
+        }
+        // A device or a pipe (/dev/null, /dev/stdout): in place, never followed through /proc.
+        guard (info.st_mode & S_IFMT) == S_IFREG else { return (named, true, nil) }
+        let real = finalPath(named)
+        let directory = URL(fileURLWithPath: real).deletingLastPathComponent().path
+        // Other hard links would keep the old report; a directory we cannot create in takes no temporary file.
+        let inPlace = info.st_nlink > 1 || access(directory, W_OK) != 0
+        return (real, inPlace, info)
     }
 
     /// Where `path` leads when it is a symbolic link (followed to the end, also when its target
@@ -89,14 +116,18 @@ enum ReportOutput {
         if !writable { throw failInput(["--output \(path): cannot write the report there"]) }
     }
 
-    /// Whether `path` can be written: an existing file or device opened for writing (not truncated),
-    /// or a new file created in its directory (and removed again).
+    /// Whether `path` can take a report: an existing file or device that is writable and not a
+    /// directory, or a new file its directory lets revenant create (tried, and removed again).
     static func canWrite(_ path: String) -> Bool {
-        if access(path, F_OK) == 0 { return access(path, W_OK) == 0 }
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        var info = stat()
+        if stat(path, &info) == 0 {
+            return (info.st_mode & S_IFMT) != S_IFDIR && access(path, W_OK) == 0
+        }
+        let target = finalPath(path)
+        let fd = open(target, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard fd >= 0 else { return false }
         close(fd)
-        unlink(path)
+        unlink(target)
         return true
     }
 }

@@ -53,7 +53,10 @@ struct Verify: AsyncParsableCommand {
         (request.probeDirectories, request.configurationFile, request.concurrency, request.only) = (probes, output.config, concurrency, only)
         let timing = PhaseTimer()
         let prepared: PreparedVerify
-        do { prepared = try VerifyFrontend.prepare(request, timing: timing) } catch { throw failInput(error.lines) }
+        do { prepared = try VerifyFrontend.prepare(request, timing: timing) } catch {
+            for w in error.warnings { warn("warning: " + w) }
+            throw failInput(error.lines)
+        }
         for w in prepared.plan.warnings { warn("warning: " + w) }
         if dryRun {
             try ReportOutput.write(formats: output.format.isEmpty ? [.table] : output.format, output: output.output) { format, emit in

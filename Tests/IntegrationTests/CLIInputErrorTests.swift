@@ -170,6 +170,19 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: work.path).filter { $0.contains(".partial-") }.isEmpty)
     }
 
+    @Test func warningsAreShownBeforeThePlansInputErrors() async throws {
+        let work = try WorkDirectory("warnings-first")
+        defer { work.remove() }
+        var inventory = Self.validInventory()
+        inventory["controls"] = [["probe": "no-such-probe", "secret": ["env": "C"]]]
+        let path = try work.writeJSON("inventory.json", inventory)
+        let probes = try work.writeJSON("probes/t-bearer.json", Self.probe)
+        let r = try await revenant(["verify", "--inventory", path, "--probes", URL(fileURLWithPath: probes).deletingLastPathComponent().path])
+        #expect(r.exited && r.status == 2, "\(r)")
+        #expect(r.stderr.contains("warning:") && r.stderr.contains("given inline"), "the inline-value warning is not lost: \(r.stderr)")
+        #expect(r.stderr.contains("unknown probe `no-such-probe`"))
+    }
+
     @Test func aConcurrencyBeyondAnyMachineIsAUsageError() async throws {
         let work = try WorkDirectory("concurrency")
         defer { work.remove() }

@@ -41,7 +41,7 @@ import Testing
         let plan = VerifyPlanner.plan(
             inventory: Inventory(credentials: credentials, files: ["inv.json"]), probes: ["dir": Self.ldap],
             configuration: Fixture.configuration(), resolver: SecretResolver(environment: ["REVENANT_EMPTY_PW": ""]),
-            fingerprinter: Fingerprinter())
+            fingerprinter: Fingerprinter(), certificates: nil)
         #expect(plan.sendCount == 0)
         #expect(plan.pairs.isEmpty, "no negative control either: nothing will be sent there")
         for checks in plan.checks {

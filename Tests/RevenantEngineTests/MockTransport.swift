@@ -155,12 +155,12 @@ enum Fixture {
         VerifyPlanner.plan(
             inventory: Inventory(credentials: credentials, controls: controls, files: ["test-inventory.json"]),
             probes: Dictionary(uniqueKeysWithValues: probes.map { ($0.id, $0) }),
-            configuration: configuration, resolver: SecretResolver(environment: [:]), fingerprinter: Fingerprinter())
+            configuration: configuration, resolver: SecretResolver(environment: [:]), fingerprinter: Fingerprinter(), certificates: nil)
     }
 
     static func run(_ plan: VerifyPlan, transport: MockTransport, configuration: Configuration = configuration(),
                     ledger: EvidenceLedger? = nil, stop: StopFlag = StopFlag()) async -> RunReport {
-        await VerifyEngine(transport: transport, configuration: configuration)
+        await VerifyEngine(transport: transport, configuration: configuration, revocation: nil)
             .run(plan, runID: "test-run", ledger: ledger, fingerprinter: Fingerprinter(), stop: stop)
     }
 

@@ -151,7 +151,8 @@ func onlyRealLoopbackAddressesAreLoopback(host: String, loopback: Bool) {
         let keyControl = [PositiveControl(probe: "ssh", target: "ssh://bastion.test", secret: .value(putty), username: "dana", origin: "inv controls[0]")]
         let passwordsOnly = Fixture.plan([password], probes: [Self.sshProbe()], controls: keyControl)
         #expect(passwordsOnly.pairs.allSatisfy { $0.positiveSecret == nil }, "a key is not a password's control")
-        #expect(passwordsOnly.warnings.contains { $0.contains("with a key") }, "\(passwordsOnly.warnings)")
+        #expect(passwordsOnly.warnings.contains { $0.contains("it is a private key") }, "\(passwordsOnly.warnings)")
+        #expect(passwordsOnly.pairs[0].positiveProblem?.contains("private key") == true, "its rejections do not count")
         var key = Fixture.credential("key", kind: .sshKey, secret: putty, probe: "ssh", target: "ssh://bastion.test", username: "dana")
         key.targets[0].hostKeySHA256 = password.targets[0].hostKeySHA256
         let both = Fixture.plan([password, key], probes: [Self.sshProbe()], controls: keyControl)
@@ -435,5 +436,43 @@ func onlyRealLoopbackAddressesAreLoopback(host: String, loopback: Bool) {
         #expect(plan.sendCount == 0)
         #expect(plan.checks[0][0].skipReason?.contains("not valid UTF-8") == true)
         #expect(plan.fingerprints[0] == Fingerprinter().fingerprint(bytes: [0x70, 0xE4, 0x73, 0x73, 0x2D, 0x31]))
+    }
+}
+
+/// Review mends: a positive control that cannot vouch leaves rejections unproved, and an inline
+/// value is taken exactly as written.
+@Suite struct ControlAndValueMendTests {
+    static func sshProbe() -> ProbeDefinition {
+        var probe = Fixture.probe("ssh", auth: .login, hosts: ["bastion.test"])
+        probe.kind = .ssh
+        probe.kinds = [.sshKey, .password]
+        return probe
+    }
+
+    static func keyCredential() -> Credential {
+        var key = Fixture.credential("key", kind: .sshKey, secret: "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----",
+                                     probe: "ssh", target: "ssh://bastion.test", username: "dana")
+        key.targets[0].hostKeySHA256 = "SHA256:" + String(repeating: "A", count: 43)
+        return key
+    }
+
+    @Test func anUnreadableSSHControlLeavesKeyRejectionsUnproved() {
+        let controls = [PositiveControl(probe: "ssh", target: "ssh://bastion.test", secret: .environment("REVENANT_TEST_UNSET_CONTROL"), username: "dana")]
+        let plan = Fixture.plan([Self.keyCredential()], probes: [Self.sshProbe()], controls: controls)
+        #expect(plan.pairs.count == 1 && plan.pairs[0].keyLogin)
+        #expect(plan.pairs[0].positiveProblem?.contains("could not be used") == true, "\(plan.pairs[0])")
+    }
+
+    @Test func aPasswordControlOnAKeyOnlyTargetLeavesItsRejectionsUnproved() {
+        let controls = [PositiveControl(probe: "ssh", target: "ssh://bastion.test", secret: .value("a-password-1234"), username: "dana")]
+        let plan = Fixture.plan([Self.keyCredential()], probes: [Self.sshProbe()], controls: controls)
+        #expect(plan.pairs[0].positiveSecret == nil)
+        #expect(plan.pairs[0].positiveProblem?.contains("is a password") == true, "\(plan.pairs[0])")
+    }
+
+    @Test func anInlineValueKeepsItsLineEndAndIsThenNotSent() {
+        let plan = Fixture.plan([Fixture.credential("block", secret: "token-from-a-yaml-block\n", probe: "api")], probes: [Fixture.probe("api")])
+        #expect(plan.sendCount == 0)
+        #expect(plan.checks[0][0].skipReason?.contains("line break") == true)
     }
 }

@@ -44,8 +44,8 @@ import Testing
         var config = Configuration()
         config.retries.backoffMs = 1
         let plan = VerifyPlanner.plan(inventory: inventory, probes: probes, configuration: config,
-                                      resolver: SecretResolver(environment: [:]), fingerprinter: Fingerprinter())
-        let report = await VerifyEngine(transport: EchoingTransport(live: live), configuration: config)
+                                      resolver: SecretResolver(environment: [:]), fingerprinter: Fingerprinter(), certificates: nil)
+        let report = await VerifyEngine(transport: EchoingTransport(live: live), configuration: config, revocation: nil)
             .run(plan, runID: "r1", ledger: nil, fingerprinter: Fingerprinter())
 
         #expect(report.results.map { $0.findings.first?.code } == [.residualAccess, .revocationVerified, .revocationUnverified, .revocationUnverified])
