@@ -442,12 +442,7 @@ func onlyRealLoopbackAddressesAreLoopback(host: String, loopback: Bool) {
 /// Review mends: a positive control that cannot vouch leaves rejections unproved, and an inline
 /// value is taken exactly as written.
 @Suite struct ControlAndValueMendTests {
-    static func sshProbe() -> ProbeDefinition {
-        var probe = Fixture.probe("ssh", auth: .login, hosts: ["bastion.test"])
-        probe.kind = .ssh
-        probe.kinds = [.sshKey, .password]
-        return probe
-    }
+    static func sshProbe() -> ProbeDefinition { SSHLoginMethodTests.sshProbe() }
 
     static func keyCredential() -> Credential {
         var key = Fixture.credential("key", kind: .sshKey, secret: "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----",
