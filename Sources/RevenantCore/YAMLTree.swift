@@ -67,6 +67,8 @@ enum YAMLTree {
         switch error {
         case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _):
             "line \(mark.line)"
+        case .duplicatedKeysInMapping(_, let context) where context.mark.line > 0:
+            "line \(context.mark.line)"
         default: ""
         }
     }
@@ -76,7 +78,9 @@ enum YAMLTree {
         case .scanner(let context, let problem, _, _), .parser(let context, let problem, _, _), .composer(let context, let problem, _, _):
             context.map { "\($0.text): \(problem)" } ?? problem
         case .reader(let problem, _, _, _): problem
-        case .duplicatedKeysInMapping(let duplicates, _): "duplicate keys: \(duplicates.joined(separator: ", "))"
+        case .duplicatedKeysInMapping(let duplicates, _):
+            // Only short plain keys are echoed: a megabyte-long key is not copied into the error.
+            "duplicate keys: \(duplicates.map { FieldReader.shownKey($0) }.joined(separator: ", "))"
         default: "unreadable document"
         }
     }

@@ -306,6 +306,8 @@ import TestSupport
             """, "line 4, credentials[0].state", "`revokd` is not a valid state (did you mean `revoked`?)"),
         ("missing state", "inv.json", #"{"credentials": [{"id": "a", "kind": "api_key"}]}"#,
          "line 1, credentials[0].state", "required field `state` is missing"),
+        ("a YAML key given twice", "inv.yaml", "credentials:\n  - id: a\n    kind: api_key\n    kind: jwt\n    state: revoked\n",
+         "line 3", "duplicate keys: kind"),
         ("a number where a string goes", "inv.yaml", "credentials:\n  - id: 12345\n    kind: api_key\n    state: revoked\n",
          "line 2, credentials[0].id", "expected a string, found a number"),
         ("a numeric tag value", "inv.json", #"{"credentials": [{"id": "a", "kind": "api_key", "state": "revoked", "tags": {"n": 5}}]}"#,
