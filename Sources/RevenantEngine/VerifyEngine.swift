@@ -44,14 +44,17 @@ public final class VerifyEngine: Sendable {
     let configuration: Configuration
     /// Asks the CA about `x509_certificate` credentials (nil: not asked).
     let revocation: (any RevocationService)?
-    let origin = ContinuousClock.now
+    /// The run loop's time (the scheduler's time base).
+    let clock: any RunClock
 
     /// `revocation`: who asks the CA about `x509_certificate` credentials; nil never asks (the
     /// CA's findings are then absent: say so where a library caller passes nil).
-    public init(transport: any ProbeTransport, configuration: Configuration, revocation: (any RevocationService)?) {
+    public init(transport: any ProbeTransport, configuration: Configuration, revocation: (any RevocationService)?,
+                clock: any RunClock = MonotonicClock()) {
         self.transport = transport
         self.configuration = configuration
         self.revocation = revocation
+        self.clock = clock
     }
 
     struct Attempt: Sendable {
@@ -267,7 +270,8 @@ public final class VerifyEngine: Sendable {
     func drive(_ initial: inout [Attempt], plan: VerifyPlan, scheduler: inout HostScheduler<Attempt>, stop: StopFlag,
                handle: (Completion) -> (Attempt, Double)?) async {
         guard !initial.isEmpty else { return }
-        let elapsed = self.elapsed
+        let clock = self.clock
+        let elapsed: @Sendable () -> Double = { clock.now() }
         // Host indices per pair, so the per-request path never hashes a host name.
         var hostOfPair: [Int] = []
         hostOfPair.reserveCapacity(plan.pairs.count)
@@ -322,9 +326,8 @@ public final class VerifyEngine: Sendable {
                             }
                         }
                     case .setTimer(let at):
-                        let delay = max(0, at - elapsed())
                         group.addTask {
-                            try? await Task.sleep(for: .seconds(delay))
+                            await clock.sleep(until: at)
                             sink.yield(.tick)
                         }
                     case .poll:
@@ -336,7 +339,7 @@ public final class VerifyEngine: Sendable {
                     }
                 }
                 if polling {
-                    try? await Task.sleep(for: .milliseconds(10))
+                    await clock.sleep(until: elapsed() + 0.01)
                     continue
                 }
                 if pendingIndex == pending.count {
@@ -372,11 +375,6 @@ public final class VerifyEngine: Sendable {
         case tick
     }
 
-    /// Seconds since the engine was made: the scheduler's time base (never negative).
-    @Sendable func elapsed() -> Double {
-        let d = ContinuousClock.now - origin
-        return max(0, Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18)
-    }
 
     /// A retry of a transient answer (429, 503, connection failure), or nil. Retry-After is honoured
     /// up to `retries.max_retry_after_seconds`; beyond that the outcome stays inconclusive.

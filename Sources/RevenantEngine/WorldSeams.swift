@@ -28,3 +28,29 @@ public protocol RevocationService: Sendable {
     func lookups(_ files: CertificateFiles, state: LifecycleState, credential: String, fingerprint: String?,
                  runID: String, ledger: EvidenceLedger?) -> [RevocationLookup]?
 }
+
+/// The engine's time: seconds since it was made, and a way to wait until a moment. Given, so the run
+/// loop runs in virtual time in tests (rate limits and backoff without waiting).
+public protocol RunClock: Sendable {
+    /// Seconds since the clock began (never negative, never going back).
+    func now() -> Double
+    /// Returns at `moment` (at once when it has passed), or early when the task is cancelled.
+    func sleep(until moment: Double) async
+}
+
+/// Real time: the monotonic clock.
+public struct MonotonicClock: RunClock {
+    let origin = ContinuousClock.now
+
+    public init() {}
+
+    public func now() -> Double {
+        let d = ContinuousClock.now - origin
+        return max(0, Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18)
+    }
+
+    public func sleep(until moment: Double) async {
+        let delay = moment - now()
+        if delay > 0 { try? await Task.sleep(for: .seconds(delay)) }
+    }
+}

@@ -388,8 +388,12 @@ struct MainRun: Sendable {
         let command = try RunningCommand(executable: Package.binary, [
             "verify", "--inventory", inventory, "--probes", probes, "--config", config, "--format", "json", "--output", out, "--no-progress",
         ], cwd: work.url, timeout: 60)
-        // Past the process's own start (before it, no program can catch a signal).
-        try await Task.sleep(for: .milliseconds(afterMs + 30))
+        // Once the process watches the signal (before its own start, no program can catch one):
+        // /proc says so, as revenant ignores it for its dispatch source to receive it.
+        let watching = ContinuousClock.now + .seconds(10)
+        while !Self.ignores(pid: command.pid, sig), ContinuousClock.now < watching { try await Task.sleep(for: .milliseconds(2)) }
+        #expect(Self.ignores(pid: command.pid, sig), "revenant never started watching \(name)")
+        try await Task.sleep(for: .milliseconds(afterMs))
         command.signal(sig)
         let result = await command.wait()
         #expect(result.exited && result.status == 3, "\(result)")
@@ -397,6 +401,17 @@ struct MainRun: Sendable {
         #expect(r.run["complete"] as? Bool == false)
         #expect((r.run["incomplete_reason"] as? String)?.contains(name) == true, "\(r.run)")
         #expect(!r.codes("stuck-token").contains("revocation_verified"))
+    }
+
+    /// Whether process `pid` no longer takes signal `sig`'s default action: ignored or caught (its
+    /// SigIgn or SigCgt mask in /proc; libdispatch catches what revenant first ignores).
+    static func ignores(pid: Int32, _ sig: Int32) -> Bool {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return false }
+        return ["SigIgn:", "SigCgt:"].contains { field in
+            guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix(field) }),
+                  let mask = UInt64(line.dropFirst(field.count).trimmingCharacters(in: .whitespaces), radix: 16) else { return false }
+            return mask & (1 << UInt64(sig - 1)) != 0
+        }
     }
 
     @Test func interruptedRunExitsThreeAndStillWritesAPartialReport() async throws {

@@ -637,3 +637,46 @@ final class Counter: @unchecked Sendable {
         #expect(report.result("svc-cert")?.checks.contains { $0.revocation?.status == .good } == true)
     }
 }
+
+/// The engine in virtual time: rate limits hold without the test waiting for them.
+@Suite struct VirtualClockTests {
+    /// Jumps to any moment slept until: no real waiting.
+    final class VirtualClock: RunClock, @unchecked Sendable {
+        // @unchecked: `time` is read and written only under `lock`.
+        private let lock = NSLock()
+        private var time = 0.0
+        func now() -> Double { lock.withLock { time } }
+        func sleep(until moment: Double) async {
+            lock.withLock { time = max(time, moment) }
+            await Task.yield()
+        }
+    }
+
+    @Test func aRateLimitOfOnePerSecondTakesVirtualTimeNotRealTime() async {
+        let clock = VirtualClock()
+        let starts = Starts()
+        let transport = MockTransport(onRequest: { _ in starts.add(clock.now()) }, respond: { _, _ in
+            .success(.http(HTTPResponse(status: 401)))
+        })
+        let probe = Fixture.probe("api", rateLimit: HostLimits(maxInFlight: 8, requestsPerSecond: 1))
+        let credentials = (0..<4).map { Fixture.credential("c\($0)", secret: "dead-token-\($0)", probe: "api") }
+        let plan = Fixture.plan(credentials, probes: [probe])
+        let began = ContinuousClock.now
+        let report = await VerifyEngine(transport: transport, configuration: Fixture.configuration(), revocation: nil, clock: clock)
+            .run(plan, runID: "virtual", ledger: nil, fingerprinter: Fingerprinter())
+        #expect(ContinuousClock.now - began < .seconds(3), "no real waiting for a 1/s limit")
+        #expect(report.results.allSatisfy { $0.findings.map(\.code) == [.revocationVerified] }, "\(report.results.map(\.findings))")
+        #expect(starts.all.count == 5, "a negative control and four credentials")
+        // Five starts at one a second: the run's virtual time passed at least four seconds (the
+        // spacing itself is RunLoopTests'; a transport task may read the clock a tick late).
+        #expect(clock.now() >= 4.0, "\(clock.now())")
+    }
+
+    final class Starts: @unchecked Sendable {
+        // @unchecked: `times` is read and written only under `lock`.
+        private let lock = NSLock()
+        private var times: [Double] = []
+        func add(_ t: Double) { lock.withLock { times.append(t) } }
+        var all: [Double] { lock.withLock { times } }
+    }
+}
