@@ -27,7 +27,7 @@ let package = Package(
         .target(name: "RevenantFiles", dependencies: ["RevenantCore", "RevenantCrypto"]),
         .target(name: "RevenantProbes", dependencies: ["RevenantCore", "RevenantFiles"]),
         .target(name: "RevenantNet", dependencies: ["CCurl", "COpenSSL", "CLibSSH", "CLibPQ", "CLDAP", "RevenantCore", "RevenantCrypto", "RevenantFiles", "RevenantProbes"]),
-        .target(name: "RevenantEngine", dependencies: ["RevenantCore", "RevenantCrypto", "RevenantFiles", "RevenantProbes"]),
+        .target(name: "RevenantEngine", dependencies: ["RevenantCore", "RevenantCrypto", "RevenantProbes"]),
         .target(name: "RevenantReports", dependencies: ["RevenantCore"]),
         // What each command does, as library functions: the CLI parses, calls one, and maps the result to an exit code.
         .target(name: "RevenantFrontend", dependencies: ["RevenantCore", "RevenantCrypto", "RevenantFiles", "RevenantProbes", "RevenantNet", "RevenantEngine", "RevenantReports"]),

@@ -1,7 +1,6 @@
 import Foundation
 import RevenantCore
 import RevenantCrypto
-import RevenantFiles
 import RevenantProbes
 
 /// VerifyPlanner's work, in named steps: for each credential its secret (with its certificate or
@@ -10,7 +9,7 @@ import RevenantProbes
 struct PlanBuilder {
     let probes: [String: ProbeDefinition]
     let configuration: Configuration
-    let resolver: SecretResolver
+    let resolver: any SecretReader
     let fingerprinter: Fingerprinter
     let now: Date
     let jwks: JSONWebKeySet?
@@ -31,14 +30,16 @@ struct PlanBuilder {
     var hostLimits: [String: HostLimits] = [:]
     var warnings: [String]
     var inputErrors: [String] = []
-    var knownHosts: KnownHosts?
+    /// SSH host keys (`ssh.known_hosts`, read by the caller).
+    let knownHosts: KnownHosts?
     /// A target text names the same place for every probe of a protocol: parsed once.
     var parsedTargets: [TargetKey: TargetURL?] = [:]
     /// Each probe's own secret (operator token, client secret), resolved once.
     var authSecrets: [String: Result<Secret, SecretError>] = [:]
 
-    init(inventory: Inventory, probes: [String: ProbeDefinition], configuration: Configuration, resolver: SecretResolver,
-         fingerprinter: Fingerprinter, now: Date, jwks: JSONWebKeySet?, certificateSource: (any CertificateSource)?) {
+    init(inventory: Inventory, probes: [String: ProbeDefinition], configuration: Configuration, resolver: any SecretReader,
+         fingerprinter: Fingerprinter, now: Date, jwks: JSONWebKeySet?, certificateSource: (any CertificateSource)?, knownHosts: KnownHosts?) {
+        self.knownHosts = knownHosts
         self.inventory = inventory
         self.probes = probes
         self.configuration = configuration
@@ -59,10 +60,6 @@ struct PlanBuilder {
 
     mutating func build() -> VerifyPlan {
         secrets.reserveCapacity(inventory.credentials.count)
-        if let path = configuration.sshKnownHosts {
-            knownHosts = KnownHosts.load(file: path)
-            if knownHosts == nil { inputErrors.append("ssh.known_hosts: cannot read \(path)") }
-        }
         for ci in inventory.credentials.indices {
             let resolved = resolveSecret(ci)
             secrets.append(resolved.secret)

@@ -104,14 +104,14 @@ public final class VerifyEngine: Sendable {
     struct Recorder {
         let plan: VerifyPlan
         let runID: String
-        let ledger: EvidenceLedger?
+        let ledger: (any EvidenceSink)?
         let fingerprinter: Fingerprinter
         let now: @Sendable () -> Date
     }
 
     /// Runs a plan in four phases: controls, credentials, the CA, the verdicts.
     public func run(
-        _ plan: VerifyPlan, runID: String, ledger: EvidenceLedger?, fingerprinter: Fingerprinter,
+        _ plan: VerifyPlan, runID: String, ledger: (any EvidenceSink)?, fingerprinter: Fingerprinter,
         stop: StopFlag = StopFlag(), now: @escaping @Sendable () -> Date = { Date() },
         progress: (@Sendable (ProgressUpdate) -> Void)? = nil
     ) async -> RunReport {

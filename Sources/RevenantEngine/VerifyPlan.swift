@@ -1,6 +1,5 @@
 import Foundation
 import RevenantCore
-import RevenantFiles
 import RevenantCrypto
 import RevenantProbes
 
@@ -77,11 +76,11 @@ struct PairKey: Hashable {
 public enum VerifyPlanner {
     public static func plan(
         inventory: Inventory, probes: [String: ProbeDefinition], configuration: Configuration,
-        resolver: SecretResolver, fingerprinter: Fingerprinter, now: Date = Date(), jwks: JSONWebKeySet? = nil,
-        certificates: (any CertificateSource)?
+        resolver: any SecretReader, fingerprinter: Fingerprinter, now: Date = Date(), jwks: JSONWebKeySet? = nil,
+        certificates: (any CertificateSource)?, knownHosts: KnownHosts? = nil
     ) -> VerifyPlan {
         var builder = PlanBuilder(inventory: inventory, probes: probes, configuration: configuration, resolver: resolver,
-                                  fingerprinter: fingerprinter, now: now, jwks: jwks, certificateSource: certificates)
+                                  fingerprinter: fingerprinter, now: now, jwks: jwks, certificateSource: certificates, knownHosts: knownHosts)
         return builder.build()
     }
 

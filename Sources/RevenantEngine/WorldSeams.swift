@@ -26,7 +26,7 @@ public protocol RevocationService: Sendable {
     /// The lookups for the certificate of `files`, or nil when no CA can be asked about it (a
     /// self-signed certificate) or need be (an active one that names no CRL or OCSP URL).
     func lookups(_ files: CertificateFiles, state: LifecycleState, credential: String, fingerprint: String?,
-                 runID: String, ledger: EvidenceLedger?) -> [RevocationLookup]?
+                 runID: String, ledger: (any EvidenceSink)?) -> [RevocationLookup]?
 }
 
 /// The engine's time: seconds since it was made, and a way to wait until a moment. Given, so the run

@@ -25,7 +25,7 @@ public struct CARevocationService: RevocationService, @unchecked Sendable {
     }
 
     public func lookups(_ files: CertificateFiles, state: LifecycleState, credential: String, fingerprint: String?,
-                        runID: String, ledger: EvidenceLedger?) -> [RevocationLookup]? {
+                        runID: String, ledger: (any EvidenceSink)?) -> [RevocationLookup]? {
         let leafFile = X509Loader.load(file: files.certificate)
         guard let leaf = leafFile.certificates.first else { return nil }
         let chain = Array(leafFile.certificates.dropFirst()) + (files.issuer.map { X509Loader.load(file: $0).certificates } ?? [])

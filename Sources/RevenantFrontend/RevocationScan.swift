@@ -12,10 +12,10 @@ public struct RevocationScan {
     let softFail: Bool
     let now: Date
     var runID: String
-    var ledger: EvidenceLedger?
+    var ledger: (any EvidenceSink)?
 
     /// `candidates`: certificates that may be issuers (those scanned); the configured CA bundle is added.
-    public init(config: Configuration, candidates: [X509Certificate], now: Date, runID: String, ledger: EvidenceLedger?) {
+    public init(config: Configuration, candidates: [X509Certificate], now: Date, runID: String, ledger: (any EvidenceSink)?) {
         let options = RevocationOptions(crl: config.revocation.crl, ocsp: config.revocation.ocsp,
                                         timeout: config.timeout, proxy: config.proxy)
         checker = RevocationChecker(options: options, now: now)

@@ -58,8 +58,13 @@ public enum VerifyFrontend {
         let fingerprinter = Fingerprinter(key: fingerprintKey)
         timing.mark("load")
         let jwks = try config.jwks.map { location throws(InputFailure) in try Self.fetchJWKS(location, config: config) }
+        var knownHosts: KnownHosts?
+        if let path = config.sshKnownHosts {
+            knownHosts = KnownHosts.load(file: path)
+            if knownHosts == nil { throw InputFailure(["ssh.known_hosts: cannot read \(path)"]) }
+        }
         let plan = VerifyPlanner.plan(inventory: inventory, probes: definitions, configuration: config, resolver: resolver,
-                                      fingerprinter: fingerprinter, jwks: jwks, certificates: X509CertificateSource())
+                                      fingerprinter: fingerprinter, jwks: jwks, certificates: X509CertificateSource(), knownHosts: knownHosts)
         if !plan.inputErrors.isEmpty { throw InputFailure(plan.inputErrors, warnings: plan.warnings) }
         timing.mark("plan")
         return PreparedVerify(plan: plan, configuration: config, fingerprinter: fingerprinter)

@@ -13,6 +13,13 @@ enum Interrupts {
     /// `runStops`: the command is `verify`, whose run turns a signal into a partial report.
     static func install(runStops: Bool) {
         guard runStops else { return }
+        // Held back while the watch is set up (ignored first, then libdispatch's own handler): a
+        // signal in between stays pending and reaches the source, instead of being lost.
+        var held = sigset_t()
+        sigemptyset(&held)
+        for sig in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&held, sig) }
+        sigprocmask(SIG_BLOCK, &held, nil)
+        defer { sigprocmask(SIG_UNBLOCK, &held, nil) }
         for sig in [SIGINT, SIGTERM, SIGHUP] {
             // Ignored first: libdispatch then installs its own handler, which feeds the source.
             signal(sig, SIG_IGN)

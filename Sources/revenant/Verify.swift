@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RevenantCore
+import RevenantFiles
 import RevenantEngine
 import RevenantFrontend
 import RevenantProbes

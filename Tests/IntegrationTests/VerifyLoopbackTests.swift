@@ -403,11 +403,11 @@ struct MainRun: Sendable {
         #expect(!r.codes("stuck-token").contains("revocation_verified"))
     }
 
-    /// Whether process `pid` no longer takes signal `sig`'s default action: ignored or caught (its
-    /// SigIgn or SigCgt mask in /proc; libdispatch catches what revenant first ignores).
+    /// Whether process `pid` catches signal `sig` (its SigCgt mask in /proc): libdispatch's handler
+    /// for revenant's watch is in place.
     static func ignores(pid: Int32, _ sig: Int32) -> Bool {
         guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return false }
-        return ["SigIgn:", "SigCgt:"].contains { field in
+        return ["SigCgt:"].contains { field in
             guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix(field) }),
                   let mask = UInt64(line.dropFirst(field.count).trimmingCharacters(in: .whitespaces), radix: 16) else { return false }
             return mask & (1 << UInt64(sig - 1)) != 0

@@ -1,5 +1,6 @@
 import Foundation
 import RevenantCore
+import RevenantFiles
 import RevenantCrypto
 import RevenantEngine
 import RevenantProbes

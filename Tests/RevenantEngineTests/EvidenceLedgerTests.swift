@@ -1,5 +1,6 @@
 import Foundation
 import RevenantCore
+import RevenantFiles
 import RevenantEngine
 import Testing
 

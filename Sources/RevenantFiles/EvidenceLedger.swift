@@ -5,7 +5,7 @@ import RevenantCrypto
 /// The append-only evidence ledger (DESIGN.md §8): one JSON line per attempt, hash-chained:
 /// `hash = sha256(prev ‖ canonical JSON of the record without hash)`. Canonical JSON = keys sorted
 /// by UTF-8 bytes, no insignificant whitespace, strings escaped as `JSONText.quote` does.
-public final class EvidenceLedger: @unchecked Sendable {
+public final class EvidenceLedger: EvidenceSink, @unchecked Sendable {
     // @unchecked: a run appends from one task only (the engine's driver loop), never concurrently.
     public static let genesis = "sha256:" + String(repeating: "0", count: 64)
 

@@ -3,7 +3,7 @@ import RevenantCore
 import RevenantFiles
 
 /// Reads secrets from their sources, as bytes. The environment is injected so tests control it.
-public struct SecretResolver: Sendable {
+public struct SecretResolver: SecretReader {
     /// The raw bytes of an environment variable (Foundation's `environment` repairs bad UTF-8
     /// with U+FFFD, which would send a Latin-1 password altered).
     let environment: @Sendable (String) -> [UInt8]?
@@ -56,10 +56,4 @@ public struct SecretResolver: Sendable {
         }
         return .success(Secret(bytes: bytes))
     }
-}
-
-/// Why a secret could not be read.
-public struct SecretError: Error, Sendable {
-    public var reason: String
-    init(_ reason: String) { self.reason = reason }
 }
