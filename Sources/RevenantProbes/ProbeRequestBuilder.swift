@@ -67,114 +67,60 @@ public enum ProbeRequestBuilder {
 }
 
 /// Everything of a probe's request that does not depend on the secret, worked out once per
-/// (probe, target) pair instead of once per request.
+/// (probe, target) pair instead of once per request; its protocol unit shapes the rest.
 public struct PreparedProbeRequest: Sendable {
     let method: String
-    let url: String
     let host: String
-    let fixedHeaders: [(name: String, value: String)]
+    let fixed: RequestParts
     let fixedHeadersSafe: Bool
-    let body: [UInt8]?
     let auth: AuthScheme
-    let querySeparator: String
+    let unit: any ProtocolUnit
     let hostKeySHA256: String?
 
     /// `authSecret`: the secret the probe itself authenticates with (an introspecting client's
     /// secret, a SCIM operator token), resolved by the caller.
     public init(_ probe: ProbeDefinition, target: TargetURL, authSecret: Secret? = nil, hostKeySHA256: String? = nil) {
         method = probe.request.method
-        url = target.base + probe.request.path
         host = target.host
         self.hostKeySHA256 = hostKeySHA256
+        unit = probe.kind.unit
+        auth = probe.auth
         var headers: [(name: String, value: String)] = probe.kind.isHTTP ? [("User-Agent", ProbeRequestBuilder.userAgent)] : []
         headers += probe.request.headers.sorted { $0.key < $1.key }.map { (name: $0.key, value: $0.value) }
         let hasContentType = probe.request.headers.keys.contains(where: { $0.lowercased() == "content-type" })
-        if probe.request.body != nil, !hasContentType {
-            // AWS query APIs take form bodies (`Action=GetCallerIdentity&Version=…`); the rest JSON.
-            if case .awsSigV4 = probe.auth {
-                headers.append(("Content-Type", "application/x-www-form-urlencoded"))
-            } else {
-                headers.append(("Content-Type", "application/json"))
-            }
+        var parts = RequestParts(url: target.base + probe.request.path, headers: headers, body: probe.request.body.map { Array($0.utf8) },
+                                 querySeparator: probe.request.path.utf8.contains(UInt8(ascii: "?")) ? "&" : "?", hasContentType: hasContentType)
+        unit.prepare(&parts, probe: probe, authSecret: authSecret)
+        // A body without a content type of its own is JSON (the protocol sets another where it must).
+        if parts.body != nil, !parts.hasContentType, !parts.headers.contains(where: { $0.name == "Content-Type" }) {
+            parts.headers.append(("Content-Type", "application/json"))
         }
-        switch probe.auth {
-        case .introspection(let client, _, _):
-            // RFC 7662 §2.1: form-encoded body; the client authenticates with HTTP basic (RFC 6749 §2.3.1).
-            if !hasContentType { headers.append(("Content-Type", "application/x-www-form-urlencoded")) }
-            let pair = ProbeRequestBuilder.formEncode(client) + ":" + ProbeRequestBuilder.formEncode(authSecret?.bytes ?? [])
-            headers.append(("Authorization", "Basic \(Data(pair.utf8).base64EncodedString())"))
-        case .scim:
-            headers.append(("Authorization", "Bearer " + (authSecret?.text ?? "")))
-            if !probe.request.headers.keys.contains(where: { $0.lowercased() == "accept" }) {
-                headers.append(("Accept", "application/scim+json"))
-            }
-        default:
-            break
-        }
-        fixedHeaders = headers
-        fixedHeadersSafe = headers.allSatisfy { HTTPHeaderText.isName($0.name) && HTTPHeaderText.isValue($0.value) }
-        body = probe.request.body.map { Array($0.utf8) }
-        auth = probe.auth
-        querySeparator = probe.request.path.utf8.contains(UInt8(ascii: "?")) ? "&" : "?"
+        fixed = parts
+        fixedHeadersSafe = parts.headers.allSatisfy { HTTPHeaderText.isName($0.name) && HTTPHeaderText.isValue($0.value) }
     }
 
-    /// The request carrying `secret` where the probe's auth scheme puts it. For a negative
-    /// control, key and certificate logins present a key made for the attempt instead.
-    /// `keyLogin`: whether a `login` is by private key (the credential's kind says so: `ssh_key`);
-    /// nil only where no kind is known (a positive control), which then goes by the secret's text.
+    /// The request carrying `secret` where the probe's auth scheme puts it (its protocol unit
+    /// says how). For a negative control, key and certificate logins present a key made for the
+    /// attempt instead. `keyLogin`: whether a `login` is by private key (the credential's kind says
+    /// so: `ssh_key`); nil only where no kind is known, which then goes by the secret's text.
     public func request(secret: Secret, username: String?, timeout: Timeout, negativeControl: Bool = false,
                         certificate: [UInt8]? = nil, keyLogin: Bool? = nil) -> ProbeRequest {
-        var url = self.url
+        var parts = fixed
+        unit.place(secret, in: &parts, auth: auth,
+                   context: PlacementContext(username: username, negativeControl: negativeControl, certificate: certificate, keyLogin: keyLogin))
         // Where only text can go and the secret is not text (the planner skips those checks first),
         // a request without a URL: every transport refuses it, an inconclusive answer, never a verdict.
-        let text = secret.text ?? ""
-        if ProbeRequestBuilder.cannotCarry(secret, auth: auth) != nil { url = "" }
-        var headers = fixedHeaders
-        var body = self.body
-        var login: Login?
-        var sigV4: String?
-        var identity: ClientIdentity?
-        switch auth {
-        case .bearer:
-            headers.append(("Authorization", "Bearer " + text))
-        case .basic(let defaultUsername, let secretInUsername):
-            // RFC 7617: base64 of the octets `user:password`, the password's bytes as stored.
-            let pair = secretInUsername ? secret.bytes + [UInt8(ascii: ":")] : Array((username ?? defaultUsername ?? "").utf8) + [UInt8(ascii: ":")] + secret.bytes
-            headers.append(("Authorization", "Basic \(Data(pair).base64EncodedString())"))
-        case .header(let name, let prefix):
-            headers.append((name, prefix + text))
-        case .query(let name):
-            url += querySeparator + ProbeRequestBuilder.percentEncode(name) + "=" + ProbeRequestBuilder.percentEncode(secret.bytes)
-        case .login:
-            // Never from the text alone for a credential: a PuTTY or SSH2 key does not say "PRIVATE
-            // KEY-----", and sending it as a password is both a refusal that proves nothing and a leak.
-            let isKey = keyLogin ?? text.contains("PRIVATE KEY-----")
-            login = Login(user: username ?? "", secret: secret, method: isKey ? .privateKey : .password)
-            if negativeControl && isKey { login = Login(user: username ?? "", secret: "", method: .generatedKey) }
-        case .awsSigV4(let provider):
-            login = Login(user: username ?? "", secret: secret)
-            sigV4 = provider
-        case .introspection(_, _, let hint):
-            var form = "token=" + ProbeRequestBuilder.formEncode(secret.bytes)
-            if let hint { form += "&token_type_hint=" + ProbeRequestBuilder.formEncode(hint) }
-            body = Array(form.utf8)
-        case .scim(_, let attribute):
-            // RFC 7644 §3.4.2.2: a string value in double quotes, with `"` and `\` escaped (JSON string rules).
-            let quoted = JSONText.quote(text)
-            url += querySeparator + "filter=" + ProbeRequestBuilder.percentEncode("\(attribute) eq \(quoted)")
-        case .clientCertificate:
-            identity = negativeControl ? .generated : .pem(certificate: certificate ?? [], key: secret.bytes)
-        }
+        if ProbeRequestBuilder.cannotCarry(secret, auth: auth) != nil { parts.url = "" }
         // Defence in depth (lint refuses these): a header that could write headers of its own on
-        // the wire is not sent; without a URL, every transport refuses the request.
-        // The probe's own headers are checked once (init); per request only those carrying the secret.
-        if !fixedHeadersSafe || !headers[fixedHeaders.count...].allSatisfy({ HTTPHeaderText.isName($0.name) && HTTPHeaderText.isValue($0.value) }) {
-            url = ""
+        // the wire is not sent. The probe's own headers are checked once (init); per request only
+        // those carrying the secret.
+        if !fixedHeadersSafe || !parts.headers[fixed.headers.count...].allSatisfy({ HTTPHeaderText.isName($0.name) && HTTPHeaderText.isValue($0.value) }) {
+            parts.url = ""
         }
-        var request = ProbeRequest(method: method, url: url, host: host, headers: headers, body: body, timeout: timeout)
-        request.login = login
-        request.awsSigV4 = sigV4
-        request.clientIdentity = identity
+        var request = ProbeRequest(method: method, url: parts.url, host: host, headers: parts.headers, body: parts.body, timeout: timeout)
+        request.login = parts.login
+        request.awsSigV4 = parts.sigV4
+        request.clientIdentity = parts.identity
         request.hostKeySHA256 = hostKeySHA256
         return request
     }

@@ -5,6 +5,22 @@ public struct AWSSigV4Protocol: HTTPShaped {
     public var authSchemes: [String] { ["aws_sigv4"] }
     public var usernameMeaning: String { "the access key id (`access_key_id`)" }
 
+    /// AWS query APIs take form bodies (`Action=GetCallerIdentity&Version=…`).
+    public func prepare(_ parts: inout RequestParts, probe: ProbeDefinition, authSecret: Secret?) {
+        if parts.body != nil, !parts.hasContentType { parts.headers.append(("Content-Type", "application/x-www-form-urlencoded")) }
+    }
+
+    /// The key id logs in, the secret signs (libcurl's SigV4).
+    public func place(_ secret: Secret, in parts: inout RequestParts, auth: AuthScheme, context: PlacementContext) {
+        guard case .awsSigV4(let provider) = auth else { return refuse(&parts) }
+        parts.login = Login(user: context.username ?? "", secret: secret)
+        parts.sigV4 = provider
+    }
+
+    public func negativeControlLogin(_ username: String?, using rng: inout SystemRandomNumberGenerator) -> String? {
+        Self.randomAccessKeyID(using: &rng)
+    }
+
     /// A random access key id of AWS's shape (`AKIA` + 16 of A–Z, 2–7): the negative control's
     /// login. A real id with a wrong secret gets SignatureDoesNotMatch, which is not the answer a
     /// dead key gets (InvalidClientTokenId).

@@ -17,12 +17,50 @@ public protocol ProtocolUnit: Sendable {
     var usernameMeaning: String { get }
     /// What an answer proves. `lookup`: the name a lookup probe (SCIM) asked about.
     func read(_ result: ProbeResult, probe: ProbeDefinition, lookup: String) -> ProbeOutcome
+    /// The request's parts fixed for a (probe, target) pair: the probe's own authentication
+    /// (`authSecret`: an introspecting client's secret, a SCIM operator token), content types.
+    func prepare(_ parts: inout RequestParts, probe: ProbeDefinition, authSecret: Secret?)
+    /// Puts the credential's `secret` where the probe's auth scheme says (the request shape). For a
+    /// negative control a key or certificate login presents one made for the attempt.
+    func place(_ secret: Secret, in parts: inout RequestParts, auth: AuthScheme, context: PlacementContext)
+    /// The login name of a negative control (SigV4 signs with a random key id of AWS's shape).
+    func negativeControlLogin(_ username: String?, using rng: inout SystemRandomNumberGenerator) -> String?
+}
+
+/// A request as a protocol unit shapes it (ProbeRequestBuilder makes a ProbeRequest of it).
+public struct RequestParts: Sendable {
+    public var url: String
+    public var headers: [(name: String, value: String)]
+    public var body: [UInt8]?
+    public var login: Login?
+    public var sigV4: String?
+    public var identity: ClientIdentity?
+    /// `?` or `&`: how a query parameter joins the probe's path.
+    public var querySeparator: String
+    /// Whether the probe's own request sets a content type.
+    public var hasContentType: Bool
+}
+
+/// What placing a secret may depend on besides the secret.
+public struct PlacementContext: Sendable {
+    public var username: String?
+    public var negativeControl: Bool
+    /// The certificate (PEM or DER) an mTLS credential presents.
+    public var certificate: [UInt8]?
+    /// Whether a login is by private key (the credential's kind says so); nil: judge by the text.
+    public var keyLogin: Bool?
 }
 
 extension ProtocolUnit {
     public var needsUsername: Bool { true }
     public var usernameMeaning: String { "the login name" }
     public var isHTTP: Bool { false }
+    public func prepare(_ parts: inout RequestParts, probe: ProbeDefinition, authSecret: Secret?) {}
+    public func negativeControlLogin(_ username: String?, using rng: inout SystemRandomNumberGenerator) -> String? { username }
+
+    /// An auth scheme this protocol does not take (lint refuses the pairing): no URL, so every
+    /// transport refuses the request, an inconclusive answer, never a verdict.
+    func refuse(_ parts: inout RequestParts) { parts.url = "" }
 }
 
 /// The HTTP-shaped protocols: an exchange read by the probe's matchers.
@@ -45,6 +83,18 @@ protocol LoginShaped: ProtocolUnit {
 
 extension LoginShaped {
     public var authSchemes: [String] { ["login"] }
+
+    /// The login's name and secret, set apart from the URL. Whether it is a key comes from the
+    /// credential's kind, never from the text alone for a credential: a PuTTY or SSH2 key does not
+    /// say "PRIVATE KEY-----", and sending it as a password is both a refusal that proves nothing
+    /// and a leak. A negative control of a key login presents a key made for the attempt.
+    public func place(_ secret: Secret, in parts: inout RequestParts, auth: AuthScheme, context: PlacementContext) {
+        guard case .login = auth else { return refuse(&parts) }
+        let isKey = context.keyLogin ?? (secret.text ?? "").contains("PRIVATE KEY-----")
+        parts.login = context.negativeControl && isKey
+            ? Login(user: context.username ?? "", secret: "", method: .generatedKey)
+            : Login(user: context.username ?? "", secret: secret, method: isKey ? .privateKey : .password)
+    }
 
     public func read(_ result: ProbeResult, probe: ProbeDefinition, lookup: String) -> ProbeOutcome {
         switch result {

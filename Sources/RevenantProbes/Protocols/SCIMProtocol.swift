@@ -5,6 +5,22 @@ public struct SCIMProtocol: HTTPShaped {
     public var authSchemes: [String] { ["scim"] }
     public var usernameMeaning: String { "the account's userName" }
 
+    /// The operator's token, and SCIM's own media type.
+    public func prepare(_ parts: inout RequestParts, probe: ProbeDefinition, authSecret: Secret?) {
+        parts.headers.append(("Authorization", "Bearer " + (authSecret?.text ?? "")))
+        if !probe.request.headers.keys.contains(where: { $0.lowercased() == "accept" }) {
+            parts.headers.append(("Accept", "application/scim+json"))
+        }
+    }
+
+    /// The account's name in the filter: RFC 7644 §3.4.2.2, a string value in double quotes, with
+    /// `"` and `\` escaped (JSON string rules).
+    public func place(_ secret: Secret, in parts: inout RequestParts, auth: AuthScheme, context: PlacementContext) {
+        guard case .scim(_, let attribute) = auth else { return refuse(&parts) }
+        let quoted = JSONText.quote(secret.text ?? "")
+        parts.url += parts.querySeparator + "filter=" + ProbeRequestBuilder.percentEncode("\(attribute) eq \(quoted)")
+    }
+
     /// A verdict only when the answer is about the account looked up. A server that ignores
     /// `filter` lists every account, and the first one's `active: false` must never read as
     /// "deprovisioned" (RFC 7644 §3.4.2.2 makes filtering optional: `filter` support is announced

@@ -7,6 +7,12 @@ public struct TLSClientCertificateProtocol: HTTPShaped {
     public var authSchemes: [String] { ["client_certificate"] }
     public var needsUsername: Bool { false }
 
+    /// The certificate and its key in the handshake; a negative control presents one made for the run.
+    public func place(_ secret: Secret, in parts: inout RequestParts, auth: AuthScheme, context: PlacementContext) {
+        guard case .clientCertificate = auth else { return refuse(&parts) }
+        parts.identity = context.negativeControl ? .generated : .pem(certificate: context.certificate ?? [], key: secret.bytes)
+    }
+
     public func read(_ result: ProbeResult, probe: ProbeDefinition, lookup: String) -> ProbeOutcome {
         if case .failure(let failure) = result, let alert = Self.certificateAlert(failure.message) {
             return .rejected(reason: Self.alertRefusal(alert))
