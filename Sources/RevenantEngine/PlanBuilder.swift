@@ -36,6 +36,9 @@ struct PlanBuilder {
     var parsedTargets: [TargetKey: TargetURL?] = [:]
     /// Each probe's own secret (operator token, client secret), resolved once.
     var authSecrets: [String: Result<Secret, SecretError>] = [:]
+    /// `inventory lint`: the same rules, with no secret read (the resolver gives placeholders), so
+    /// the rules that read a secret (its host, a JWT's claims, what a control is) are left out.
+    var lintOnly = false
 
     init(inventory: Inventory, probes: [String: ProbeDefinition], configuration: Configuration, resolver: any SecretReader,
          fingerprinter: Fingerprinter, now: Date, jwks: JSONWebKeySet?, certificateSource: (any CertificateSource)?, knownHosts: KnownHosts?) {
@@ -110,7 +113,7 @@ struct PlanBuilder {
             out.secret = nil
             out.problem = "the secret contains a line break or NUL: not sent (a login or header carrying it would be refused, which proves nothing)"
         }
-        if credential.kind == .jwt, let token = out.secret.map({ $0.text ?? "" }) { readToken(ci, token) }
+        if credential.kind == .jwt, !lintOnly, let token = out.secret.map({ $0.text ?? "" }) { readToken(ci, token) }
         return out
     }
 
@@ -161,7 +164,9 @@ struct PlanBuilder {
         guard let probe = probes[t.probe] else {
             return PlannedCheck(probeID: t.probe, displayURL: t.target ?? "", skipReason: "unknown probe `\(t.probe)` (see `revenant probes list`)")
         }
-        // A secret that names its host (Mailchimp's `…-us6`) goes there and nowhere else.
+        // A secret that names its host (Mailchimp's `…-us6`) goes there and nowhere else; lint,
+        // reading no secret, cannot say where that is.
+        if lintOnly, probe.hostFromSecret != nil, t.target == nil { return PlannedCheck(probeID: probe.id, displayURL: "") }
         let ownHost = probe.hostFromSecret.flatMap { rule in resolved.secret?.text.flatMap { rule.host(for: $0) } }
         guard let text = t.target ?? probe.defaultTarget ?? ownHost.map({ "https://\($0)" }) else {
             if probe.hostFromSecret != nil, let problem = resolved.problem {
@@ -255,10 +260,10 @@ struct PlanBuilder {
             return "credential `\(credential.id)`: probe `\(probe.id)` needs the username to be \(format.meaning); "
                 + "with another one a live credential is refused too, so nothing would be proved: not sent"
         }
-        if let rule = probe.hostFromSecret, ownHost == nil {
+        if let rule = probe.hostFromSecret, ownHost == nil, !lintOnly {
             return "credential `\(credential.id)`: the secret does not name its host as probe `\(probe.id)` expects (\(rule.host)): not sent"
         }
-        if let ownHost, target.host != ownHost {
+        if let ownHost, target.host != ownHost, !lintOnly {
             return "credential `\(credential.id)`: the key belongs to \(ownHost), not \(target.host); "
                 + "another host refuses a live key as it refuses a dead one, so it is not sent there"
         }
@@ -302,6 +307,8 @@ struct PlanBuilder {
                 warnings.append("\(control.origin): positive control target host \(target.host) is not in allowed_hosts of `\(probe.id)`: not sent")
                 continue
             }
+            // What a control is (a key, a password) and where its key points need its secret.
+            if lintOnly { continue }
             // SSH: a control that is a private key vouches for key logins only, a password for
             // password logins only; a key is never sent as a password (nor the other way round).
             let resolved = resolver.resolve(control.secret)

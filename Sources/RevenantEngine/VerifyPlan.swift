@@ -77,10 +77,11 @@ public enum VerifyPlanner {
     public static func plan(
         inventory: Inventory, probes: [String: ProbeDefinition], configuration: Configuration,
         resolver: any SecretReader, fingerprinter: Fingerprinter, now: Date = Date(), jwks: JSONWebKeySet? = nil,
-        certificates: (any CertificateSource)?, knownHosts: KnownHosts? = nil
+        certificates: (any CertificateSource)?, knownHosts: KnownHosts? = nil, lintOnly: Bool = false
     ) -> VerifyPlan {
         var builder = PlanBuilder(inventory: inventory, probes: probes, configuration: configuration, resolver: resolver,
                                   fingerprinter: fingerprinter, now: now, jwks: jwks, certificateSource: certificates, knownHosts: knownHosts)
+        builder.lintOnly = lintOnly
         return builder.build()
     }
 

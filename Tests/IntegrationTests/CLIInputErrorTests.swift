@@ -71,7 +71,7 @@ import Testing
         let r = try await revenant(["inventory", "lint", inventory])
         #expect(r.exited && r.status == 2, "\(r)")
         #expect(!r.stdout.contains("`dd-dead`"), "a dead Datadog key is tried at every site: \(r.stdout)")
-        #expect(r.stdout.contains("`dd-active` has no target"), "\(r.stdout)")
+        #expect(r.stdout.contains("`dd-active`: no target given"), "\(r.stdout)")
         #expect(r.stdout.components(separatedBy: "`mg-bob`").count == 2, "one error, not one per region: \(r.stdout)")
     }
 
