@@ -45,12 +45,11 @@ public struct FieldReader {
         out.line = tree.line
         for (key, value) in members {
             // A key is echoed only when short and plain: a megabyte-long key is not copied into the error.
-            let named = FieldReader.shownKey(key)
             if out[key] != nil {
-                fail(value, join(path, named), "field \(FieldReader.shown(key)) appears twice")
+                fail(value, join(path, FieldReader.shownKey(key)), "field \(FieldReader.shown(key)) appears twice")
             } else if !allowed.contains(key) {
                 let hint = FieldReader.closest(to: key, in: allowed).map { " (did you mean `\($0)`?)" } ?? ""
-                fail(value, join(path, named), "unknown field \(FieldReader.shown(key))\(hint); expected one of: \(allowed.joined(separator: ", "))")
+                fail(value, join(path, FieldReader.shownKey(key)), "unknown field \(FieldReader.shown(key))\(hint); expected one of: \(allowed.joined(separator: ", "))")
             }
             out.members.append((key, value))
         }
