@@ -10,6 +10,10 @@ public struct ProgressUpdate: Sendable {
     public var total: Int
     public var authenticated: Int
     public var inconclusive: Int
+
+    public init(phase: String, done: Int, total: Int, authenticated: Int = 0, inconclusive: Int = 0) {
+        (self.phase, self.done, self.total, self.authenticated, self.inconclusive) = (phase, done, total, authenticated, inconclusive)
+    }
 }
 
 /// Set from a signal handler to stop a run early; the report is then marked incomplete.

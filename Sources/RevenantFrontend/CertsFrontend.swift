@@ -23,8 +23,9 @@ public struct CertsRequest: Sendable {
 /// state, the CA's answer) and give the report. Problems that leave something to scan are
 /// warnings (`warn`); input that leaves nothing is an InputFailure.
 public enum CertsFrontend {
+    /// `progress`: (certificates judged, of how many), for a terminal: CRL and OCSP lookups take a while.
     public static func scan(_ request: CertsRequest, timing timer: PhaseTimer = PhaseTimer(),
-                            warn: (String) -> Void) throws(InputFailure) -> RunReport {
+                            warn: (String) -> Void, progress: ((Int, Int) -> Void)? = nil) throws(InputFailure) -> RunReport {
         let startedAt = Date()
         var config = Configuration()
         if let path = request.configurationFile {
@@ -115,7 +116,8 @@ public enum CertsFrontend {
         results.reserveCapacity(scanned.count)
         let revocationCheck = request.revocation
             ? RevocationScan(config: config, candidates: scanned.map(\.certificate), now: startedAt, runID: runID, ledger: ledgerFile) : nil
-        for item in scanned {
+        for (n, item) in scanned.enumerated() {
+            progress?(n, scanned.count)
             let believed = known.credential(sha256: item.certificate.info.sha256)
             var result = Self.result(item.certificate.info, id: item.id, policy: config.policy, now: startedAt, extraTags: item.extraTags,
                                      inventory: believed)
@@ -130,6 +132,7 @@ public enum CertsFrontend {
             revocationCheck?.apply(to: &result, certificate: item.certificate, chain: item.chain, local: item.extraTags["source"] != "tls")
             results.append(result)
         }
+        progress?(scanned.count, scanned.count)
         ledgerFile?.flush()
         timer.mark("findings")
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RevenantCore
+import RevenantEngine
 import RevenantFrontend
 import RevenantReports
 
@@ -71,7 +72,14 @@ struct Certs: ParsableCommand {
         (request.revocation, request.ledger, request.inventories, request.configurationFile) = (revocation, ledger, inventory, output.config)
         let timer = PhaseTimer()
         let report: RunReport
-        do { report = try CertsFrontend.scan(request, timing: timer, warn: warn) } catch { throw failInput(error.lines) }
+        // Progress on a terminal only, and never with --no-progress.
+        let line = (!output.noProgress && Terminal.stderrIsTTY) ? ProgressLine() : nil
+        let progress: ((Int, Int) -> Void)? = line.map { line in
+            { done, total in line.update(ProgressUpdate(phase: request.revocation ? "checking (CRL/OCSP)" : "checking", done: done, total: total,
+                                                        authenticated: 0, inconclusive: 0)) }
+        }
+        do { report = try CertsFrontend.scan(request, timing: timer, warn: warn, progress: progress) } catch { throw failInput(error.lines) }
+        line?.finish()
         let useColor = output.output == nil && Terminal.stdoutIsTTY && Terminal.colorAllowed
         try ReportOutput.write(formats: output.formats, output: output.output) { format, emit in
             format.write(report, color: useColor, emit: emit)

@@ -15,7 +15,8 @@ final class ProgressLine: @unchecked Sendable {
             return true
         }
         guard show else { return }
-        let line = "\r\u{1B}[K\(p.phase) \(p.done)/\(p.total) — authenticated \(p.authenticated), inconclusive \(p.inconclusive)"
+        let counts = p.phase == "probing" ? " — authenticated \(p.authenticated), inconclusive \(p.inconclusive)" : ""
+        let line = "\r\u{1B}[K\(p.phase) \(p.done)/\(p.total)\(counts)"
         FileHandle.standardError.write(Data(line.utf8))
     }
 
