@@ -32,10 +32,7 @@ import Testing
     func certsShowsProgressOnATerminalUnlessNoProgress(noProgress: Bool) async throws {
         let work = try WorkDirectory("tty-certs")
         defer { work.remove() }
-        let make = try await run("/usr/bin/openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-                                                      "-keyout", work.file("k.pem").path, "-out", work.file("c.pem").path,
-                                                      "-subj", "/CN=tty-progress", "-days", "30"])
-        #expect(make.ok, "\(make)")
+        _ = try await makeSelfSignedCertificate(in: work, subject: "tty-progress")
         let r = try await Self.onTerminal(["certs", work.file("c.pem").path, "--format", "json", "--output", work.file("r.json").path]
                                               + (noProgress ? ["--no-progress"] : []), noColor: true)
         #expect(r.stdout.contains("checking 1/1") == !noProgress, "\(r.stdout.debugDescription)")

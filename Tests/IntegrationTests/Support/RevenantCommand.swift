@@ -137,3 +137,12 @@ func jsonObject(_ text: String) throws -> [String: Any] {
     }
     return object
 }
+
+/// A self-signed P-256 certificate (`c.pem`, key `k.pem`) made in `work` by openssl, valid 30 days.
+func makeSelfSignedCertificate(in work: WorkDirectory, subject: String) async throws -> String {
+    let make = try await run("/usr/bin/openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                                                  "-keyout", work.file("k.pem").path, "-out", work.file("c.pem").path,
+                                                  "-subj", "/CN=\(subject)", "-days", "30"])
+    guard make.ok else { throw CommandError(description: "openssl could not make a test certificate: \(make)") }
+    return work.file("c.pem").path
+}
