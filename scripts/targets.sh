@@ -22,13 +22,8 @@ ours() {
   [[ "$cmd" == *"$dir"* ]]
 }
 
-# True if PID exists and is not a zombie (an exited child waiting to be reaped by init).
-alive() {
-  local stat
-  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-  stat=${stat##*) }
-  [ "${stat%% *}" != Z ]
-}
+# shellcheck source=process.sh
+. "$(dirname "${BASH_SOURCE[0]}")/process.sh"
 
 stop_targets() {
   local dir=$1 pid

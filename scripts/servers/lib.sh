@@ -17,13 +17,9 @@ die() { echo "servers.sh: $*" >&2; exit 1; }
 # ---------------------------------------------------------------------------------------------
 # Processes: DIR/servers.pids holds "NAME PID STARTTIME" lines, one a server started under DIR.
 
-# True if PID exists and is not a zombie.
-alive() {
-  local stat
-  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-  stat=${stat##*) }
-  [ "${stat%% *}" != Z ]
-}
+# alive PID: true if PID exists and is not a zombie.
+# shellcheck source=../process.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../process.sh"
 
 # Kernel start time of PID (field 22 of /proc/PID/stat), to recognise it later.
 starttime() {
