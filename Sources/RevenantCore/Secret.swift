@@ -4,8 +4,9 @@
 /// places that must carry text (an HTTP header, a JWT, a host name inside a key).
 public struct Secret: Sendable, Hashable {
     public let bytes: [UInt8]
-    /// Checked once; the text itself is made when asked for (a run may hold a million secrets).
-    let isUTF8: Bool
+    /// Whether the bytes are valid UTF-8: checked once, when the secret is made. The text itself is
+    /// made only when asked for (a run may hold a million secrets, and asking decodes).
+    public let isUTF8: Bool
 
     public init(bytes: [UInt8]) {
         self.bytes = bytes

@@ -221,7 +221,7 @@ struct PlanBuilder {
         guard let source = VerifyPlanner.authSource(probe) else { return nil }
         let resolved = authSecrets[probe.id] ?? resolver.resolve(source).flatMap { own in
             // A SCIM operator token goes in a header: text only.
-            if case .scim = probe.auth, own.text == nil { return .failure(SecretError("the operator token is not valid UTF-8")) }
+            if case .scim = probe.auth, !own.isUTF8 { return .failure(SecretError("the operator token is not valid UTF-8")) }
             return .success(own)
         }
         authSecrets[probe.id] = resolved

@@ -359,7 +359,9 @@ public final class VerifyEngine: Sendable {
                     let probe = plan.pairs[attempt.pair].probe
                     // The probe's own secret (an operator token, a client secret) never shows either; in
                     // the server's words, no secret this host was sent does.
-                    let outcome = VerifyEngine.redact(ResponseClassifier.classify(result, probe: probe, lookup: attempt.secret.text ?? ""),
+                    // Only a SCIM lookup reads the name it asked about (decoding it for every answer would be wasted).
+                    let lookup = probe.kind == .scim ? (attempt.secret.text ?? "") : ""
+                    let outcome = VerifyEngine.redact(ResponseClassifier.classify(result, probe: probe, lookup: lookup),
                                                       own: [attempt.secret] + (plan.pairs[attempt.pair].authSecret.map { [$0] } ?? []),
                                                       everyOutcome: !probe.kind.isHTTP) {
                         if let grams = gramsOfHost[host] { return grams }

@@ -54,7 +54,7 @@ public enum ProbeRequestBuilder {
         case .scim: place = "a SCIM filter"
         default: return nil
         }
-        if secret.text == nil {
+        if !secret.isUTF8 {
             return "the secret is not valid UTF-8 and this probe sends it as text in \(place): "
                 + "not sent (revenant never re-encodes a secret; save it in the encoding the service expects)"
         }

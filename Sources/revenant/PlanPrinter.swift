@@ -10,7 +10,7 @@ enum PlanPrinter {
         var lines: [String] = []
         for (ci, credential) in plan.inventory.credentials.enumerated() {
             // A secret that is not UTF-8 goes out as its bytes: say so, the bytes themselves never.
-            let bytes = plan.secrets[ci].flatMap { $0.text == nil ? " (\($0.bytes.count) bytes, not UTF-8: sent as stored)" : nil } ?? ""
+            let bytes = plan.secrets[ci].flatMap { !$0.isUTF8 ? " (\($0.bytes.count) bytes, not UTF-8: sent as stored)" : nil } ?? ""
             let fp = (plan.fingerprints[ci] ?? "(no secret)") + bytes
             if plan.checks[ci].isEmpty {
                 lines.append("NO PROBE  \(credential.id)  \(fp)  (lifecycle checks only)")
@@ -22,7 +22,7 @@ enum PlanPrinter {
                              + (check.skipReason.map { "  — \($0)" } ?? "  (auth: \(probe.map { describe($0.auth) } ?? "-"))"))
                 entries.append(.object([
                     ("credential", .string(credential.id)), ("fingerprint", .optional(plan.fingerprints[ci])),
-                    ("utf8", .bool(plan.secrets[ci]?.text != nil || plan.secrets[ci] == nil)),
+                    ("utf8", .bool(plan.secrets[ci]?.isUTF8 ?? true)),
                     ("probe", .string(check.probeID)), ("target", .string(check.displayURL)),
                     ("action", .string(action)), ("reason", .optional(check.skipReason)),
                 ]))
