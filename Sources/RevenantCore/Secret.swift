@@ -23,6 +23,14 @@ public struct Secret: Sendable, Hashable {
 
     public var isEmpty: Bool { bytes.isEmpty }
 
+    /// Whether the secret is a private key's text (OpenSSH, PEM, PuTTY, SSH2): such a secret goes
+    /// to key logins and is never sent as a password. (Bytes that are not text are taken as a
+    /// password: a Latin-1 password is one.)
+    public var looksLikePrivateKey: Bool {
+        guard let text else { return false }
+        return ["PRIVATE KEY-----", "PuTTY-User-Key-File", "BEGIN SSH2 ENCRYPTED PRIVATE KEY"].contains { text.contains($0) }
+    }
+
     /// The bytes as a NUL-terminated C string for the length of `body`, wiped afterwards (C
     /// libraries take passwords as `char *`; a secret holding NUL is refused before it gets here).
     public func withCString<R>(_ body: (UnsafePointer<CChar>) throws -> R) rethrows -> R {

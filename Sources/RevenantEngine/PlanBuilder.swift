@@ -312,7 +312,7 @@ struct PlanBuilder {
             // SSH: a control that is a private key vouches for key logins only, a password for
             // password logins only; a key is never sent as a password (nor the other way round).
             let resolved = resolver.resolve(control.secret)
-            let isKey = probe.kind == .ssh && ((try? resolved.get()).map(VerifyPlanner.looksLikePrivateKey) ?? false)
+            let isKey = probe.kind == .ssh && ((try? resolved.get()).map(\.looksLikePrivateKey) ?? false)
             let both = [false, true].compactMap { pairIndex[PairKey(probe: probe.id, base: target.base, keyLogin: $0)] }
             if probe.kind == .ssh, case .failure(let e) = resolved {
                 // Meant to vouch for the rejections here, of whichever login: without it, none of them counts.

@@ -138,14 +138,6 @@ public enum VerifyPlanner {
         return [.scim, .oauth2Introspection, .awsSigV4].contains(probe.kind)
     }
 
-    /// Whether a secret is a private key's text (OpenSSH, PEM, PuTTY, SSH2): such a control vouches
-    /// for key logins, and is never sent as a password. (Bytes that are not text are taken as a
-    /// password: a Latin-1 password is one.)
-    static func looksLikePrivateKey(_ secret: Secret) -> Bool {
-        guard let text = secret.text else { return false }
-        return ["PRIVATE KEY-----", "PuTTY-User-Key-File", "BEGIN SSH2 ENCRYPTED PRIVATE KEY"].contains { text.contains($0) }
-    }
-
     /// Whether a username holds a line break, a Unicode line or paragraph separator, or another
     /// control character: never what the account is called.
     static func hasLineBreakOrControl(_ text: String) -> Bool {

@@ -90,7 +90,7 @@ extension LoginShaped {
     /// and a leak. A negative control of a key login presents a key made for the attempt.
     public func place(_ secret: Secret, in parts: inout RequestParts, auth: AuthScheme, context: PlacementContext) {
         guard case .login = auth else { return refuse(&parts) }
-        let isKey = context.keyLogin ?? (secret.text ?? "").contains("PRIVATE KEY-----")
+        let isKey = context.keyLogin ?? secret.looksLikePrivateKey
         parts.login = context.negativeControl && isKey
             ? Login(user: context.username ?? "", secret: "", method: .generatedKey)
             : Login(user: context.username ?? "", secret: secret, method: isKey ? .privateKey : .password)
