@@ -143,7 +143,7 @@ public struct SecretScrubber: Sendable {
         var hit = [Bool](repeating: false, count: bytes.count)
         var any = false
         for secret in own where secret.count <= lower.count {
-            for i in 0...(lower.count - secret.count) where lower[i] == secret[0] && Array(lower[i..<(i + secret.count)]) == secret {
+            for i in 0...(lower.count - secret.count) where lower[i] == secret[0] && lower[i..<(i + secret.count)].elementsEqual(secret) {
                 for j in i..<(i + secret.count) { hit[j] = true }
                 any = true
             }
@@ -171,14 +171,12 @@ public struct SecretScrubber: Sendable {
         let separatedHex = restBytes.filter { $0 != UInt8(ascii: ":") && $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "-") }
         let wholeViews = [folded, visible] + EchoDecoders.hexRuns(separatedHex)
         if wholeViews.contains(where: { !matches($0).isEmpty }) { return "[redacted]" }
-        // 3. Each word decoded every way a server might have encoded it, twice over.
+        // 3. Each word decoded every way a server might have encoded it, then each of those decoded
+        //    once more (a percent-encoded base64 word); what was already looked at is not again.
         for (start, end) in Self.words(restBytes) {
-            var views = [Array(restBytes[start..<end])]
-            var found = false
-            for _ in 0..<2 where !found {
-                views = views.flatMap(Self.decodings)
-                found = views.contains { !matches($0).isEmpty }
-            }
+            let first = Self.decodings(of: Array(restBytes[start..<end]))
+            let found = first.contains { !matches($0).isEmpty }
+                || first.dropFirst().contains { view in Self.decodings(of: view).dropFirst().contains { !matches($0).isEmpty } }
             if found { for i in start..<end { hit[i] = true } }
         }
         return hit.contains(true) ? Self.replace(bytes, hit) : text
@@ -238,7 +236,7 @@ public struct SecretScrubber: Sendable {
         return out
     }
 
-    /// One word decoded each way; the word itself is kept, so a second round chains decoders.
+    /// One word, then the word decoded each way.
     static func decodings(of word: [UInt8]) -> [[UInt8]] {
         var views: [[UInt8]] = [word]
         if word.contains(UInt8(ascii: "%")) {
