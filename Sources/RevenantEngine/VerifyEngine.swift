@@ -297,7 +297,10 @@ public final class VerifyEngine: Sendable {
         defer { stop.whenStopped(nil) }
         // Built only for a host whose answers quote the server (ServerText), once.
         var gramsOfHost: [Int: SecretGrams] = [:]
+        // The scheduler moves into the loop (left behind, it would make the loop's first change copy
+        // every queue) and comes back, its hosts' rates intact, for the next phase.
         var loop = RunLoop(scheduler: scheduler, cap: cap)
+        scheduler = HostScheduler()
         defer { scheduler = loop.scheduler }
         await withTaskGroup(of: Void.self) { group in
             var pending: [DriveEvent] = []
