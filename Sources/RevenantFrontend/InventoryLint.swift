@@ -27,11 +27,14 @@ public enum InventoryLint {
         let (definitions, _) = ShippedProbes.load(extra: probeDirectories, config: cfg)
         // The planner's own rules, as `verify` plans (a should-be-dead credential in every region of
         // its probe, the pins of ssh.known_hosts), with placeholders where secrets would be read.
-        let knownHosts = cfg.sshKnownHosts.flatMap(KnownHosts.load(file:))
+        // As verify: a known_hosts file that cannot be read is an error, not "no pins".
+        var knownHosts: KnownHosts?
+        var unreadable: [String] = []
+        do { knownHosts = try VerifyFrontend.knownHosts(cfg) } catch { unreadable = error.lines }
         let plan = VerifyPlanner.plan(inventory: inventory, probes: definitions, configuration: cfg, resolver: Placeholders(),
                                       fingerprinter: Fingerprinter(), certificates: X509CertificateSource(), knownHosts: knownHosts,
                                       lintOnly: true)
-        var errors = plan.inputErrors
+        var errors = unreadable + plan.inputErrors
         var warnings = plan.warnings
         for (c, checks) in zip(inventory.credentials, plan.checks) {
             if c.targets.isEmpty && c.state.shouldBeDead {

@@ -58,16 +58,19 @@ public enum VerifyFrontend {
         let fingerprinter = Fingerprinter(key: fingerprintKey)
         timing.mark("load")
         let jwks = try config.jwks.map { location throws(InputFailure) in try Self.fetchJWKS(location, config: config) }
-        var knownHosts: KnownHosts?
-        if let path = config.sshKnownHosts {
-            knownHosts = KnownHosts.load(file: path)
-            if knownHosts == nil { throw InputFailure(["ssh.known_hosts: cannot read \(path)"]) }
-        }
+        let knownHosts = try Self.knownHosts(config)
         let plan = VerifyPlanner.plan(inventory: inventory, probes: definitions, configuration: config, resolver: resolver,
                                       fingerprinter: fingerprinter, jwks: jwks, certificates: X509CertificateSource(), knownHosts: knownHosts)
         if !plan.inputErrors.isEmpty { throw InputFailure(plan.inputErrors, warnings: plan.warnings) }
         timing.mark("plan")
         return PreparedVerify(plan: plan, configuration: config, fingerprinter: fingerprinter)
+    }
+
+    /// The pins of `ssh.known_hosts`, if configured; one that cannot be read is an input error.
+    static func knownHosts(_ config: Configuration) throws(InputFailure) -> KnownHosts? {
+        guard let path = config.sshKnownHosts else { return nil }
+        guard let hosts = KnownHosts.load(file: path) else { throw InputFailure(["ssh.known_hosts: cannot read \(path)"]) }
+        return hosts
     }
 
     /// The JWKS of `jwt.jwks`, fetched once before anything is sent: one that cannot be had stops the run.

@@ -183,6 +183,17 @@ import Testing
         #expect(r.stderr.contains("unknown probe `no-such-probe`"))
     }
 
+    @Test func lintAndVerifyBothRefuseAnUnreadableKnownHostsFile() async throws {
+        let work = try WorkDirectory("known-hosts")
+        defer { work.remove() }
+        let inventory = try work.writeJSON("inventory.json", Self.validInventory())
+        let config = try work.writeJSON("config.json", ["ssh": ["known_hosts": work.file("missing_known_hosts").path]])
+        let lint = try await revenant(["inventory", "lint", inventory, "--config", config])
+        #expect(lint.exited && lint.status == 2 && lint.stdout.contains("ssh.known_hosts: cannot read"), "\(lint)")
+        let verify = try await revenant(["verify", "--inventory", inventory, "--config", config])
+        #expect(verify.exited && verify.status == 2 && verify.stderr.contains("ssh.known_hosts: cannot read"), "\(verify)")
+    }
+
     @Test func aConcurrencyBeyondAnyMachineIsAUsageError() async throws {
         let work = try WorkDirectory("concurrency")
         defer { work.remove() }
