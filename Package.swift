@@ -7,7 +7,7 @@ let package = Package(
     products: [
         .executable(name: "revenant", targets: ["revenant"]),
         // The engine for another Swift program: plan and run a verification, read certificates, write reports.
-        .library(name: "RevenantKit", targets: ["RevenantCore", "RevenantCrypto", "RevenantFiles", "RevenantProbes", "RevenantNet", "RevenantEngine", "RevenantReports", "RevenantFrontend"]),
+        .library(name: "RevenantKit", targets: ["RevenantCore", "RevenantCrypto", "RevenantFiles", "RevenantProbes", "RevenantNet", "RevenantEngine", "RevenantReports", "RevenantHistory", "RevenantFrontend"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -19,6 +19,7 @@ let package = Package(
         .systemLibrary(name: "CLibSSH", pkgConfig: "libssh", providers: [.apt(["libssh-dev"])]),
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "CLDAP", pkgConfig: "ldap", providers: [.apt(["libldap-dev"])]),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         // Domain values, decoders that take bytes, and Verdicts/: pure, no C library.
         .target(name: "RevenantCore", dependencies: ["Yams"]),
         // SHA-256 and HMAC, secret fingerprints, JWT signatures, known_hosts pins: OpenSSL, nothing else.
@@ -29,12 +30,14 @@ let package = Package(
         .target(name: "RevenantNet", dependencies: ["CCurl", "COpenSSL", "CLibSSH", "CLibPQ", "CLDAP", "RevenantCore", "RevenantCrypto", "RevenantFiles", "RevenantProbes"]),
         .target(name: "RevenantEngine", dependencies: ["RevenantCore", "RevenantCrypto", "RevenantProbes"]),
         .target(name: "RevenantReports", dependencies: ["RevenantCore"]),
+        // The history store: runs, checks and findings between runs (SQLite file or PostgreSQL), never a secret.
+        .target(name: "RevenantHistory", dependencies: ["CSQLite", "CLibPQ", "RevenantCore"]),
         // What each command does, as library functions: the CLI parses, calls one, and maps the result to an exit code.
-        .target(name: "RevenantFrontend", dependencies: ["RevenantCore", "RevenantCrypto", "RevenantFiles", "RevenantProbes", "RevenantNet", "RevenantEngine", "RevenantReports"]),
+        .target(name: "RevenantFrontend", dependencies: ["RevenantCore", "RevenantCrypto", "RevenantFiles", "RevenantProbes", "RevenantNet", "RevenantEngine", "RevenantReports", "RevenantHistory"]),
         .executableTarget(
             name: "revenant",
             dependencies: [
-                "RevenantEngine", "RevenantReports", "RevenantFrontend", "RevenantFiles",
+                "RevenantEngine", "RevenantReports", "RevenantFrontend", "RevenantFiles", "RevenantHistory",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -42,11 +45,11 @@ let package = Package(
         .executableTarget(name: "revenant-bench", dependencies: ["RevenantCore", "RevenantFiles", "RevenantNet"]),
         // Helpers shared by test targets (a test target cannot depend on another).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "RevenantCoreTests", dependencies: ["RevenantCore", "RevenantCrypto", "TestSupport", "RevenantFiles"]),
+        .testTarget(name: "RevenantCoreTests", dependencies: ["RevenantCore", "RevenantCrypto", "TestSupport", "RevenantFiles", "RevenantHistory"]),
         .testTarget(name: "RevenantProbesTests", dependencies: ["RevenantProbes", "TestSupport", "RevenantFiles"]),
         .testTarget(name: "RevenantEngineTests", dependencies: ["RevenantEngine", "RevenantCore", "RevenantCrypto", "RevenantProbes", "RevenantFiles"]),
         .testTarget(name: "RevenantReportsTests", dependencies: ["RevenantReports", "RevenantEngine", "RevenantCore", "RevenantCrypto", "RevenantProbes", "RevenantFiles"]),
         .testTarget(name: "RevenantNetTests", dependencies: ["RevenantNet", "RevenantCore", "RevenantProbes", "TestSupport", "RevenantFiles"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["RevenantEngine", "RevenantCore", "RevenantProbes", "TestSupport", "RevenantFiles"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["RevenantEngine", "RevenantCore", "RevenantProbes", "TestSupport", "RevenantFiles", "RevenantHistory"]),
     ]
 )

@@ -29,6 +29,8 @@ PACKAGES=(
   libpq-dev
   # LDAP binds through OpenLDAP's library: it keeps the server's diagnostic message (docs/protocols/ldap.md).
   libldap-dev
+  # The history store's embedded database (--history FILE; docs/history.md).
+  libsqlite3-dev
 )
 
 die() { echo "install-deps: $*" >&2; exit 1; }

@@ -20,11 +20,14 @@ public struct Configuration: Sendable, Equatable {
     public var sshKnownHosts: String?
     /// How PostgreSQL logins use TLS (libpq's `sslmode`), and the CA file a `verify-*` mode trusts.
     public var postgres = PostgresTLS()
+    /// Where runs are remembered (`--history` wins): a SQLite file (relative to the configuration
+    /// file) or a `postgresql://` URL.
+    public var history: String?
 
     public init() {}
 
     static let keys = ["concurrency", "per_host", "timeout_seconds", "retries", "policy", "probes_dirs",
-                       "tls", "proxy", "revocation", "fingerprint_key", "jwt", "ssh", "postgresql"]
+                       "tls", "proxy", "revocation", "fingerprint_key", "jwt", "ssh", "postgresql", "history"]
 
     /// Reads a JSON configuration; every unknown key or wrong type is reported with its line.
     /// `file` names it in errors and is the directory relative paths in it start from.
@@ -71,6 +74,7 @@ public struct Configuration: Sendable, Equatable {
                 c.insecureHosts = r.stringList(h, "insecure_hosts", "tls") ?? []
             }
             c.proxy = r.string(f, "proxy", "")
+            c.history = r.string(f, "history", "").map { $0.hasPrefix("postgresql://") || $0.hasPrefix("postgres://") ? $0 : resolve($0) }
             if let t = f["revocation"], let h = r.object(t, "revocation", allowed: ["crl", "ocsp", "soft_fail"]) {
                 c.revocation.crl = r.bool(h, "crl", "revocation") ?? c.revocation.crl
                 c.revocation.ocsp = r.bool(h, "ocsp", "revocation") ?? c.revocation.ocsp

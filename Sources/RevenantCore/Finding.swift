@@ -9,6 +9,7 @@ public enum Severity: String, Sendable, CaseIterable, Comparable, Codable {
 /// The finding codes of DESIGN.md §6.
 public enum FindingCode: String, Sendable, CaseIterable, Codable {
     case residualAccess = "residual_access"
+    case cameBackToLife = "came_back_to_life"
     case expiredStillAccepted = "expired_still_accepted"
     case notRevokedAtCA = "not_revoked_at_ca"
     case rotationNotDeployed = "rotation_not_deployed"
@@ -26,7 +27,7 @@ public enum FindingCode: String, Sendable, CaseIterable, Codable {
     /// The severity a finding of this code has unless the rule says otherwise.
     public var defaultSeverity: Severity {
         switch self {
-        case .residualAccess, .expiredStillAccepted, .notRevokedAtCA: .critical
+        case .residualAccess, .cameBackToLife, .expiredStillAccepted, .notRevokedAtCA: .critical
         case .rotationNotDeployed, .revocationUnverified, .expired: .high
         case .expiringSoon, .rotationOverdue, .weakCrypto, .checkFailed: .medium
         case .inventoryDrift, .ownerless: .low
@@ -41,6 +42,7 @@ public enum FindingCode: String, Sendable, CaseIterable, Codable {
     public var advice: String {
         switch self {
         case .residualAccess: "Revoke or disable the credential at the system that accepted it, then re-run to prove it."
+        case .cameBackToLife: "Something restored it (a backup, a re-enabled account, a re-imported key): revoke it again and find what brought it back."
         case .expiredStillAccepted: "The system ignores expiry: revoke the credential there and fix its expiry enforcement."
         case .notRevokedAtCA: "Revoke the certificate at the issuing CA so that CRL/OCSP report it."
         case .rotationNotDeployed: "Deploy the new certificate to the endpoint and reload the service."

@@ -4,6 +4,7 @@ enum FindingReferences {
     static func `for`(_ code: FindingCode) -> [String] {
         switch code {
         case .residualAccess: [nhi1, csfAA01, csfAA05, zeroTrustTenet6, sp80053IA5]
+        case .cameBackToLife: [nhi1, csfAA01, csfAA05, zeroTrustTenet6, sp80053IA5]
         case .expiredStillAccepted: [csfAA03, csfAA01, zeroTrustTenet6]
         case .notRevokedAtCA: [nhi1, csfAA01, sp80053IA5]
         case .rotationNotDeployed: [csfAA01, sp80053IA5]

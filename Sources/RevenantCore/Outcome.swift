@@ -1,3 +1,5 @@
+import Foundation
+
 /// The result of one attempt to use a credential. Only `authenticated` and `rejected` are proof.
 public enum ProbeOutcome: Sendable, Equatable {
     case authenticated(reason: String)
@@ -95,6 +97,8 @@ public struct ProbeCheck: Sendable, Equatable {
     public var attempts: Int
     public var durationMs: Int
     public var evidence: String?
+    /// When the answer that decided it arrived (nil: not sent, or a caller that does not say).
+    public var at: Date?
     /// Set when this check is a CRL or OCSP lookup (probe `crl`/`ocsp`, target the URL).
     public var revocation: RevocationLookup? {
         get { storedRevocation.value }
@@ -105,8 +109,9 @@ public struct ProbeCheck: Sendable, Equatable {
     public init(
         probe: String, target: String, outcome: ProbeOutcome, controls: ControlStatus,
         httpStatus: Int? = nil, attempts: Int = 1, durationMs: Int = 0, evidence: String? = nil,
-        revocation: RevocationLookup? = nil
+        revocation: RevocationLookup? = nil, at: Date? = nil
     ) {
+        self.at = at
         self.probe = probe
         self.target = target
         self.outcome = outcome

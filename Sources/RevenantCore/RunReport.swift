@@ -58,6 +58,8 @@ public struct RunReport: Sendable {
     public var results: [CredentialResult]
     /// The command that produced it (`verify`, `certs`): the table's heading.
     public var command = "verify"
+    /// What differs from the last run history has of the same secrets (empty without history).
+    public var changes: [StateChange] = []
 
     public init(runID: String, startedAt: Date, finishedAt: Date, complete: Bool, incompleteReason: String? = nil,
                 inventories: [String], ledgerHead: String?, results: [CredentialResult]) {

@@ -68,3 +68,25 @@ public struct Fingerprinter: Sendable {
         return "sha256:" + Digest.hex(Digest.sha256(bytes).prefix(8))
     }
 }
+
+/// SHA-256 fed in pieces, for inputs too large to hold at once (a history run's inventory digest).
+public final class SHA256Hasher {
+    private let context = EVP_MD_CTX_new()
+
+    public init() {
+        precondition(context != nil && EVP_DigestInit_ex(context, EVP_sha256(), nil) == 1, "EVP_DigestInit_ex(SHA-256) failed")
+    }
+
+    deinit { EVP_MD_CTX_free(context) }
+
+    public func update(_ bytes: UnsafeRawBufferPointer) {
+        precondition(EVP_DigestUpdate(context, bytes.baseAddress, bytes.count) == 1, "EVP_DigestUpdate failed")
+    }
+
+    public func finish() -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: 32)
+        var len: UInt32 = 0
+        precondition(EVP_DigestFinal_ex(context, &out, &len) == 1, "EVP_DigestFinal_ex failed")
+        return out
+    }
+}

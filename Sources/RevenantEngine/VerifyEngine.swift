@@ -88,6 +88,7 @@ public final class VerifyEngine: Sendable {
         var attempts: Int
         var durationMs: Int
         var evidence: String?
+        var at: Date?
     }
 
     /// What a run has learned so far: the controls' answers, each check's state, the CA's answers.
@@ -199,7 +200,7 @@ public final class VerifyEngine: Sendable {
             if case .success(.http(let r)) = completion.result { status = r.status }
             let previous = state.checks[ci][k]?.durationMs ?? 0
             state.checks[ci][k] = CheckState(outcome: shared(completion.outcome), status: status, attempts: completion.attempt.number,
-                                             durationMs: previous + completion.durationMs, evidence: hash)
+                                             durationMs: previous + completion.durationMs, evidence: hash, at: recorder.now())
             if retry == nil {
                 counts.done += 1
                 if completion.outcome.isAuthenticated { counts.authenticated += 1 }
@@ -252,7 +253,8 @@ public final class VerifyEngine: Sendable {
                 }
                 checks.append(ProbeCheck(
                     probe: planned.probeID, target: planned.displayURL, outcome: outcome, controls: controls,
-                    httpStatus: checkState.status, attempts: checkState.attempts, durationMs: checkState.durationMs, evidence: checkState.evidence))
+                    httpStatus: checkState.status, attempts: checkState.attempts, durationMs: checkState.durationMs, evidence: checkState.evidence,
+                    at: checkState.at))
             }
             var observed = CredentialObservations(credential: credential, checks: checks, secretFindings: plan.secretFindings[ci] ?? [],
                                                   certificate: info?.facts)

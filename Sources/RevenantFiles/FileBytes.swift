@@ -1,4 +1,5 @@
 import Foundation
+import RevenantCrypto
 
 /// Reads a whole file straight into a byte array (one copy, not `Data` plus an array).
 public enum FileBytes {
@@ -54,6 +55,23 @@ extension FileBytes {
             case .unreadable(let why): "cannot be read (\(why))"
             case .tooLarge(let limit): "larger than \(limit >= 1 << 20 ? "\(limit >> 20) MiB" : "\(limit) bytes"): not read (no secret is that long)"
             }
+        }
+    }
+}
+
+extension FileBytes {
+    /// The SHA-256 of a file, read 64 KiB at a time (nil if it cannot be read).
+    public static func sha256(_ path: String) -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        let hasher = SHA256Hasher()
+        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { Foundation.read(fd, $0.baseAddress!, $0.count) }
+            if n < 0 { if errno == EINTR { continue }; return nil }
+            if n == 0 { return hasher.finish() }
+            chunk.withUnsafeBytes { hasher.update(UnsafeRawBufferPointer(rebasing: $0[..<n])) }
         }
     }
 }

@@ -64,6 +64,9 @@ public enum JSONReport {
             ("by_severity", .object(summarySeverity)),
             ("by_code", .object(codes)),
         ]))
+        // What differs from the last run history has of the same secrets (always [] without --history).
+        writer.key("changes")
+        writer.value(.array(report.changes.map(changeTree)))
         writer.key("results")
         writer.beginArray()
         for r in report.results {
@@ -77,6 +80,16 @@ public enum JSONReport {
         writer.endObject()
         writer.bytes.append(UInt8(ascii: "\n"))
         emit(writer.bytes)
+    }
+
+    static func changeTree(_ c: StateChange) -> Tree {
+        var fields: [(String, Tree)] = [("kind", .string(c.kind.rawValue)), ("credential", .string(c.credential)),
+                                        ("fingerprint", .string(c.fingerprint))]
+        if let p = c.probe { fields.append(("probe", .string(p))) }
+        if let t = c.target { fields.append(("target", .string(t))) }
+        fields += [("from", .string(c.from)), ("to", .string(c.to)), ("since_run", .string(c.since.run)),
+                   ("since", .string(Timestamp.format(c.since.at)))]
+        return .object(fields)
     }
 
     /// One credential's result, written member by member (shared with JSON Lines).

@@ -39,6 +39,10 @@ public enum TableReport {
         let counts = report.countBySeverity
         let summary = Severity.allCases.reversed().compactMap { s in counts[s].map { "\($0) \(s.rawValue)" } }
         out += "\n" + paint.bold("Summary: ") + (summary.isEmpty ? "nothing found" : summary.joined(separator: ", ")) + "\n"
+        if !report.changes.isEmpty {
+            out += "\n" + paint.bold("Changes since the last run (\(report.changes.count)):") + "\n"
+            for c in report.changes { out += "  " + Self.printable(c.summary) + "\n" }
+        }
         let codes = report.countByCode.keys.filter { $0.defaultSeverity > .info }.sorted { $0.defaultSeverity > $1.defaultSeverity }
         if !codes.isEmpty {
             out += "\n" + paint.bold("What to do:") + "\n"

@@ -3,6 +3,7 @@ import Foundation
 import RevenantCore
 import RevenantEngine
 import RevenantFrontend
+import RevenantHistory
 import RevenantReports
 
 struct Certs: ParsableCommand {
@@ -56,6 +57,9 @@ struct Certs: ParsableCommand {
     @Option(name: .long, help: "Inventory whose x509_certificate entries say what each certificate is believed to be; repeat for several.")
     var inventory: [String] = []
 
+    @Option(name: .long, help: "Remember this scan in a history store (SQLite file or postgresql:// URL).")
+    var history: String?
+
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
@@ -71,7 +75,15 @@ struct Certs: ParsableCommand {
         request.pkcs12Password = pkcs12Password.flatMap(Self.secretSource)
         (request.revocation, request.ledger, request.inventories, request.configurationFile) = (revocation, ledger, inventory, output.config)
         let timer = PhaseTimer()
-        let report: RunReport
+        var report: RunReport
+        var store: HistoryStore?
+        var configured: String?
+        if history == nil, let config = output.config {
+            do { configured = try Configuration.load(file: config).history } catch { throw failInput(error.errors.map(\.description)) }
+        }
+        if let target = history ?? configured {
+            do { store = try HistoryFrontend.open(target) } catch { throw failInput(error.lines) }
+        }
         // Progress on a terminal only, and never with --no-progress.
         let line = (!output.noProgress && Terminal.stderrIsTTY) ? ProgressLine() : nil
         let progress: ((Int, Int) -> Void)? = line.map { line in
@@ -80,11 +92,15 @@ struct Certs: ParsableCommand {
         }
         do { report = try CertsFrontend.scan(request, timing: timer, warn: warn, progress: progress) } catch { throw failInput(error.lines) }
         line?.finish()
+        if let store {
+            HistoryFrontend.compareAndRecord(&report, in: store, inputs: HistoryFrontend.inputs(inventories: inventory, configuration: output.config))
+        }
         let useColor = output.output == nil && Terminal.stdoutIsTTY && Terminal.colorAllowed
         try ReportOutput.write(formats: output.formats, output: output.output) { format, emit in
             format.write(report, color: useColor, emit: emit)
         }
         timer.mark("report")
+        if !report.complete { throw Exit.incomplete }
         if report.hasFinding(atOrAbove: output.threshold) { throw Exit.findings }
     }
 

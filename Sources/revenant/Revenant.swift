@@ -22,7 +22,7 @@ struct Revenant: AsyncParsableCommand {
           revenant evidence verify evidence.jsonl
         """,
         version: "0.1.0",
-        subcommands: [Verify.self, Certs.self, Probes.self, InventoryCommand.self, Evidence.self]
+        subcommands: [Verify.self, Certs.self, HistoryCommand.self, Probes.self, InventoryCommand.self, Evidence.self]
     )
 
     /// Like the default entry point, but a usage or validation error exits 2 (DESIGN.md §3),

@@ -4,6 +4,7 @@ import RevenantCore
 import RevenantFiles
 import RevenantEngine
 import RevenantFrontend
+import RevenantHistory
 import RevenantProbes
 import RevenantReports
 
@@ -16,6 +17,7 @@ struct Verify: AsyncParsableCommand {
           revenant verify --inventory inv.json --config config.json --format json --output report.json --ledger evidence.jsonl
           revenant verify --inventory inv.csv --dry-run
           revenant verify --inventory inv.yaml --format table --format json --output reports/ --fail-on critical
+          revenant verify --inventory offboarding.yaml --history history.db
         """
     )
 
@@ -33,6 +35,9 @@ struct Verify: AsyncParsableCommand {
 
     @Option(name: .long, help: "Only check the credential with this id; repeat for several.")
     var only: [String] = []
+
+    @Option(name: .long, help: "Remember this run in a history store (SQLite file or postgresql:// URL): finds credentials that came back to life, lists changes since the last run.")
+    var history: String?
 
     @Flag(name: .customLong("dry-run"), help: "Resolve inventory, secrets, probes and targets and print the plan; send nothing.")
     var dryRun = false
@@ -67,6 +72,10 @@ struct Verify: AsyncParsableCommand {
         }
         // Fail before sending anything if the report or the ledger cannot be written: exit 2 means "nothing probed".
         try ReportOutput.checkWritable(formats: output.formats, output: output.output)
+        var store: HistoryStore?
+        if let target = HistoryFrontend.target(flag: history, configuration: prepared.configuration) {
+            do { store = try HistoryFrontend.open(target) } catch { throw failInput(error.lines) }
+        }
         var ledgerFile: EvidenceLedger?
         if let path = ledger {
             do { ledgerFile = try EvidenceLedger(path: path) } catch { throw failInput([error.message]) }
@@ -74,8 +83,11 @@ struct Verify: AsyncParsableCommand {
         let progress = (!output.noProgress && Terminal.stderrIsTTY) ? ProgressLine() : nil
         var onProgress: (@Sendable (ProgressUpdate) -> Void)?
         if let progress { onProgress = { progress.update($0) } }
-        let report = await VerifyFrontend.run(prepared, ledger: ledgerFile, stop: stop, progress: onProgress)
+        var report = await VerifyFrontend.run(prepared, ledger: ledgerFile, stop: stop, progress: onProgress)
         progress?.finish()
+        if let store {
+            HistoryFrontend.compareAndRecord(&report, in: store, inputs: HistoryFrontend.inputs(inventories: inventory, configuration: output.config))
+        }
         timing.mark("probe")
         let useColor = output.output == nil && Terminal.stdoutIsTTY && Terminal.colorAllowed
         try ReportOutput.write(formats: output.formats, output: output.output) { format, emit in

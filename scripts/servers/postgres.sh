@@ -24,6 +24,9 @@ start_postgres() {
   local db=revenant live_user="svc_live_$(rand_hex 3)" dead_user="svc_dropped_$(rand_hex 3)"
   local rot_user="svc_rotated_$(rand_hex 3)" live_pw dead_pw old_pw new_pw
   live_pw=$(rand_hex); dead_pw=$(rand_hex); old_pw=$(rand_hex); new_pw=$(rand_hex)
+  # A history store for `--history postgresql://…` tests: its own role owning its own database.
+  local history_user="revenant_history_$(rand_hex 3)" history_pw history_db=revenant_history
+  history_pw=$(rand_hex)
 
   "${as_pg[@]}" "$bin/initdb" -D "$D/data" -U postgres -E UTF8 --locale=C --no-sync --no-instructions \
     --auth-local=trust --auth-host=scram-sha-256 >"$D/initdb.log" 2>&1 || fail "initdb failed" "$D/initdb.log"
@@ -56,6 +59,8 @@ CREATE ROLE $dead_user LOGIN PASSWORD '$dead_pw';
 DROP ROLE $dead_user;
 CREATE ROLE $rot_user LOGIN PASSWORD '$old_pw';
 ALTER ROLE $rot_user PASSWORD '$new_pw';
+CREATE ROLE $history_user LOGIN PASSWORD '$history_pw';
+CREATE DATABASE $history_db OWNER $history_user;
 EOF
 
   local q=(psql -X -q -w -h 127.0.0.1 -p "$PORT" -d "$db" -c 'select 1')
@@ -69,5 +74,6 @@ EOF
     "PG_PORT=$PORT" "PG_PID=$PID" "PG_HOST=127.0.0.1" "PG_DATABASE=$db" "PG_LOG=$LOG" "PG_CA=$D/ca.crt" \
     "PG_LIVE_USER=$live_user" "PG_LIVE_PASSWORD=$live_pw" \
     "PG_DEAD_USER=$dead_user" "PG_DEAD_PASSWORD=$dead_pw" \
-    "PG_ROTATED_USER=$rot_user" "PG_OLD_PASSWORD=$old_pw" "PG_ROTATED_PASSWORD=$new_pw"
+    "PG_ROTATED_USER=$rot_user" "PG_OLD_PASSWORD=$old_pw" "PG_ROTATED_PASSWORD=$new_pw" \
+    "PG_HISTORY_USER=$history_user" "PG_HISTORY_PASSWORD=$history_pw" "PG_HISTORY_DATABASE=$history_db"
 }

@@ -471,7 +471,7 @@ import Testing
     }
 
     static let severityTable: [(FindingCode, Severity)] = [
-        (.residualAccess, .critical), (.expiredStillAccepted, .critical), (.notRevokedAtCA, .critical),
+        (.residualAccess, .critical), (.cameBackToLife, .critical), (.expiredStillAccepted, .critical), (.notRevokedAtCA, .critical),
         (.rotationNotDeployed, .high), (.revocationUnverified, .high), (.expired, .high),
         (.expiringSoon, .medium), (.rotationOverdue, .medium), (.weakCrypto, .medium), (.checkFailed, .medium),
         (.inventoryDrift, .low), (.ownerless, .low), (.revocationVerified, .info), (.ok, .info),
