@@ -60,6 +60,8 @@ public struct RunReport: Sendable {
     public var command = "verify"
     /// What differs from the last run history has of the same secrets (empty without history).
     public var changes: [StateChange] = []
+    /// Set by `watch`: its rounds and each target's `dead_at` and latencies.
+    public var watch: WatchState?
 
     public init(runID: String, startedAt: Date, finishedAt: Date, complete: Bool, incompleteReason: String? = nil,
                 inventories: [String], ledgerHead: String?, results: [CredentialResult]) {

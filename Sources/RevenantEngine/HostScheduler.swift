@@ -1,3 +1,4 @@
+import Foundation
 import RevenantCore
 
 /// Decides which queued job may start now, per host: at most `maxInFlight` at once and at most
@@ -112,4 +113,23 @@ public struct HostScheduler<Job> {
         }
         return earliest
     }
+}
+
+/// A scheduler kept between runs of one engine (`watch`'s rounds), so a host's rate limit holds
+/// from one round to the next.
+public final class SchedulerCarry: @unchecked Sendable {
+    // @unchecked: `held` is only touched under `lock`; a run takes it at its start and puts it back at its end.
+    private let lock = NSLock()
+    private var held: Any?
+
+    public init() {}
+
+    func take<Job>() -> HostScheduler<Job>? {
+        lock.withLock {
+            defer { held = nil }
+            return held as? HostScheduler<Job>
+        }
+    }
+
+    func put<Job>(_ scheduler: HostScheduler<Job>) { lock.withLock { held = scheduler } }
 }

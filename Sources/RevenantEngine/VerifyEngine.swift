@@ -50,11 +50,14 @@ public final class VerifyEngine: Sendable {
     let revocation: (any RevocationService)?
     /// The run loop's time (the scheduler's time base).
     let clock: any RunClock
+    /// The per-host scheduler between runs (`watch`'s rounds share one, with one clock): rate limits hold across them.
+    let carriedScheduler: SchedulerCarry
 
     /// `revocation`: who asks the CA about `x509_certificate` credentials; nil never asks (the
     /// CA's findings are then absent: say so where a library caller passes nil).
     public init(transport: any ProbeTransport, configuration: Configuration, revocation: (any RevocationService)?,
-                clock: any RunClock = MonotonicClock()) {
+                clock: any RunClock = MonotonicClock(), carrying scheduler: SchedulerCarry = SchedulerCarry()) {
+        self.carriedScheduler = scheduler
         self.transport = transport
         self.configuration = configuration
         self.revocation = revocation
@@ -97,6 +100,9 @@ public final class VerifyEngine: Sendable {
         var positive: [ProbeOutcome?]
         var checks: [[CheckState?]]
         var revocation: [Int: (checks: [ProbeCheck], findings: [Finding])] = [:]
+        var decided: [[ProbeCheck?]]?
+
+        func isDecided(_ ci: Int, _ k: Int) -> Bool { decided?[ci][k] != nil }
 
         init(_ plan: VerifyPlan) {
             negative = Array(repeating: nil, count: plan.pairs.count)
@@ -115,19 +121,23 @@ public final class VerifyEngine: Sendable {
     }
 
     /// Runs a plan in four phases: controls, credentials, the CA, the verdicts.
+    /// `decided`: checks an earlier run of the same plan settled (`watch` carries the proven-dead
+    /// ones): not sent again, reported as they were. Indexed as `plan.checks`.
     public func run(
         _ plan: VerifyPlan, runID: String, ledger: (any EvidenceSink)?, fingerprinter: Fingerprinter,
         stop: StopFlag = StopFlag(), now: @escaping @Sendable () -> Date = { Date() },
-        progress: (@Sendable (ProgressUpdate) -> Void)? = nil
+        progress: (@Sendable (ProgressUpdate) -> Void)? = nil, decided: [[ProbeCheck?]]? = nil
     ) async -> RunReport {
         let startedAt = now()
         var state = RunState(plan)
+        state.decided = decided
         let recorder = Recorder(plan: plan, runID: runID, ledger: ledger, fingerprinter: fingerprinter, now: now)
-        // One scheduler for both phases, so per-host rates hold across them.
-        var scheduler = HostScheduler<Attempt>()
+        // One scheduler for both phases (and every run of this engine), so per-host rates hold across them.
+        var scheduler = carriedScheduler.take() ?? HostScheduler<Attempt>()
         for (host, limits) in plan.hostLimits { scheduler.configure(host: host, limits: limits) }
         await runControls(plan, &state, &scheduler, recorder: recorder, stop: stop)
         await runCredentials(plan, &state, &scheduler, recorder: recorder, stop: stop, progress: progress)
+        carriedScheduler.put(scheduler)
         askCAs(plan, &state, recorder: recorder, startedAt: startedAt, stop: stop)
         let finishedAt = now()
         return RunReport(
@@ -141,7 +151,14 @@ public final class VerifyEngine: Sendable {
                      recorder: Recorder, stop: StopFlag) async {
         var rng = SystemRandomNumberGenerator()
         var attempts: [Attempt] = []
-        for (i, pair) in plan.pairs.enumerated() {
+        // A pair none of whose checks will be sent (all settled by an earlier round) needs no controls.
+        var needed = Array(repeating: state.decided == nil, count: plan.pairs.count)
+        if state.decided != nil {
+            for (ci, planned) in plan.checks.enumerated() {
+                for (k, check) in planned.enumerated() where !state.isDecided(ci, k) { if let p = check.pair { needed[p] = true } }
+            }
+        }
+        for (i, pair) in plan.pairs.enumerated() where needed[i] {
             let random = pair.probe.negativeControl.generate(using: &rng)
             // SigV4's random credential is a random key id too: a real id with a wrong secret gets
             // SignatureDoesNotMatch, which is not the answer a dead key gets (InvalidClientTokenId).
@@ -167,7 +184,7 @@ public final class VerifyEngine: Sendable {
                         recorder: Recorder, stop: StopFlag, progress: (@Sendable (ProgressUpdate) -> Void)?) async {
         var attempts: [Attempt] = []
         for (ci, planned) in plan.checks.enumerated() {
-            for (k, check) in planned.enumerated() {
+            for (k, check) in planned.enumerated() where !state.isDecided(ci, k) {
                 if let reason = check.skipReason {
                     state.checks[ci][k] = CheckState(outcome: .skipped(reason: reason), attempts: 0, durationMs: 0)
                 } else if let p = check.pair, state.negative[p]?.isAuthenticated == true {
@@ -240,6 +257,10 @@ public final class VerifyEngine: Sendable {
             let ca = state.revocation[ci]
             let caRevoked = ca?.checks.contains { $0.revocation?.status.isRevocation == true } ?? false
             for (k, planned) in plan.checks[ci].enumerated() {
+                if let settled = state.decided?[ci][k] {
+                    checks.append(settled)
+                    continue
+                }
                 let checkState = credentialStates[k] ?? CheckState(
                     outcome: .skipped(reason: "not probed: the run was interrupted (\(stop.reason ?? "stopped"))"), attempts: 0, durationMs: 0)
                 let controls = planned.pair.map { ControlStatus(negative: state.negative[$0], positive: state.positive[$0]) } ?? ControlStatus(negative: nil)

@@ -14,6 +14,8 @@ public struct VerifyRequest: Sendable {
     public var concurrency: Int?
     /// Only the credentials with these ids.
     public var only: [String] = []
+    /// Only credentials that should be dead (`watch`): an active one has nothing to wait for.
+    public var shouldBeDeadOnly = false
 
     public init(inventories: [String]) { self.inventories = inventories }
 }
@@ -43,6 +45,10 @@ public enum VerifyFrontend {
             let unknown = wanted.subtracting(inventory.credentials.map(\.id))
             if !unknown.isEmpty { throw InputFailure(["--only names unknown credential ids: \(unknown.sorted().joined(separator: ", "))"]) }
             inventory.credentials = inventory.credentials.filter { wanted.contains($0.id) }
+        }
+        if request.shouldBeDeadOnly {
+            inventory.credentials = inventory.credentials.filter(\.state.shouldBeDead)
+            if inventory.credentials.isEmpty { throw InputFailure(["nothing to watch: no credential selected is in a should-be-dead state (rotated, revoked, offboarded, expired)"]) }
         }
         let (definitions, problems) = ShippedProbes.load(extra: request.probeDirectories, config: config)
         let errors = problems.filter { $0.level == .error }
@@ -87,6 +93,27 @@ public enum VerifyFrontend {
     /// Runs the plan through libcurl and the login probers; `stop` ends it early (the report is then incomplete).
     public static func run(_ prepared: PreparedVerify, ledger: EvidenceLedger?, stop: StopFlag,
                            progress: (@Sendable (ProgressUpdate) -> Void)?) async -> RunReport {
+        let transport = makeTransport(prepared)
+        defer { transport.close() }
+        let engine = makeEngine(prepared, transport: transport)
+        // A stop wakes the engine, which ends every transfer in flight (transport.cancelAll).
+        var report = await engine.run(prepared.plan, runID: UUID().uuidString.lowercased(), ledger: ledger, fingerprinter: prepared.fingerprinter,
+                                      stop: stop, progress: progress)
+        ledger?.flush()
+        report.markIncomplete(ifLedgerFailed: ledger)
+        return report
+    }
+
+    /// The engine over `transport`; its CA lookups judge freshness against the time it is made.
+    static func makeEngine(_ prepared: PreparedVerify, transport: ProtocolTransport, clock: any RunClock = MonotonicClock(),
+                           carrying scheduler: SchedulerCarry = SchedulerCarry()) -> VerifyEngine {
+        let config = prepared.configuration
+        return VerifyEngine(transport: transport, configuration: config, revocation: CARevocationService(configuration: config, now: Date()),
+                            clock: clock, carrying: scheduler)
+    }
+
+    /// libcurl and the login probers, as the configuration sets them up; the caller closes it.
+    static func makeTransport(_ prepared: PreparedVerify) -> ProtocolTransport {
         let config = prepared.configuration
         var options = TransportOptions()
         // As OpenSSL (and so `revenant certs`) does: without tls.ca_bundle, SSL_CERT_FILE names the
@@ -96,16 +123,6 @@ public enum VerifyFrontend {
         options.insecureHosts = config.insecureHosts
         options.proxy = config.proxy
         options.maxConnections = max(64, config.concurrency * 2)
-        let transport = ProtocolTransport(curl: CurlTransport(options: options), probers: LoginProbers.standard(options: options, postgres: config.postgres))
-        defer { transport.close() }
-        // A stop wakes the engine, which ends every transfer in flight (transport.cancelAll).
-        let startedAt = Date()
-        var report = await VerifyEngine(transport: transport, configuration: config,
-                                        revocation: CARevocationService(configuration: config, now: startedAt))
-            .run(prepared.plan, runID: UUID().uuidString.lowercased(), ledger: ledger, fingerprinter: prepared.fingerprinter,
-                 stop: stop, progress: progress)
-        ledger?.flush()
-        report.markIncomplete(ifLedgerFailed: ledger)
-        return report
+        return ProtocolTransport(curl: CurlTransport(options: options), probers: LoginProbers.standard(options: options, postgres: config.postgres))
     }
 }

@@ -67,6 +67,10 @@ public enum JSONReport {
         // What differs from the last run history has of the same secrets (always [] without --history).
         writer.key("changes")
         writer.value(.array(report.changes.map(changeTree)))
+        if let watch = report.watch {
+            writer.key("watch")
+            writer.value(watchTree(watch))
+        }
         writer.key("results")
         writer.beginArray()
         for r in report.results {
@@ -80,6 +84,26 @@ public enum JSONReport {
         writer.endObject()
         writer.bytes.append(UInt8(ascii: "\n"))
         emit(writer.bytes)
+    }
+
+    /// `watch`: its rounds, and per (credential, target) when it was proven dead and how long that took.
+    static func watchTree(_ w: WatchState) -> Tree {
+        func seconds(_ s: Double?) -> Tree { s.map { .int(Int($0.rounded())) } ?? .null }
+        let targets: [Tree] = w.entries.joined().map { e in
+            .object([
+                ("credential", .string(e.credential)), ("owner", .optional(e.owner)), ("probe", .string(e.probe)), ("target", .string(e.target)),
+                ("status", .string(e.status.rawValue)), ("dead_at", .optional(e.deadAt.map(Timestamp.formatPrecise))),
+                ("dead_round", e.deadRound.map(Tree.int) ?? .null),
+                ("revoked_at", .optional(e.revokedAt.map(Timestamp.format))),
+                ("latency_from_revoked_seconds", seconds(e.revokedAt.flatMap { e.latency(from: $0) })),
+                ("latency_from_watch_start_seconds", seconds(e.latency(from: w.startedAt))),
+                ("last_reason", .string(e.lastReason)),
+            ])
+        }
+        return .object([
+            ("interval_seconds", .int(Int(w.interval))), ("deadline", .string(Timestamp.format(w.deadline))), ("rounds", .int(w.rounds)),
+            ("targets", .array(targets)),
+        ])
     }
 
     static func changeTree(_ c: StateChange) -> Tree {

@@ -39,6 +39,7 @@ public enum TableReport {
         let counts = report.countBySeverity
         let summary = Severity.allCases.reversed().compactMap { s in counts[s].map { "\($0) \(s.rawValue)" } }
         out += "\n" + paint.bold("Summary: ") + (summary.isEmpty ? "nothing found" : summary.joined(separator: ", ")) + "\n"
+        if let watch = report.watch { out += watchSection(watch, paint: paint) }
         if !report.changes.isEmpty {
             out += "\n" + paint.bold("Changes since the last run (\(report.changes.count)):") + "\n"
             for c in report.changes { out += "  " + Self.printable(c.summary) + "\n" }
@@ -49,6 +50,24 @@ public enum TableReport {
             for code in codes { out += "  \(code.rawValue): \(code.advice)\n" }
         }
         if let head = report.ledgerHead { out += "\nEvidence ledger head: \(head)\n" }
+        return out
+    }
+
+    /// The watch's rounds and, per target, when each credential was proven dead and how long it took.
+    static func watchSection(_ w: WatchState, paint: Painter) -> String {
+        let entries = Array(w.entries.joined())
+        let dead = entries.filter { $0.status == .dead }.count
+        var out = "\n" + paint.bold("Watch: \(w.rounds) rounds every \(DurationText.text(w.interval)); \(dead) of \(entries.count) targets proven dead") + "\n"
+        let header = ["CREDENTIAL", "TARGET", "STATUS", "DEAD AT", "AFTER REVOCATION", "AFTER WATCH START"]
+        let rows = entries.map { e in
+            [e.credential, e.target, e.status.rawValue, e.deadAt.map(Timestamp.format) ?? "-",
+             e.revokedAt.flatMap { e.latency(from: $0) }.map(DurationText.text) ?? "-", e.latency(from: w.startedAt).map(DurationText.text) ?? "-"]
+                .map(Self.printable)
+        }
+        var widths = header.map(\.count)
+        for r in rows { for i in r.indices { widths[i] = max(widths[i], r[i].count) } }
+        out += "  " + pad(header, widths) + "\n"
+        for r in rows { out += "  " + pad(r, widths) + "\n" }
         return out
     }
 

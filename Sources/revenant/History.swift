@@ -55,10 +55,8 @@ struct HistoryCommand: ParsableCommand {
     /// `7d`, `24h`, `90m`, `30s` before `now`, or an ISO-8601 time.
     static func moment(_ text: String, now: Date) -> Date? {
         if let date = Timestamp.parse(text) { return date }
-        guard let unit = text.last, let n = Int(text.dropLast()), (0...36_500 * 24 * 3600).contains(n) else { return nil }
-        let seconds: [Character: Int] = ["s": 1, "m": 60, "h": 3600, "d": 86_400]
-        guard let per = seconds[unit], n <= 36_500 * 86_400 / per else { return nil }
-        return now.addingTimeInterval(-Double(n * per))
+        guard text.last?.isLetter == true, let seconds = DurationText.seconds(text) else { return nil }
+        return now.addingTimeInterval(-seconds)
     }
 
     func run() throws {

@@ -22,13 +22,13 @@ struct Revenant: AsyncParsableCommand {
           revenant evidence verify evidence.jsonl
         """,
         version: "0.1.0",
-        subcommands: [Verify.self, Certs.self, HistoryCommand.self, Probes.self, InventoryCommand.self, Evidence.self]
+        subcommands: [Verify.self, Watch.self, Certs.self, HistoryCommand.self, Probes.self, InventoryCommand.self, Evidence.self]
     )
 
     /// Like the default entry point, but a usage or validation error exits 2 (DESIGN.md §3),
     /// not swift-argument-parser's 64.
     static func main() async {
-        Interrupts.install(runStops: CommandLine.arguments.dropFirst().first == "verify")
+        Interrupts.install(runStops: ["verify", "watch"].contains(CommandLine.arguments.dropFirst().first ?? ""))
         LDAPProber.prepareProcess()
         do {
             var command = try parseAsRoot()
