@@ -58,6 +58,8 @@ public struct RunReport: Sendable {
     public var results: [CredentialResult]
     /// The command that produced it (`verify`, `certs`): the table's heading.
     public var command = "verify"
+    /// The `--owner` names the run was limited to, as given; empty when it covers every owner.
+    public var ownerSelection: [String] = []
 
     public init(runID: String, startedAt: Date, finishedAt: Date, complete: Bool, incompleteReason: String? = nil,
                 inventories: [String], ledgerHead: String?, results: [CredentialResult]) {
