@@ -62,6 +62,8 @@ public struct RunReport: Sendable {
     public var changes: [StateChange] = []
     /// Set by `watch`: its rounds and each target's `dead_at` and latencies.
     public var watch: WatchState?
+    /// The `--owner` names the run was limited to, as given; empty when it covers every owner.
+    public var ownerSelection: [String] = []
 
     public init(runID: String, startedAt: Date, finishedAt: Date, complete: Bool, incompleteReason: String? = nil,
                 inventories: [String], ledgerHead: String?, results: [CredentialResult]) {

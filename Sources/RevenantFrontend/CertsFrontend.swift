@@ -15,6 +15,8 @@ public struct CertsRequest: Sendable {
     public var ledger: String?
     public var inventories: [String] = []
     public var configurationFile: String?
+    /// Only the certificates whose inventory entry has one of these owners (`OwnerSelection`'s rule).
+    public var owners: [String] = []
 
     public init(paths: [String]) { self.paths = paths }
 }
@@ -105,6 +107,13 @@ public enum CertsFrontend {
             do { known = CertificateInventory(try InventoryLoader.load(files: request.inventories)) } catch { throw InputFailure(error.errors.map(\.description)) }
             for problem in known.problems { warn("warning: \(problem)") }
         }
+        let owners = OwnerSelection(request.owners)
+        if !owners.isEmpty {
+            // A certificate's owner is its inventory entry's: one the inventory does not list has none.
+            let ownerOf = { (item: ScannedCertificate) in known.credential(sha256: item.certificate.info.sha256)?.owner }
+            if let problem = owners.unmatched(among: scanned.lazy.map(ownerOf), what: "certificate scanned") { throw InputFailure([problem]) }
+            scanned = scanned.filter { owners.matches(ownerOf($0)) }
+        }
 
         timer.mark("load")
         var ledgerFile: EvidenceLedger?
@@ -139,6 +148,7 @@ public enum CertsFrontend {
         var report = RunReport(runID: runID, startedAt: startedAt, finishedAt: Date(), complete: true,
                                inventories: [], ledgerHead: ledgerFile?.head, results: results)
         report.command = "certs"
+        report.ownerSelection = request.owners
         report.markIncomplete(ifLedgerFailed: ledgerFile)
         return report
     }

@@ -16,6 +16,8 @@ public struct VerifyRequest: Sendable {
     public var only: [String] = []
     /// Only credentials that should be dead (`watch`): an active one has nothing to wait for.
     public var shouldBeDeadOnly = false
+    /// Only the credentials of these owners (`OwnerSelection`'s rule).
+    public var owners: [String] = []
 
     public init(inventories: [String]) { self.inventories = inventories }
 }
@@ -25,6 +27,8 @@ public struct PreparedVerify: Sendable {
     public var plan: VerifyPlan
     public var configuration: Configuration
     public var fingerprinter: Fingerprinter
+    /// The `--owner` names the plan was limited to; the report records them.
+    public var ownerSelection: [String] = []
 }
 
 /// `revenant verify` as a library: read, check and plan (nothing sent), then run the plan against
@@ -40,12 +44,7 @@ public enum VerifyFrontend {
         if let c = request.concurrency { config.concurrency = c }
         var inventory: Inventory
         do { inventory = try InventoryLoader.load(files: request.inventories) } catch { throw InputFailure(error.errors.map(\.description)) }
-        if !request.only.isEmpty {
-            let wanted = Set(request.only)
-            let unknown = wanted.subtracting(inventory.credentials.map(\.id))
-            if !unknown.isEmpty { throw InputFailure(["--only names unknown credential ids: \(unknown.sorted().joined(separator: ", "))"]) }
-            inventory.credentials = inventory.credentials.filter { wanted.contains($0.id) }
-        }
+        inventory.credentials = try Self.select(inventory.credentials, only: request.only, owners: OwnerSelection(request.owners))
         if request.shouldBeDeadOnly {
             inventory.credentials = inventory.credentials.filter(\.state.shouldBeDead)
             if inventory.credentials.isEmpty { throw InputFailure(["nothing to watch: no credential selected is in a should-be-dead state (rotated, revoked, offboarded, expired)"]) }
@@ -69,7 +68,25 @@ public enum VerifyFrontend {
                                       fingerprinter: fingerprinter, jwks: jwks, certificates: X509CertificateSource(), knownHosts: knownHosts)
         if !plan.inputErrors.isEmpty { throw InputFailure(plan.inputErrors, warnings: plan.warnings) }
         timing.mark("plan")
-        return PreparedVerify(plan: plan, configuration: config, fingerprinter: fingerprinter)
+        return PreparedVerify(plan: plan, configuration: config, fingerprinter: fingerprinter, ownerSelection: request.owners)
+    }
+
+    /// `--only` and `--owner`: each checked against the whole inventory (an id or owner it does not
+    /// hold is an input error), then both applied.
+    static func select(_ credentials: [Credential], only: [String], owners: OwnerSelection) throws(InputFailure) -> [Credential] {
+        var selected = credentials
+        if !only.isEmpty {
+            let wanted = Set(only)
+            let unknown = wanted.subtracting(credentials.map(\.id))
+            if !unknown.isEmpty { throw InputFailure(["--only names unknown credential ids: \(unknown.sorted().joined(separator: ", "))"]) }
+            selected = selected.filter { wanted.contains($0.id) }
+        }
+        if !owners.isEmpty {
+            if let problem = owners.unmatched(among: credentials.lazy.map(\.owner)) { throw InputFailure([problem]) }
+            selected = selected.filter { owners.matches($0.owner) }
+            if selected.isEmpty { throw InputFailure(["--only and --owner together select no credential: none of those ids belongs to those owners"]) }
+        }
+        return selected
     }
 
     /// The pins of `ssh.known_hosts`, if configured; one that cannot be read is an input error.
@@ -101,6 +118,7 @@ public enum VerifyFrontend {
                                       stop: stop, progress: progress)
         ledger?.flush()
         report.markIncomplete(ifLedgerFailed: ledger)
+        report.ownerSelection = prepared.ownerSelection
         return report
     }
 

@@ -56,6 +56,7 @@ public enum WatchFrontend {
         report.runID = watchID
         report.startedAt = startedAt
         report.watch = state
+        report.ownerSelection = prepared.ownerSelection
         return report
     }
 }

@@ -146,17 +146,14 @@ public final class HistoryStore {
                    }, suffix: suffix)
     }
 
-    /// The checks of these credentials or owners (all when both are empty) since a time, oldest first.
-    public func checks(credentials: [String], owners: [String], since: Date?, each: (HistoryCheck) -> Void) throws(HistoryError) {
+    /// The checks of these credentials (all when empty) since a time, oldest first. Owners are
+    /// selected by the caller (OwnerSelection's rule: whole names, any case).
+    public func checks(credentials: [String], since: Date?, each: (HistoryCheck) -> Void) throws(HistoryError) {
         var conditions: [String] = []
         var parameters: [SQLValue] = []
         if !credentials.isEmpty {
             conditions.append("credential IN (" + Array(repeating: "?", count: credentials.count).joined(separator: ",") + ")")
             parameters += credentials.map(SQLValue.text)
-        }
-        if !owners.isEmpty {
-            conditions.append("owner IN (" + Array(repeating: "?", count: owners.count).joined(separator: ",") + ")")
-            parameters += owners.map(SQLValue.text)
         }
         if let since {
             conditions.append("checked_at >= ?")

@@ -12,19 +12,42 @@ public enum ReportFormat: String, Sendable, CaseIterable {
         }
     }
 
-    public func render(_ report: RunReport, color: Bool = false) -> String {
+    public func render(_ report: RunReport, color: Bool = false, groupBy: ReportGrouping? = nil) -> String {
         var bytes: [UInt8] = []
-        write(report, color: color) { bytes.append(contentsOf: $0) }
+        write(report, color: color, groupBy: groupBy) { bytes.append(contentsOf: $0) }
         return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Writes the report in chunks of about 64 KiB to `emit`, so a large report is never held whole.
-    public func write(_ report: RunReport, color: Bool = false, emit: ([UInt8]) -> Void) {
+    /// `groupBy: .owner` orders results by owner (the table: a section per owner).
+    public func write(_ report: RunReport, color: Bool = false, groupBy: ReportGrouping? = nil, emit: ([UInt8]) -> Void) {
         switch self {
-        case .table: emit(Array(TableReport.render(report, color: color).utf8))
-        case .json: JSONReport.write(report, emit: emit)
-        case .jsonl: JSONLinesReport.write(report, emit: emit)
+        case .table: emit(Array(TableReport.render(report, color: color, groupBy: groupBy).utf8))
+        case .json: JSONReport.write(report, groupBy: groupBy, emit: emit)
+        case .jsonl: JSONLinesReport.write(report, groupBy: groupBy, emit: emit)
         }
+    }
+}
+
+/// `--group-by`: how a report orders its results.
+public enum ReportGrouping: String, Sendable, CaseIterable {
+    /// By owner (`OwnerSelection.key`), credentials with no owner last; report order within an owner.
+    case owner
+
+    /// The order to write `report.results` in: indices into them.
+    func order(_ report: RunReport, _ owners: @autoclosure () -> OwnerSummary) -> [Int] {
+        switch self {
+        case .owner: owners().owners.flatMap(\.results)
+        }
+    }
+}
+
+extension JSONStreamWriter {
+    /// Hands what is written so far to `emit` once it passes about 64 KiB.
+    mutating func flush(over limit: Int = 65_536, to emit: ([UInt8]) -> Void) {
+        guard bytes.count > limit else { return }
+        emit(bytes)
+        bytes.removeAll(keepingCapacity: true)
     }
 }
 
@@ -35,7 +58,7 @@ public enum JSONReport {
 
     public static func render(_ report: RunReport) -> String { ReportFormat.json.render(report) }
 
-    static func write(_ report: RunReport, emit: ([UInt8]) -> Void) {
+    static func write(_ report: RunReport, groupBy: ReportGrouping? = nil, emit: ([UInt8]) -> Void) {
         var summarySeverity: [(String, Tree)] = []
         let bySeverity = report.countBySeverity
         for s in Severity.allCases.reversed() { if let n = bySeverity[s] { summarySeverity.append((s.rawValue, .int(n))) } }
@@ -50,6 +73,8 @@ public enum JSONReport {
         if let why = report.incompleteReason { run.append(("incomplete_reason", .string(why))) }
         run.append(("inventories", .array(report.inventories.map(Tree.string))))
         run.append(("ledger_head", .optional(report.ledgerHead)))
+        if !report.ownerSelection.isEmpty { run.append(("owners", .array(report.ownerSelection.map(Tree.string)))) }
+        let owners = OwnerSummary(report)
         // Results are written one at a time, straight into bytes, never built as one tree first.
         var writer = JSONStreamWriter(indent: 2)
         writer.beginObject()
@@ -59,11 +84,20 @@ public enum JSONReport {
         writer.key("run")
         writer.value(.object(run))
         writer.key("summary")
-        writer.value(.object([
-            ("credentials", .int(report.results.count)),
-            ("by_severity", .object(summarySeverity)),
-            ("by_code", .object(codes)),
-        ]))
+        writer.beginObject()
+        writer.field("credentials", report.results.count)
+        writer.key("by_severity")
+        writer.value(.object(summarySeverity))
+        writer.key("by_code")
+        writer.value(.object(codes))
+        writer.key("owners")
+        writer.beginArray()
+        for tally in owners.owners {
+            write(tally, to: &writer)
+            writer.flush(to: emit)
+        }
+        writer.endArray()
+        writer.endObject()
         // What differs from the last run history has of the same secrets (always [] without --history).
         writer.key("changes")
         writer.value(.array(report.changes.map(changeTree)))
@@ -73,12 +107,9 @@ public enum JSONReport {
         }
         writer.key("results")
         writer.beginArray()
-        for r in report.results {
-            write(r, to: &writer)
-            if writer.bytes.count > 65_536 {
-                emit(writer.bytes)
-                writer.bytes.removeAll(keepingCapacity: true)
-            }
+        for i in groupBy?.order(report, owners) ?? Array(report.results.indices) {
+            write(report.results[i], to: &writer)
+            writer.flush(to: emit)
         }
         writer.endArray()
         writer.endObject()
@@ -188,6 +219,43 @@ public enum JSONReport {
         w.endObject()
     }
 
+    /// One owner's entry of `summary.owners` (docs/findings.md, "Offboarding one person").
+    static func write(_ t: OwnerTally, to w: inout JSONStreamWriter) {
+        w.beginObject()
+        w.field("owner", t.owner)
+        w.field("credentials", t.credentials)
+        w.field("active", t.active)
+        w.field("should_be_dead", t.shouldBeDead)
+        w.field("proven_dead", t.provenDead)
+        w.field("still_live", t.stillLive)
+        w.field("unverified", t.unverified)
+        w.key("all_proven_dead")
+        w.bool(t.allProvenDead)
+        w.key("live")
+        w.beginArray()
+        for place in t.live {
+            w.beginObject()
+            w.field("credential", place.credential)
+            w.field("finding", place.finding.rawValue)
+            w.field("probe", place.probe)
+            w.field("target", place.target)
+            w.endObject()
+        }
+        w.endArray()
+        w.key("unverified_reasons")
+        w.beginArray()
+        for why in t.unverifiedReasons {
+            w.beginObject()
+            w.field("credential", why.credential)
+            w.field("probe", why.probe)
+            w.field("target", why.target)
+            w.field("reason", why.reason)
+            w.endObject()
+        }
+        w.endArray()
+        w.endObject()
+    }
+
     /// A CRL/OCSP check's `revocation` member: what the CA said, and the answer's own identifiers.
     static func writeRevocation(_ lookup: RevocationLookup, to w: inout JSONStreamWriter) {
         w.key("revocation")
@@ -209,15 +277,12 @@ public enum JSONReport {
 public enum JSONLinesReport {
     public static func render(_ report: RunReport) -> String { ReportFormat.jsonl.render(report) }
 
-    static func write(_ report: RunReport, emit: ([UInt8]) -> Void) {
+    static func write(_ report: RunReport, groupBy: ReportGrouping? = nil, emit: ([UInt8]) -> Void) {
         var writer = JSONStreamWriter(indent: nil)
-        for r in report.results {
-            JSONReport.write(r, to: &writer, run: (report.runID, report.complete))
+        for i in groupBy?.order(report, OwnerSummary(report)) ?? Array(report.results.indices) {
+            JSONReport.write(report.results[i], to: &writer, run: (report.runID, report.complete))
             writer.bytes.append(UInt8(ascii: "\n"))
-            if writer.bytes.count > 65_536 {
-                emit(writer.bytes)
-                writer.bytes.removeAll(keepingCapacity: true)
-            }
+            writer.flush(to: emit)
         }
         emit(writer.bytes)
     }

@@ -27,6 +27,7 @@ struct Certs: ParsableCommand {
           revenant certs ./certs/ --config config.json --format table --format jsonl --output reports/
           revenant certs leaf-and-chain.pem --revocation --ledger evidence.jsonl --format json
           revenant certs https://payments.internal:8443 --inventory certificates.yaml --revocation
+          revenant certs ./certs/ --inventory certificates.yaml --revocation --owner dana.okafor@example.com
 
         With --revocation, each certificate's OCSP URLs and CRL distribution points (http, https, \
         file) are asked, every answer verified against the certificate's issuer (the next certificate \
@@ -60,11 +61,14 @@ struct Certs: ParsableCommand {
     @Option(name: .long, help: "Remember this scan in a history store (SQLite file or postgresql:// URL).")
     var history: String?
 
+    @OptionGroup var owners: OwnerOptions
+
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
         if paths.isEmpty { throw ValidationError("give at least one certificate file or directory") }
         if ledger != nil && !revocation { throw ValidationError("--ledger records revocation lookups: give --revocation too") }
+        if !owners.owner.isEmpty && inventory.isEmpty { throw ValidationError("--owner needs --inventory: a certificate's owner is its inventory entry's") }
         if let p = pkcs12Password, Self.secretSource(p) == nil {
             throw ValidationError("--pkcs12-password takes env:NAME or file:PATH (never the password itself)")
         }
@@ -74,6 +78,7 @@ struct Certs: ParsableCommand {
         var request = CertsRequest(paths: paths)
         request.pkcs12Password = pkcs12Password.flatMap(Self.secretSource)
         (request.revocation, request.ledger, request.inventories, request.configurationFile) = (revocation, ledger, inventory, output.config)
+        request.owners = owners.owner
         let timer = PhaseTimer()
         var report: RunReport
         var store: HistoryStore?
@@ -95,10 +100,7 @@ struct Certs: ParsableCommand {
         if let store {
             HistoryFrontend.compareAndRecord(&report, in: store, inputs: HistoryFrontend.inputs(inventories: inventory, configuration: output.config))
         }
-        let useColor = output.output == nil && Terminal.stdoutIsTTY && Terminal.colorAllowed
-        try ReportOutput.write(formats: output.formats, output: output.output) { format, emit in
-            format.write(report, color: useColor, emit: emit)
-        }
+        try ReportOutput.write(report, options: output)
         timer.mark("report")
         if !report.complete { throw Exit.incomplete }
         if report.hasFinding(atOrAbove: output.threshold) { throw Exit.findings }

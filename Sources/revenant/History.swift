@@ -30,8 +30,7 @@ struct HistoryCommand: ParsableCommand {
     @Option(name: .long, help: "Only this credential id; repeat for several.")
     var credential: [String] = []
 
-    @Option(name: .long, help: "Only credentials of this owner; repeat for several.")
-    var owner: [String] = []
+    @OptionGroup var owners: OwnerOptions
 
     @Option(name: .long, help: "Only checks since this time: an ISO-8601 date or time, or an age such as 90m, 24h, 7d.")
     var since: String?
@@ -68,7 +67,9 @@ struct HistoryCommand: ParsableCommand {
         var builder = CheckTimeline.Builder()
         do {
             let store = try HistoryStore(target, create: false)
-            try store.checks(credentials: credential, owners: owner, since: since.flatMap { Self.moment($0, now: Date()) }) { c in
+            let selection = OwnerSelection(owners.owner)
+            try store.checks(credentials: credential, since: since.flatMap { Self.moment($0, now: Date()) }) { c in
+                guard selection.matches(c.owner) else { return }
                 builder.add(run: c.run, credential: c.credential, owner: c.owner, key: c.key, verdict: c.verdict, reason: c.reason, at: c.at)
             }
         } catch {

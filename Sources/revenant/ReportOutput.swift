@@ -1,4 +1,5 @@
 import Foundation
+import RevenantCore
 import RevenantReports
 
 /// Writes reports to stdout, a file, or `report.<ext>` files in a directory, as they are rendered.
@@ -6,6 +7,14 @@ import RevenantReports
 /// whole report or none; a write that fails (a closed pipe, a full disk) ends the command with
 /// exit 3 and a message, never a crash.
 enum ReportOutput {
+    /// Writes `report` in the formats, to the place and grouped as `options` say (colour only on a terminal).
+    static func write(_ report: RunReport, options: OutputOptions) throws {
+        let useColor = options.output == nil && Terminal.stdoutIsTTY && Terminal.colorAllowed
+        try write(formats: options.formats, output: options.output) { format, emit in
+            format.write(report, color: useColor, groupBy: options.groupBy, emit: emit)
+        }
+    }
+
     static func write(formats: [ReportFormat], output: String?, render: (ReportFormat, ([UInt8]) -> Void) -> Void) throws {
         guard let output else {
             var failure: String?

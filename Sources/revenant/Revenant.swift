@@ -16,6 +16,7 @@ struct Revenant: AsyncParsableCommand {
           revenant verify --inventory inventory.yaml
           revenant verify --inventory inv.json --config config.json --format json --output report.json --ledger evidence.jsonl
           revenant verify --inventory inv.csv --dry-run
+          revenant verify --inventory inventory.yaml --owner dana.okafor@example.com
           revenant probes list
           revenant probes lint Probes/
           revenant inventory lint inventory.yaml

@@ -45,6 +45,9 @@ struct OutputOptions: ParsableArguments {
     @Option(name: .long, help: "Configuration file (JSON; see config.example.json).")
     var config: String?
 
+    @Option(name: .customLong("group-by"), help: "Group the report by owner: a table section per owner, JSON and JSON Lines results in owner order.")
+    var groupBy: ReportGrouping?
+
     func validate() throws {
         if format.count > 1 && output == nil {
             throw ValidationError("several --format values need --output DIR (each file is named report.<ext>)")
@@ -58,6 +61,18 @@ struct OutputOptions: ParsableArguments {
 }
 
 extension ReportFormat: ExpressibleByArgument {}
+extension ReportGrouping: ExpressibleByArgument {}
+
+/// `--owner NAME`, repeatable: only the credentials of these owners, by OwnerSelection's rule
+/// (whole name, any case), for every command that selects by owner.
+struct OwnerOptions: ParsableArguments {
+    @Option(name: .long, help: "Only the credentials of this owner (the whole name, in any case); repeat for several.")
+    var owner: [String] = []
+
+    func validate() throws {
+        if owner.contains(where: { OwnerSelection.key($0) == nil }) { throw ValidationError("--owner needs a name") }
+    }
+}
 
 /// `--fail-on`: a severity, or never.
 enum FailOn: String, CaseIterable, ExpressibleByArgument {

@@ -18,6 +18,12 @@ struct Verify: AsyncParsableCommand {
           revenant verify --inventory inv.csv --dry-run
           revenant verify --inventory inv.yaml --format table --format json --output reports/ --fail-on critical
           revenant verify --inventory offboarding.yaml --history history.db
+          revenant verify --inventory offboarding.yaml --owner dana.okafor@example.com
+          revenant verify --inventory inv.yaml --group-by owner --format json --output report.json
+
+        --owner NAME (repeatable) checks only the credentials of that owner: the whole name, in any \
+        case. The table opens with one line per owner (proven dead, still live, unverified); the \
+        JSON report carries the same as summary.owners.
         """
     )
 
@@ -42,6 +48,8 @@ struct Verify: AsyncParsableCommand {
     @Flag(name: .customLong("dry-run"), help: "Resolve inventory, secrets, probes and targets and print the plan; send nothing.")
     var dryRun = false
 
+    @OptionGroup var owners: OwnerOptions
+
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
@@ -57,6 +65,7 @@ struct Verify: AsyncParsableCommand {
         let stop = Interrupts.stop
         var request = VerifyRequest(inventories: inventory)
         (request.probeDirectories, request.configurationFile, request.concurrency, request.only) = (probes, output.config, concurrency, only)
+        request.owners = owners.owner
         let timing = PhaseTimer()
         let prepared: PreparedVerify
         do { prepared = try VerifyFrontend.prepare(request, timing: timing) } catch {
@@ -89,10 +98,7 @@ struct Verify: AsyncParsableCommand {
             HistoryFrontend.compareAndRecord(&report, in: store, inputs: HistoryFrontend.inputs(inventories: inventory, configuration: output.config))
         }
         timing.mark("probe")
-        let useColor = output.output == nil && Terminal.stdoutIsTTY && Terminal.colorAllowed
-        try ReportOutput.write(formats: output.formats, output: output.output) { format, emit in
-            format.write(report, color: useColor, emit: emit)
-        }
+        try ReportOutput.write(report, options: output)
         timing.mark("report")
         if !report.complete { throw Exit.incomplete }
         if report.hasFinding(atOrAbove: output.threshold) { throw Exit.findings }

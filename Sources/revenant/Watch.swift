@@ -27,6 +27,7 @@ struct Watch: AsyncParsableCommand {
           revenant watch --inventory leaked-key.yaml --interval 30s --deadline 2h
           revenant watch --inventory offboarding.yaml --interval 1m --deadline 4h --format json --output watch.json --ledger evidence.jsonl
           revenant watch --inventory inv.yaml --only gh-deploy-key --interval 10s --deadline 15m --history history.db
+          revenant watch --inventory offboarding.yaml --owner dana.okafor@example.com --interval 1m --deadline 8h
         """
     )
 
@@ -54,6 +55,8 @@ struct Watch: AsyncParsableCommand {
     @Option(name: .long, help: "Only watch the credential with this id; repeat for several.")
     var only: [String] = []
 
+    @OptionGroup var owners: OwnerOptions
+
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
@@ -74,6 +77,7 @@ struct Watch: AsyncParsableCommand {
         var request = VerifyRequest(inventories: inventory)
         (request.probeDirectories, request.configurationFile, request.concurrency, request.only) = (probes, output.config, concurrency, only)
         request.shouldBeDeadOnly = true
+        request.owners = owners.owner
         let prepared: PreparedVerify
         do { prepared = try VerifyFrontend.prepare(request) } catch {
             for w in error.warnings { warn("warning: " + w) }
@@ -99,10 +103,7 @@ struct Watch: AsyncParsableCommand {
             for t in state.board { lines += "  \(t.target): \(t.live) still live, \(t.dead) dead, \(t.unknown) unknown\n" }
             FileHandle.standardError.write(Data(lines.utf8))
         }
-        let useColor = output.output == nil && Terminal.stdoutIsTTY && Terminal.colorAllowed
-        try ReportOutput.write(formats: output.formats, output: output.output) { format, emit in
-            format.write(report, color: useColor, emit: emit)
-        }
+        try ReportOutput.write(report, options: output)
         if !report.complete { throw Exit.incomplete }
         if let watch = report.watch, !watch.allDead(report) { throw Exit.findings }
         if report.hasFinding(atOrAbove: output.threshold) { throw Exit.findings }

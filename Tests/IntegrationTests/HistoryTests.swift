@@ -46,7 +46,7 @@ import Glibc
         #expect(changes.first?["from"] as? String == "dead" && changes.first?["to"] as? String == "live")
         #expect(changes.first?["since_run"] as? String == run1ID)
 
-        let shown = try await revenant(["history", "--history", history, "--owner", "dana", "--format", "json"], cwd: work.url, environment: environment)
+        let shown = try await revenant(["history", "--history", history, "--owner", "DANA", "--format", "json"], cwd: work.url, environment: environment)
         #expect(shown.status == 0, "\(shown)")
         let timelines = (try jsonObject(shown.stdout)["timelines"] as? [[String: Any]]) ?? []
         #expect(Set(timelines.compactMap { $0["credential"] as? String }) == ["dana-deploy-token", "dana-ci-token"])

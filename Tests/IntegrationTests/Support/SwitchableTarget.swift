@@ -49,19 +49,30 @@ final class SwitchableTarget: @unchecked Sendable {
         try work.write("tokens.map", lines.joined(separator: "\n") + "\n")
     }
 
-    /// Sets each named token's state (`live`, `dead`, `busy`) and waits until nginx answers by the new map.
-    func set(_ states: [String: String]) async throws {
+    /// Sets each named token's state (`live`, `dead`, `busy`) and waits until nginx answers by the
+    /// new map. Returns when the change was sent (no client can have seen it before) and when it
+    /// was seen to apply (every client sees it from then on).
+    @discardableResult
+    func set(_ states: [String: String]) async throws -> (sent: Date, applied: Date) {
         self.states.merge(states) { _, new in new }
+        let sent = Date()
         try Self.writeMap(work, tokens: tokens, states: self.states)
         nginx.process.signal(SIGHUP)
         // nginx reloads in the background: wait until every changed token answers as set.
         for _ in 0..<100 {
             var settled = true
             for (name, state) in states where try await status(of: name) != Self.status(for: state) { settled = false }
-            if settled { return }
+            // The old worker may still take a new connection until it exits: wait for nginx to have one worker again.
+            if settled, try await workers() == 1 { return (sent, Date()) }
             try await Task.sleep(nanoseconds: 50_000_000)
         }
         throw CommandError(description: "nginx did not apply the new token map: \(work.read("error.log"))")
+    }
+
+    /// How many worker processes nginx's master has (two while a reload hands over).
+    func workers() async throws -> Int {
+        let r = try await run("/usr/bin/pgrep", ["-P", String(nginx.process.pid)])
+        return r.stdout.split(separator: "\n").count
     }
 
     static func status(for state: String) -> Int { state == "live" ? 200 : state == "busy" ? 503 : 401 }
