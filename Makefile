@@ -19,16 +19,21 @@ build: deps
 	$(SWIFT) build -c release
 
 # Starts the local targets, runs the demo inventory, and always stops the targets.
-# Exit code 1 from revenant means "findings" and is expected here.
+# Exit code 1 from revenant means "findings" and is expected here. The run seals its ledger with a
+# throwaway Ed25519 key made here (Fixtures/demo/run is not committed), and the seal is checked.
 demo: build
 	@bash scripts/targets.sh start $(DEMO_RUN) --base-port $(DEMO_PORT)
 	@trap 'bash scripts/demo.sh stop $(abspath $(DEMO_RUN)); bash scripts/targets.sh stop $(DEMO_RUN)' EXIT; \
 	bash scripts/demo.sh start $(abspath $(DEMO_RUN)) $$(( $(DEMO_PORT) + 3 )) || exit 1; \
+	rm -f $(DEMO_RUN)/seal-key.pem; \
+	( umask 077; openssl genpkey -algorithm ed25519 -out $(DEMO_RUN)/seal-key.pem ) || exit 1; \
+	openssl pkey -in $(DEMO_RUN)/seal-key.pem -pubout -out $(DEMO_RUN)/seal-public.pem || exit 1; \
 	status=0; \
 	$(REVENANT) verify --inventory Fixtures/demo/inventory.yaml --inventory $(DEMO_RUN)/demo-inventory.yaml \
 	  --probes Fixtures/demo/probes --config $(DEMO_RUN)/demo-config.json \
-	  --ledger $(DEMO_RUN)/evidence.jsonl --format table || status=$$?; \
-	if [ $$status -gt 1 ]; then echo "revenant verify failed (exit $$status)" >&2; exit $$status; fi
+	  --ledger $(DEMO_RUN)/evidence.jsonl --seal-key $(DEMO_RUN)/seal-key.pem --format table || status=$$?; \
+	if [ $$status -gt 1 ]; then echo "revenant verify failed (exit $$status)" >&2; exit $$status; fi; \
+	$(REVENANT) evidence verify $(DEMO_RUN)/evidence.jsonl --public-key $(DEMO_RUN)/seal-public.pem
 
 test: deps
 	$(SWIFT) build

@@ -44,6 +44,35 @@ public enum Digest {
     }
 }
 
+/// SHA-256 over bytes given piece by piece (a ledger read one line at a time); one OpenSSL context, freed with it.
+public final class SHA256Stream {
+    private let context: OpaquePointer
+
+    public init() {
+        guard let context = EVP_MD_CTX_new(), EVP_DigestInit_ex(context, EVP_sha256(), nil) == 1 else {
+            preconditionFailure("EVP_DigestInit_ex(SHA-256) failed")
+        }
+        self.context = context
+    }
+
+    deinit { EVP_MD_CTX_free(context) }
+
+    public func update(_ bytes: [UInt8]) {
+        let ok = bytes.withUnsafeBytes { EVP_DigestUpdate(context, $0.baseAddress, $0.count) }
+        precondition(ok == 1, "EVP_DigestUpdate(SHA-256) failed")
+    }
+
+    /// The digest of everything given so far; more may be given after (a copy of the context is finished).
+    public func digest() -> [UInt8] {
+        guard let copy = EVP_MD_CTX_new() else { preconditionFailure("EVP_MD_CTX_new failed") }
+        defer { EVP_MD_CTX_free(copy) }
+        var out = [UInt8](repeating: 0, count: 32)
+        var len: UInt32 = 0
+        precondition(EVP_MD_CTX_copy_ex(copy, context) == 1 && EVP_DigestFinal_ex(copy, &out, &len) == 1, "SHA-256 failed")
+        return out
+    }
+}
+
 /// Names a secret without revealing it: `sha256:` + 16 hex, or `hmac-sha256:` + 16 hex with a key.
 public struct Fingerprinter: Sendable {
     let key: [UInt8]?

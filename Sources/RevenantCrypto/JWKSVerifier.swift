@@ -195,7 +195,8 @@ enum JWSAlgorithm: Equatable {
 final class PublicKey {
     let pointer: OpaquePointer
 
-    private init(_ pointer: OpaquePointer) { self.pointer = pointer }
+    /// Takes over `pointer` (an `EVP_PKEY` this value now frees).
+    init(_ pointer: OpaquePointer) { self.pointer = pointer }
 
     deinit { EVP_PKEY_free(pointer) }
 

@@ -9,7 +9,7 @@ public final class EvidenceLedger: EvidenceSink, @unchecked Sendable {
     // @unchecked: a run appends from one task only (the engine's driver loop), never concurrently.
     public static let genesis = "sha256:" + String(repeating: "0", count: 64)
 
-    let path: String
+    public let path: String
     let fd: Int32
     public private(set) var head: String
     private(set) var seq: Int
@@ -130,6 +130,12 @@ public final class EvidenceLedger: EvidenceSink, @unchecked Sendable {
     /// broken. With `head`, the chain must also end there: the only way to notice records removed
     /// from its end (pin the head of a report, `run.ledger_head`).
     public static func verify(path: String, head expectedHead: String? = nil) -> LedgerVerification {
+        verify(path: path, head: expectedHead) { _, _, _ in }
+    }
+
+    /// `verify`, showing `record` each record of the chain as it is read: its line number, its bytes
+    /// (without the newline) and its object. Records after a broken one are not shown.
+    static func verify(path: String, head expectedHead: String?, record: (Int, [UInt8], Tree) -> Void) -> LedgerVerification {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return .unreadable("\(path): cannot read the ledger") }
         defer { close(fd) }
@@ -170,6 +176,7 @@ public final class EvidenceLedger: EvidenceSink, @unchecked Sendable {
             prev = hash
             expectedSeq = seq + 1
             count += 1
+            record(lineNumber, raw, tree)
         }
         if count == 0 { return .broken(line: 0, seq: nil, reason: "the ledger holds no record: an empty file is no evidence") }
         if let expectedHead, expectedHead != prev {
@@ -177,6 +184,35 @@ public final class EvidenceLedger: EvidenceSink, @unchecked Sendable {
                 + "records were removed from its end, or it is another ledger")
         }
         return .intact(records: count, head: prev)
+    }
+}
+
+extension EvidenceLedger {
+    /// Recomputes the chain as `verify` does and collects what a seal states of its first `records`
+    /// records (all of them when nil; fewer when the ledger holds fewer). The builder is nil when
+    /// the chain is broken or unreadable.
+    public static func survey(path: String, head expectedHead: String? = nil, records: Int? = nil)
+        -> (verification: LedgerVerification, sealed: SealStatement.Builder?) {
+        let builder = SealStatement.Builder()
+        let verification = verify(path: path, head: expectedHead) { line, raw, tree in
+            guard records.map({ builder.records < $0 }) ?? true else { return }
+            builder.add(line: raw, lineNumber: line, hash: tree["hash"]?.stringValue ?? "", time: tree["time"]?.stringValue,
+                        run: tree["run"]?.stringValue)
+        }
+        guard case .intact = verification else { return (verification, nil) }
+        return (verification, builder)
+    }
+
+    /// Runs `body` while holding the ledger's append lock, so no run appends meanwhile (a run
+    /// appending now is refused, not waited for). The ledger must exist; it is not created.
+    public static func whileLocked<T>(path: String, _ body: () throws(LedgerError) -> T) throws(LedgerError) -> T {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw LedgerError(message: "\(path): cannot read the ledger (\(String(cString: strerror(errno))))") }
+        defer { close(fd) }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            throw LedgerError(message: "\(path): a run is appending to this evidence ledger; seal it when the run has ended")
+        }
+        return try body()
     }
 }
 

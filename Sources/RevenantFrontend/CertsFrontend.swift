@@ -201,8 +201,13 @@ extension RunReport {
     /// Evidence that could not be written makes the run incomplete (exit 3), and the report says why.
     mutating func markIncomplete(ifLedgerFailed ledger: EvidenceLedger?) {
         guard let failure = ledger?.failure else { return }
-        complete = false
         ledgerHead = ledger?.writtenHead
-        incompleteReason = [incompleteReason, failure].compactMap { $0 }.joined(separator: "; ")
+        markIncomplete(because: failure)
+    }
+
+    /// The run is incomplete (exit 3) for `reason` too, after any reason it had already.
+    mutating func markIncomplete(because reason: String) {
+        complete = false
+        incompleteReason = [incompleteReason, reason].compactMap { $0 }.joined(separator: "; ")
     }
 }

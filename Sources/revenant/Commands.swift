@@ -121,7 +121,7 @@ struct InventoryCommand: ParsableCommand {
 struct Evidence: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Work with the evidence ledger.",
-        subcommands: [VerifyLedger.self]
+        subcommands: [VerifyLedger.self, Seal.self]
     )
 
     struct VerifyLedger: ParsableCommand {
@@ -129,13 +129,20 @@ struct Evidence: ParsableCommand {
             commandName: "verify",
             abstract: "Recompute the ledger's hash chain; exit 0 only if it is intact, else name the first broken record.",
             discussion: """
-            An empty ledger is no evidence (exit 1). Records removed from the end of a ledger leave a
-            shorter chain that is still whole: pin the head a report gave (`run.ledger_head`) with
-            --head to notice them.
+            An empty ledger is no evidence (exit 1). Records removed from the end of a ledger leave a \
+            shorter chain that is still whole: pin the head a report gave (`run.ledger_head`) with \
+            --head, or check the ledger's seal with --public-key, to notice them.
+
+            With --public-key the seal (LEDGER.seal and LEDGER.seal.sig, written by `revenant \
+            evidence seal` or `verify --seal-key`) must also hold: signed by that key, of this ledger, \
+            and stating exactly its records. A chain rewritten with its hashes recomputed, records \
+            removed, a seal of another ledger or by another key, and a missing or garbled seal exit 1. \
+            Records appended after the seal exit 1 too, unless --allow-appended.
 
             Examples:
               revenant evidence verify evidence.jsonl
               revenant evidence verify evidence.jsonl --head sha256:0123…
+              revenant evidence verify evidence.jsonl --public-key seal-public.pem
             """
         )
 
@@ -145,20 +152,100 @@ struct Evidence: ParsableCommand {
         @Option(name: .long, help: "The chain must end at this hash (sha256: and 64 hex digits), e.g. a report's run.ledger_head.")
         var head: String?
 
+        @Option(name: .customLong("public-key"), help: "Check the ledger's seal too, with this Ed25519 public key (PEM).")
+        var publicKey: String?
+
+        @Flag(name: .customLong("allow-appended"), help: "With --public-key: accept records appended after the seal (they are counted, not covered).")
+        var allowAppended = false
+
         func validate() throws {
             if let head, !(head.hasPrefix("sha256:") && head.count == 71 && head.dropFirst(7).allSatisfy(\.isHexDigit)) {
                 throw ValidationError("--head takes sha256: and 64 hex digits, as a report's run.ledger_head")
             }
+            if allowAppended && publicKey == nil { throw ValidationError("--allow-appended goes with --public-key") }
         }
 
         func run() throws {
-            switch EvidenceLedger.verify(path: ledger, head: head?.lowercased()) {
-            case .intact(let records, let head):
-                print("\(ledger): intact, \(records) records, head \(head)")
-            case .broken(let line, let seq, let reason):
-                print("\(ledger): BROKEN at line \(line)\(seq.map { " (seq \($0))" } ?? ""): \(reason)")
+            guard let publicKey else {
+                switch EvidenceLedger.verify(path: ledger, head: head?.lowercased()) {
+                case .intact(let records, let head):
+                    print("\(ledger): intact, \(records) records, head \(head)")
+                case let broken:
+                    throw Self.fail(ledger, broken)
+                }
+                return
+            }
+            let check: SealCheck
+            do {
+                let key = try EvidenceSeal.verifyingKey(file: publicKey)
+                check = EvidenceSeal.check(ledger: ledger, head: head?.lowercased(), key: key, keyFile: publicKey, allowAppended: allowAppended)
+            } catch { throw failInput(error.lines) }
+            switch check {
+            case .sealed(let statement, let records, let head):
+                let covered = records == statement.records
+                    ? "all \(records) records"
+                    : "records 1 to \(statement.records); \(records - statement.records) records after the seal are not covered by it"
+                print("\(ledger): intact, \(records) records, head \(head); seal good (signed by the key in \(publicKey)): \(covered)")
+            case .broken(let verification):
+                throw Self.fail(ledger, verification)
+            case .unsealed(let why):
+                print("\(ledger): SEAL BROKEN: \(why)")
                 throw ExitCode(1)
             case .unreadable(let why):
+                throw failInput([why])
+            }
+        }
+
+        /// A broken chain: the first broken record (exit 1); a ledger that cannot be read (exit 2).
+        static func fail(_ ledger: String, _ verification: LedgerVerification) -> ExitCode {
+            switch verification {
+            case .broken(let line, let seq, let reason):
+                print("\(ledger): BROKEN at line \(line)\(seq.map { " (seq \($0))" } ?? ""): \(reason)")
+                return ExitCode(1)
+            case .unreadable(let why):
+                return failInput([why])
+            case .intact:
+                return ExitCode(0)
+            }
+        }
+    }
+
+    struct Seal: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Sign the ledger's head with an Ed25519 key: LEDGER.seal (the statement) and LEDGER.seal.sig (its signature).",
+            discussion: """
+            The statement names the ledger's file, its record count, head hash, the SHA-256 of its \
+            bytes, its first and last record times and its run ids; LEDGER.seal.sig is the raw \
+            64-byte Ed25519 signature of LEDGER.seal as stored, so anyone with the public key checks \
+            it with stock OpenSSL (docs/evidence.md "Sealing"). A broken chain is not sealed (exit 1); \
+            a key that is not an unencrypted Ed25519 private key in PEM is refused (exit 2). Sealing \
+            again replaces the seal.
+
+            Examples:
+              openssl genpkey -algorithm ed25519 -out seal-key.pem
+              openssl pkey -in seal-key.pem -pubout -out seal-public.pem
+              revenant evidence seal evidence.jsonl --key seal-key.pem
+              revenant evidence verify evidence.jsonl --public-key seal-public.pem
+            """
+        )
+
+        @Argument(help: "The ledger (JSON Lines) file.")
+        var ledger: String
+
+        @Option(name: .long, help: "The Ed25519 private key (PKCS#8 PEM, e.g. from `openssl genpkey -algorithm ed25519`).")
+        var key: String
+
+        func run() throws {
+            let result: SealResult
+            do { result = EvidenceSeal.seal(ledger: ledger, key: try EvidenceSeal.signingKey(file: key)) } catch { throw failInput(error.lines) }
+            switch result {
+            case .sealed(let statement):
+                print("\(ledger): sealed \(statement.records) records, head \(statement.head), "
+                      + "in \(EvidenceSeal.statementPath(ledger: ledger)) and \(EvidenceSeal.signaturePath(ledger: ledger))")
+            case .broken(let verification):
+                _ = VerifyLedger.fail(ledger, verification)
+                throw ExitCode(1)
+            case .failed(let why):
                 throw failInput([why])
             }
         }

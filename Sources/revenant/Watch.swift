@@ -31,11 +31,7 @@ struct Watch: AsyncParsableCommand {
         """
     )
 
-    @Option(name: .long, help: "Inventory file (JSON, YAML or CSV); repeat for several.")
-    var inventory: [String] = []
-
-    @Option(name: .long, help: "Extra directory (or file) of probe definitions; repeat for several.")
-    var probes: [String] = []
+    @OptionGroup var options: RunOptions
 
     @Option(name: .long, help: "Time between the starts of two rounds: 30s, 5m, 1h (1s to 24h).")
     var interval: String = "30s"
@@ -43,66 +39,32 @@ struct Watch: AsyncParsableCommand {
     @Option(name: .long, help: "Give up after this long: 15m, 2h, 1d (at most 30d).")
     var deadline: String = "2h"
 
-    @Option(name: .long, help: "Append one hash-chained evidence record per attempt to this JSON Lines file.")
-    var ledger: String?
-
-    @Option(name: .long, help: "Record every round in a history store (SQLite file or postgresql:// URL).")
-    var history: String?
-
-    @Option(name: .long, help: "Maximum probes in flight at once (overrides the config file).")
-    var concurrency: Int?
-
-    @Option(name: .long, help: "Only watch the credential with this id; repeat for several.")
-    var only: [String] = []
-
-    @OptionGroup var owners: OwnerOptions
-
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
-        if inventory.isEmpty { throw ValidationError("--inventory FILE is required") }
         guard let i = DurationText.seconds(interval), (1...86_400).contains(i) else {
             throw ValidationError("--interval takes a duration from 1s to 24h, such as 30s, 5m or 1h")
         }
         guard let d = DurationText.seconds(deadline), d >= i, d <= 30 * 86_400 else {
             throw ValidationError("--deadline takes a duration at least --interval and at most 30d, such as 15m, 2h or 1d")
         }
-        if let c = concurrency, !Limits.concurrency.contains(c) {
-            throw ValidationError("--concurrency must be from \(Limits.concurrency.lowerBound) to \(Limits.concurrency.upperBound)")
-        }
     }
 
     func run() async throws {
         let stop = Interrupts.stop
-        var request = VerifyRequest(inventories: inventory)
-        (request.probeDirectories, request.configurationFile, request.concurrency, request.only) = (probes, output.config, concurrency, only)
-        request.shouldBeDeadOnly = true
-        request.owners = owners.owner
-        let prepared: PreparedVerify
-        do { prepared = try VerifyFrontend.prepare(request) } catch {
-            for w in error.warnings { warn("warning: " + w) }
-            throw failInput(error.lines)
-        }
-        for w in prepared.plan.warnings { warn("warning: " + w) }
-        try ReportOutput.checkWritable(formats: output.formats, output: output.output)
-        var store: HistoryStore?
-        if let target = HistoryFrontend.target(flag: history, configuration: prepared.configuration) {
-            do { store = try HistoryFrontend.open(target) } catch { throw failInput(error.lines) }
-        }
-        var ledgerFile: EvidenceLedger?
-        if let path = ledger {
-            do { ledgerFile = try EvidenceLedger(path: path) } catch { throw failInput([error.message]) }
-        }
+        let prepared = try options.prepare(configuration: output.config, shouldBeDeadOnly: true)
+        let sinks = try options.openSinks(prepared, output: output, seal: try options.signingKey())
         let board = !output.noProgress && Terminal.stderrIsTTY
         let schedule = WatchFrontend.Schedule(interval: DurationText.seconds(interval)!, deadline: DurationText.seconds(deadline)!)
-        let report = await WatchFrontend.run(prepared, schedule: schedule, ledger: ledgerFile, history: store,
-                                             inputs: HistoryFrontend.inputs(inventories: inventory, configuration: output.config), stop: stop) { state in
+        var report = await WatchFrontend.run(prepared, schedule: schedule, ledger: sinks.ledger, history: sinks.history,
+                                             inputs: sinks.inputs, stop: stop) { state in
             guard board else { return }
             let elapsed = DurationText.text(Date().timeIntervalSince(state.startedAt))
             var lines = "round \(state.rounds) (+\(elapsed)):\n"
             for t in state.board { lines += "  \(t.target): \(t.live) still live, \(t.dead) dead, \(t.unknown) unknown\n" }
             FileHandle.standardError.write(Data(lines.utf8))
         }
+        sinks.sealLedger(&report)
         try ReportOutput.write(report, options: output)
         if !report.complete { throw Exit.incomplete }
         if let watch = report.watch, !watch.allDead(report) { throw Exit.findings }
