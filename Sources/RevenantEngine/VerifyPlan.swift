@@ -85,6 +85,35 @@ public enum VerifyPlanner {
         return builder.build()
     }
 
+    /// The positive controls a run narrowed to `selected` (by `--only`, `--owner`, or `watch`'s
+    /// should-be-dead credentials) still needs: a control at a (probe, place) none of the selected
+    /// credentials is tried at, but some credential of the whole inventory is, vouches for checks
+    /// this run does not make, and is left out rather than sent and warned about. A control that
+    /// matches no credential of the whole inventory is kept, so the planner still says it checks nothing.
+    public static func controlsInUse(_ controls: [PositiveControl], selected: [Credential], all: [Credential],
+                                     probes: [String: ProbeDefinition]) -> [PositiveControl] {
+        guard selected.count < all.count, !controls.isEmpty else { return controls }
+        let bases = regionBases(probes)
+        func places(_ credentials: [Credential]) -> Set<PairKey> {
+            var out: Set<PairKey> = []
+            for c in credentials {
+                for t in targets(of: c, probes: probes, regionBases: bases) {
+                    guard let probe = probes[t.probe], let url = TargetURL(t.target ?? probe.defaultTarget ?? "", schemes: probe.kind.schemes) else { continue }
+                    out.insert(PairKey(probe: t.probe, base: url.base))
+                }
+            }
+            return out
+        }
+        let wanted = places(selected)
+        let everywhere = places(all)
+        return controls.filter { control in
+            guard let probe = probes[control.probe],
+                  let url = TargetURL(control.target ?? probe.defaultTarget ?? "", schemes: probe.kind.schemes) else { return true }
+            let key = PairKey(probe: control.probe, base: url.base)
+            return wanted.contains(key) || !everywhere.contains(key)
+        }
+    }
+
     /// The base URL of each region, per probe with `regions`: parsed once per run, for `targets(of:)`.
     public static func regionBases(_ probes: [String: ProbeDefinition]) -> [String: Set<String>] {
         var out: [String: Set<String>] = [:]

@@ -44,6 +44,7 @@ public enum VerifyFrontend {
         if let c = request.concurrency { config.concurrency = c }
         var inventory: Inventory
         do { inventory = try InventoryLoader.load(files: request.inventories) } catch { throw InputFailure(error.errors.map(\.description)) }
+        let whole = inventory.credentials
         inventory.credentials = try Self.select(inventory.credentials, only: request.only, owners: OwnerSelection(request.owners))
         if request.shouldBeDeadOnly {
             inventory.credentials = inventory.credentials.filter(\.state.shouldBeDead)
@@ -52,6 +53,7 @@ public enum VerifyFrontend {
         let (definitions, problems) = ShippedProbes.load(extra: request.probeDirectories, config: config)
         let errors = problems.filter { $0.level == .error }
         if !errors.isEmpty { throw InputFailure(errors.map { $0.error.description } + ["(run `revenant probes lint` for details)"]) }
+        inventory.controls = VerifyPlanner.controlsInUse(inventory.controls, selected: inventory.credentials, all: whole, probes: definitions)
         let resolver = SecretResolver()
         var fingerprintKey: Secret?
         if let source = config.fingerprintKey {

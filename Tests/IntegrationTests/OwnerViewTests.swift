@@ -159,6 +159,22 @@ import TestSupport
         }
     }
 
+    /// The inventory's control vouches for o-bearer; a run narrowed to a credential of another
+    /// probe neither sends it nor warns that it "checks nothing".
+    @Test func aNarrowedRunDoesNotSendOrWarnAboutControlsItDoesNotNeed() async throws {
+        try await Self.withTargets("aNarrowedRunDoesNotSendOrWarnAboutControlsItDoesNotNeed") { s in
+            let before = s.accessLog.count
+            let r = try await s.verify(["--only", "dana-billing", "--format", "json"])
+            #expect(r.exited && r.status == 1, "\(r)")
+            #expect(!r.stderr.contains("checks nothing"), "\(r.stderr)")
+            let requests = s.accessLog.dropFirst(before)
+            #expect(requests.contains { $0.contains("/unavailable/me") }, "\(requests)")
+            #expect(!requests.contains { $0.contains("/bearer/user") }, "the o-bearer control was not sent: \(requests)")
+            let sam = try await s.verify(["--owner", "sam@example.com", "--format", "json"])
+            #expect(sam.exited && sam.status == 0 && !sam.stderr.contains("checks nothing"), "\(sam)")
+        }
+    }
+
     @Test func dryRunPlansOnlyThatOwnersCredentials() async throws {
         try await Self.withTargets("dryRunPlansOnlyThatOwnersCredentials") { s in
             let before = s.accessLog.count

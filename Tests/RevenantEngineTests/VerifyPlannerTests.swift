@@ -61,6 +61,28 @@ import Testing
         #expect(plan.inputErrors.contains { $0.contains("inv.yaml:40") && $0.contains("ghost") })
     }
 
+    /// `--only`/`--owner` narrow the run: a control for checks left out is not sent (nor warned
+    /// about), one for the checks kept is, and one that matches nothing anywhere still warns.
+    @Test func aNarrowedRunKeepsOnlyTheControlsItsChecksNeed() {
+        let all = [
+            Fixture.credential("kept", secret: "dead-k", probe: "api"),
+            Fixture.credential("left-out", secret: "dead-l", probe: "chat", target: "https://chat.test"),
+        ]
+        let probes = [Fixture.probe("api"), Fixture.probe("chat", hosts: ["chat.test"])]
+        let byID = Dictionary(uniqueKeysWithValues: probes.map { ($0.id, $0) })
+        let controls = [
+            PositiveControl(probe: "api", target: "https://api.test", secret: .value("canary-api"), origin: "c[0]"),
+            PositiveControl(probe: "chat", target: "https://chat.test", secret: .value("canary-chat"), origin: "c[1]"),
+            PositiveControl(probe: "api", target: "https://api.test/v9", secret: .value("canary-typo"), origin: "c[2]"),
+        ]
+        let used = VerifyPlanner.controlsInUse(controls, selected: [all[0]], all: all, probes: byID)
+        #expect(used.map(\.origin) == ["c[0]", "c[2]"])
+        #expect(VerifyPlanner.controlsInUse(controls, selected: all, all: all, probes: byID).count == 3, "a whole run keeps every control")
+        let plan = Fixture.plan([all[0]], probes: probes, controls: used)
+        #expect(!plan.warnings.contains { $0.contains("c[1]") })
+        #expect(plan.warnings.contains { $0.contains("c[2]") && $0.contains("checks nothing") }, "\(plan.warnings)")
+    }
+
     @Test func unreadablePositiveControlIsAWarningWithoutTheSecret() {
         let creds = [Fixture.credential("c", secret: "dead-z", probe: "api")]
         let controls = [PositiveControl(probe: "api", target: "https://api.test", secret: .file("/nonexistent/canary"), origin: "inv.json controls[0]")]
