@@ -5,10 +5,13 @@ import RevenantReports
 
 /// `--dry-run`: what would be sent where, with fingerprints only.
 enum PlanPrinter {
-    static func render(_ plan: VerifyPlan, format: ReportFormat) -> String {
+    static func render(_ plan: VerifyPlan, format: ReportFormat, groupBy: ReportGrouping? = nil) -> String {
         var entries: [Tree] = []
         var lines: [String] = []
-        for (ci, credential) in plan.inventory.credentials.enumerated() {
+        let credentials = plan.inventory.credentials
+        let order = groupBy == .owner ? byOwner(credentials) : Array(credentials.indices)
+        for ci in order {
+            let credential = credentials[ci]
             // A secret that is not UTF-8 goes out as its bytes: say so, the bytes themselves never.
             let bytes = plan.secrets[ci].flatMap { !$0.isUTF8 ? " (\($0.bytes.count) bytes, not UTF-8: sent as stored)" : nil } ?? ""
             let fp = (plan.fingerprints[ci] ?? "(no secret)") + bytes
@@ -46,6 +49,20 @@ enum PlanPrinter {
         }
         return "revenant verify --dry-run: nothing is sent\n\n" + (controls + lines).joined(separator: "\n")
             + "\n\n\(plan.sendCount) checks would be sent to \(plan.hostLimits.count) hosts, after \(plan.pairs.count) negative controls\n"
+    }
+
+    /// `--group-by owner`: credentials by owner (`OwnerSelection.key`), those with none last, in
+    /// inventory order within an owner, as the run's reports order them.
+    static func byOwner(_ credentials: [Credential]) -> [Int] {
+        let keys = credentials.map { OwnerSelection.key($0.owner) }
+        return credentials.indices.sorted { a, b in
+            switch (keys[a], keys[b]) {
+            case let (x?, y?): x != y ? x < y : a < b
+            case (_?, nil): true
+            case (nil, _?): false
+            case (nil, nil): a < b
+            }
+        }
     }
 
     static func describe(_ auth: AuthScheme) -> String {

@@ -44,7 +44,7 @@ struct Verify: AsyncParsableCommand {
         let seal = try options.signingKey()
         if dryRun {
             try ReportOutput.write(formats: output.format.isEmpty ? [.table] : output.format, output: output.output) { format, emit in
-                emit(Array(PlanPrinter.render(prepared.plan, format: format).utf8))
+                emit(Array(PlanPrinter.render(prepared.plan, format: format, groupBy: output.groupBy).utf8))
             }
             return
         }

@@ -199,6 +199,11 @@ import TestSupport
             #expect(!lines[sam...].contains { $0.contains("dana-") })
             let json = try await s.verify(["--group-by", "owner", "--format", "json"])
             #expect(Self.ids(try ParsedReport(json.stdout)).map { $0.hasPrefix("dana-") } == [true, true, true, true, false, false], "\(json.stdout.prefix(2000))")
+            // The dry run's plan is grouped the same way (the inventory interleaves Dana's and Sam's).
+            let plan = try await s.verify(["--group-by", "owner", "--dry-run"])
+            #expect(plan.exited && plan.status == 0, "\(plan)")
+            let sends = plan.stdout.split(separator: "\n").filter { $0.hasPrefix("SEND  ") }.map { $0.split(separator: " ")[1] }
+            #expect(sends.map { $0.hasPrefix("dana-") } == [true, true, true, true, false, false], "\(plan.stdout)")
         }
     }
 }
