@@ -16,6 +16,7 @@
 #include <openssl/pkcs12.h>
 #include <openssl/provider.h>
 #include <openssl/ocsp.h>
+#include <openssl/ts.h>
 
 // BIO_get_mem_data is a macro over BIO_ctrl.
 static inline long revenant_BIO_get_mem_data(BIO *bio, char **data) { return BIO_get_mem_data(bio, data); }

@@ -2,6 +2,7 @@ import Foundation
 import RevenantCore
 import RevenantCrypto
 import RevenantFiles
+import RevenantNet
 
 /// Seals for the evidence ledger (DESIGN.md §11, docs/evidence.md "Sealing"): `LEDGER.seal` states
 /// the ledger's head (`SealStatement`), `LEDGER.seal.sig` holds the raw 64-byte Ed25519 signature of
@@ -13,6 +14,8 @@ public enum EvidenceSeal {
 
     public static func statementPath(ledger: String) -> String { ledger + ".seal" }
     public static func signaturePath(ledger: String) -> String { ledger + ".seal.sig" }
+    /// The RFC 3161 time-stamp over `LEDGER.seal.sig` (`--tsa`): the TSA's DER TimeStampResp.
+    public static func timestampPath(ledger: String) -> String { ledger + ".seal.tsr" }
 
     /// The signing key in `file`, checked usable (it signs); an input error (exit 2) names the file otherwise.
     public static func signingKey(file: String) throws(InputFailure) -> SealSigningKey {
@@ -24,6 +27,19 @@ public enum EvidenceSeal {
     public static func verifyingKey(file: String) throws(InputFailure) -> SealVerifyingKey {
         let bytes = try keyBytes(file)
         do { return try SealVerifyingKey(pem: bytes, file: file) } catch { throw InputFailure([error.message]) }
+    }
+
+    /// The TSA's CA certificates (`--tsa-ca`), read up to 1 MiB.
+    public static func caBytes(_ file: String) throws(InputFailure) -> [UInt8] {
+        switch FileBytes.read(file, limit: 1 << 20) {
+        case .success(let bytes):
+            guard bytes.starts(with: Array("-----BEGIN CERTIFICATE-----".utf8)) || String(decoding: bytes, as: UTF8.self).contains("\n-----BEGIN CERTIFICATE-----") else {
+                throw InputFailure(["\(file): no PEM certificate (-----BEGIN CERTIFICATE-----) in it: not a CA certificate file"])
+            }
+            return bytes
+        case .failure(.tooLarge): throw InputFailure(["\(file): larger than 1 MiB: not a CA certificate file"])
+        case .failure(.unreadable(let why)): throw InputFailure(["\(file): cannot read the CA certificates (\(why))"])
+        }
     }
 
     static func keyBytes(_ file: String) throws(InputFailure) -> [UInt8] {
@@ -38,9 +54,9 @@ public enum EvidenceSeal {
 
     /// Seals the ledger at `path` (`evidence seal`), holding its append lock meanwhile: a run
     /// appending to it is refused, not sealed half-way.
-    public static func seal(ledger path: String, key: SealSigningKey) -> SealResult {
+    public static func seal(ledger path: String, key: SealSigningKey, tsa: String? = nil) -> SealResult {
         do throws(LedgerError) {
-            return try EvidenceLedger.whileLocked(path: path) { seal(path: path, key: key, head: nil) }
+            return try EvidenceLedger.whileLocked(path: path) { seal(path: path, key: key, head: nil, tsa: tsa) }
         } catch {
             return .failed(error.message)
         }
@@ -48,17 +64,18 @@ public enum EvidenceSeal {
 
     /// Seals what a run wrote (`verify --seal-key`), while the run still holds the ledger: the
     /// statement's head must be the head the run wrote last.
-    public static func seal(_ ledger: EvidenceLedger, key: SealSigningKey) -> SealResult {
+    public static func seal(_ ledger: EvidenceLedger, key: SealSigningKey, tsa: String? = nil) -> SealResult {
         ledger.flush()
-        return withExtendedLifetime(ledger) { seal(path: ledger.path, key: key, head: ledger.writtenHead) }
+        return withExtendedLifetime(ledger) { seal(path: ledger.path, key: key, head: ledger.writtenHead, tsa: tsa) }
     }
 
     /// The end of `verify --ledger L --seal-key K`: seals the run's ledger. A seal that cannot be made
     /// makes the run incomplete (exit 3), and the report says why; the message is returned to show it.
-    public static func seal(_ ledger: EvidenceLedger, key: SealSigningKey, report: inout RunReport) -> String? {
+    public static func seal(_ ledger: EvidenceLedger, key: SealSigningKey, tsa: String? = nil, report: inout RunReport) -> String? {
         let why: String
-        switch seal(ledger, key: key) {
+        switch seal(ledger, key: key, tsa: tsa) {
         case .sealed: return nil
+        case .sealedWithoutTimestamp(_, let reason): why = "\(ledger.path): sealed, but not time-stamped: \(reason)"
         case .broken(.broken(let line, _, let reason)):
             why = "\(ledger.path): not sealed: " + (line > 0 ? "the chain is broken at line \(line): \(reason)" : reason)
         case .broken: why = "\(ledger.path): not sealed: the ledger cannot be read"
@@ -68,7 +85,7 @@ public enum EvidenceSeal {
         return why
     }
 
-    static func seal(path: String, key: SealSigningKey, head: String?) -> SealResult {
+    static func seal(path: String, key: SealSigningKey, head: String?, tsa: String?) -> SealResult {
         let (verification, sealed) = EvidenceLedger.survey(path: path, head: head)
         guard let sealed else {
             if case .unreadable(let why) = verification { return .failed(why) }
@@ -78,10 +95,21 @@ public enum EvidenceSeal {
         do { statement = try sealed.statement(ledger: fileName(path), key: key.keyID) } catch { return .failed("\(path): \(error.message)") }
         let bytes = Array(statement.text.utf8)
         guard let signature = key.sign(bytes) else { return .failed("\(path): OpenSSL could not sign the seal") }
-        // The statement first: between the two renames a check fails (new statement, old signature); it never passes an old pair.
-        for (file, content) in [(statementPath(ledger: path), bytes), (signaturePath(ledger: path), signature)] {
+        // The stamp is asked for before anything is written: the ledger stays locked meanwhile.
+        let stamp = tsa.map { TimestampAuthority.stamp(signature, url: $0, fetcher: RevocationFetcher()) }
+        // The statement first: between the renames a check fails (new statement, old signature or
+        // stamp); it never passes an old pair. A stamp over an earlier signature is removed.
+        var files = [(statementPath(ledger: path), bytes), (signaturePath(ledger: path), signature)]
+        if case .success(let reply) = stamp { files.append((timestampPath(ledger: path), reply)) }
+        for (file, content) in files {
             if let why = replace(file, with: content) { return .failed("\(file): cannot write the seal (\(why))") }
         }
+        let stamped = if case .success = stamp { true } else { false }
+        if !stamped {
+            let old = timestampPath(ledger: path)
+            if unlink(old) != 0, errno != ENOENT { return .failed("\(old): cannot remove the time-stamp of the earlier seal (\(String(cString: strerror(errno))))") }
+        }
+        if case .failure(let failure) = stamp { return .sealedWithoutTimestamp(statement, failure.message) }
         return .sealed(statement)
     }
 
@@ -118,7 +146,8 @@ public enum EvidenceSeal {
     /// then the seal: its signature under `key`, that it is this ledger's, and that the ledger's first
     /// records are exactly those it states. Records after the sealed ones fail the check unless
     /// `allowAppended` (then the result says how many the seal does not cover).
-    public static func check(ledger path: String, head: String?, key: SealVerifyingKey, keyFile: String, allowAppended: Bool) -> SealCheck {
+    public static func check(ledger path: String, head: String?, key: SealVerifyingKey, keyFile: String, allowAppended: Bool,
+                             tsaCA: (pem: [UInt8], file: String)? = nil) -> SealCheck {
         let loaded = load(ledger: path, key: key, keyFile: keyFile)
         let sealedRecords = if case .success(let statement) = loaded { statement.records } else { Int?.none }
         let (verification, found) = EvidenceLedger.survey(path: path, head: head, records: sealedRecords)
@@ -156,7 +185,30 @@ public enum EvidenceSeal {
             return .unsealed("\(total - n) records after the seal: it covers records 1 to \(n) of \(total) "
                              + "(seal again, or pass --allow-appended to accept records the seal does not cover)")
         }
-        return .sealed(statement, records: total, head: lastHead)
+        guard let tsaCA else { return .sealed(statement, records: total, head: lastHead, timestamp: nil) }
+        switch checkTimestamp(ledger: path, trusted: tsaCA) {
+        case .success(let token): return .sealed(statement, records: total, head: lastHead, timestamp: token)
+        case .failure(.unsealed(let why)): return .unsealed(why)
+        case .failure(.unreadable(let why)): return .unreadable(why)
+        }
+    }
+
+    /// `--tsa-ca`: the seal's time-stamp, of its signature as stored, signed by a TSA that chains to the CA file.
+    static func checkTimestamp(ledger path: String, trusted: (pem: [UInt8], file: String)) -> Result<TimestampToken, LoadProblem> {
+        let stampFile = timestampPath(ledger: path)
+        var info = stat()
+        if stat(stampFile, &info) != 0, errno == ENOENT {
+            return .failure(.unsealed("no time-stamp: \(stampFile) is missing (seal with `--tsa URL` to get one)"))
+        }
+        let reply: [UInt8], signature: [UInt8]
+        switch (sealFile(stampFile, limit: TimestampAuthority.replyLimit), sealFile(signaturePath(ledger: path), limit: 4096)) {
+        case (.success(let r), .success(let g)): (reply, signature) = (r, g)
+        case (.failure(let problem), _), (_, .failure(let problem)): return .failure(problem)
+        }
+        switch TimestampAuthority.verify(reply: reply, data: signature, trustedPEM: trusted.pem) {
+        case .success(let token): return .success(token)
+        case .failure(let failure): return .failure(.unsealed("\(stampFile): \(failure.message) (trusting the CA in \(trusted.file))"))
+        }
     }
 
     /// Why a seal could not be read or does not hold, before the ledger is compared with it.
@@ -208,6 +260,8 @@ public enum EvidenceSeal {
 /// What sealing a ledger came to.
 public enum SealResult: Sendable, Equatable {
     case sealed(SealStatement)
+    /// Sealed (both files written), but the time-stamp asked for (`--tsa`) could not be had: why.
+    case sealedWithoutTimestamp(SealStatement, String)
     /// The chain is broken: broken evidence is not sealed.
     case broken(LedgerVerification)
     /// Not sealed, and why: a ledger that cannot be read or locked, one a seal cannot state, a file not written.
@@ -218,7 +272,7 @@ public enum SealResult: Sendable, Equatable {
 public enum SealCheck: Sendable, Equatable {
     /// The chain is whole and the seal holds for its first `statement.records` records; `records` is
     /// how many the ledger holds (more only when appended records were allowed).
-    case sealed(SealStatement, records: Int, head: String)
+    case sealed(SealStatement, records: Int, head: String, timestamp: TimestampToken?)
     /// The chain itself is broken (as `evidence verify` says without a key).
     case broken(LedgerVerification)
     /// The seal is missing, garbled, signed by another key, of another ledger, or the ledger is no longer what it states.

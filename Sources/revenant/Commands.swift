@@ -137,12 +137,15 @@ struct Evidence: ParsableCommand {
             evidence seal` or `verify --seal-key`) must also hold: signed by that key, of this ledger, \
             and stating exactly its records. A chain rewritten with its hashes recomputed, records \
             removed, a seal of another ledger or by another key, and a missing or garbled seal exit 1. \
-            Records appended after the seal exit 1 too, unless --allow-appended.
+            Records appended after the seal exit 1 too, unless --allow-appended. With --tsa-ca the \
+            seal's RFC 3161 time-stamp (LEDGER.seal.tsr, from `evidence seal --tsa`) must also hold: \
+            of the seal's signature, signed by a time-stamping authority that chains to that CA.
 
             Examples:
               revenant evidence verify evidence.jsonl
               revenant evidence verify evidence.jsonl --head sha256:0123…
               revenant evidence verify evidence.jsonl --public-key seal-public.pem
+              revenant evidence verify evidence.jsonl --public-key seal-public.pem --tsa-ca tsa-ca.pem
             """
         )
 
@@ -158,11 +161,15 @@ struct Evidence: ParsableCommand {
         @Flag(name: .customLong("allow-appended"), help: "With --public-key: accept records appended after the seal (they are counted, not covered).")
         var allowAppended = false
 
+        @Option(name: .customLong("tsa-ca"), help: "With --public-key: check the seal's RFC 3161 time-stamp too, trusting the CA certificates (PEM) in this file.")
+        var tsaCA: String?
+
         func validate() throws {
             if let head, !(head.hasPrefix("sha256:") && head.count == 71 && head.dropFirst(7).allSatisfy(\.isHexDigit)) {
                 throw ValidationError("--head takes sha256: and 64 hex digits, as a report's run.ledger_head")
             }
             if allowAppended && publicKey == nil { throw ValidationError("--allow-appended goes with --public-key") }
+            if tsaCA != nil && publicKey == nil { throw ValidationError("--tsa-ca goes with --public-key: the time-stamp is over the seal") }
         }
 
         func run() throws {
@@ -178,14 +185,17 @@ struct Evidence: ParsableCommand {
             let check: SealCheck
             do {
                 let key = try EvidenceSeal.verifyingKey(file: publicKey)
-                check = EvidenceSeal.check(ledger: ledger, head: head?.lowercased(), key: key, keyFile: publicKey, allowAppended: allowAppended)
+                let trusted = try tsaCA.map { file throws(InputFailure) in (pem: try EvidenceSeal.caBytes(file), file: file) }
+                check = EvidenceSeal.check(ledger: ledger, head: head?.lowercased(), key: key, keyFile: publicKey, allowAppended: allowAppended,
+                                           tsaCA: trusted)
             } catch { throw failInput(error.lines) }
             switch check {
-            case .sealed(let statement, let records, let head):
+            case .sealed(let statement, let records, let head, let timestamp):
                 let covered = records == statement.records
                     ? "all \(records) records"
                     : "records 1 to \(statement.records); \(records - statement.records) records after the seal are not covered by it"
-                print("\(ledger): intact, \(records) records, head \(head); seal good (signed by the key in \(publicKey)): \(covered)")
+                let stamped = timestamp.map { "; time-stamped \(Timestamp.format($0.time)) (serial \($0.serial), by a TSA of \(tsaCA ?? ""))" } ?? ""
+                print("\(ledger): intact, \(records) records, head \(head); seal good (signed by the key in \(publicKey)): \(covered)\(stamped)")
             case .broken(let verification):
                 throw Self.fail(ledger, verification)
             case .unsealed(let why):
@@ -226,6 +236,7 @@ struct Evidence: ParsableCommand {
               openssl pkey -in seal-key.pem -pubout -out seal-public.pem
               revenant evidence seal evidence.jsonl --key seal-key.pem
               revenant evidence verify evidence.jsonl --public-key seal-public.pem
+              revenant evidence seal evidence.jsonl --key seal-key.pem --tsa http://tsa.example/
             """
         )
 
@@ -235,13 +246,24 @@ struct Evidence: ParsableCommand {
         @Option(name: .long, help: "The Ed25519 private key (PKCS#8 PEM, e.g. from `openssl genpkey -algorithm ed25519`).")
         var key: String
 
+        @Option(name: .long, help: "Also get an RFC 3161 time-stamp of the seal's signature from this time-stamping authority (http or https URL): LEDGER.seal.tsr.")
+        var tsa: String?
+
+        func validate() throws {
+            if let tsa { try RunOptions.validateTSA(tsa) }
+        }
+
         func run() throws {
             let result: SealResult
-            do { result = EvidenceSeal.seal(ledger: ledger, key: try EvidenceSeal.signingKey(file: key)) } catch { throw failInput(error.lines) }
+            do { result = EvidenceSeal.seal(ledger: ledger, key: try EvidenceSeal.signingKey(file: key), tsa: tsa) } catch { throw failInput(error.lines) }
             switch result {
             case .sealed(let statement):
                 print("\(ledger): sealed \(statement.records) records, head \(statement.head), "
-                      + "in \(EvidenceSeal.statementPath(ledger: ledger)) and \(EvidenceSeal.signaturePath(ledger: ledger))")
+                      + "in \(EvidenceSeal.statementPath(ledger: ledger)) and \(EvidenceSeal.signaturePath(ledger: ledger))"
+                      + (tsa == nil ? "" : "; time-stamped in \(EvidenceSeal.timestampPath(ledger: ledger))"))
+            case .sealedWithoutTimestamp(let statement, let why):
+                print("\(ledger): sealed \(statement.records) records, head \(statement.head), but NOT time-stamped: \(why)")
+                throw ExitCode(3)
             case .broken(let verification):
                 _ = VerifyLedger.fail(ledger, verification)
                 throw ExitCode(1)

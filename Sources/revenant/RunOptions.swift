@@ -21,6 +21,9 @@ struct RunOptions: ParsableArguments {
     @Option(name: .customLong("seal-key"), help: "With --ledger: seal the ledger when the run ends with this Ed25519 private key (PEM): LEDGER.seal and LEDGER.seal.sig.")
     var sealKey: String?
 
+    @Option(name: .long, help: "With --seal-key: also get an RFC 3161 time-stamp of the seal from this time-stamping authority (http or https URL): LEDGER.seal.tsr.")
+    var tsa: String?
+
     @Option(name: .long, help: "Remember the run in a history store (SQLite file or postgresql:// URL): finds credentials that came back to life, lists changes since the last run.")
     var history: String?
 
@@ -35,6 +38,10 @@ struct RunOptions: ParsableArguments {
     func validate() throws {
         if inventory.isEmpty { throw ValidationError("--inventory FILE is required") }
         if sealKey != nil && ledger == nil { throw ValidationError("--seal-key goes with --ledger: it seals the ledger the run writes") }
+        if let tsa {
+            if sealKey == nil { throw ValidationError("--tsa goes with --seal-key: it time-stamps the seal") }
+            try Self.validateTSA(tsa)
+        }
         if let c = concurrency, !Limits.concurrency.contains(c) {
             throw ValidationError("--concurrency must be from \(Limits.concurrency.lowerBound) to \(Limits.concurrency.upperBound)")
         }
@@ -55,6 +62,18 @@ struct RunOptions: ParsableArguments {
         return prepared
     }
 
+    /// A time-stamping authority's URL: http or https, no user name or password in it.
+    static func validateTSA(_ url: String) throws {
+        let lower = url.lowercased()
+        guard lower.hasPrefix("http://") || lower.hasPrefix("https://"), url.count <= 2048,
+              url.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7f }) else {
+            throw ValidationError("--tsa takes an http or https URL of a time-stamping authority (RFC 3161)")
+        }
+        if let authority = url.split(separator: "/", maxSplits: 3, omittingEmptySubsequences: false).dropFirst(2).first, authority.contains("@") {
+            throw ValidationError("--tsa: no user name or password in the URL")
+        }
+    }
+
     /// The seal key, read and test-signed now: one that cannot sign stops the run before anything is sent.
     func signingKey() throws -> SealSigningKey? {
         try sealKey.map { file in
@@ -68,10 +87,11 @@ struct RunOptions: ParsableArguments {
         var history: HistoryStore?
         var inputs: HistoryStore.RunInputs
         var seal: SealSigningKey?
+        var tsa: String?
 
-        /// Seals the ledger as the run left it; a seal that cannot be made makes the run incomplete.
+        /// Seals the ledger as the run left it; a seal (or its time-stamp) that cannot be made makes the run incomplete.
         func sealLedger(_ report: inout RunReport) {
-            if let seal, let ledger, let failure = EvidenceSeal.seal(ledger, key: seal, report: &report) { warn("error: " + failure) }
+            if let seal, let ledger, let failure = EvidenceSeal.seal(ledger, key: seal, tsa: tsa, report: &report) { warn("error: " + failure) }
         }
     }
 
@@ -85,6 +105,7 @@ struct RunOptions: ParsableArguments {
         if let path = ledger {
             do { ledgerFile = try EvidenceLedger(path: path) } catch { throw failInput([error.message]) }
         }
-        return Sinks(ledger: ledgerFile, history: store, inputs: HistoryFrontend.inputs(inventories: inventory, configuration: output.config), seal: seal)
+        return Sinks(ledger: ledgerFile, history: store, inputs: HistoryFrontend.inputs(inventories: inventory, configuration: output.config), seal: seal,
+                     tsa: tsa)
     }
 }

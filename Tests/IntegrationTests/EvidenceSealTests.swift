@@ -303,12 +303,13 @@ import Testing
     // MARK: The manual's commands
 
     /// The ```bash blocks of docs/evidence.md's "Sealing" section: making the keys and sealing, then the outsider's check.
-    static func manualBlocks() throws -> [String] {
+    static func manualBlocks(_ heading: String = "## Sealing") throws -> [String] {
         let text = try String(contentsOf: Package.root.appendingPathComponent("docs/evidence.md"), encoding: .utf8)
-        let section = try #require(text.range(of: "## Sealing")).upperBound
+        let section = try #require(text.range(of: heading)).upperBound
+        let end = text[section...].range(of: "\n## ")?.lowerBound ?? text.endIndex
         var blocks: [String] = []
         var current: [String]?
-        for line in text[section...].split(separator: "\n", omittingEmptySubsequences: false) {
+        for line in text[section..<end].split(separator: "\n", omittingEmptySubsequences: false) {
             if current == nil, line == "```bash" { current = [] } else if current != nil, line == "```" {
                 blocks.append(current!.joined(separator: "\n"))
                 current = nil

@@ -10,7 +10,7 @@ SCRIPTS=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 if [ $# -ge 1 ]; then DIR=$1; mkdir -p "$DIR"; own_dir=0
 else DIR=$(mktemp -d /tmp/revenant-servers-selftest.XXXXXX); own_dir=1; fi
 DIR=$(cd "$DIR" && pwd)
-NAMES=(sshd slapd dovecot postgres moto scim introspection)
+NAMES=(sshd slapd dovecot postgres moto scim introspection tsa)
 failures=0
 ok() { echo "  ok   $*"; }
 bad() { echo "  FAIL $*"; failures=$((failures + 1)); }
@@ -98,8 +98,16 @@ expect_out "expired token inactive" '"active": false' "${intro[@]}" -d "token=$T
 expect_out "unknown token inactive" '"active": false' "${intro[@]}" -d "token=nope"
 expect_out "wrong client secret 401" " 401" curl --noproxy '*' -s -o /dev/null -w ' %{http_code}' -u "$INTROSPECT_CLIENT_ID:nope" -d "token=$TOKEN_ACTIVE" "$INTROSPECT_URL"
 
+echo "tsa"
+printf 'selftest' >"$DIR/tsa-selftest.dat"
+openssl ts -query -data "$DIR/tsa-selftest.dat" -sha256 -cert -out "$DIR/tsa-selftest.tsq" >/dev/null 2>&1
+curl --noproxy '*' -s -H 'Content-Type: application/timestamp-query' --data-binary "@$DIR/tsa-selftest.tsq" -o "$DIR/tsa-selftest.tsr" "$TSA_URL"
+expect_out "a stamp verifies against the TSA's CA" "Verification: OK" openssl ts -verify -data "$DIR/tsa-selftest.dat" -in "$DIR/tsa-selftest.tsr" -CAfile "$TSA_CA"
+printf 'other' >"$DIR/tsa-other.dat"
+expect_out "a stamp of other data does not" "Verification: FAILED" openssl ts -verify -data "$DIR/tsa-other.dat" -in "$DIR/tsa-selftest.tsr" -CAfile "$TSA_CA"
+
 echo "listeners bound to 127.0.0.1 only"
-ports=("$SSHD_PORT" "$LDAP_PORT" "$LDAPS_PORT" "$IMAP_PORT" "$PG_PORT" "$AWS_PORT" "$SCIM_PORT" "$INTROSPECT_PORT")
+ports=("$SSHD_PORT" "$LDAP_PORT" "$LDAPS_PORT" "$IMAP_PORT" "$PG_PORT" "$AWS_PORT" "$SCIM_PORT" "$INTROSPECT_PORT" "$TSA_PORT")
 for p in "${ports[@]}"; do
   addrs=$(ss -Hltn "sport = :$p" | awk '{print $4}' | sort -u | tr '\n' ' ')
   if [ "$addrs" = "127.0.0.1:$p " ]; then ok "port $p: $addrs"; else bad "port $p listens on: '$addrs'"; fi
