@@ -82,6 +82,12 @@ import Testing
         #expect(result.exited && result.status == 1, "\(result)")
         let names = try FileManager.default.contentsOfDirectory(atPath: out).sorted()
         #expect(names == ["report.csv", "report.json", "report.junit.xml", "report.md", "report.sarif"])
+        // No secret in any of them, in any of the forms a server could echo: fingerprints only.
+        for name in names {
+            let text = String(decoding: FileManager.default.contents(atPath: out + "/" + name) ?? Data(), as: UTF8.self)
+            #expect(!text.isEmpty)
+            for (secret, value) in targets.forbiddenStrings where text.contains(value) { Issue.record("\(name) holds the secret \(secret)") }
+        }
 
         // What the JSON report of the same run says: the counts the other formats must agree with.
         let report = try ParsedReport(String(decoding: FileManager.default.contents(atPath: out + "/report.json") ?? Data(), as: UTF8.self))
