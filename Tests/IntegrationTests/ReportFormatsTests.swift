@@ -5,6 +5,7 @@ import Testing
 /// it: the SARIF 2.1.0 JSON schema (Fixtures/schemas) through Python `jsonschema`, JUnit XML through
 /// `junitparser`, CSV through Python's `csv` (docs/reports.md). Under CI=true a missing validator
 /// fails the test; elsewhere the test says what is missing and stops.
+/// The loopback runs use targets of their own: VerifyLoopbackTests counts the shared targets' access log.
 @Suite struct ReportFormatsTests {
     static let isCI = ProcessInfo.processInfo.environment["CI"] == "true"
     static let schema = Package.root.appendingPathComponent("Fixtures/schemas/sarif-schema-2.1.0.json").path
@@ -63,8 +64,21 @@ import Testing
         return found
     }
 
+    /// Runs `body` against targets of its own, stopped afterwards whatever happens.
+    static func withOwnTargets(_ body: (Targets) async throws -> Void) async throws {
+        let targets = try await SharedTargets.launch()
+        do { try await body(targets) } catch {
+            await SharedTargets.stop(targets)
+            throw error
+        }
+        await SharedTargets.stop(targets)
+    }
+
     @Test func verifyWritesFourFormatsThatTheirValidatorsAccept() async throws {
-        let targets = try await SharedTargets.get()
+        try await Self.withOwnTargets(verifyRun)
+    }
+
+    func verifyRun(_ targets: Targets) async throws {
         let work = try targets.workDirectory("formats")
         let probes = try Scenario.writeProbes(into: work)
         var inventory = Scenario.mainInventory(targets)
@@ -156,6 +170,31 @@ import Testing
         #expect((found["sarif_results"] as? Int ?? 0) >= 1)
         #expect(found["sarif_results"] as? Int == (found["csv_rows"] as? [[String]])?.count)
         #expect(found["junit_cases"] as? Int == 1, "a certificate file has no check: one `lifecycle` test case")
+    }
+
+    @Test func watchWritesTheFormatsToo() async throws {
+        try await Self.withOwnTargets(watchRun)
+    }
+
+    func watchRun(_ targets: Targets) async throws {
+        let work = try targets.workDirectory("watch-formats")
+        let probes = try Scenario.writeProbes(into: work)
+        let all = try #require(Scenario.mainInventory(targets)["credentials"] as? [[String: Any]])
+        let inventory = try work.writeJSON("inventory.json", ["credentials": all.filter {
+            ["deploy-token-offboarded", "reporting-token-revoked"].contains($0["id"] as? String)
+        }])
+        let config = try work.writeJSON("config.json", Scenario.fastConfig)
+        let out = work.file("reports").path
+        let result = try await revenant(["watch", "--inventory", inventory, "--probes", probes, "--config", config, "--interval", "1s",
+                                         "--deadline", "2s", "--format", "sarif", "--format", "junit", "--format", "markdown", "--format", "csv",
+                                         "--output", out], cwd: work.url)
+        // The offboarded token is still live at the deadline: residual access, exit 1.
+        #expect(result.exited && result.status == 1, "\(result)")
+        guard let found = try await Self.validate(out, work: work) else { return }
+        #expect((found["sarif_errors"] as? [String]) == [])
+        #expect(found["sarif_results"] as? Int == 2)
+        #expect(found["junit_failure_types"] as? [String] == ["residual_access"])
+        #expect((found["csv_rows"] as? [[String]])?.count == 2)
     }
 
     @Test func historyAndDryRunRefuseTheRunReportFormats() async throws {
