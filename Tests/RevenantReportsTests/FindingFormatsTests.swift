@@ -113,6 +113,17 @@ import Testing
         #expect(((run["invocations"] as? [[String: Any]])?.first?["executionSuccessful"] as? Bool) == true)
     }
 
+    @Test func sarifSaysWhenTheRunIsIncomplete() throws {
+        var report = Self.report()
+        report.complete = false
+        report.incompleteReason = "interrupted (SIGTERM)"
+        let doc = try #require(try JSONSerialization.jsonObject(with: Data(ReportFormat.sarif.render(report).utf8)) as? [String: Any])
+        let invocation = try #require(((doc["runs"] as? [[String: Any]])?.first?["invocations"] as? [[String: Any]])?.first)
+        #expect(invocation["executionSuccessful"] as? Bool == false)
+        let notification = try #require((invocation["toolExecutionNotifications"] as? [[String: Any]])?.first)
+        #expect((notification["message"] as? [String: String])?["text"] == "run incomplete: interrupted (SIGTERM)")
+    }
+
     // MARK: JUnit
 
     /// Every element of a JUnit document with its attributes and text, as a real XML parser reads it.
