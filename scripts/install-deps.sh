@@ -114,6 +114,9 @@ python3 -c 'import moto.server, flask_cors' >/dev/null 2>&1 || py_missing+=('mot
 python3 -c 'import scim2_server' >/dev/null 2>&1 || py_missing+=(scim2-server)
 python3 -c 'import authlib' >/dev/null 2>&1 || py_missing+=(authlib)
 python3 -c 'import flask' >/dev/null 2>&1 || py_missing+=(flask)
+# Validators of the report formats (docs/reports.md): the SARIF 2.1.0 schema, a JUnit XML parser.
+python3 -c 'import jsonschema' >/dev/null 2>&1 || py_missing+=(jsonschema)
+python3 -c 'import junitparser' >/dev/null 2>&1 || py_missing+=(junitparser)
 if [ "${#py_missing[@]}" -gt 0 ]; then
   if ! python3 -m pip --version >/dev/null 2>&1; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-pip >/dev/null 2>&1 || true

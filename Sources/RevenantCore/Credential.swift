@@ -89,6 +89,13 @@ public struct Credential: Sendable, Equatable {
     /// `file: line N`, for messages that must say where.
     public var location: String { file.isEmpty ? origin : "\(file): \(origin)" }
 
+    /// The line of `file` the credential starts on, when the inventory format records one (JSON,
+    /// YAML and CSV do; a credential built in code does not): where a report points to it.
+    public var line: Int? {
+        guard origin.hasPrefix("line "), let n = Int(origin.dropFirst(5)), n > 0 else { return nil }
+        return n
+    }
+
     public init(
         id: String, kind: CredentialKind, state: LifecycleState, owner: String? = nil,
         issuedAt: Date? = nil, rotatedAt: Date? = nil, revokedAt: Date? = nil, expiresAt: Date? = nil,

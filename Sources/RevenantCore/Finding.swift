@@ -38,6 +38,27 @@ public enum FindingCode: String, Sendable, CaseIterable, Codable {
     /// What an auditor maps the finding to (see docs/references.md for the published wording).
     public var references: [String] { FindingReferences.for(self) }
 
+    /// What the finding means, in one sentence (DESIGN.md §6 "when"): a rule's description in SARIF.
+    public var summary: String {
+        switch self {
+        case .residualAccess: "A credential that should be dead still authenticated (controls passed)."
+        case .cameBackToLife: "A credential proven rejected at a target by an earlier run authenticates there again."
+        case .expiredStillAccepted: "A credential past its expiry still authenticated."
+        case .notRevokedAtCA: "A certificate that should be dead, and is not expired, is reported good by its CA (CRL/OCSP)."
+        case .rotationNotDeployed: "An endpoint still serves a certificate the inventory says was rotated or revoked."
+        case .revocationUnverified: "A credential that should be dead was not definitively rejected anywhere it was tried."
+        case .expired: "An active credential is past its expiry."
+        case .expiringSoon: "An active credential expires within the warning period."
+        case .rotationOverdue: "An active credential is older than the maximum rotation age."
+        case .weakCrypto: "A certificate uses a weak key or signature algorithm."
+        case .checkFailed: "No check of an active credential gave an answer."
+        case .inventoryDrift: "An active credential was definitively rejected: the inventory is out of date."
+        case .ownerless: "The credential has no owner."
+        case .revocationVerified: "A credential that should be dead was definitively rejected everywhere it was probed."
+        case .ok: "An active credential authenticates and is within policy."
+        }
+    }
+
     /// One sentence a person acts on at 3 a.m.
     public var advice: String {
         switch self {

@@ -1,6 +1,6 @@
 /// Audit references per finding code, each checked against the published text (docs/references.md
 /// quotes the wording and says why it applies).
-enum FindingReferences {
+public enum FindingReferences {
     static func `for`(_ code: FindingCode) -> [String] {
         switch code {
         case .residualAccess: [nhi1, csfAA01, csfAA05, zeroTrustTenet6, sp80053IA5]
@@ -18,6 +18,24 @@ enum FindingReferences {
         case .revocationVerified: [nhi1, csfAA01, csfAA05, sp80053IA5]
         case .ok: []
         }
+    }
+
+    /// Where a reference is published (docs/references.md): the item's own page where it has one,
+    /// else its framework's document; nil for a framework not listed there.
+    public static func source(of reference: String) -> String? {
+        let owasp = "https://owasp.org/www-project-non-human-identities-top-10/2025/"
+        if reference.hasPrefix("OWASP-NHI-2025:") {
+            switch reference {
+            case nhi1: return owasp + "1-improper-offboarding/"
+            case nhi7: return owasp + "7-long-lived-secrets/"
+            case "OWASP-NHI-2025:NHI4 Insecure Authentication": return owasp + "4-insecure-authentication/"
+            default: return owasp + "top-10-2025"
+            }
+        }
+        if reference.hasPrefix("NIST-CSF-2.0:") { return "https://nvlpubs.nist.gov/nistpubs/CSWP/NIST.CSWP.29.pdf" }
+        if reference.hasPrefix("NIST-SP-800-207:") { return "https://nvlpubs.nist.gov/nistpubs/SpecialPublications/NIST.SP.800-207.pdf" }
+        if reference.hasPrefix("NIST-SP-800-53r5:") { return "https://csrc.nist.gov/pubs/sp/800/53/r5/upd1/final" }
+        return nil
     }
 
     static let nhi1 = "OWASP-NHI-2025:NHI1 Improper Offboarding"

@@ -3,28 +3,39 @@ import RevenantCore
 /// The report formats; `ext` names the file when several formats go to a directory.
 public enum ReportFormat: String, Sendable, CaseIterable {
     case table, json, jsonl
+    case sarif, junit, markdown, csv
 
     public var ext: String {
         switch self {
         case .table: "txt"
         case .json: "json"
         case .jsonl: "jsonl"
+        case .sarif: "sarif"
+        case .junit: "junit.xml"
+        case .markdown: "md"
+        case .csv: "csv"
         }
     }
 
-    public func render(_ report: RunReport, color: Bool = false, groupBy: ReportGrouping? = nil) -> String {
+    public func render(_ report: RunReport, color: Bool = false, groupBy: ReportGrouping? = nil, failOn: Severity? = .high) -> String {
         var bytes: [UInt8] = []
-        write(report, color: color, groupBy: groupBy) { bytes.append(contentsOf: $0) }
+        write(report, color: color, groupBy: groupBy, failOn: failOn) { bytes.append(contentsOf: $0) }
         return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Writes the report in chunks of about 64 KiB to `emit`, so a large report is never held whole.
-    /// `groupBy: .owner` orders results by owner (the table: a section per owner).
-    public func write(_ report: RunReport, color: Bool = false, groupBy: ReportGrouping? = nil, emit: ([UInt8]) -> Void) {
+    /// `groupBy: .owner` orders results by owner (the table: a section per owner). `failOn` is
+    /// `--fail-on` (nil: never), for the formats that mark what fails the run (JUnit).
+    public func write(_ report: RunReport, color: Bool = false, groupBy: ReportGrouping? = nil, failOn: Severity? = .high,
+                      emit: ([UInt8]) -> Void) {
         switch self {
         case .table: emit(Array(TableReport.render(report, color: color, groupBy: groupBy).utf8))
         case .json: JSONReport.write(report, groupBy: groupBy, emit: emit)
         case .jsonl: JSONLinesReport.write(report, groupBy: groupBy, emit: emit)
+        case .sarif: SARIFReport.write(report, groupBy: groupBy, emit: emit)
+        case .junit: JUnitReport.write(report, failOn: failOn, groupBy: groupBy, emit: emit)
+        case .markdown: emit(Array(MarkdownReport.render(report, groupBy: groupBy).utf8))
+        case .csv: CSVReport.write(report, groupBy: groupBy, emit: emit)
         }
     }
 }

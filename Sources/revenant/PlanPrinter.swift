@@ -5,6 +5,9 @@ import RevenantReports
 
 /// `--dry-run`: what would be sent where, with fingerprints only.
 enum PlanPrinter {
+    /// The formats a plan is printed in.
+    static let formats: [ReportFormat] = [.table, .json, .jsonl]
+
     static func render(_ plan: VerifyPlan, format: ReportFormat, groupBy: ReportGrouping? = nil) -> String {
         var entries: [Tree] = []
         var lines: [String] = []

@@ -11,7 +11,7 @@ enum ReportOutput {
     static func write(_ report: RunReport, options: OutputOptions) throws {
         let useColor = options.output == nil && Terminal.stdoutIsTTY && Terminal.colorAllowed
         try write(formats: options.formats, output: options.output) { format, emit in
-            format.write(report, color: useColor, groupBy: options.groupBy, emit: emit)
+            format.write(report, color: useColor, groupBy: options.groupBy, failOn: options.threshold, emit: emit)
         }
     }
 

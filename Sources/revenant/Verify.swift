@@ -35,6 +35,12 @@ struct Verify: AsyncParsableCommand {
 
     @OptionGroup var output: OutputOptions
 
+    func validate() throws {
+        if dryRun, let other = output.format.first(where: { !PlanPrinter.formats.contains($0) }) {
+            throw ValidationError("--dry-run prints the plan as table, json or jsonl, not \(other.rawValue)")
+        }
+    }
+
     func run() async throws {
         // Watched since the process started (Interrupts): a signal while the inventory is read
         // still gets a partial report.

@@ -82,6 +82,18 @@ enum SharedTargets {
     static let script = Package.root.appendingPathComponent("scripts/targets.sh").path
 
     private static func start() async throws -> Targets {
+        let targets = try await launch()
+        targetPIDsToStop = targets.pids
+        atexit {
+            for pid in targetPIDsToStop where pid > 0 { kill(pid, SIGTERM) }
+        }
+        return targets
+    }
+
+    /// A set of targets of its own, for a test whose requests must not land in the shared
+    /// targets' access log while other suites count it; stop it with `stop(_:)`. Should the test
+    /// process die first, the watchdog stops it.
+    static func launch() async throws -> Targets {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("revenant-it-targets-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let log = dir.appendingPathComponent("start.log").path
@@ -95,12 +107,12 @@ enum SharedTargets {
             throw CommandError(description: "scripts/targets.sh start failed (\(exited ? "exit" : "signal") \(code)): "
                                + "nginx targets are required for the integration tests\n\(output)")
         }
-        let targets = try Targets(dir: dir)
-        targetPIDsToStop = targets.pids
-        atexit {
-            for pid in targetPIDsToStop where pid > 0 { kill(pid, SIGTERM) }
-        }
-        return targets
+        return try Targets(dir: dir)
+    }
+
+    /// Stops targets started with `launch()` (exactly the pids the script recorded).
+    static func stop(_ targets: Targets) async {
+        _ = try? await run("/bin/bash", [script, "stop", targets.dir.path], timeout: 60)
     }
 
     /// Stops the targets (exactly the pids in DIR/pids, via the script) should this process die.
