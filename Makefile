@@ -10,7 +10,7 @@ DEMO_RUN  := Fixtures/demo/run
 DEMO_PORT := 18080
 REVENANT  := .build/release/revenant
 
-.PHONY: deps build demo test bench bench-certs bench-protocols clean
+.PHONY: deps build demo test fuzz bench bench-certs bench-protocols clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -35,9 +35,17 @@ demo: build
 	if [ $$status -gt 1 ]; then echo "revenant verify failed (exit $$status)" >&2; exit $$status; fi; \
 	$(REVENANT) evidence verify $(DEMO_RUN)/evidence.jsonl --public-key $(DEMO_RUN)/seal-public.pem
 
+# The whole suite, then a short fuzzing pass over every fuzz target (a crash fails the run).
 test: deps
 	$(SWIFT) build
 	$(SWIFT) test
+	bash scripts/fuzz.sh --seconds $(FUZZ_TEST_SECONDS)
+
+# libFuzzer + AddressSanitizer over every reader of hostile bytes, FUZZ_SECONDS per target (docs/fuzzing.md).
+FUZZ_SECONDS ?= 60
+FUZZ_TEST_SECONDS ?= 4
+fuzz: deps
+	bash scripts/fuzz.sh --seconds $(FUZZ_SECONDS)
 
 bench: build
 	bash scripts/bench.sh
@@ -57,4 +65,4 @@ bench-protocols: build
 clean:
 	-@bash scripts/demo.sh stop $(abspath $(DEMO_RUN))
 	-@bash scripts/targets.sh stop $(DEMO_RUN)
-	rm -rf .build $(DEMO_RUN)
+	rm -rf .build .build-fuzz $(DEMO_RUN)

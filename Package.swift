@@ -41,6 +41,14 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Fuzz targets (scripts/fuzz.sh, `make fuzz`): libFuzzer's driver when built with
+        // -sanitize=fuzzer (and -DFUZZING), else a replayer that runs files through a target once.
+        .target(name: "CFuzzer", path: "Sources/CFuzzer"),
+        .executableTarget(
+            name: "revenant-fuzz",
+            dependencies: ["CFuzzer", "RevenantCore", "RevenantCrypto", "RevenantFiles", "RevenantProbes", "RevenantNet"],
+            swiftSettings: [.unsafeFlags(["-parse-as-library"])]
+        ),
         // Benchmark helpers, kept out of the shipped binary (scripts/bench-certs.py).
         .executableTarget(name: "revenant-bench", dependencies: ["RevenantCore", "RevenantFiles", "RevenantNet"]),
         // Helpers shared by test targets (a test target cannot depend on another).

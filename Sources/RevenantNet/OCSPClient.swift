@@ -32,6 +32,16 @@ public struct OCSPClient: Sendable {
         return lookup
     }
 
+    /// Judges a DER OCSPResponse about `certificate` as `lookup` judges an answer (for the fuzz
+    /// target: the nonce sent is a fresh one, so no answer from elsewhere is ever "good").
+    public func read(_ bytes: [UInt8], about certificate: X509Certificate, issuer: X509Certificate, now: Date) -> RevocationLookup {
+        defer { ERR_clear_error() }
+        var lookup = RevocationLookup(source: .ocsp, url: "fuzz", status: .unavailable("no answer"))
+        guard let request = OCSPRequest(certificate, issuer: issuer) else { return lookup }
+        evaluate(bytes, request: request, issuer: issuer, now: now, into: &lookup)
+        return lookup
+    }
+
     /// Judges a DER OCSPResponse for `request` (exposed for tests and the vectors check).
     func evaluate(_ bytes: [UInt8], request: OCSPRequest, issuer: X509Certificate, now: Date, into lookup: inout RevocationLookup) {
         guard let response = OCSPResponse(der: bytes) else {

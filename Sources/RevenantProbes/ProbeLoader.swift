@@ -60,6 +60,11 @@ public enum ProbeLoader {
         guard let data = FileBytes.read(file) else {
             return (nil, [LintProblem(level: .error, error: InputError(file: file, message: "cannot read the file"))])
         }
+        return load(bytes: data, file: file)
+    }
+
+    /// One definition from its bytes; `file` names it in problems (and its stem must be the id).
+    public static func load(bytes data: [UInt8], file: String) -> (ProbeDefinition?, [LintProblem]) {
         let tree: Tree
         do {
             tree = try JSONTreeParser.parse(data, file: file)

@@ -1,0 +1,191 @@
+import CFuzzer
+import Foundation
+import RevenantCore
+import RevenantCrypto
+import RevenantFiles
+import RevenantNet
+import RevenantProbes
+
+/// `revenant-fuzz TARGET [libFuzzer options] [CORPUS…]`: one parser of hostile bytes per target
+/// (docs/fuzzing.md). Built by scripts/fuzz.sh with `-sanitize=fuzzer,address -DFUZZING`, it is
+/// libFuzzer's driver; built plainly (every `swift build`), it runs each file given (or each file
+/// of each directory given) through the target once: a crash found by the fuzzer replays so.
+/// A target crashes only when the code under it does, or when its oracle sees a broken promise
+/// (the scrubber target: a secret's run left in server text).
+enum FuzzTargets {
+    typealias Target = @Sendable ([UInt8]) -> Void
+
+    static let all: [(name: String, run: Target)] = [
+        ("inventory-json", { _ = try? InventoryLoader.load(bytes: $0, file: "fuzz.json") }),
+        ("inventory-yaml", { _ = try? InventoryLoader.load(bytes: $0, file: "fuzz.yaml") }),
+        ("inventory-csv", { _ = try? InventoryLoader.load(bytes: $0, file: "fuzz.csv") }),
+        ("configuration", { _ = try? Configuration.parse($0, file: "fuzz.json") }),
+        ("probe", { _ = ProbeLoader.load(bytes: $0, file: "fuzz.json") }),
+        ("certificate", certificate),
+        ("crl", crl),
+        ("ocsp", ocsp),
+        ("jwt", jwt),
+        ("jwks", { _ = try? JSONWebKeySet.parse($0) }),
+        ("http-reply", httpReply),
+        ("login-reply", loginReply),
+        ("scrubber", scrubber),
+        ("ledger", ledger),
+        ("seal-statement", { _ = try? SealStatement.parse($0, file: "fuzz.seal") }),
+        ("timestamp", { _ = TimestampAuthority.verify(reply: $0, data: [1, 2, 3], trustedPEM: Fixed.shared.caPEM) }),
+    ]
+
+    /// PEM, DER or PKCS#12 (the first byte picks the name the loader is told), and the lifecycle rules on what loads.
+    static func certificate(_ bytes: [UInt8]) {
+        let name = ["fuzz.pem", "fuzz.der", "fuzz.p12"][Int(bytes.first ?? 0) % 3]
+        let file = X509Loader.load(bytes: bytes, path: name, pkcs12Password: "fuzz")
+        for certificate in file.certificates {
+            _ = CertificateLifecycle.findings(for: certificate.info.facts, policy: Policy(), now: Fixed.shared.now)
+            _ = certificate.pem
+        }
+    }
+
+    static func crl(_ bytes: [UInt8]) {
+        guard let list = try? CertificateRevocationList(bytes: bytes) else { return }
+        _ = list.freshness(at: Fixed.shared.now)
+        _ = list.entry(serialHex: "01")
+        if let issuer = Fixed.shared.issuer {
+            _ = list.isSigned(by: issuer)
+            if let leaf = Fixed.shared.leaf { _ = list.entry(for: leaf) }
+        }
+    }
+
+    static func ocsp(_ bytes: [UInt8]) {
+        guard let leaf = Fixed.shared.leaf, let issuer = Fixed.shared.issuer else { return }
+        _ = OCSPClient(fetcher: RevocationFetcher()).read(bytes, about: leaf, issuer: issuer, now: Fixed.shared.now)
+    }
+
+    static func jwt(_ bytes: [UInt8]) {
+        guard let token = try? JSONWebToken.decode(String(decoding: bytes, as: UTF8.self)) else { return }
+        _ = JWTLifecycle.self
+        _ = token
+    }
+
+    /// A shipped probe (picked by the first byte) reads an answer: status from the next two bytes,
+    /// then `Name: value` header lines up to an empty line, then the body.
+    static func httpReply(_ bytes: [UInt8]) {
+        let probes = Fixed.shared.probes
+        guard bytes.count >= 3, !probes.isEmpty else { return }
+        let probe = probes[Int(bytes[0]) % probes.count]
+        let status = 100 + (Int(bytes[1]) << 8 | Int(bytes[2])) % 500
+        var rest = bytes.dropFirst(3)
+        var headers: [HTTPHeader] = []
+        while let end = rest.firstIndex(of: 0x0A), end > rest.startIndex, headers.count < 100 {
+            let line = String(decoding: rest[rest.startIndex..<end], as: UTF8.self)
+            rest = rest[(end + 1)...]
+            guard let colon = line.firstIndex(of: ":") else { break }
+            headers.append(HTTPHeader(name: String(line[..<colon]), value: String(line[line.index(after: colon)...]).trimmingCharacters(in: .whitespaces)))
+        }
+        if rest.first == 0x0A { rest = rest.dropFirst() }
+        let response = HTTPResponse(status: status, headers: headers, body: Array(rest))
+        _ = ResponseClassifier.classify(.success(.http(response)), probe: probe, lookup: "svc-fuzz")
+    }
+
+    /// The login protocols' readers of what a server said.
+    static func loginReply(_ bytes: [UInt8]) {
+        let text = String(decoding: bytes, as: UTF8.self)
+        for scheme in ["imap", "imaps", "smtp", "smtps"] { _ = MailLogin.refusesCredentials(text, scheme: scheme) }
+        _ = PostgreSQLProtocol.classifyFailure(text, timeout: .default)
+        _ = PostgreSQLProtocol.classifyFailure(text, timeout: .default, verifying: true)
+        _ = LDAPProtocol.activeDirectoryKeepsThePassword(text)
+        _ = TLSClientCertificateProtocol.refusalSaysWhy(text)
+        _ = AWSSigV4Protocol.account(bytes)
+    }
+
+    /// The oracle: server text quoted into a reason, scrubbed with the grams of the secret sent,
+    /// must hold no 6-byte run of that secret, whatever the server wrote around or into it.
+    static func scrubber(_ bytes: [UInt8]) {
+        let secret = Fixed.shared.secret
+        let reason = "status 302: redirected to " + ServerText.quote(String(decoding: bytes, as: UTF8.self))
+        let scrubbed = Fixed.shared.scrubber.scrub(reason)
+        let out = Array(scrubbed.utf8), key = Array(secret.utf8)
+        for start in 0...(key.count - 6) where out.firstRange(of: key[start..<(start + 6)]) != nil {
+            fatalError("scrubber left the secret's bytes \(start)..<\(start + 6) in: \(scrubbed)")
+        }
+    }
+
+    /// The ledger reader, strict and streaming: from a file (it reads files only).
+    static func ledger(_ bytes: [UInt8]) {
+        let path = Fixed.shared.ledgerPath
+        guard let data = Optional(Data(bytes)), FileManager.default.createFile(atPath: path, contents: data) else { return }
+        _ = EvidenceLedger.verify(path: path)
+        _ = EvidenceLedger.survey(path: path)
+    }
+}
+
+/// What the targets share, made once: the clock, the shipped probes, a certificate and its issuer
+/// (REVENANT_FUZZ_CERT / REVENANT_FUZZ_ISSUER, PEM files scripts/fuzz.sh makes), the secret.
+final class Fixed: @unchecked Sendable {
+    static let shared = Fixed()
+    let now = Date(timeIntervalSince1970: 1_780_000_000)
+    let secret = "ghp_R3vEnAnT-fUzZ-5ecret/+=%Key"
+    /// As the engine makes it for a host whose answers quote the server: the grams of the secret sent there.
+    lazy var scrubber = SecretScrubber(grams: SecretGrams([Secret(secret)]), own: [Secret(secret)])
+    let probes: [ProbeDefinition]
+    let leaf: X509Certificate?
+    let issuer: X509Certificate?
+    let caPEM: [UInt8]
+    let ledgerPath = NSTemporaryDirectory() + "revenant-fuzz-ledger-\(getpid()).jsonl"
+
+    init() {
+        let env = ProcessInfo.processInfo.environment
+        let root = env["REVENANT_FUZZ_ROOT"] ?? FileManager.default.currentDirectoryPath
+        probes = ProbeLoader.load(paths: [root + "/Probes"]).definitions.sorted { $0.key < $1.key }.map(\.value)
+        func certificate(_ key: String) -> X509Certificate? { env[key].flatMap { X509Loader.load(file: $0).certificates.first } }
+        leaf = certificate("REVENANT_FUZZ_CERT")
+        issuer = certificate("REVENANT_FUZZ_ISSUER")
+        caPEM = issuer?.pem ?? []
+    }
+}
+
+nonisolated(unsafe) var selected: FuzzTargets.Target = { _ in }
+
+#if FUZZING
+/// The fuzzer runtime asks for this symbol; the driver is handed it too.
+@_cdecl("LLVMFuzzerTestOneInput")
+func testOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
+    selected(size == 0 || data == nil ? [] : Array(UnsafeBufferPointer(start: data, count: size)))
+    return 0
+}
+#endif
+
+@_cdecl("revenant_fuzz_main")
+func fuzzMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> Int32 {
+    let arguments = (0..<Int(argc)).map { argv[$0].map { String(cString: $0) } ?? "" }
+    let names = FuzzTargets.all.map(\.name)
+    guard arguments.count >= 2, let target = FuzzTargets.all.first(where: { $0.name == arguments[1] }) else {
+        FileHandle.standardError.write(Data("usage: revenant-fuzz TARGET [options] [CORPUS…]\ntargets: \(names.joined(separator: " "))\n".utf8))
+        return 2
+    }
+    selected = target.run
+    _ = Fixed.shared
+    #if FUZZING
+    // libFuzzer sees the program name and what follows the target.
+    var rest: [UnsafeMutablePointer<CChar>?] = [argv[0]] + (2..<Int(argc)).map { argv[$0] } + [nil]
+    var count = Int32(rest.count - 1)
+    return rest.withUnsafeMutableBufferPointer { buffer in
+        var pointer = buffer.baseAddress
+        return LLVMFuzzerRunDriver(&count, &pointer) { data, size in testOneInput(data, size) }
+    }
+    #else
+    var ran = 0
+    for path in arguments.dropFirst(2) where !path.hasPrefix("-") {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { continue }
+        let files = isDirectory.boolValue
+            ? ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).sorted().map { path + "/" + $0 }
+            : [path]
+        for file in files {
+            guard let data = FileManager.default.contents(atPath: file) else { continue }
+            selected(Array(data))
+            ran += 1
+        }
+    }
+    print("\(target.name): \(ran) inputs replayed, no crash")
+    return 0
+    #endif
+}
