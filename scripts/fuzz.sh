@@ -26,11 +26,15 @@ done
 
 out=.build-fuzz
 echo "fuzz: building revenant-fuzz with -sanitize=fuzzer,address (first build: a few minutes)"
-swift build --product revenant-fuzz --scratch-path "$out" \
+mkdir -p "$out"
+if ! swift build --product revenant-fuzz --scratch-path "$out" \
   -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING -Xcc -fsanitize=fuzzer-no-link,address -Xswiftc -use-ld=lld \
-  2>&1 | grep -Ev "ld.gold: warning|^warning: Cannot export" | grep -E "error|warning: unre|Build" || true
+  >"$out/build.log" 2>&1; then
+  grep -E "error" "$out/build.log" | head -20 >&2
+  echo "fuzz: the instrumented build failed (log: $out/build.log)" >&2
+  exit 1
+fi
 fuzzer="$out/debug/revenant-fuzz"
-[ -x "$fuzzer" ] || { echo "fuzz: the instrumented build failed" >&2; exit 1; }
 if [ ${#targets[@]} -eq 0 ]; then
   read -r -a targets <<<"$("$fuzzer" 2>&1 | sed -n 's/^targets: //p')"
 fi
