@@ -3,12 +3,15 @@ import RevenantCore
 /// The report formats; `ext` names the file when several formats go to a directory.
 public enum ReportFormat: String, Sendable, CaseIterable {
     case table, json, jsonl
+    case html, prometheus
 
     public var ext: String {
         switch self {
         case .table: "txt"
         case .json: "json"
         case .jsonl: "jsonl"
+        case .html: "html"
+        case .prometheus: "prom"
         }
     }
 
@@ -25,6 +28,8 @@ public enum ReportFormat: String, Sendable, CaseIterable {
         case .table: emit(Array(TableReport.render(report, color: color, groupBy: groupBy).utf8))
         case .json: JSONReport.write(report, groupBy: groupBy, emit: emit)
         case .jsonl: JSONLinesReport.write(report, groupBy: groupBy, emit: emit)
+        case .html: HTMLReport.write(report, groupBy: groupBy, emit: emit)
+        case .prometheus: PrometheusReport.write(report, emit: emit)
         }
     }
 }

@@ -5,6 +5,9 @@ import RevenantCore
 public enum TimelineReport {
     public static let schema = "revenant.history/v1"
 
+    /// The formats a timeline is written in; the others are reports of a run (`revenant history` refuses them).
+    public static let formats: [ReportFormat] = [.table, .json, .jsonl]
+
     public static func write(_ timelines: [CheckTimeline], format: ReportFormat, emit: ([UInt8]) -> Void) {
         switch format {
         case .table: emit(Array(table(timelines).utf8))
@@ -12,6 +15,8 @@ public enum TimelineReport {
             emit(Array(Tree.object([("schema", .string(schema)), ("timelines", .array(timelines.map(tree)))]).serialized(indent: 2).utf8) + [10])
         case .jsonl:
             for t in timelines { emit(Array(tree(t).serialized(indent: nil).utf8) + [10]) }
+        default:
+            break  // not a timeline format: HistoryCommand.validate refuses it before anything is read
         }
     }
 

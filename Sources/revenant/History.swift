@@ -49,6 +49,10 @@ struct HistoryCommand: ParsableCommand {
             throw ValidationError("--since takes an ISO-8601 date or time (2026-12-01, 2026-12-01T09:00:00Z) or an age (90m, 24h, 7d)")
         }
         if format.count > 1 && output == nil { throw ValidationError("several --format values need --output DIR") }
+        if let other = format.first(where: { !TimelineReport.formats.contains($0) }) {
+            throw ValidationError("--format \(other.rawValue) is a report of a run (verify, certs, watch); history writes "
+                                  + TimelineReport.formats.map(\.rawValue).joined(separator: ", "))
+        }
     }
 
     /// `7d`, `24h`, `90m`, `30s` before `now`, or an ISO-8601 time.
