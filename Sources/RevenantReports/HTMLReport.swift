@@ -232,7 +232,7 @@ public enum HTMLReport {
                 + (dated.count > shown.count ? "; the first \(shown.count) drawn (every one is in the findings and checks below)" : "")
                 + ". Bars run from issue to expiry; the line is the end of this run.</p>\n"
             out += "<svg class=\"timeline\" viewBox=\"0 0 980 \(Int(height))\" width=\"980\" height=\"\(Int(height))\" role=\"img\" "
-                + "aria-label=\"Expiry timeline\" xmlns=\"http://www.w3.org/2000/svg\">\n"
+                + "aria-label=\"Expiry timeline\">\n"
             for tick in Self.ticks(from: first, to: last) {
                 let tx = String(format: "%.1f", x(tick.date))
                 out += "<line class=\"tick\" x1=\"\(tx)\" y1=\"\(Int(top) - 6)\" x2=\"\(tx)\" y2=\"\(Int(height) - 16)\"/>"

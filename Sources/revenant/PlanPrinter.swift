@@ -5,6 +5,9 @@ import RevenantReports
 
 /// `--dry-run`: what would be sent where, with fingerprints only.
 enum PlanPrinter {
+    /// The formats a plan is printed in (`verify --dry-run` refuses the others).
+    static let formats: [ReportFormat] = [.table, .json, .jsonl]
+
     static func render(_ plan: VerifyPlan, format: ReportFormat) -> String {
         var entries: [Tree] = []
         var lines: [String] = []

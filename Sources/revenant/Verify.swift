@@ -35,6 +35,13 @@ struct Verify: AsyncParsableCommand {
 
     @OptionGroup var output: OutputOptions
 
+    func validate() throws {
+        if dryRun, let other = output.format.first(where: { !PlanPrinter.formats.contains($0) }) {
+            throw ValidationError("--dry-run prints the plan as " + PlanPrinter.formats.map(\.rawValue).joined(separator: ", ")
+                                  + "; --format \(other.rawValue) is a report of a run")
+        }
+    }
+
     func run() async throws {
         // Watched since the process started (Interrupts): a signal while the inventory is read
         // still gets a partial report.

@@ -196,11 +196,15 @@ import Testing
         #expect(expiries.count == certificates)
     }
 
-    @Test func historyRefusesTheFormatsOfARun() async throws {
+    /// `history` writes timelines and `--dry-run` a plan: a report format there is a usage error.
+    @Test func theFormatsOfARunAreRefusedWhereThereIsNoRun() async throws {
         for format in ["html", "prometheus"] {
-            let r = try await revenant(["history", "--history", "/nonexistent/history.db", "--format", format])
-            #expect(r.exited && r.status == 2, "\(r)")
-            #expect(r.stderr.contains("--format \(format) is a report of a run"), "\(r)")
+            let history = try await revenant(["history", "--history", "/nonexistent/history.db", "--format", format])
+            #expect(history.exited && history.status == 2, "\(history)")
+            #expect(history.stderr.contains("--format \(format) is a report of a run"), "\(history)")
+            let plan = try await revenant(["verify", "--inventory", "/nonexistent/inventory.yaml", "--dry-run", "--format", format])
+            #expect(plan.exited && plan.status == 2, "\(plan)")
+            #expect(plan.stderr.contains("--format \(format) is a report of a run"), "\(plan)")
         }
     }
 
