@@ -147,7 +147,7 @@ public enum HTMLReport {
                 if !tally.live.isEmpty {
                     out += "<h3>Still live</h3>\n<table><thead><tr><th>Credential</th><th>Finding</th><th>Probe</th><th>Target</th></tr></thead><tbody>\n"
                     for p in tally.live {
-                        out += "<tr><td>\(escape(p.credential))</td><td><code>\(p.finding.rawValue)</code></td><td>\(escape(p.probe ?? "-"))</td>"
+                        out += "<tr><td>\(escape(p.credential))</td><td><code>\(p.finding.rawValue)</code></td><td class=\"nowrap\">\(escape(p.probe ?? "-"))</td>"
                             + "<td class=\"wrap\">\(escape(p.target ?? "-"))</td></tr>\n"
                     }
                     out += "</tbody></table>\n"
@@ -155,7 +155,7 @@ public enum HTMLReport {
                 if !tally.unverifiedReasons.isEmpty {
                     out += "<h3>Not proven dead</h3>\n<table><thead><tr><th>Credential</th><th>Probe</th><th>Target</th><th>Why</th></tr></thead><tbody>\n"
                     for r in tally.unverifiedReasons {
-                        out += "<tr><td>\(escape(r.credential))</td><td>\(escape(r.probe ?? "-"))</td><td class=\"wrap\">\(escape(r.target ?? "-"))</td>"
+                        out += "<tr><td>\(escape(r.credential))</td><td class=\"nowrap\">\(escape(r.probe ?? "-"))</td><td class=\"wrap\">\(escape(r.target ?? "-"))</td>"
                             + "<td class=\"wrap\">\(escape(r.reason))</td></tr>\n"
                     }
                     out += "</tbody></table>\n"
@@ -187,7 +187,7 @@ public enum HTMLReport {
                     let row = "<tr data-severity=\"\(f.severity.rawValue)\" data-owner=\"\(ownerOf[i] ?? -1)\" data-probes=\"|\(used.map(String.init).joined(separator: "|"))|\">"
                         + "<td>\(badge(f.severity))</td><td><code>\(f.code.rawValue)</code></td><td>\(escape(r.credential.id))</td>"
                         + "<td>\(escape(r.credential.owner ?? "-"))</td><td>\(r.credential.state.rawValue)</td>"
-                        + "<td>\(escape(probeText.isEmpty ? "-" : probeText.joined(separator: ", ")))</td><td class=\"wrap\">\(escape(f.message))</td></tr>\n"
+                        + "<td class=\"nowrap\">\(escape(probeText.isEmpty ? "-" : probeText.joined(separator: ", ")))</td><td class=\"wrap\">\(escape(f.message))</td></tr>\n"
                     rows.append((f.severity, position, row))
                 }
             }
@@ -306,9 +306,9 @@ public enum HTMLReport {
                     let length = longest > 0 ? max(2, Int(100 * max(0, s) / longest)) : 2
                     return "<svg class=\"bar\" width=\"104\" height=\"10\" viewBox=\"0 0 104 10\" aria-hidden=\"true\"><rect x=\"0\" y=\"1\" width=\"\(length)\" height=\"8\"/></svg> "
                 } ?? ""
-                out += "<tr class=\"watch-\(e.status.rawValue)\"><td>\(escape(e.credential))</td><td>\(escape(e.owner ?? "-"))</td><td>\(escape(e.probe))</td>"
+                out += "<tr class=\"watch-\(e.status.rawValue)\"><td>\(escape(e.credential))</td><td>\(escape(e.owner ?? "-"))</td><td class=\"nowrap\">\(escape(e.probe))</td>"
                     + "<td class=\"wrap\">\(escape(e.target))</td><td>\(e.status.rawValue)</td>"
-                    + "<td class=\"when\">\(e.revokedAt.map(Timestamp.format) ?? "-")</td><td class=\"when\">\(e.deadAt.map(Timestamp.formatPrecise) ?? "-")</td>"
+                    + "<td class=\"nowrap\">\(e.revokedAt.map(Timestamp.format) ?? "-")</td><td class=\"nowrap\">\(e.deadAt.map(Timestamp.formatPrecise) ?? "-")</td>"
                     + "<td class=\"num\">\(e.revokedAt.flatMap { e.latency(from: $0) }.map(DurationText.text) ?? "-")</td>"
                     + "<td class=\"num\">\(bar)\(fromStart.map(DurationText.text) ?? "-")</td>"
                     + "<td class=\"wrap\">\(escape(e.status == .dead ? "" : e.lastReason))</td></tr>\n"
@@ -346,7 +346,7 @@ public enum HTMLReport {
                 for k in r.checks {
                     let controls = [k.controls.negative.map { "negative " + $0.name }, k.controls.positive.map { "positive " + $0.name }]
                         .compactMap { $0 }.joined(separator: ", ")
-                    out += "<tr><td>\(escape(r.credential.id))</td><td><code>\(escape(r.fingerprint ?? "-"))</code></td><td>\(escape(k.probe))</td>"
+                    out += "<tr><td>\(escape(r.credential.id))</td><td><code>\(escape(r.fingerprint ?? "-"))</code></td><td class=\"nowrap\">\(escape(k.probe))</td>"
                         + "<td class=\"wrap\">\(escape(k.target))</td><td class=\"outcome-\(k.outcome.name)\">\(k.outcome.name)</td>"
                         + "<td class=\"num\">\(k.httpStatus.map(String.init) ?? k.revocation?.status.name ?? "-")</td>"
                         + "<td>\(controls.isEmpty ? "-" : controls)</td><td class=\"wrap\">\(escape(k.outcome.reason))</td></tr>\n"
@@ -365,7 +365,7 @@ public enum HTMLReport {
     static let contentSecurityPolicy = "default-src 'none'; style-src '\(styleHash)'; script-src '\(scriptHash)'; "
         + "img-src 'none'; base-uri 'none'; form-action 'none'"
 
-    static let styleHash = "sha256-Ux/QUFdZi37jHfhcUNzLjKgpaSxFEWnKK9qOxWe9h7I="
+    static let styleHash = "sha256-HJpey0nsNMbwoUsiH3Rt17cQOQwvk1TkUsx9RS5U9/4="
     static let scriptHash = "sha256-p/o7tPDvnu44pebUZbIDh1DMb8HWIdU2i1e7x2BVEJM="
 
     static let style = """
@@ -384,7 +384,7 @@ public enum HTMLReport {
         .card.sev-low b{color:var(--low)}.card.sev-info b{color:var(--info)}
         table{border-collapse:collapse;width:100%;margin:4px 0 12px}table.compact{width:auto}
         th,td{border-bottom:1px solid var(--line);padding:4px 8px;text-align:left;vertical-align:top}
-        th{background:var(--bg);font-weight:600}td.num{text-align:right;white-space:nowrap}td.wrap{word-break:break-word}td.when{white-space:nowrap}
+        th{background:var(--bg);font-weight:600}td.num{text-align:right;white-space:nowrap}td.wrap{word-break:break-word}td.nowrap{white-space:nowrap}
         .badge{display:inline-block;padding:0 6px;border-radius:8px;color:#fff;font-size:12px;font-weight:600}
         .badge.sev-critical{background:var(--critical)}.badge.sev-high{background:var(--high)}.badge.sev-medium{background:var(--medium)}
         .badge.sev-low{background:var(--low)}.badge.sev-info{background:var(--info)}
