@@ -6,6 +6,7 @@ import Testing
 /// The `html` and `prometheus` reports of the real binary, opened by the tools their users feed
 /// them: headless Chromium (scripts/html-check.py: console errors, requests, a screenshot) and
 /// `promtool check metrics`; the shipped alert rules through `promtool check rules` and `test rules`.
+/// (The `verify` page, made against the shared nginx targets, is tested in VerifyLoopbackTests below.)
 @Suite(.serialized) struct ReportViewerTests {
     static let isCI = ProcessInfo.processInfo.environment["CI"] == "true"
     static let chromium = "/usr/bin/chromium"
@@ -80,49 +81,6 @@ import Testing
         let fetch = try await Self.open(fetching, screenshot: work.file("fetch.png").path)
         #expect(fetch.result.status == 1)
         #expect(fetch.requests == ["http://127.0.0.1:9/x.css"], "\(fetch.requests)")
-    }
-
-    @Test func verifyReportOpensInChromiumFiltersAndPassesPromtool() async throws {
-        guard Self.installed(Self.chromium), Self.installed(Self.promtool) else { return }
-        let targets = try await SharedTargets.get()
-        let (work, probes, inventory, config) = try Scenario.mainRunFiles(targets, label: "viewer")
-        let out = work.file("reports").path
-        let result = try await revenant(["verify", "--inventory", inventory, "--probes", probes, "--config", config,
-                                         "--format", "json", "--format", "html", "--format", "prometheus", "--output", out], cwd: work.url)
-        #expect(result.exited && result.status == 1, "findings: \(result)")
-        let json = try jsonObject(work.read("reports/report.json"))
-        let html = work.read("reports/report.html")
-        let metrics = work.read("reports/report.prom")
-        for (name, secret) in targets.forbiddenStrings {
-            #expect(!html.contains(secret) && !metrics.contains(secret), "\(name) leaked into a report")
-        }
-
-        let findings = Self.findings(json)
-        let critical = findings.filter { $0["severity"] as? String == "critical" }.count
-        let shot = work.file("verify-report.png").path
-        let visit = try await Self.open(out + "/report.html", screenshot: shot, evaluating: [
-            "document.querySelectorAll('#finding-table tbody tr[data-severity]').length",
-            "document.getElementById('filters').hidden",
-            Self.filterBySeverity("critical"),
-            "document.querySelectorAll('#owners details').length",
-        ])
-        #expect(visit.errors.isEmpty, "\(visit.errors)")
-        #expect(visit.requests.isEmpty, "a self-contained page fetches nothing: \(visit.requests)")
-        #expect(visit.result.status == 0, "\(visit.result)")
-        #expect(visit.evals.count == 4)
-        if visit.evals.count == 4 {
-            #expect(visit.evals[0] as? Int == findings.count, "every finding is a row")
-            #expect(visit.evals[1] as? Bool == false, "the script shows the filters")
-            #expect(critical > 0 && visit.evals[2] as? Int == critical, "the severity filter leaves the \(critical) critical findings")
-            #expect(visit.evals[3] as? Int == (json["summary"] as? [String: Any])?["owners"].map { ($0 as? [Any])?.count ?? -1 })
-        }
-        Self.expectScreenshot(shot)
-
-        let check = try await Self.promtoolCheck(out + "/report.prom")
-        #expect(check.ok, "\(check)")
-        #expect(metrics.contains("revenant_residual_access{command=\"verify\",credential=\"deploy-token-offboarded\""), "\(metrics)")
-        #expect(metrics.contains("revenant_findings{command=\"verify\",code=\"residual_access\",severity=\"critical\"} "))
-        #expect(metrics.contains("revenant_run_complete{command=\"verify\"} 1"))
     }
 
     @Test func watchReportShowsLatenciesInChromiumAndPromtool() async throws {
@@ -217,5 +175,52 @@ import Testing
         let tests = Package.root.appendingPathComponent("deploy/prometheus/revenant-alerts.test.yml").path
         let unit = try await run(Self.promtool, ["test", "rules", tests], cwd: Package.root.appendingPathComponent("deploy/prometheus"))
         #expect(unit.ok, "\(unit)")
+    }
+}
+
+/// The main scenario's report as a page and as metrics. In VerifyLoopbackTests (serialized) because
+/// it talks to the shared nginx targets, whose access-log counts other tests there rely on.
+extension VerifyLoopbackTests {
+    @Test func verifyReportOpensInChromiumFiltersAndPassesPromtool() async throws {
+        guard ReportViewerTests.installed(ReportViewerTests.chromium), ReportViewerTests.installed(ReportViewerTests.promtool) else { return }
+        let targets = try await SharedTargets.get()
+        let (work, probes, inventory, config) = try Scenario.mainRunFiles(targets, label: "viewer")
+        let out = work.file("reports").path
+        let result = try await revenant(["verify", "--inventory", inventory, "--probes", probes, "--config", config,
+                                         "--format", "json", "--format", "html", "--format", "prometheus", "--output", out], cwd: work.url)
+        #expect(result.exited && result.status == 1, "findings: \(result)")
+        let json = try jsonObject(work.read("reports/report.json"))
+        let html = work.read("reports/report.html")
+        let metrics = work.read("reports/report.prom")
+        for (name, secret) in targets.forbiddenStrings {
+            #expect(!html.contains(secret) && !metrics.contains(secret), "\(name) leaked into a report")
+        }
+
+        let findings = ReportViewerTests.findings(json)
+        let critical = findings.filter { $0["severity"] as? String == "critical" }.count
+        let shot = work.file("verify-report.png").path
+        let visit = try await ReportViewerTests.open(out + "/report.html", screenshot: shot, evaluating: [
+            "document.querySelectorAll('#finding-table tbody tr[data-severity]').length",
+            "document.getElementById('filters').hidden",
+            ReportViewerTests.filterBySeverity("critical"),
+            "document.querySelectorAll('#owners details').length",
+        ])
+        #expect(visit.errors.isEmpty, "\(visit.errors)")
+        #expect(visit.requests.isEmpty, "a self-contained page fetches nothing: \(visit.requests)")
+        #expect(visit.result.status == 0, "\(visit.result)")
+        #expect(visit.evals.count == 4)
+        if visit.evals.count == 4 {
+            #expect(visit.evals[0] as? Int == findings.count, "every finding is a row")
+            #expect(visit.evals[1] as? Bool == false, "the script shows the filters")
+            #expect(critical > 0 && visit.evals[2] as? Int == critical, "the severity filter leaves the \(critical) critical findings")
+            #expect(visit.evals[3] as? Int == (json["summary"] as? [String: Any])?["owners"].map { ($0 as? [Any])?.count ?? -1 })
+        }
+        ReportViewerTests.expectScreenshot(shot)
+
+        let check = try await ReportViewerTests.promtoolCheck(out + "/report.prom")
+        #expect(check.ok, "\(check)")
+        #expect(metrics.contains("revenant_residual_access{command=\"verify\",credential=\"deploy-token-offboarded\""), "\(metrics)")
+        #expect(metrics.contains("revenant_findings{command=\"verify\",code=\"residual_access\",severity=\"critical\"} "))
+        #expect(metrics.contains("revenant_run_complete{command=\"verify\"} 1"))
     }
 }
