@@ -21,6 +21,7 @@ build: deps
 # Starts the local targets, runs the demo inventory, and always stops the targets.
 # Exit code 1 from revenant means "findings" and is expected here. The run seals its ledger with a
 # throwaway Ed25519 key made here (Fixtures/demo/run is not committed), and the seal is checked.
+# The run writes report.txt (shown here) and report.html (docs/html.md) into Fixtures/demo/run.
 demo: build
 	@bash scripts/targets.sh start $(DEMO_RUN) --base-port $(DEMO_PORT)
 	@trap 'bash scripts/demo.sh stop $(abspath $(DEMO_RUN)); bash scripts/targets.sh stop $(DEMO_RUN)' EXIT; \
@@ -31,8 +32,11 @@ demo: build
 	status=0; \
 	$(REVENANT) verify --inventory Fixtures/demo/inventory.yaml --inventory $(DEMO_RUN)/demo-inventory.yaml \
 	  --probes Fixtures/demo/probes --config $(DEMO_RUN)/demo-config.json \
-	  --ledger $(DEMO_RUN)/evidence.jsonl --seal-key $(DEMO_RUN)/seal-key.pem --format table || status=$$?; \
+	  --ledger $(DEMO_RUN)/evidence.jsonl --seal-key $(DEMO_RUN)/seal-key.pem \
+	  --format table --format html --output $(DEMO_RUN) || status=$$?; \
 	if [ $$status -gt 1 ]; then echo "revenant verify failed (exit $$status)" >&2; exit $$status; fi; \
+	cat $(DEMO_RUN)/report.txt; \
+	echo "HTML report: $(abspath $(DEMO_RUN))/report.html"; \
 	$(REVENANT) evidence verify $(DEMO_RUN)/evidence.jsonl --public-key $(DEMO_RUN)/seal-public.pem
 
 # The whole suite, then a short fuzzing pass over every fuzz target (a crash fails the run).

@@ -31,6 +31,10 @@ PACKAGES=(
   libldap-dev
   # The history store's embedded database (--history FILE; docs/history.md).
   libsqlite3-dev
+  # Validators of the html and prometheus report formats (docs/html.md, docs/prometheus.md):
+  # headless Chromium opens the HTML report; promtool checks the metrics and the alert rules.
+  chromium
+  prometheus
 )
 
 die() { echo "install-deps: $*" >&2; exit 1; }

@@ -4,6 +4,7 @@ import RevenantCore
 public enum ReportFormat: String, Sendable, CaseIterable {
     case table, json, jsonl
     case sarif, junit, markdown, csv
+    case html, prometheus
 
     public var ext: String {
         switch self {
@@ -14,6 +15,8 @@ public enum ReportFormat: String, Sendable, CaseIterable {
         case .junit: "junit.xml"
         case .markdown: "md"
         case .csv: "csv"
+        case .html: "html"
+        case .prometheus: "prom"
         }
     }
 
@@ -36,6 +39,8 @@ public enum ReportFormat: String, Sendable, CaseIterable {
         case .junit: JUnitReport.write(report, failOn: failOn, groupBy: groupBy, emit: emit)
         case .markdown: emit(Array(MarkdownReport.render(report, groupBy: groupBy).utf8))
         case .csv: CSVReport.write(report, groupBy: groupBy, emit: emit)
+        case .html: HTMLReport.write(report, groupBy: groupBy, emit: emit)
+        case .prometheus: PrometheusReport.write(report, emit: emit)
         }
     }
 }

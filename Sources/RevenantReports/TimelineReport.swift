@@ -16,8 +16,7 @@ public enum TimelineReport {
         case .jsonl:
             for t in timelines { emit(Array(tree(t).serialized(indent: nil).utf8) + [10]) }
         default:
-            // Refused when the command line is read (`formats`).
-            break
+            break  // not a timeline format: HistoryCommand.validate refuses it before anything is read
         }
     }
 

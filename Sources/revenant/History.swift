@@ -50,7 +50,8 @@ struct HistoryCommand: ParsableCommand {
         }
         if format.count > 1 && output == nil { throw ValidationError("several --format values need --output DIR") }
         if let other = format.first(where: { !TimelineReport.formats.contains($0) }) {
-            throw ValidationError("--format \(other.rawValue) is not available for `revenant history`: it writes table, json or jsonl")
+            throw ValidationError("--format \(other.rawValue) is a report of a run (verify, certs, watch); history writes "
+                                  + TimelineReport.formats.map(\.rawValue).joined(separator: ", "))
         }
     }
 

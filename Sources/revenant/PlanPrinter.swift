@@ -5,7 +5,7 @@ import RevenantReports
 
 /// `--dry-run`: what would be sent where, with fingerprints only.
 enum PlanPrinter {
-    /// The formats a plan is printed in.
+    /// The formats a plan is printed in (`verify --dry-run` refuses the others).
     static let formats: [ReportFormat] = [.table, .json, .jsonl]
 
     static func render(_ plan: VerifyPlan, format: ReportFormat, groupBy: ReportGrouping? = nil) -> String {

@@ -37,7 +37,8 @@ struct Verify: AsyncParsableCommand {
 
     func validate() throws {
         if dryRun, let other = output.format.first(where: { !PlanPrinter.formats.contains($0) }) {
-            throw ValidationError("--dry-run prints the plan as table, json or jsonl, not \(other.rawValue)")
+            throw ValidationError("--dry-run prints the plan as " + PlanPrinter.formats.map(\.rawValue).joined(separator: ", ")
+                                  + "; --format \(other.rawValue) is a report of a run")
         }
     }
 

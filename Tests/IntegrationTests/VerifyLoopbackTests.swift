@@ -15,10 +15,7 @@ struct MainRun: Sendable {
 
     static func make() async throws -> MainRun {
         let targets = try await SharedTargets.get()
-        let work = try targets.workDirectory("main")
-        let probes = try Scenario.writeProbes(into: work)
-        let inventory = try work.writeJSON("inventory.json", Scenario.mainInventory(targets))
-        let config = try work.writeJSON("config.json", Scenario.fastConfig)
+        let (work, probes, inventory, config) = try Scenario.mainRunFiles(targets, label: "main")
         let ledger = work.file("evidence.jsonl").path
         let before = targets.accessLogLines().count
         let start = ContinuousClock.now

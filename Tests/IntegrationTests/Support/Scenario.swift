@@ -93,6 +93,14 @@ enum Scenario {
 
     /// Fast runs: 1 s timeouts, two attempts (so 429/503 are retried once), short backoff.
     static var fastConfig: [String: Any] { ["timeout_seconds": 1, "retries": ["attempts": 2, "backoff_ms": 50]] }
+
+    /// A work directory among the targets' with the main scenario written into it: its probes,
+    /// inventory and fast configuration, ready for `verify`.
+    static func mainRunFiles(_ targets: Targets, label: String) throws -> (work: WorkDirectory, probes: String, inventory: String, config: String) {
+        let work = try targets.workDirectory(label)
+        return (work, try writeProbes(into: work), try work.writeJSON("inventory.json", mainInventory(targets)),
+                try work.writeJSON("config.json", fastConfig))
+    }
 }
 
 /// Lookups in a parsed `revenant.report/v1` document.
