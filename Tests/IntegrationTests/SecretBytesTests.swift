@@ -166,7 +166,9 @@ while True:
         let script = try work.write("endless.py", Self.server)
         let server = try RunningCommand(executable: URL(fileURLWithPath: "/usr/bin/python3"), [script, String(port)], timeout: 60)
         defer { server.signal(SIGKILL) }
-        try await Task.sleep(for: .milliseconds(400))
+        // Listening before the clock starts (a loaded machine starts Python slowly).
+        for _ in 0..<100 where !Loopback.canConnect(port) { try await Task.sleep(for: .milliseconds(100)) }
+        try #require(Loopback.canConnect(port), "the endless server did not start")
         let probe = Scenario.probe("t-endless", path: "/me")
         try work.writeJSON("probes/t-endless.json", probe)
         try work.write("live", "live-endless")
