@@ -114,7 +114,9 @@ public enum CertificateLifecycle {
     static func weakDigest(_ cert: CertificateFacts) -> String? {
         let names = [cert.signatureDigest ?? "", cert.signatureAlgorithm].map { $0.lowercased() }
         for (needle, label) in [("md2", "MD2"), ("md4", "MD4"), ("md5", "MD5"), ("sha1", "SHA-1"), ("sha-1", "SHA-1")] {
-            if names.contains(where: { $0.contains(needle) }) { return label }
+            // A byte search: the names are ASCII (OpenSSL's names or a dotted OID), and Foundation's
+            // `contains` would go through CFString for each of them.
+            if names.contains(where: { $0.utf8.firstRange(of: needle.utf8) != nil }) { return label }
         }
         return nil
     }
