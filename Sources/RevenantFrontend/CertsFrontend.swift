@@ -145,6 +145,7 @@ public enum CertsFrontend {
             revocationCheck?.apply(to: &results[n], certificate: item.certificate, chain: item.chain, local: item.extraTags["source"] != "tls")
         }
         progress?(scanned.count, scanned.count)
+        ParallelMap.discard(consume scanned)
         ledgerFile?.flush()
         timer.mark("findings")
 
