@@ -316,8 +316,12 @@ public enum X509Loader {
     /// The lower-cased extension of a path's last component ("" for none, and for a name that only
     /// starts with a dot): read from the text, without Foundation's URL (a `getcwd` and a `stat`).
     static func fileExtension(_ path: String) -> String {
-        guard let name = path.utf8.split(separator: UInt8(ascii: "/")).last,
-              let dot = name.lastIndex(of: UInt8(ascii: ".")), dot > name.startIndex else { return "" }
+        let bytes = path.utf8
+        var end = bytes.endIndex
+        while end > bytes.startIndex, bytes[bytes.index(before: end)] == UInt8(ascii: "/") { end = bytes.index(before: end) }
+        let start = bytes[..<end].lastIndex(of: UInt8(ascii: "/")).map { bytes.index(after: $0) } ?? bytes.startIndex
+        let name = bytes[start..<end]
+        guard let dot = name.lastIndex(of: UInt8(ascii: ".")), dot > name.startIndex else { return "" }
         return String(decoding: name[name.index(after: dot)...], as: UTF8.self).lowercased()
     }
 

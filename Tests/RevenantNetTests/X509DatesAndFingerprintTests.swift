@@ -79,4 +79,13 @@ import Testing
         let trailing = X509Loader.load(bytes: der + [0x00, 0x00, 0x05], path: "trailing.der")
         #expect(try #require(trailing.certificates.first).info.sha256 == expected)
     }
+
+    /// The extension that picks PKCS#12 decoding and the directory walk's files, read from the name.
+    @Test(arguments: [
+        ("certs/leaf.PEM", "pem"), ("/etc/ssl/client.p12", "p12"), ("bundle.pfx/", "pfx"), (".p12", ""),
+        ("dir.d/file", ""), ("file.", ""), ("a/.hidden.der", "der"), ("archive.tar.GZ", "gz"), ("/", ""), ("", ""),
+    ])
+    func extensionIsReadFromTheLastName(_ path: String, _ ext: String) {
+        #expect(X509Loader.fileExtension(path) == ext)
+    }
 }
