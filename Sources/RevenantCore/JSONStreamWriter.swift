@@ -8,10 +8,22 @@ public struct JSONStreamWriter {
     var empty: [Bool] = []
     var afterKey = false
 
-    public init(indent: Int?, level: Int = 0) {
+    public init(indent: Int?, level: Int = 0, capacity: Int = 64 * 1024) {
         self.indent = indent
         self.level = level
-        bytes.reserveCapacity(64 * 1024)
+        bytes.reserveCapacity(capacity)
+    }
+
+    /// A writer for one value of the container open here, rendered apart (on another thread) and
+    /// placed with `append(rendered:)`: the text is the same as writing the value here.
+    public func valueWriter(capacity: Int = 4_096) -> JSONStreamWriter {
+        JSONStreamWriter(indent: indent, level: level, capacity: capacity)
+    }
+
+    /// Places a value a `valueWriter()` of this writer rendered.
+    public mutating func append(rendered: [UInt8]) {
+        valuePrefix()
+        bytes.append(contentsOf: rendered)
     }
 
     public mutating func beginObject() { open(UInt8(ascii: "{")) }

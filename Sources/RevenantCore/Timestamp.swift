@@ -39,8 +39,18 @@ public enum Timestamp {
 
     /// Whole seconds, UTC, `Z`.
     public static func format(_ date: Date) -> String {
-        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: false))
+        // Certificate and inventory times are whole seconds: counted without Foundation's calendar
+        // (`CivilTime`). Fractions (a run's start) and years before the Gregorian calendar's start
+        // (Foundation counts those in the Julian calendar) are left to Foundation.
+        let t = date.timeIntervalSince1970
+        if t >= gregorianSince, t < 253_402_300_800, t == t.rounded(.down), let text = CivilTime.iso8601(seconds: Int(t)) {
+            return String(decoding: text, as: UTF8.self)
+        }
+        return date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: false))
     }
+
+    /// 1583-01-01T00:00:00Z: the first whole year of the Gregorian calendar.
+    static let gregorianSince: Double = -12_212_553_600
 
     /// Milliseconds, UTC, `Z`: for ledger times.
     public static func formatPrecise(_ date: Date) -> String {

@@ -5,14 +5,21 @@ import RevenantCore
 /// SHA-256 and HMAC-SHA-256 from OpenSSL, and the secret fingerprints every output carries instead of secrets.
 public enum Digest {
     public static func sha256(_ bytes: [UInt8]) -> [UInt8] {
+        bytes.withUnsafeBytes { sha256($0) }
+    }
+
+    public static func sha256(_ bytes: UnsafeRawBufferPointer) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: 32)
         var len: UInt32 = 0
-        let ok = bytes.withUnsafeBytes { buf in
-            EVP_Digest(buf.baseAddress, buf.count, &out, &len, EVP_sha256(), nil)
-        }
+        let ok = EVP_Digest(bytes.baseAddress, bytes.count, &out, &len, sha256Implementation ?? EVP_sha256(), nil)
         precondition(ok == 1, "EVP_Digest(SHA-256) failed")
         return out
     }
+
+    /// SHA-256 fetched once from the default library context: `EVP_sha256()` makes every digest
+    /// look its implementation up again (OpenSSL 3 "implicit fetch"). An EVP_MD is immutable once
+    /// fetched and safe to share between threads; kept for the life of the process.
+    nonisolated(unsafe) static let sha256Implementation: OpaquePointer? = EVP_MD_fetch(nil, "SHA256", nil)
 
     public static func sha256(_ text: String) -> [UInt8] { sha256(Array(text.utf8)) }
 
@@ -33,14 +40,17 @@ public enum Digest {
         return out
     }
 
-    public static func hex(_ bytes: some Sequence<UInt8>) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out = [UInt8]()
-        for b in bytes {
-            out.append(digits[Int(b >> 4)])
-            out.append(digits[Int(b & 0x0f)])
+    public static func hex(_ bytes: some Collection<UInt8>) -> String {
+        String(unsafeUninitializedCapacity: bytes.count * 2) { out in
+            let digits: StaticString = "0123456789abcdef"
+            var i = 0
+            for b in bytes {
+                out[i] = digits.utf8Start[Int(b >> 4)]
+                out[i + 1] = digits.utf8Start[Int(b & 0x0f)]
+                i += 2
+            }
+            return i
         }
-        return String(decoding: out, as: UTF8.self)
     }
 }
 

@@ -121,27 +121,31 @@ public enum CertsFrontend {
             do { ledgerFile = try EvidenceLedger(path: path) } catch { throw InputFailure([error.message]) }
         }
         let runID = UUID().uuidString.lowercased()
-        var results: [CredentialResult] = []
-        results.reserveCapacity(scanned.count)
         let revocationCheck = request.revocation
             ? RevocationScan(config: config, candidates: scanned.map(\.certificate), now: startedAt, runID: runID, ledger: ledgerFile) : nil
-        for (n, item) in scanned.enumerated() {
-            progress?(n, scanned.count)
+        // What the certificates say and what the inventory believes: pure, so judged on every core.
+        let (policy, askCA) = (config.policy, request.revocation)
+        var results = ParallelMap.map(scanned) { item in
             let believed = known.credential(sha256: item.certificate.info.sha256)
-            var result = Self.result(item.certificate.info, id: item.id, policy: config.policy, now: startedAt, extraTags: item.extraTags,
+            var result = Self.result(item.certificate.info, id: item.id, policy: policy, now: startedAt, extraTags: item.extraTags,
                                      inventory: believed)
             if let believed, item.extraTags["source"] == "tls", item.certificate === item.chain.first,
                let finding = CertificateVerdict.rotationNotDeployed(believed, endpoint: item.id) {
                 result.findings = FindingSet(result.findings).merging([finding]).findings
             }
-            if let believed, !request.revocation, item.extraTags["source"] != "tls", let unproved = CertificateVerdict.unprovedWithoutCA(believed) {
+            if let believed, !askCA, item.extraTags["source"] != "tls", let unproved = CertificateVerdict.unprovedWithoutCA(believed) {
                 result.findings = FindingSet(result.findings).merging([unproved]).findings
             }
+            return result
+        }
+        // The CA's answers, one certificate at a time (network, ledger order).
+        for (n, item) in scanned.enumerated() {
+            progress?(n, scanned.count)
             // A certificate a TLS endpoint served must not make revenant read a local file.
-            revocationCheck?.apply(to: &result, certificate: item.certificate, chain: item.chain, local: item.extraTags["source"] != "tls")
-            results.append(result)
+            revocationCheck?.apply(to: &results[n], certificate: item.certificate, chain: item.chain, local: item.extraTags["source"] != "tls")
         }
         progress?(scanned.count, scanned.count)
+        ParallelMap.discard(consume scanned)
         ledgerFile?.flush()
         timer.mark("findings")
 

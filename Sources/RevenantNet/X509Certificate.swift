@@ -8,10 +8,11 @@ public final class X509Certificate {
     let pointer: OpaquePointer
     public let info: CertificateInfo
 
-    /// Takes ownership of `x509` (freed here, also when reading it fails).
-    init(taking x509: OpaquePointer) throws(CertificateLoadError) {
+    /// Takes ownership of `x509` (freed here, also when reading it fails). `der`: the encoding it
+    /// was decoded from, fingerprinted as read; without it (PKCS#12, a TLS peer) it is re-encoded.
+    init(taking x509: OpaquePointer, der: UnsafeBufferPointer<UInt8>? = nil) throws(CertificateLoadError) {
         do {
-            info = try Self.read(x509)
+            info = try Self.read(x509, der: der)
         } catch {
             X509_free(x509)
             throw error
@@ -71,17 +72,21 @@ public final class X509Certificate {
         return out
     }
 
-    static func read(_ x: OpaquePointer) throws(CertificateLoadError) -> CertificateInfo {
+    static func read(_ x: OpaquePointer, der: UnsafeBufferPointer<UInt8>?) throws(CertificateLoadError) -> CertificateInfo {
         guard let notBefore = date(X509_get0_notBefore(x)) else { throw CertificateLoadError(.malformed, "notBefore is not a valid time") }
         guard let notAfter = date(X509_get0_notAfter(x)) else { throw CertificateLoadError(.malformed, "notAfter is not a valid time") }
-        var digest = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
-        var digestLength: UInt32 = 0
         // SHA-256 of the DER in the default library context (a keyless certificate's own context has no digests).
-        var encoded: UnsafeMutablePointer<UInt8>?
-        let encodedLength = i2d_X509(x, &encoded)
-        defer { revenant_OPENSSL_free(encoded) }
-        guard encodedLength > 0, let encoded, EVP_Digest(encoded, Int(encodedLength), &digest, &digestLength, EVP_sha256(), nil) == 1 else {
-            throw CertificateLoadError(.malformed, "cannot re-encode the certificate to compute its fingerprint")
+        let digest: [UInt8]
+        if let der {
+            digest = Digest.sha256(UnsafeRawBufferPointer(der))
+        } else {
+            var encoded: UnsafeMutablePointer<UInt8>?
+            let encodedLength = i2d_X509(x, &encoded)
+            defer { revenant_OPENSSL_free(encoded) }
+            guard encodedLength > 0, let encoded else {
+                throw CertificateLoadError(.malformed, "cannot re-encode the certificate to compute its fingerprint")
+            }
+            digest = Digest.sha256(UnsafeRawBufferPointer(start: encoded, count: Int(encodedLength)))
         }
         let flags = X509_get_extension_flags(x)
         let key: (type: String, bits: Int, curve: String?)
@@ -103,7 +108,7 @@ public final class X509Certificate {
             subjectAltNames: subjectAltNames(x), notBefore: notBefore, notAfter: notAfter,
             keyType: key.type, keyBits: key.bits, curve: key.curve,
             signatureAlgorithm: signatureAlgorithm(x), signatureDigest: signatureDigest(x),
-            sha256: Digest.hex(digest.prefix(Int(digestLength))),
+            sha256: Digest.hex(digest),
             crlDistributionPoints: crlDistributionPoints(x), ocspURLs: access.ocsp, caIssuerURLs: access.caIssuers,
             isCA: flags & UInt32(EXFLAG_CA) != 0, isSelfSigned: selfSigned)
         // Extension decoders leave errors behind for malformed extensions; they are not ours to report.
@@ -117,7 +122,9 @@ public final class X509Certificate {
         guard let time else { return nil }
         var parts = tm()
         guard ASN1_TIME_to_tm(time, &parts) == 1 else { return nil }
-        return Date(timeIntervalSince1970: TimeInterval(timegm(&parts)))
+        let seconds = CivilTime.seconds(year: Int(parts.tm_year) + 1900, month: Int(parts.tm_mon) + 1, day: Int(parts.tm_mday),
+                                        hour: Int(parts.tm_hour), minute: Int(parts.tm_min), second: Int(parts.tm_sec))
+        return Date(timeIntervalSince1970: TimeInterval(seconds))
     }
 
     static func name(_ name: OpaquePointer?) -> String {

@@ -21,13 +21,22 @@ enum X509FastDecoder {
         return context
     }()
 
-    /// One certificate from DER, key left undecoded; nil when the bytes are not a certificate.
-    /// Falls back to `d2i_X509` when the keyless context could not be made.
-    static func decode(_ der: UnsafeBufferPointer<UInt8>) -> OpaquePointer? {
-        var cursor = der.baseAddress
-        guard let context = keylessContext else { return d2i_X509(nil, &cursor, der.count) }
-        guard let value = ASN1_item_d2i_ex(nil, &cursor, der.count, X509_it(), context, nil) else { return nil }
-        return OpaquePointer(UnsafeMutableRawPointer(value))
+    /// One certificate from DER, key left undecoded, and the bytes it was decoded from (the start of
+    /// `der`: anything after the certificate is not part of it); nil when the bytes are not a
+    /// certificate. Falls back to `d2i_X509` when the keyless context could not be made.
+    static func decode(_ der: UnsafeBufferPointer<UInt8>) -> (x509: OpaquePointer, encoding: UnsafeBufferPointer<UInt8>)? {
+        guard let start = der.baseAddress else { return nil }
+        var cursor: UnsafePointer<UInt8>? = start
+        let x509: OpaquePointer
+        if let context = keylessContext {
+            guard let value = ASN1_item_d2i_ex(nil, &cursor, der.count, X509_it(), context, nil) else { return nil }
+            x509 = OpaquePointer(UnsafeMutableRawPointer(value))
+        } else {
+            guard let value = d2i_X509(nil, &cursor, der.count) else { return nil }
+            x509 = value
+        }
+        let consumed = cursor.map { $0 - start } ?? der.count
+        return (x509, UnsafeBufferPointer(start: start, count: consumed))
     }
 
     /// (type, bits, curve) from the SubjectPublicKeyInfo for RSA, RSA-PSS and named EC curves, the

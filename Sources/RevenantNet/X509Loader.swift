@@ -92,9 +92,7 @@ public enum X509Loader {
             if type == UInt8(DT_DIR) {
                 subdirectories.append(full)
             } else if type == UInt8(DT_REG) {
-                let dot = name.lastIndex(of: ".")
-                let ext = dot.map { $0 > name.startIndex ? name[name.index(after: $0)...].lowercased() : "" } ?? ""
-                if extensions.contains(ext) || startsWithPEMCertificate(full) { found.append(full) }
+                if extensions.contains(fileExtension(name)) || startsWithPEMCertificate(full) { found.append(full) }
             }
         }
         closedir(dir)
@@ -104,64 +102,29 @@ public enum X509Loader {
     /// `load(file:pkcs12Password:)` for every file, in order, spread over the machine's cores
     /// (OpenSSL decodes independent objects safely in parallel).
     public static func load(files: [String], pkcs12Password: String? = nil) -> [CertificateFile] {
-        let slots = Slots(count: files.count)
-        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, files.count / 64))
-        DispatchQueue.concurrentPerform(iterations: workers) { worker in
-            var i = worker
-            while i < files.count {
-                slots.set(i, load(file: files[i], pkcs12Password: pkcs12Password))
-                i += workers
-            }
-        }
-        return slots.values
-    }
-
-    /// Result slots written by several threads, each index by exactly one.
-    final class Slots: @unchecked Sendable {
-        // @unchecked: every index is written once, by one worker, through a buffer allocated once
-        // (no array copy-on-write, no exclusivity check), and read only after concurrentPerform
-        // returned (which orders those writes before the read).
-        private let storage: UnsafeMutableBufferPointer<CertificateFile?>
-
-        init(count: Int) {
-            storage = .allocate(capacity: count)
-            storage.initialize(repeating: nil)
-        }
-
-        deinit {
-            storage.deinitialize()
-            storage.deallocate()
-        }
-
-        func set(_ i: Int, _ value: CertificateFile) { storage[i] = value }
-
-        var values: [CertificateFile] { storage.map { $0! } }
+        ParallelMap.map(files) { load(file: $0, pkcs12Password: pkcs12Password) }
     }
 
     /// Every certificate in `file`; `pkcs12Password` opens PKCS#12 files (nil: none or empty).
     public static func load(file: String, pkcs12Password: String? = nil) -> CertificateFile {
-        var info = stat()
-        guard stat(file, &info) == 0 else {
-            return CertificateFile(path: file, certificates: [], problem: CertificateLoadError(.unreadable, String(cString: strerror(errno)), path: file))
+        switch FileBytes.readRegular(file, limit: maxFileSize) {
+        case .success(let bytes):
+            return load(bytes: bytes, path: file, pkcs12Password: pkcs12Password)
+        case .failure(let problem):
+            let reason = switch problem {
+            case .missing(let why): why
+            case .notRegular: "not a regular file"
+            case .tooLarge: "larger than \(maxFileSize >> 20) MiB: not read as a certificate"
+            case .unreadable: "cannot read the file"
+            }
+            return CertificateFile(path: file, certificates: [], problem: CertificateLoadError(.unreadable, reason, path: file))
         }
-        guard (info.st_mode & S_IFMT) == S_IFREG else {
-            return CertificateFile(path: file, certificates: [], problem: CertificateLoadError(.unreadable, "not a regular file", path: file))
-        }
-        guard Int(info.st_size) <= maxFileSize else {
-            return CertificateFile(path: file, certificates: [],
-                                   problem: CertificateLoadError(.unreadable, "larger than \(maxFileSize >> 20) MiB: not read as a certificate", path: file))
-        }
-        guard let bytes = FileBytes.read(file) else {
-            return CertificateFile(path: file, certificates: [], problem: CertificateLoadError(.unreadable, "cannot read the file", path: file))
-        }
-        return load(bytes: bytes, path: file, pkcs12Password: pkcs12Password)
     }
 
     /// Every certificate in `bytes` (PEM, DER or PKCS#12, told apart by content; the name only decides
     /// whether a PKCS#12 error or a DER error is the one worth reporting).
     public static func load(bytes: [UInt8], path: String, pkcs12Password: String? = nil) -> CertificateFile {
-        var (certificates, problem) = decode(bytes, isPKCS12Name: ["p12", "pfx"].contains(URL(fileURLWithPath: path).pathExtension.lowercased()),
-                                             password: pkcs12Password)
+        var (certificates, problem) = decode(bytes, isPKCS12Name: ["p12", "pfx"].contains(fileExtension(path)), password: pkcs12Password)
         ERR_clear_error()
         problem?.path = path
         return CertificateFile(path: path, certificates: certificates, problem: problem)
@@ -218,12 +181,12 @@ public enum X509Loader {
                 let label = name.map { String(cString: $0) } ?? ""
                 guard ["CERTIFICATE", "X509 CERTIFICATE", "TRUSTED CERTIFICATE"].contains(label) else { continue }
                 guard let data, length > 0,
-                      let x509 = X509FastDecoder.decode(UnsafeBufferPointer(start: data, count: length)) else {
+                      case let (x509, encoding)? = X509FastDecoder.decode(UnsafeBufferPointer(start: data, count: length)) else {
                     problem = CertificateLoadError(.malformed, "PEM certificate block \(certificates.count + 1) cannot be decoded (OpenSSL: \(openSSLErrors()))")
                     return
                 }
                 do throws(CertificateLoadError) {
-                    certificates.append(try X509Certificate(taking: x509))
+                    certificates.append(try X509Certificate(taking: x509, der: encoding))
                 } catch {
                     problem = CertificateLoadError(error.code, "certificate \(certificates.count + 1): \(error.reason)")
                     return
@@ -238,12 +201,13 @@ public enum X509Loader {
     }
 
     static func der(_ bytes: [UInt8]) -> ([X509Certificate], CertificateLoadError?)? {
-        let x509 = bytes.withUnsafeBufferPointer { X509FastDecoder.decode($0) }
-        guard let x509 else { return nil }
-        do {
-            return ([try X509Certificate(taking: x509)], nil)
-        } catch {
-            return ([], error)
+        bytes.withUnsafeBufferPointer { buffer -> ([X509Certificate], CertificateLoadError?)? in
+            guard case let (x509, encoding)? = X509FastDecoder.decode(buffer) else { return nil }
+            do throws(CertificateLoadError) {
+                return ([try X509Certificate(taking: x509, der: encoding)], nil)
+            } catch {
+                return ([], error)
+            }
         }
     }
 
@@ -347,6 +311,18 @@ public enum X509Loader {
     static func withOptionalCString<R>(_ s: String?, _ body: (UnsafePointer<CChar>?) -> R) -> R {
         guard let s else { return body(nil) }
         return s.withCString { body($0) }
+    }
+
+    /// The lower-cased extension of a path's last component ("" for none, and for a name that only
+    /// starts with a dot): read from the text, without Foundation's URL (a `getcwd` and a `stat`).
+    static func fileExtension(_ path: String) -> String {
+        let bytes = path.utf8
+        var end = bytes.endIndex
+        while end > bytes.startIndex, bytes[bytes.index(before: end)] == UInt8(ascii: "/") { end = bytes.index(before: end) }
+        let start = bytes[..<end].lastIndex(of: UInt8(ascii: "/")).map { bytes.index(after: $0) } ?? bytes.startIndex
+        let name = bytes[start..<end]
+        guard let dot = name.lastIndex(of: UInt8(ascii: ".")), dot > name.startIndex else { return "" }
+        return String(decoding: name[name.index(after: dot)...], as: UTF8.self).lowercased()
     }
 
     /// PEM text (some `-----BEGIN ` armour), as opposed to DER.

@@ -123,10 +123,7 @@ public enum JSONReport {
         }
         writer.key("results")
         writer.beginArray()
-        for i in groupBy?.order(report, owners) ?? Array(report.results.indices) {
-            write(report.results[i], to: &writer)
-            writer.flush(to: emit)
-        }
+        writeResults(report, order: groupBy?.order(report, owners) ?? Array(report.results.indices), to: &writer, emit: emit)
         writer.endArray()
         writer.endObject()
         writer.bytes.append(UInt8(ascii: "\n"))
@@ -301,5 +298,25 @@ public enum JSONLinesReport {
             writer.flush(to: emit)
         }
         emit(writer.bytes)
+    }
+}
+
+extension JSONReport {
+    /// Results rendered on every core, a block at a time, and written in `order`: the block's text is
+    /// all that is held at once.
+    static func writeResults(_ report: RunReport, order: [Int], to writer: inout JSONStreamWriter, emit: ([UInt8]) -> Void) {
+        let block = 1_024
+        for start in stride(from: 0, to: order.count, by: block) {
+            let template = writer.valueWriter(capacity: 0)
+            let rendered = ParallelMap.map(Array(order[start..<min(start + block, order.count)])) { i in
+                var one = template.valueWriter()
+                write(report.results[i], to: &one)
+                return one.bytes
+            }
+            for text in rendered {
+                writer.append(rendered: text)
+                writer.flush(to: emit)
+            }
+        }
     }
 }

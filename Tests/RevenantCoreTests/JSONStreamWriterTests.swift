@@ -34,4 +34,36 @@ import Testing
     func streamedTextEqualsTreeText(indent: Int?) {
         #expect(Self.streamed(indent: indent) == Self.tree.serialized(indent: indent))
     }
+
+    /// Values rendered apart (as reports render results on several threads) and placed afterwards
+    /// give the text of writing them in place: first and later elements, nested two deep.
+    @Test(arguments: [nil, 2, 4] as [Int?])
+    func valuesRenderedApartReadAsWrittenInPlace(indent: Int?) {
+        func element(_ n: Int, into w: inout JSONStreamWriter) {
+            w.beginObject()
+            w.field("n", n)
+            w.key("list"); w.beginArray(); w.string("x\(n)"); w.beginObject(); w.endObject(); w.endArray()
+            w.endObject()
+        }
+        func document(apart: Bool) -> String {
+            var w = JSONStreamWriter(indent: indent)
+            w.beginObject()
+            w.field("before", 1)
+            w.key("results")
+            w.beginArray()
+            for n in 0..<3 {
+                if apart {
+                    var one = w.valueWriter()
+                    element(n, into: &one)
+                    w.append(rendered: one.bytes)
+                } else {
+                    element(n, into: &w)
+                }
+            }
+            w.endArray()
+            w.endObject()
+            return String(decoding: w.bytes, as: UTF8.self)
+        }
+        #expect(document(apart: true) == document(apart: false))
+    }
 }

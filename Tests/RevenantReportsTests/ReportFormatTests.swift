@@ -69,6 +69,30 @@ import Testing
         #expect((findings.first?["references"] as? [String])?.isEmpty == false)
     }
 
+    /// Results are rendered on several threads a block at a time: a report of thousands keeps its
+    /// order and reads as JSON Lines reads each result.
+    @Test func manyResultsKeepTheirOrderAndText() throws {
+        var report = ReportFixture.report()
+        let base = report.results
+        report.results = (0..<2_600).map { n in
+            let result = base[n % base.count]
+            var credential = result.credential
+            credential.id = "credential-\(n)"
+            return CredentialResult(credential: credential, fingerprint: result.fingerprint, checks: result.checks, findings: result.findings)
+        }
+        let doc = try Self.object(ReportFormat.json.render(report))
+        let results = try #require(doc["results"] as? [[String: Any]])
+        let lines = ReportFormat.jsonl.render(report).split(separator: "\n").map(String.init)
+        #expect(results.count == 2_600 && lines.count == 2_600)
+        for (n, (result, line)) in zip(results, lines).enumerated() {
+            var fromLine = try Self.object(line)
+            fromLine["schema"] = nil
+            fromLine["run"] = nil
+            #expect(NSDictionary(dictionary: result).isEqual(to: fromLine), "result \(n)")
+            #expect((result["credential"] as? [String: Any])?["id"] as? String == "credential-\(n)")
+        }
+    }
+
     @Test func ownerlessCredentialHasNullOwner() throws {
         let doc = try Self.object(JSONReport.render(ReportFixture.report()))
         let results = try #require(doc["results"] as? [[String: Any]])

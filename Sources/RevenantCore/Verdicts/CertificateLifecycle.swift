@@ -113,9 +113,25 @@ public enum CertificateLifecycle {
 
     static func weakDigest(_ cert: CertificateFacts) -> String? {
         let names = [cert.signatureDigest ?? "", cert.signatureAlgorithm].map { $0.lowercased() }
-        for (needle, label) in [("md2", "MD2"), ("md4", "MD4"), ("md5", "MD5"), ("sha1", "SHA-1"), ("sha-1", "SHA-1")] {
-            if names.contains(where: { $0.contains(needle) }) { return label }
+        let weak: [(StaticString, String)] = [("md2", "MD2"), ("md4", "MD4"), ("md5", "MD5"), ("sha1", "SHA-1"), ("sha-1", "SHA-1")]
+        for (needle, label) in weak {
+            if names.contains(where: { contains($0, needle) }) { return label }
         }
         return nil
+    }
+
+    /// Whether `needle` occurs in `text`, byte by byte: the names are ASCII (OpenSSL's names or a
+    /// dotted OID), and both Foundation's `contains` (through CFString) and the generic `firstRange`
+    /// cost more than the rest of a certificate's verdict.
+    static func contains(_ text: String, _ needle: StaticString) -> Bool {
+        let n = UnsafeBufferPointer(start: needle.utf8Start, count: needle.utf8CodeUnitCount)
+        var text = text
+        return text.withUTF8 { t in
+            guard n.count <= t.count else { return false }
+            for start in 0...(t.count - n.count) where t[start] == n[0] {
+                if (1..<n.count).allSatisfy({ t[start + $0] == n[$0] }) { return true }
+            }
+            return false
+        }
     }
 }
