@@ -97,6 +97,10 @@ public enum ImportFrontend {
         }
         let directoryName = ImportWriter.secretsDirectoryName(for: output)
         let (text, files) = ImportedInventoryWriter.render(inventory, format: format, secretsDirectory: directoryName, source: request.source)
+        if format == .yaml && text.count > ImportedInventoryWriter.maxYAMLBytes {
+            throw InputFailure(["\(inventory.credentials.count) credentials make a YAML inventory larger than \(ImportedInventoryWriter.maxYAMLBytes >> 20) MiB, "
+                + "which revenant reads whole: write it as JSON (--output FILE.json), read one credential at a time"], warnings: inventory.notes)
+        }
         do {
             try ImportWriter.write(text: text, files: files, output: output, force: request.force)
         } catch {

@@ -131,6 +131,23 @@ import TestSupport
         #expect(!r.stderr.contains("ghp_secretvalue") && !FileManager.default.fileExists(atPath: work.file("inv.yaml").path))
     }
 
+    @Test func aLargeImportIsWrittenAsJSONNotAsYAMLRevenantCouldNotRead() async throws {
+        let work = try WorkDirectory("import-large")
+        defer { work.remove() }
+        let lines = (0..<12_000).map { i in
+            #"{"SourceMetadata":{"Data":{"Filesystem":{"file":"/srv/applications/service-\#(i)/config/production/settings.env","line":\#(i % 50)}}},"DetectorName":"Acmecorp","Raw":"acme_\#(i)_\#(UUID().uuidString)","Verified":false}"#
+        }
+        let source = try work.write("large.jsonl", lines.joined(separator: "\n") + "\n")
+        let yaml = try await revenant(["import", "trufflehog", source, "--output", work.file("inv.yaml").path])
+        #expect(yaml.status == 2 && yaml.stderr.contains("--output FILE.json"), "\(yaml)")
+        #expect(!FileManager.default.fileExists(atPath: work.file("inv.yaml").path) && !FileManager.default.fileExists(atPath: work.file("inv.secrets").path))
+        let json = try await revenant(["import", "trufflehog", source, "--output", work.file("inv.json").path])
+        #expect(json.status == 0 && json.stderr.contains("  Acmecorp  12000"), "\(json)")
+        let lint = try await revenant(["inventory", "lint", work.file("inv.json").path])
+        #expect(lint.status == 0 && lint.stdout.contains("12000 credentials"), "\(lint)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: work.file("inv.secrets").path).count == 12_000)
+    }
+
     /// Every shipped mapping names a shipped probe that takes the mapped kind and needs no
     /// target of the user's (so an imported inventory lints clean).
     @Test(arguments: ["trufflehog", "gitleaks", "kubernetes"])

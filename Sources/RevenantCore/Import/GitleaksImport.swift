@@ -3,13 +3,9 @@
 /// `report/finding.go`). See docs/import/gitleaks.md.
 public enum GitleaksImport {
     public static func read(_ bytes: [UInt8], file: String, options: ImportOptions) throws(InputErrors) -> ImportedInventory {
-        let tree: Tree
-        do { tree = try JSONTreeParser.parse(bytes, file: file) } catch { throw InputErrors([error]) }
-        guard let items = tree.arrayValue else {
-            throw InputErrors([InputError(file: file, location: "line \(tree.line)", message: "expected a gitleaks JSON report (a list of findings), found \(tree.typeName)")])
-        }
         var findings = ScannerFindings(tool: "gitleaks", file: file, options: options)
-        return try findings.read(items, as: "a gitleaks finding object") { findings, f, path, index in
+        return try findings.read(bytes, file: file, as: "a gitleaks finding object",
+                                 arrayOnly: "expected a gitleaks JSON report: a list of findings `[ … ]`") { findings, f, path, index in
             let rule = findings.reader.string(f, "RuleID", path, required: true)
             let secretText = findings.reader.bounded(f, "Secret", path)
             let line = findings.reader.integer(f, "StartLine", path, min: 0)

@@ -121,12 +121,16 @@ struct ImportIDs {
 struct ImportText {
     let scrubber: SecretScrubber
 
-    init(secrets: [Secret]) { scrubber = SecretScrubber(secrets: secrets) }
+    /// Whole secrets only (no six-byte runs: see `clean`), so no gram table is built per credential.
+    init(secrets: [Secret]) { scrubber = SecretScrubber(grams: SecretGrams([]), own: secrets) }
 
     func clean(_ text: String) -> String {
         // Unmarked text is scrubbed of whole secrets only: runs of six bytes would also take
         // words a secret happens to share with a path or an email address.
-        scrubber.scrub(String(ServerText.quote(text).unicodeScalars.filter { !ServerText.isMark($0) }))
+        // Most tags (paths, commits, emails) are short printable ASCII: nothing to cut or replace.
+        let plain = text.utf8.count <= ServerText.maxCharacters && text.utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7F }
+        let shown = plain ? text : String(ServerText.quote(text).unicodeScalars.filter { !ServerText.isMark($0) })
+        return scrubber.isEmpty ? shown : scrubber.scrub(shown)
     }
 
     /// Tags without empty values, each cleaned.

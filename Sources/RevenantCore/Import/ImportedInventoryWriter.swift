@@ -14,6 +14,9 @@ public struct ImportFile: Sendable {
 public enum ImportedInventoryWriter {
     public enum Format: Sendable { case yaml, json }
 
+    /// revenant reads a YAML inventory whole, up to this size; a larger import is written as JSON.
+    public static let maxYAMLBytes = YAMLTree.maxBytes
+
     /// The inventory's text and the files it references. `secretsDirectory` (relative to the
     /// inventory) is where files go; nil only when `inventory.needsFiles` is false.
     public static func render(_ inventory: ImportedInventory, format: Format, secretsDirectory: String?,
@@ -77,6 +80,7 @@ public enum ImportedInventoryWriter {
     /// YAML does not allow as printable text (C0, DEL, C1 but NEL, BOM, U+FFFE/F) plus the line
     /// and paragraph separators as `\uXXXX`, so the value reads back exactly.
     static func quote(_ s: String) -> String {
+        if s.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }) { return "\"" + s + "\"" }
         var out = "\""
         for scalar in s.unicodeScalars {
             switch scalar {

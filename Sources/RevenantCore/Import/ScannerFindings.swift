@@ -30,19 +30,25 @@ struct ScannerFindings {
         reader = FieldReader(file: file)
     }
 
-    /// Reads each record (an object: `what` names it in errors) through `body`, which reads its
-    /// fields with `reader`; a record with a problem adds nothing, and every problem is thrown at once.
-    mutating func read(_ records: [Tree], as what: String,
+    /// Reads each record of `bytes` (objects, `what` names one in errors) through `body`, which
+    /// reads its fields with `reader`; records are parsed one at a time, so a large report is
+    /// never held whole as a tree. A record with a problem adds nothing, and every problem is
+    /// thrown at once. `arrayOnly`: the error when the document is not one JSON array.
+    mutating func read(_ bytes: [UInt8], file: String, as what: String, arrayOnly: String? = nil,
                        _ body: (inout ScannerFindings, Fields, _ path: String, _ index: Int) -> Finding?) throws(InputErrors) -> ImportedInventory {
-        for (index, record) in records.enumerated() {
-            let path = "[\(index)]"
-            guard let fields = Fields(members: record) else {
-                reader.fail(record, path, "expected \(what), found \(record.typeName)")
-                continue
+        do {
+            try JSONTreeParser.forEachRecord(bytes, file: file, arrayOnly: arrayOnly) { record, index throws(InputError) in
+                let path = "[\(index)]"
+                guard let fields = Fields(members: record) else {
+                    reader.fail(record, path, "expected \(what), found \(record.typeName)")
+                    return
+                }
+                let before = reader.errors.count
+                let finding = body(&self, fields, path, index)
+                if reader.errors.count == before, let finding { add(finding) }
             }
-            let before = reader.errors.count
-            let finding = body(&self, fields, path, index)
-            if reader.errors.count == before, let finding { add(finding) }
+        } catch {
+            throw InputErrors(reader.errors + [error])
         }
         if !reader.errors.isEmpty { throw InputErrors(reader.errors) }
         return finish()
@@ -91,18 +97,47 @@ struct ScannerFindings {
 }
 
 extension JSONTreeParser {
-    /// Every top-level value of a JSON Lines file (or of one JSON array, whose elements are the
-    /// records), each with its real line.
-    static func records(_ bytes: [UInt8], file: String) throws(InputError) -> [Tree] {
+    /// Hands over each record, one at a time with its real line: the elements of a top-level
+    /// array, else every top-level value (JSON Lines). With `arrayOnly` (the error's message),
+    /// anything but one array is refused.
+    static func forEachRecord(_ bytes: [UInt8], file: String, arrayOnly: String? = nil,
+                              _ body: (Tree, Int) throws(InputError) -> Void) throws(InputError) {
         var parser = JSONTreeParser(bytes: bytes, file: file)
         parser.skipBOM()
-        var out: [Tree] = []
-        while true {
+        parser.skipSpace()
+        var index = 0
+        if parser.peek == UInt8(ascii: "[") {
+            parser.index += 1
             parser.skipSpace()
-            if parser.peek == nil { break }
-            out.append(try parser.parseValue())
+            if parser.peek == UInt8(ascii: "]") {
+                parser.index += 1
+            } else {
+                while true {
+                    try body(try parser.parseValue(), index)
+                    index += 1
+                    parser.skipSpace()
+                    if parser.peek == UInt8(ascii: ",") { parser.index += 1; continue }
+                    try parser.expect(UInt8(ascii: "]"))
+                    break
+                }
+            }
+            try parser.expectEnd()
+            return
         }
-        if out.count == 1, let items = out[0].arrayValue { return items }
+        if let arrayOnly {
+            throw InputError(file: file, location: "line \(parser.line)", message: arrayOnly)
+        }
+        while parser.peek != nil {
+            try body(try parser.parseValue(), index)
+            index += 1
+            parser.skipSpace()
+        }
+    }
+
+    /// Every record (see `forEachRecord`), for documents read whole.
+    static func records(_ bytes: [UInt8], file: String) throws(InputError) -> [Tree] {
+        var out: [Tree] = []
+        try forEachRecord(bytes, file: file) { tree, _ throws(InputError) in out.append(tree) }
         return out
     }
 }

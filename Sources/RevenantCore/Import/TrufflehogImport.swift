@@ -4,10 +4,8 @@
 /// docs/import/trufflehog.md.
 public enum TrufflehogImport {
     public static func read(_ bytes: [UInt8], file: String, options: ImportOptions) throws(InputErrors) -> ImportedInventory {
-        let records: [Tree]
-        do { records = try JSONTreeParser.records(bytes, file: file) } catch { throw InputErrors([error]) }
         var findings = ScannerFindings(tool: "trufflehog", file: file, options: options)
-        return try findings.read(records, as: "a trufflehog result object") { findings, f, path, index in
+        return try findings.read(bytes, file: file, as: "a trufflehog result object") { findings, f, path, index in
             let detector = findings.reader.string(f, "DetectorName", path, required: true)
             let raw = findings.reader.bounded(f, "Raw", path)
             let rawV2 = findings.reader.bounded(f, "RawV2", path)
