@@ -25,6 +25,7 @@ struct Import: ParsableCommand {
           revenant import aws-credential-report credential-report.csv > aws.yaml
           revenant import aws-credential-report credential-report.csv --keys keys.csv --output aws.yaml
           revenant import kubernetes secrets.json --output cluster.yaml --force
+          kubectl get secrets -A -o json | revenant import kubernetes /dev/stdin --output cluster.json
         """
     )
 

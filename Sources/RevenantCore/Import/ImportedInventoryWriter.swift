@@ -6,6 +6,12 @@ public struct ImportFile: Sendable {
     public var relativePath: String
     public var bytes: [UInt8]
     public var isSecret: Bool
+
+    public init(relativePath: String, bytes: [UInt8], isSecret: Bool) {
+        self.relativePath = relativePath
+        self.bytes = bytes
+        self.isSecret = isSecret
+    }
 }
 
 /// Writes imported credentials as a revenant inventory (docs/inventory.md), YAML or JSON.
