@@ -5,6 +5,7 @@ import RevenantFiles
 /// `revenant import SOURCE FILE`: reads a scanner's report, the IAM credential report or
 /// Kubernetes Secrets, and writes a revenant inventory whose secrets are files beside it.
 public enum ImportFrontend {
+    /// What `revenant import` was asked: the source, its file, and the options.
     public struct Request: Sendable {
         public var source: ImportSource
         public var file: String
@@ -30,6 +31,7 @@ public enum ImportFrontend {
         }
     }
 
+    /// What was read, and where it went.
     public struct Outcome: Sendable {
         public var inventory: ImportedInventory
         /// The inventory's text when it goes to stdout (no `--output`).
@@ -46,6 +48,8 @@ public enum ImportFrontend {
         return FileManager.default.fileExists(atPath: path) ? path : nil
     }
 
+    /// Reads the source, then writes the inventory and its files (or prints an inventory that
+    /// holds no secret). Any problem is an `InputFailure` (exit 2), and then nothing is written.
     public static func run(_ request: Request) throws(InputFailure) -> Outcome {
         let format: ImportedInventoryWriter.Format
         switch request.output.map({ URL(fileURLWithPath: $0).pathExtension.lowercased() }) {

@@ -18,6 +18,7 @@ public struct ImportFile: Sendable {
 /// Every secret goes to a file of its own, referenced as `{"file": …}`; the inventory text holds
 /// none. Values are always quoted, so no text from a source can become YAML structure.
 public enum ImportedInventoryWriter {
+    /// The inventory's format, by `--output`'s extension.
     public enum Format: Sendable { case yaml, json }
 
     /// revenant reads a YAML inventory whole, up to this size; a larger import is written as JSON.
