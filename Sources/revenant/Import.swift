@@ -70,7 +70,7 @@ struct Import: ParsableCommand {
         for note in inventory.notes { warn("note: \(note)") }
         if !inventory.unmapped.isEmpty {
             let total = inventory.unmapped.values.reduce(0, +)
-            warn("\(total) credential\(total == 1 ? "" : "s") written without a probe (no mapping; add one with --mapping):")
+            warn("\(total) credential\(total == 1 ? "" : "s") written without a probe (none mapped; add one with --mapping):")
             for (name, n) in inventory.unmapped.sorted(by: { ($1.value, $0.key) < ($0.value, $1.key) }) {
                 warn("  \(name)  \(n)")
             }
