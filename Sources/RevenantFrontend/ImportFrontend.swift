@@ -97,14 +97,12 @@ public enum ImportFrontend {
                     + "so they are written to files (mode 0600) beside it; a secret is never printed"], warnings: inventory.notes)
             }
             let (text, _) = ImportedInventoryWriter.render(inventory, format: format, secretsDirectory: nil, source: request.source)
+            try readable(text, format: format, inventory)
             return Outcome(inventory: inventory, printed: text, files: 0, secretsDirectory: nil)
         }
         let directoryName = ImportWriter.secretsDirectoryName(for: output)
         let (text, files) = ImportedInventoryWriter.render(inventory, format: format, secretsDirectory: directoryName, source: request.source)
-        if format == .yaml && text.count > ImportedInventoryWriter.maxYAMLBytes {
-            throw InputFailure(["\(inventory.credentials.count) credentials make a YAML inventory larger than \(ImportedInventoryWriter.maxYAMLBytes >> 20) MiB, "
-                + "which revenant reads whole: write it as JSON (--output FILE.json), read one credential at a time"], warnings: inventory.notes)
-        }
+        try readable(text, format: format, inventory)
         do {
             try ImportWriter.write(text: text, files: files, output: output, force: request.force)
         } catch {
@@ -112,5 +110,12 @@ public enum ImportFrontend {
         }
         let directory = URL(fileURLWithPath: output).deletingLastPathComponent().appendingPathComponent(directoryName).path
         return Outcome(inventory: inventory, printed: nil, files: files.count, secretsDirectory: files.isEmpty ? nil : directory)
+    }
+
+    /// A YAML inventory larger than revenant reads whole is refused before anything is written.
+    static func readable(_ text: [UInt8], format: ImportedInventoryWriter.Format, _ inventory: ImportedInventory) throws(InputFailure) {
+        guard format == .yaml, text.count > ImportedInventoryWriter.maxYAMLBytes else { return }
+        throw InputFailure(["\(inventory.credentials.count) credentials make a YAML inventory larger than \(ImportedInventoryWriter.maxYAMLBytes >> 20) MiB, "
+            + "which revenant reads whole: write it as JSON (--output FILE.json), read one credential at a time"], warnings: inventory.notes)
     }
 }
