@@ -21,9 +21,10 @@ struct Revenant: AsyncParsableCommand {
           revenant probes lint Probes/
           revenant inventory lint inventory.yaml
           revenant evidence verify evidence.jsonl
+          revenant import gitleaks gitleaks-report.json --output leaked.yaml
         """,
         version: "0.1.0",
-        subcommands: [Verify.self, Watch.self, Certs.self, HistoryCommand.self, Probes.self, InventoryCommand.self, Evidence.self]
+        subcommands: [Verify.self, Watch.self, Certs.self, HistoryCommand.self, Probes.self, InventoryCommand.self, Evidence.self, Import.self]
     )
 
     /// Like the default entry point, but a usage or validation error exits 2 (DESIGN.md §3),
