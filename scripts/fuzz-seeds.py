@@ -60,6 +60,14 @@ def main():
     for path in files("Probes/*.json") + files("Fixtures/**/probes/*.json"):
         put("probe", read(path))
 
+    # Importers: the sample outputs of the scanners, the IAM report and kubectl (Fixtures/import).
+    for target, names in [("import-trufflehog", ["trufflehog.jsonl"]), ("import-gitleaks", ["gitleaks-report.json"]),
+                          ("import-aws", ["credential-report.csv"]),
+                          ("import-kubernetes", ["kubernetes-secrets.json", "kubernetes-manifests.yaml"])]:
+        for name in names:
+            if os.path.exists("Fixtures/import/" + name):
+                put(target, read("Fixtures/import/" + name))
+
     # Certificates, CRLs, OCSP answers, PKCS#12: cryptography_vectors, and the fuzz PKI.
     try:
         import cryptography_vectors

@@ -32,7 +32,26 @@ enum FuzzTargets {
         ("ledger", ledger),
         ("seal-statement", { _ = try? SealStatement.parse($0, file: "fuzz.seal") }),
         ("timestamp", { _ = TimestampAuthority.verify(reply: $0, data: [1, 2, 3], trustedPEM: Fixed.shared.caPEM) }),
+        ("import-trufflehog", { imported(.trufflehog, $0) { b, o throws(InputErrors) in try TrufflehogImport.read(b, file: "fuzz.jsonl", options: o) } }),
+        ("import-gitleaks", { imported(.gitleaks, $0) { b, o throws(InputErrors) in try GitleaksImport.read(b, file: "fuzz.json", options: o) } }),
+        ("import-aws", { imported(.awsCredentialReport, $0) { b, o throws(InputErrors) in try AWSCredentialReportImport.read(b, file: "fuzz.csv", options: o) } }),
+        ("import-kubernetes", { imported(.kubernetes, $0) { b, o throws(InputErrors) in try KubernetesSecretsImport.read(b, file: "fuzz.yaml", options: o) } }),
     ]
+
+    /// An importer reads a scanner's or a cluster's output; the oracles: what it writes as JSON is
+    /// an inventory revenant reads, and no secret of its files is in the inventory's text.
+    static func imported(_ source: ImportSource, _ bytes: [UInt8],
+                         _ read: ([UInt8], ImportOptions) throws(InputErrors) -> ImportedInventory) {
+        guard let inventory = try? read(bytes, ImportOptions()) else { return }
+        let (text, files) = ImportedInventoryWriter.render(inventory, format: .json, secretsDirectory: "fuzz.secrets", source: source)
+        for file in files where file.isSecret && file.bytes.count >= 6 && text.firstRange(of: file.bytes) != nil {
+            fatalError("\(source.rawValue): the secret of \(file.relativePath) is in the inventory's text")
+        }
+        do throws(InputErrors) { _ = try InventoryLoader.load(bytes: text, file: "imported.json") } catch {
+            fatalError("\(source.rawValue): the imported inventory does not load: \(error.errors.prefix(3).map(\.description))")
+        }
+        _ = ImportedInventoryWriter.render(inventory, format: .yaml, secretsDirectory: "fuzz.secrets", source: source)
+    }
 
     /// PEM, DER or PKCS#12 (the first byte picks the name the loader is told), and the lifecycle rules on what loads.
     static func certificate(_ bytes: [UInt8]) {

@@ -67,6 +67,83 @@ public struct ImportedInventory: Sendable {
     public init() {}
 
     public var needsFiles: Bool { credentials.contains(where: \.needsFiles) }
+
+    /// The inventory with every secret of the import (`secret`, `privateKey`; 6 bytes or more)
+    /// taken out of every text it holds: a source may quote one credential's secret in another's
+    /// place (a path, a message, a fingerprint, an annotation, even a rule name), which each
+    /// credential's own cleaning (`ImportText`) cannot know. Tags, owners, names and notes get
+    /// `[redacted]`; an id that holds a secret is replaced by `<first word>-redacted-<n>`.
+    public func redactingEverySecret() -> ImportedInventory {
+        let finder = SecretFinder(credentials.flatMap { [$0.secret, $0.privateKey].compactMap { $0 } })
+        guard !finder.isEmpty else { return self }
+        var out = self
+        var ids = Set(credentials.map(\.id))
+        for i in out.credentials.indices {
+            var c = out.credentials[i]
+            c.owner = c.owner.map(finder.redact)
+            for (key, value) in c.tags { c.tags[key] = finder.redact(value) }
+            if finder.redact(c.id) != c.id {
+                let stem = c.id.split(separator: "-").first.map(String.init) ?? "imported"
+                var n = i + 1
+                while ids.contains("\(stem)-redacted-\(n)") { n += credentials.count }
+                c.id = "\(stem)-redacted-\(n)"
+                ids.insert(c.id)
+            }
+            out.credentials[i] = c
+        }
+        out.unmapped = Dictionary(unmapped.map { (finder.redact($0.key), $0.value) }, uniquingKeysWith: +)
+        out.notes = notes.map(finder.redact)
+        return out
+    }
+}
+
+/// Finds whole secrets (compared as bytes, ASCII letters in any case) in text, in one pass over
+/// the text however many secrets there are: each secret is indexed by its first six bytes.
+struct SecretFinder {
+    static let minimum = 6
+    private var byPrefix: [UInt64: [[UInt8]]] = [:]
+
+    init(_ secrets: [Secret]) {
+        for secret in secrets where secret.bytes.count >= Self.minimum {
+            let folded = secret.bytes.map(Self.fold)
+            byPrefix[Self.key(folded[0..<Self.minimum]), default: []].append(folded)
+        }
+    }
+
+    var isEmpty: Bool { byPrefix.isEmpty }
+
+    static func fold(_ byte: UInt8) -> UInt8 { (0x41...0x5A).contains(byte) ? byte | 0x20 : byte }
+
+    static func key(_ bytes: ArraySlice<UInt8>) -> UInt64 { bytes.reduce(0) { $0 << 8 | UInt64($1) } }
+
+    /// `text` with each secret found replaced by `[redacted]`.
+    func redact(_ text: String) -> String {
+        let bytes = Array(text.utf8)
+        guard bytes.count >= Self.minimum else { return text }
+        let folded = bytes.map(Self.fold)
+        var covered = [Bool](repeating: false, count: bytes.count)
+        var found = false
+        for start in 0...(bytes.count - Self.minimum) {
+            guard let candidates = byPrefix[Self.key(folded[start..<(start + Self.minimum)])] else { continue }
+            for secret in candidates where start + secret.count <= bytes.count && folded[start..<(start + secret.count)].elementsEqual(secret) {
+                for j in start..<(start + secret.count) { covered[j] = true }
+                found = true
+            }
+        }
+        guard found else { return text }
+        var out: [UInt8] = []
+        var i = 0
+        while i < bytes.count {
+            if covered[i] {
+                out += Array("[redacted]".utf8)
+                while i < bytes.count && covered[i] { i += 1 }
+            } else {
+                out.append(bytes[i])
+                i += 1
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
 }
 
 /// Ids for imported credentials: a readable prefix and a short hash of where the credential was

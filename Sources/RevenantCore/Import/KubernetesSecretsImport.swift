@@ -212,7 +212,7 @@ public enum KubernetesSecretsImport {
             for (kind, n) in otherKinds.sorted(by: { $0.key < $1.key }) {
                 out.notes.append("\(n) object\(n == 1 ? "" : "s") of kind \(kind) skipped (only Secrets are read)")
             }
-            return out
+            return out.redactingEverySecret()
         }
     }
 }

@@ -92,7 +92,7 @@ struct ScannerFindings {
         for (name, n) in withoutSecret.sorted(by: { $0.key < $1.key }) {
             out.notes.append("\(n) \(name) finding\(n == 1 ? "" : "s") without a usable secret (redacted, empty, or a key id alone): written without secret or probe")
         }
-        return out
+        return out.redactingEverySecret()
     }
 }
 

@@ -26,6 +26,27 @@ import Testing
         #expect(!c.tags.values.contains { $0.contains(token) })
     }
 
+    /// Found by `make fuzz` (import-gitleaks): a finding whose fingerprint, file or rule quotes
+    /// another finding's secret put that secret in the inventory's tags; every secret of the
+    /// import is now taken out of every text, ids included.
+    @Test func aPlaceThatQuotesAnotherFindingsSecretIsRedacted() throws {
+        let token = "ghp_" + String(repeating: "k3", count: 18)
+        let other = "glpat-" + String(repeating: "Zx", count: 10)
+        let inventory = try Self.read([
+            Self.finding("github-pat", secret: token),
+            Self.finding("gitlab-pat", secret: other, file: "notes/GITHUB_TOKEN=\(token.uppercased())", commit: "c0ffee"),
+            Self.finding(other, secret: "sk_live_" + String(repeating: "9", count: 24), file: "x/\(token)/y"),
+        ])
+        #expect(inventory.credentials.count == 3)
+        let text = inventory.credentials.flatMap { [$0.id, $0.owner ?? ""] + $0.tags.values } + inventory.unmapped.keys + inventory.notes
+        for secret in [token, other] {
+            #expect(!text.contains { $0.lowercased().contains(secret.lowercased()) }, "\(secret.prefix(6))… in \(text)")
+        }
+        #expect(inventory.credentials[1].tags["file"] == "notes/GITHUB_TOKEN=[redacted]", "\(inventory.credentials[1].tags)")
+        #expect(inventory.credentials[2].id.hasPrefix("gitleaks-redacted-"), "\(inventory.credentials[2].id)")
+        #expect(inventory.credentials[0].secret?.bytes == Array(token.utf8), "the secrets themselves are kept, for their files")
+    }
+
     @Test func theAWSRuleHoldsTheKeyIDAloneSoItIsNotProbed() throws {
         let inventory = try Self.read([Self.finding("aws-access-token", secret: "AKIAABCDEFGHIJKLMNOP")])
         let c = try #require(inventory.credentials.first)
