@@ -131,9 +131,15 @@ public enum HTMLReport {
             out += "<section id=\"owners\">\n<h2>By owner</h2>\n"
             if summary.owners.isEmpty { out += "<p>No \(noun)s in this run.</p>\n" }
             for tally in summary.worstFirst {
-                let state = tally.stillLive > 0 ? "live" : tally.unverified > 0 ? "unverified" : tally.allProvenDead ? "dead" : "active"
+                // Active credentials past their expiry that still work (`expired_still_accepted`):
+                // not counted as should-be-dead, but never "nothing should be dead" either.
+                let expiredLive = tally.results.filter { report.results[$0].credential.state == .active }
+                    .flatMap { OwnerSummary.livePlaces(of: report.results[$0]) }
+                let expiredCount = Set(expiredLive.map(\.credential)).count
+                let state = tally.stillLive > 0 || expiredCount > 0 ? "live" : tally.unverified > 0 ? "unverified" : tally.allProvenDead ? "dead" : "active"
                 let verdict = switch state {
-                case "live": "\(tally.stillLive) still live"
+                case "live": [tally.stillLive > 0 ? "\(tally.stillLive) still live" : nil, expiredCount > 0 ? "\(expiredCount) still works past expiry" : nil]
+                    .compactMap { $0 }.joined(separator: ", ")
                 case "unverified": "\(tally.unverified) unverified"
                 case "dead": "all proven dead"
                 default: "nothing should be dead"
@@ -144,9 +150,9 @@ public enum HTMLReport {
                 out += "<dl><dt>\(noun)s</dt><dd>\(tally.credentials)</dd><dt>should be dead</dt><dd>\(tally.shouldBeDead)</dd>"
                     + "<dt>proven dead</dt><dd>\(tally.provenDead)</dd><dt>still live</dt><dd>\(tally.stillLive)</dd>"
                     + "<dt>unverified</dt><dd>\(tally.unverified)</dd><dt>active</dt><dd>\(tally.active)</dd></dl>\n"
-                if !tally.live.isEmpty {
+                if !tally.live.isEmpty || !expiredLive.isEmpty {
                     out += "<h3>Still live</h3>\n<table><thead><tr><th>Credential</th><th>Finding</th><th>Probe</th><th>Target</th></tr></thead><tbody>\n"
-                    for p in tally.live {
+                    for p in tally.live + expiredLive {
                         out += "<tr><td>\(escape(p.credential))</td><td><code>\(p.finding.rawValue)</code></td><td class=\"nowrap\">\(escape(p.probe ?? "-"))</td>"
                             + "<td class=\"wrap\">\(escape(p.target ?? "-"))</td></tr>\n"
                     }
