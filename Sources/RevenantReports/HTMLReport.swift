@@ -131,10 +131,8 @@ public enum HTMLReport {
             out += "<section id=\"owners\">\n<h2>By owner</h2>\n"
             if summary.owners.isEmpty { out += "<p>No \(noun)s in this run.</p>\n" }
             for tally in summary.worstFirst {
-                // Active credentials past their expiry that still work (`expired_still_accepted`):
-                // not counted as should-be-dead, but never "nothing should be dead" either.
-                let expiredLive = tally.results.filter { report.results[$0].credential.state == .active }
-                    .flatMap { OwnerSummary.livePlaces(of: report.results[$0]) }
+                // Not counted as should-be-dead, but never "nothing should be dead" either.
+                let expiredLive = tally.expiredLive(in: report)
                 let expiredCount = Set(expiredLive.map(\.credential)).count
                 let state = tally.stillLive > 0 || expiredCount > 0 ? "live" : tally.unverified > 0 ? "unverified" : tally.allProvenDead ? "dead" : "active"
                 let verdict = switch state {

@@ -196,6 +196,15 @@ import Testing
         #expect(!section.contains("nothing should be dead"))
     }
 
+    /// Markdown lists that owner too (only owners with should-be-dead credentials are listed
+    /// otherwise), with where the credential still works past its expiry.
+    @Test func markdownListsTheOwnerOfAnExpiredActiveCredentialThatStillWorks() throws {
+        let md = ReportFormat.markdown.render(Self.expiredActiveReport())
+        let section = try #require(Self.between(md, "### ` team-b `\n", "\n\n"), "\(md)")
+        #expect(section.contains("- still works past expiry: ` trial-key ` (expired_still_accepted) via ` acme ` at ` https://api.acme.test/user `"),
+                "\(section)")
+    }
+
     @Test func prometheusWatchAndExpirySeries() {
         let series = Self.series(ReportFormat.prometheus.render(Self.hostileReport(watch: true)))
         #expect(series["revenant_watch_rounds{command=\"watch\"}"] == 1)
