@@ -13,6 +13,11 @@ public enum HTMLReport {
     /// opens with 100,000 of them. The findings table lists every one.
     static let timelineRows = 200
 
+    /// How many owner sections with something live or unverified open by default (the worst
+    /// first); the rest stay closed, their verdicts showing. A thousand open sections doubled the
+    /// time a browser took to lay the page out.
+    static let openOwners = 20
+
     static func write(_ report: RunReport, groupBy: ReportGrouping? = nil, emit: ([UInt8]) -> Void) {
         // The page is written and handed on before this returns: `emit` never outlives the call.
         withoutActuallyEscaping(emit) { emit in write(report, groupBy: groupBy, to: Page(emit: emit)) }
@@ -130,7 +135,7 @@ public enum HTMLReport {
             let noun = report.command == "certs" ? "certificate" : "credential"
             out += "<section id=\"owners\">\n<h2>By owner</h2>\n"
             if summary.owners.isEmpty { out += "<p>No \(noun)s in this run.</p>\n" }
-            for tally in summary.worstFirst {
+            for (rank, tally) in summary.worstFirst.enumerated() {
                 // Not counted as should-be-dead, but never "nothing should be dead" either.
                 let expiredLive = tally.expiredLive(in: report)
                 let expiredCount = Set(expiredLive.map(\.credential)).count
@@ -142,7 +147,8 @@ public enum HTMLReport {
                 case "dead": "all proven dead"
                 default: "nothing should be dead"
                 }
-                out += "<details class=\"owner owner-\(state)\"\(state == "live" || state == "unverified" ? " open" : "")>\n"
+                let open = (state == "live" || state == "unverified") && rank < HTMLReport.openOwners
+                out += "<details class=\"owner owner-\(state)\"\(open ? " open" : "")>\n"
                 out += "<summary><span class=\"who\">\(escape(tally.owner ?? "(no owner)"))</span> <span class=\"verdict\">\(verdict)</span></summary>\n"
                 out += "<p>\(escape(TableReport.ownerLine(tally, noun: noun)))</p>\n"
                 out += "<dl><dt>\(noun)s</dt><dd>\(tally.credentials)</dd><dt>should be dead</dt><dd>\(tally.shouldBeDead)</dd>"

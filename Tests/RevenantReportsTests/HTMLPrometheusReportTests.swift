@@ -1,7 +1,7 @@
 import Foundation
 import RevenantCore
 import RevenantCrypto
-import RevenantReports
+@testable import RevenantReports
 import Testing
 
 /// The `html` and `prometheus` formats rendered from reports built in memory: escaping of hostile
@@ -203,6 +203,22 @@ import Testing
         let section = try #require(Self.between(md, "### ` team-b `\n", "\n\n"), "\(md)")
         #expect(section.contains("- still works past expiry: ` trial-key ` (expired_still_accepted) via ` acme ` at ` https://api.acme.test/user `"),
                 "\(section)")
+    }
+
+    /// With many owners only the worst `openOwners` sections open: a live owner's, then unverified ones.
+    @Test func htmlOpensOnlyTheFirstOwnerSectionsWithSomethingToDo() {
+        var report = ReportFixture.report()
+        let inconclusive = ReportFixture.check(.inconclusive(reason: "status 503: server error"), status: 503)
+        for n in 0..<30 {
+            report.results.append(ReportFixture.result("flaky-\(n)", state: .rotated, owner: String(format: "owner-%02d", n), checks: [inconclusive]))
+        }
+        let html = ReportFormat.html.render(report)
+        let sections = html.components(separatedBy: "<details class=\"owner ").dropFirst()
+        #expect(sections.count == 32, "team-a, the 30 owners and the ownerless key")
+        let opened = sections.filter { $0.hasPrefix("owner-live\" open>") || $0.hasPrefix("owner-unverified\" open>") }
+        #expect(opened.count == HTMLReport.openOwners)
+        #expect(sections.first?.hasPrefix("owner-live\" open>") == true, "the owner with a live key is first and open")
+        #expect(sections.filter { $0.hasPrefix("owner-unverified\">") }.count == 31 - HTMLReport.openOwners)
     }
 
     @Test func prometheusWatchAndExpirySeries() {
