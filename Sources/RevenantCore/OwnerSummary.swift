@@ -68,6 +68,14 @@ public struct OwnerSummary: Sendable, Equatable {
         return .unverified(unverifiedReasons(result))
     }
 
+    /// Every place the run shows `result`'s credential still working, whatever its state: for a
+    /// should-be-dead credential its still-live places, for an active one past its expiry where it
+    /// is still accepted (`expired_still_accepted`). Empty when no finding shows it alive.
+    public static func livePlaces(of result: CredentialResult) -> [LivePlace] {
+        let alive = result.findings.filter { $0.code.deathEvidence == .alive }
+        return alive.isEmpty ? [] : livePlaces(result, alive)
+    }
+
     /// Where each finding that shows the credential alive comes from: the probes that authenticated
     /// it, the CA answers that call it good, the endpoint that serves it.
     static func livePlaces(_ result: CredentialResult, _ alive: [Finding]) -> [LivePlace] {

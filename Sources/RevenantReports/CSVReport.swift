@@ -37,11 +37,15 @@ public enum CSVReport {
 
     /// One field: quoted, with `"` doubled (RFC 4180 §2). A field a spreadsheet would run as a
     /// formula (one starting with `=`, `+`, `-`, `@`, a tab or a carriage return, or their
-    /// full-width forms) gets a leading `'`, which spreadsheets show as text and do not evaluate.
+    /// full-width and small forms, also behind leading white space or double quotes, which some
+    /// importers strip) gets a leading `'`, which spreadsheets show as text and do not evaluate.
     /// Control characters other than line breaks become `?`.
     static func field(_ text: String) -> String {
         var body = String.UnicodeScalarView()
-        if let first = text.unicodeScalars.first, formulaStarts.contains(first) { body.append("'") }
+        if let first = text.unicodeScalars.first(where: { !($0.properties.isWhitespace || $0 == "\"") || formulaStarts.contains($0) }),
+           formulaStarts.contains(first) {
+            body.append("'")
+        }
         for s in text.unicodeScalars {
             switch s {
             case "\"": body.append(contentsOf: "\"\"".unicodeScalars)
@@ -53,6 +57,7 @@ public enum CSVReport {
     }
 
     /// First characters that make Excel, LibreOffice or Google Sheets read a cell as a formula
-    /// (OWASP "CSV Injection"), with the full-width forms some of them also accept.
-    static let formulaStarts: Set<Unicode.Scalar> = ["=", "+", "-", "@", "\t", "\r", "\u{FF1D}", "\u{FF0B}", "\u{FF0D}", "\u{FF20}"]
+    /// (OWASP "CSV Injection"), with the full-width and small forms some of them also accept.
+    static let formulaStarts: Set<Unicode.Scalar> = ["=", "+", "-", "@", "\t", "\r", "\u{FF1D}", "\u{FF0B}", "\u{FF0D}", "\u{FF20}",
+                                                     "\u{FE66}", "\u{FE62}", "\u{FE63}", "\u{FE6B}"]
 }

@@ -13,6 +13,11 @@ public enum HTMLReport {
     /// opens with 100,000 of them. The findings table lists every one.
     static let timelineRows = 200
 
+    /// How many owner sections with something live or unverified open by default (the worst
+    /// first); the rest stay closed, their verdicts showing. A thousand open sections doubled the
+    /// time a browser took to lay the page out.
+    static let openOwners = 20
+
     static func write(_ report: RunReport, groupBy: ReportGrouping? = nil, emit: ([UInt8]) -> Void) {
         // The page is written and handed on before this returns: `emit` never outlives the call.
         withoutActuallyEscaping(emit) { emit in write(report, groupBy: groupBy, to: Page(emit: emit)) }
@@ -130,23 +135,28 @@ public enum HTMLReport {
             let noun = report.command == "certs" ? "certificate" : "credential"
             out += "<section id=\"owners\">\n<h2>By owner</h2>\n"
             if summary.owners.isEmpty { out += "<p>No \(noun)s in this run.</p>\n" }
-            for tally in summary.worstFirst {
-                let state = tally.stillLive > 0 ? "live" : tally.unverified > 0 ? "unverified" : tally.allProvenDead ? "dead" : "active"
+            for (rank, tally) in summary.worstFirst.enumerated() {
+                // Not counted as should-be-dead, but never "nothing should be dead" either.
+                let expiredLive = tally.expiredLive(in: report)
+                let expiredCount = Set(expiredLive.map(\.credential)).count
+                let state = tally.stillLive > 0 || expiredCount > 0 ? "live" : tally.unverified > 0 ? "unverified" : tally.allProvenDead ? "dead" : "active"
                 let verdict = switch state {
-                case "live": "\(tally.stillLive) still live"
+                case "live": [tally.stillLive > 0 ? "\(tally.stillLive) still live" : nil, expiredCount > 0 ? "\(expiredCount) still works past expiry" : nil]
+                    .compactMap { $0 }.joined(separator: ", ")
                 case "unverified": "\(tally.unverified) unverified"
                 case "dead": "all proven dead"
                 default: "nothing should be dead"
                 }
-                out += "<details class=\"owner owner-\(state)\"\(state == "live" || state == "unverified" ? " open" : "")>\n"
+                let open = (state == "live" || state == "unverified") && rank < HTMLReport.openOwners
+                out += "<details class=\"owner owner-\(state)\"\(open ? " open" : "")>\n"
                 out += "<summary><span class=\"who\">\(escape(tally.owner ?? "(no owner)"))</span> <span class=\"verdict\">\(verdict)</span></summary>\n"
                 out += "<p>\(escape(TableReport.ownerLine(tally, noun: noun)))</p>\n"
                 out += "<dl><dt>\(noun)s</dt><dd>\(tally.credentials)</dd><dt>should be dead</dt><dd>\(tally.shouldBeDead)</dd>"
                     + "<dt>proven dead</dt><dd>\(tally.provenDead)</dd><dt>still live</dt><dd>\(tally.stillLive)</dd>"
                     + "<dt>unverified</dt><dd>\(tally.unverified)</dd><dt>active</dt><dd>\(tally.active)</dd></dl>\n"
-                if !tally.live.isEmpty {
+                if !tally.live.isEmpty || !expiredLive.isEmpty {
                     out += "<h3>Still live</h3>\n<table><thead><tr><th>Credential</th><th>Finding</th><th>Probe</th><th>Target</th></tr></thead><tbody>\n"
-                    for p in tally.live {
+                    for p in tally.live + expiredLive {
                         out += "<tr><td>\(escape(p.credential))</td><td><code>\(p.finding.rawValue)</code></td><td class=\"nowrap\">\(escape(p.probe ?? "-"))</td>"
                             + "<td class=\"wrap\">\(escape(p.target ?? "-"))</td></tr>\n"
                     }

@@ -28,10 +28,11 @@ public enum MarkdownReport {
             for s in Severity.allCases.reversed() { if let n = counts[s] { out += "| \(s.rawValue) | \(n) |\n" } }
         }
 
-        let listed = owners.worstFirst.filter { groupBy == .owner || !report.ownerSelection.isEmpty || $0.shouldBeDead > 0 }
+        let listed = owners.worstFirst.map { ($0, $0.expiredLive(in: report)) }
+            .filter { groupBy == .owner || !report.ownerSelection.isEmpty || $0.0.shouldBeDead > 0 || !$0.1.isEmpty }
         if !listed.isEmpty {
             out += "\n## By owner\n"
-            for tally in listed { out += "\n" + ownerSection(tally, noun: noun) }
+            for (tally, expiredLive) in listed { out += "\n" + ownerSection(tally, noun: noun, expiredLive: expiredLive) }
         }
 
         out += "\n## Findings\n\n"
@@ -55,8 +56,8 @@ public enum MarkdownReport {
     }
 
     /// One owner: the offboarding line the table opens with, then where each still-live credential
-    /// works and why each unverified one is not proven dead.
-    static func ownerSection(_ t: OwnerTally, noun: String) -> String {
+    /// works (`expiredLive`: an active one past its expiry too) and why each unverified one is not proven dead.
+    static func ownerSection(_ t: OwnerTally, noun: String, expiredLive: [LivePlace] = []) -> String {
         var out = "### " + (t.owner.map { MarkdownText.code($0) } ?? "(no owner)") + "\n\n"
         var parts = ["\(t.credentials) \(noun)\(t.credentials == 1 ? "" : "s")"]
         if t.shouldBeDead > 0 { parts.append("\(t.provenDead) proven dead") }
@@ -64,8 +65,8 @@ public enum MarkdownReport {
         if t.unverified > 0 { parts.append("\(t.unverified) unverified") }
         if t.active > 0 { parts.append("\(t.active) active") }
         out += parts.joined(separator: ", ") + (t.allProvenDead ? ": **everything that should be dead is proven dead**" : "") + "\n"
-        for place in t.live {
-            out += "- still live: \(MarkdownText.code(place.credential)) (\(place.finding.rawValue))"
+        for (place, what) in t.live.map({ ($0, "still live") }) + expiredLive.map({ ($0, "still works past expiry") }) {
+            out += "- \(what): \(MarkdownText.code(place.credential)) (\(place.finding.rawValue))"
                 + (place.probe.map { " via " + MarkdownText.code($0) } ?? "") + (place.target.map { " at " + MarkdownText.code($0) } ?? "") + "\n"
         }
         for why in t.unverifiedReasons {
@@ -111,5 +112,13 @@ public enum MarkdownText {
     /// `text` as a table cell: a code span that keeps `|` inside the cell; `-` when empty.
     public static func cell(_ text: String) -> String {
         text.isEmpty ? "-" : code(text, inTable: true)
+    }
+}
+
+extension OwnerTally {
+    /// Where this owner's active credentials still work past their expiry (`expired_still_accepted`):
+    /// not should-be-dead by the offboarding rule, so not in `live`, but never to be shown as fine.
+    func expiredLive(in report: RunReport) -> [LivePlace] {
+        results.filter { report.results[$0].credential.state == .active }.flatMap { OwnerSummary.livePlaces(of: report.results[$0]) }
     }
 }

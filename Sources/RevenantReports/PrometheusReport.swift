@@ -47,8 +47,9 @@ public enum PrometheusReport {
         var live: [([String: String], Double)] = []
         var liveCount = 0
         for r in report.results {
-            guard case .stillLive(let places) = OwnerSummary.standing(of: r) else { continue }
-            for p in places {
+            // Not only should-be-dead credentials: an active one past its expiry that still works
+            // (`expired_still_accepted`, critical) must reach the residual-access alert too.
+            for p in OwnerSummary.livePlaces(of: r) {
                 liveCount += 1
                 guard live.count < limits.residualAccess else { continue }
                 live.append((["credential": p.credential, "owner": r.credential.owner ?? "", "probe": p.probe ?? "", "target": p.target ?? "",
@@ -56,7 +57,7 @@ public enum PrometheusReport {
             }
         }
         out.metric("revenant_residual_access",
-                   "1 for each place a should-be-dead credential still works (credential, owner, probe, target, and the finding that says so).", live)
+                   "1 for each place a should-be-dead or expired credential still works (credential, owner, probe, target, and the finding that says so).", live)
 
         let dated = report.results.compactMap { r in r.credential.expiresAt.map { (r.credential, $0) } }.sorted { $0.1 < $1.1 }
         out.metric("revenant_certificate_expiry_timestamp_seconds",

@@ -340,4 +340,18 @@ import Testing
         #expect(CSVReport.field("\tx") == "\"'?x\"")
         #expect(CSVReport.field("a\"b") == "\"a\"\"b\"")
     }
+
+    /// A formula behind white space or double quotes (some importers strip them: LibreOffice's
+    /// "trim spaces", Google Sheets), or in its small form, is neutralised too; other text is not.
+    @Test(arguments: [" =1+1", "  +1", "\"=1+1", "\" \"@SUM(A1)", "\u{A0}=1+1", "\u{3000}=1+1", "\n=1+1", "\u{FE66}1+1", "\u{FE62}1"])
+    func csvNeutralisesAFormulaBehindSpacesQuotesOrInSmallForm(_ text: String) {
+        #expect(CSVReport.field(text).hasPrefix("\"'"), "\(CSVReport.field(text))")
+    }
+
+    @Test func csvLeavesTextThatIsNoFormulaAlone() {
+        #expect(CSVReport.field(" team a") == "\" team a\"")
+        #expect(CSVReport.field("\"quoted\" 1=1") == "\"\"\"quoted\"\" 1=1\"")
+        #expect(CSVReport.field("") == "\"\"")
+        #expect(CSVReport.field("   ") == "\"   \"")
+    }
 }

@@ -1,7 +1,7 @@
 import Foundation
 import RevenantCore
 import RevenantCrypto
-import RevenantReports
+@testable import RevenantReports
 import Testing
 
 /// The `html` and `prometheus` formats rendered from reports built in memory: escaping of hostile
@@ -158,6 +158,67 @@ import Testing
         // The active credential that authenticates is not residual access.
         #expect(!series.keys.contains { $0.hasPrefix("revenant_residual_access{") && $0.contains("orphan-key") })
         #expect(series["revenant_credentials{command=\"verify\",state=\"active\"}"] == 2)
+    }
+
+    /// An active credential past its expiry that still authenticates is `expired_still_accepted`
+    /// (critical, the run exits 1): it must have its residual-access series, the one the
+    /// `RevenantResidualAccess` alert reads, like a revoked credential that still works.
+    /// The fixture and `trial-key` of `team-b`: active, past its expiry, still authenticating.
+    static func expiredActiveReport() -> RunReport {
+        let started = ReportFixture.started
+        let check = ReportFixture.check(.authenticated(reason: "status 200 matched authenticated[0]"), status: 200)
+        let credential = Credential(id: "trial-key", kind: .apiKey, state: .active, owner: "team-b", expiresAt: started.addingTimeInterval(-86_400),
+                                    targets: [ProbeTarget(probe: "acme", target: "https://api.acme.test")], origin: "inv.json")
+        let findings = Classifier.findings(for: credential, checks: [check], policy: Policy(), now: started)
+        var report = ReportFixture.report()
+        report.results.append(CredentialResult(credential: credential, fingerprint: "sha256:0123456789abcdef", checks: [check], findings: findings))
+        return report
+    }
+
+    @Test func prometheusResidualAccessHoldsAnExpiredActiveCredentialThatStillWorks() {
+        let report = Self.expiredActiveReport()
+        #expect(report.results.last?.findings.contains { $0.code == .expiredStillAccepted && $0.severity == .critical } == true)
+        let series = Self.series(ReportFormat.prometheus.render(report))
+        #expect(series["revenant_residual_access{command=\"verify\",credential=\"trial-key\",finding=\"expired_still_accepted\",owner=\"team-b\","
+            + "probe=\"acme\",target=\"https://api.acme.test/user\"}"] == 1, "\(series.keys.filter { $0.hasPrefix("revenant_residual_access") })")
+        // The revoked key that still works keeps its series; the active one within its validity still has none.
+        #expect(series.keys.contains { $0.hasPrefix("revenant_residual_access{") && $0.contains("leaked-key") })
+        #expect(!series.keys.contains { $0.hasPrefix("revenant_residual_access{") && $0.contains("orphan-key") })
+    }
+
+    /// The owner of an active credential that still works past its expiry is not "nothing should
+    /// be dead": its section is open, marked live, and lists where the credential still works.
+    @Test func htmlOwnerOfAnExpiredActiveCredentialThatStillWorksIsLive() throws {
+        let html = ReportFormat.html.render(Self.expiredActiveReport())
+        let section = try #require(Self.between(html, "<details class=\"owner owner-live\" open>\n<summary><span class=\"who\">team-b</span>", "</details>"))
+        #expect(section.contains("<span class=\"verdict\">1 still works past expiry</span>"), "\(section)")
+        #expect(section.contains("<td>trial-key</td><td><code>expired_still_accepted</code></td>"), "\(section)")
+        #expect(!section.contains("nothing should be dead"))
+    }
+
+    /// Markdown lists that owner too (only owners with should-be-dead credentials are listed
+    /// otherwise), with where the credential still works past its expiry.
+    @Test func markdownListsTheOwnerOfAnExpiredActiveCredentialThatStillWorks() throws {
+        let md = ReportFormat.markdown.render(Self.expiredActiveReport())
+        let section = try #require(Self.between(md, "### ` team-b `\n", "\n\n"), "\(md)")
+        #expect(section.contains("- still works past expiry: ` trial-key ` (expired_still_accepted) via ` acme ` at ` https://api.acme.test/user `"),
+                "\(section)")
+    }
+
+    /// With many owners only the worst `openOwners` sections open: a live owner's, then unverified ones.
+    @Test func htmlOpensOnlyTheFirstOwnerSectionsWithSomethingToDo() {
+        var report = ReportFixture.report()
+        let inconclusive = ReportFixture.check(.inconclusive(reason: "status 503: server error"), status: 503)
+        for n in 0..<30 {
+            report.results.append(ReportFixture.result("flaky-\(n)", state: .rotated, owner: String(format: "owner-%02d", n), checks: [inconclusive]))
+        }
+        let html = ReportFormat.html.render(report)
+        let sections = html.components(separatedBy: "<details class=\"owner ").dropFirst()
+        #expect(sections.count == 32, "team-a, the 30 owners and the ownerless key")
+        let opened = sections.filter { $0.hasPrefix("owner-live\" open>") || $0.hasPrefix("owner-unverified\" open>") }
+        #expect(opened.count == HTMLReport.openOwners)
+        #expect(sections.first?.hasPrefix("owner-live\" open>") == true, "the owner with a live key is first and open")
+        #expect(sections.filter { $0.hasPrefix("owner-unverified\">") }.count == 31 - HTMLReport.openOwners)
     }
 
     @Test func prometheusWatchAndExpirySeries() {
