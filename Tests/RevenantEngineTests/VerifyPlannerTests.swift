@@ -83,6 +83,25 @@ import Testing
         #expect(plan.warnings.contains { $0.contains("c[2]") && $0.contains("checks nothing") }, "\(plan.warnings)")
     }
 
+    /// Reports print ids, owners and tags as written: one that holds the credential's own secret
+    /// (in any case) stops the run before anything is sent, and the error names its place, not its id.
+    @Test func anIdOwnerOrTagHoldingTheSecretIsAnInputError() {
+        let secret = "dead-Plan-Secret-77"
+        var inID = Fixture.credential("svc-\(secret.lowercased())", secret: secret, probe: "api")
+        inID.origin = "line 3"
+        var inOwner = Fixture.credential("b", secret: secret + "-b", probe: "api")
+        inOwner.owner = "dana (\(secret)-b)"
+        var inTag = Fixture.credential("c", secret: secret + "-c", probe: "api")
+        inTag.tags = ["note": "old key \(secret.uppercased())-C"]
+        var clean = Fixture.credential("d", secret: secret + "-d", probe: "api")
+        clean.tags = ["note": "dead-Plan"]
+        let plan = Fixture.plan([inID, inOwner, inTag, clean], probes: [Fixture.probe("api")])
+        #expect(plan.inputErrors.count == 3, "\(plan.inputErrors)")
+        #expect(plan.inputErrors.contains { $0.contains("line 3") && $0.contains("`id` holds the credential's own secret") })
+        #expect(plan.inputErrors.contains { $0.contains("`owner`") } && plan.inputErrors.contains { $0.contains("`tags.note`") })
+        #expect(!plan.inputErrors.joined().lowercased().contains(secret.lowercased()), "no error repeats the secret")
+    }
+
     @Test func unreadablePositiveControlIsAWarningWithoutTheSecret() {
         let creds = [Fixture.credential("c", secret: "dead-z", probe: "api")]
         let controls = [PositiveControl(probe: "api", target: "https://api.test", secret: .file("/nonexistent/canary"), origin: "inv.json controls[0]")]
