@@ -23,7 +23,7 @@ struct Revenant: AsyncParsableCommand {
           revenant evidence verify evidence.jsonl
         """,
         version: "0.1.0",
-        subcommands: [Verify.self, Watch.self, Certs.self, HistoryCommand.self, Probes.self, InventoryCommand.self, Evidence.self]
+        subcommands: [Verify.self, Watch.self, Certs.self, HistoryCommand.self, Probes.self, InventoryCommand.self, Evidence.self, Merge.self]
     )
 
     /// Like the default entry point, but a usage or validation error exits 2 (DESIGN.md §3),
