@@ -271,15 +271,22 @@ import TestSupport
         try work.write("secret", "not-a-real-token")
         try work.writeJSON("probes/e-bearer.json", Scenario.probe("e-bearer", path: "/user"))
         // Nothing listens here: the plan and the empty shard send nothing.
-        let inventory = try work.writeJSON("inventory.json", ["credentials": [
-            Scenario.credential("only-one", state: "revoked", secret: ["file": work.file("secret").path], probe: "e-bearer", target: "http://127.0.0.1:9"),
-        ]])
+        let inventory = try work.writeJSON("inventory.json", [
+            "credentials": [
+                Scenario.credential("only-one", state: "revoked", secret: ["file": work.file("secret").path], probe: "e-bearer", target: "http://127.0.0.1:9"),
+            ],
+            "controls": [["probe": "e-bearer", "target": "http://127.0.0.1:9", "secret": ["file": work.file("secret").path]]],
+        ])
         let config = try work.writeJSON("config.json", ["per_host": ["max_in_flight": 8, "requests_per_second": 6], "probes_dirs": [work.file("probes").path]])
         var held: [Int] = []
         for i in 0..<2 {
             let plan = try await revenant(["verify", "--inventory", inventory, "--config", config, "--shard", "\(i)/2", "--dry-run", "--format", "json"])
             #expect(plan.ok, "\(plan)")
             let checks = try jsonObject(plan.stdout)["checks"] as? [Any] ?? []
+            let controls = try jsonObject(plan.stdout)["controls"] as? [[String: Any]] ?? []
+            // Only the shard whose credential is tried there runs the pair's controls (the positive one included).
+            #expect(controls.count == checks.count && controls.allSatisfy { $0["positive"] as? Bool == true }, "\(plan.stdout)")
+            #expect(!plan.stderr.contains("warning"), "a positive control the shard does not need is left out, not warned about: \(plan.stderr)")
             if !checks.isEmpty {
                 held.append(i)
                 let hosts = try jsonObject(plan.stdout)["hosts"] as? [String: [String: Any]]
