@@ -258,6 +258,37 @@ import TestSupport
         }
     }
 
+    @Test func theMergedRunSpansItsShardsAndIsIncompleteIfOneWas() async throws {
+        try await Self.withTargets("incomplete") { s in
+            var files: [String] = []
+            for i in 0..<Self.shards {
+                let path = "\(s.work)/shard-\(i).json"
+                let r = try await s.verify(["--shard", "\(i)/\(Self.shards)", "--fail-on", "never", "--format", "json", "--output", path])
+                #expect(r.ok, "\(r)")
+                files.append(path)
+            }
+            let parts = try files.map { try ParsedReport(String(decoding: FileManager.default.contents(atPath: $0)!, as: UTF8.self)) }
+            let merged = try await revenant(["merge"] + files + ["--format", "json", "--fail-on", "never"], cwd: s.url)
+            #expect(merged.ok, "\(merged)")
+            let joined = try ParsedReport(merged.stdout)
+            #expect(joined.run["started_at"] as? String == parts.compactMap { $0.run["started_at"] as? String }.min())
+            #expect(joined.run["finished_at"] as? String == parts.compactMap { $0.run["finished_at"] as? String }.max())
+            let again = try await revenant(["merge"] + files.reversed() + ["--format", "json", "--fail-on", "never"], cwd: s.url)
+            #expect(try ParsedReport(again.stdout).run["id"] as? String == joined.run["id"] as? String, "the id is derived from the shards'")
+
+            // Shard 1 as an interrupted run leaves it.
+            let text = String(decoding: FileManager.default.contents(atPath: files[1])!, as: UTF8.self)
+            try text.replacingOccurrences(of: "\"complete\": true,", with: "\"complete\": false, \"incomplete_reason\": \"interrupted (SIGTERM)\",")
+                .write(toFile: files[1], atomically: true, encoding: .utf8)
+            let partial = try await revenant(["merge"] + files + ["--format", "json", "--fail-on", "never"], cwd: s.url)
+            #expect(partial.exited && partial.status == 3, "incomplete: exit 3 even with --fail-on never: \(partial)")
+            let report = try ParsedReport(partial.stdout)
+            #expect(report.run["complete"] as? Bool == false)
+            #expect(report.run["incomplete_reason"] as? String == "shard 1/3: interrupted (SIGTERM)")
+            #expect(report.results.count == 25, "a partial run still reports what it has")
+        }
+    }
+
     @Test(arguments: ["3/3", "0/0", "0/1001", "-1/3", "a/3", "1/2/3", "1"])
     func shardOutsideItsRangeIsAUsageError(spec: String) async throws {
         let r = try await revenant(["verify", "--inventory", "/nonexistent.json", "--shard=\(spec)"])
