@@ -48,6 +48,27 @@ import Testing
         #expect(r.exited && r.status != 0, "\(r)")
     }
 
+    /// The ConfigMap's inventory passes `inventory lint` and its configuration plans a run.
+    @Test func theConfigMapHoldsAValidInventoryAndConfiguration() async throws {
+        let work = try WorkDirectory("k8s-configmap")
+        defer { work.remove() }
+        let read = try await run("/usr/bin/env", ["python3", "-c", """
+            import sys, yaml
+            data = yaml.safe_load(open(sys.argv[1]))["data"]
+            for name in ("inventory.yaml", "config.json"):
+                open(sys.argv[2] + "/" + name, "w").write(data[name])
+            """, Self.directory.appendingPathComponent("inventory-configmap.yaml").path, work.path])
+        #expect(read.ok, "python3 with PyYAML (scripts/install-deps.sh): \(read)")
+        let lint = try await revenant(["inventory", "lint", work.file("inventory.yaml").path])
+        #expect(lint.ok, "\(lint)")
+        // The secrets are the Secret volume's files, absent here: the plan says so for each credential, and nothing else fails.
+        let plan = try await revenant(["verify", "--inventory", work.file("inventory.yaml").path, "--config", work.file("config.json").path,
+                                       "--dry-run", "--format", "json"])
+        #expect(plan.ok, "\(plan)")
+        let checks = try jsonObject(plan.stdout)["checks"] as? [[String: Any]] ?? []
+        #expect(checks.count == 2 && checks.allSatisfy { ($0["reason"] as? String)?.contains("/var/run/secrets/revenant/") == true }, "\(plan.stdout)")
+    }
+
     /// What makes the Job an Indexed Job of N shards, as the README says.
     @Test func theShardJobIsIndexedWithNPodsAtOnce() throws {
         let text = String(decoding: FileManager.default.contents(atPath: Self.directory.appendingPathComponent("shards-cronjob.yaml").path) ?? Data(),
