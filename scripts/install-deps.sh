@@ -121,6 +121,8 @@ python3 -c 'import flask' >/dev/null 2>&1 || py_missing+=(flask)
 # Validators of the report formats (docs/reports.md): the SARIF 2.1.0 schema, a JUnit XML parser.
 python3 -c 'import jsonschema' >/dev/null 2>&1 || py_missing+=(jsonschema)
 python3 -c 'import junitparser' >/dev/null 2>&1 || py_missing+=(junitparser)
+# Kubernetes manifests in deploy/kubernetes/ (docs/shards.md): validated offline against bundled schemas.
+command -v kubernetes-validate >/dev/null 2>&1 || py_missing+=(kubernetes-validate)
 if [ "${#py_missing[@]}" -gt 0 ]; then
   if ! python3 -m pip --version >/dev/null 2>&1; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-pip >/dev/null 2>&1 || true

@@ -153,6 +153,13 @@ public struct HostLimits: Sendable, Equatable {
         }
         return HostLimits(maxInFlight: min(maxInFlight, other.maxInFlight), requestsPerSecond: rps)
     }
+
+    /// This run's share when `n` shard processes (`verify --shard I/N`) hit the same host at once:
+    /// the rate divided by `n`, and at least one request in flight (a shard must still get through).
+    public func shared(among n: Int) -> HostLimits {
+        guard n > 1 else { return self }
+        return HostLimits(maxInFlight: max(1, maxInFlight / n), requestsPerSecond: requestsPerSecond.map { $0 / Double(n) })
+    }
 }
 
 /// How transient answers (429, 503, transport errors) are retried.

@@ -198,7 +198,7 @@ public struct FieldReader {
 
     /// A value as error messages show it: short plain words quoted, anything else only by its
     /// length (a long or odd value may be a secret in the wrong column).
-    static func shown(_ s: String) -> String {
+    public static func shown(_ s: String) -> String {
         let plain = s.count <= 24 && s.allSatisfy { $0.isLetter || $0.isNumber || "-_:.+ ".contains($0) }
         return plain ? "`\(s)`" : "a \(s.count)-character value"
     }

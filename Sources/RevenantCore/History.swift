@@ -64,7 +64,7 @@ public struct PriorCheck: Sendable, Equatable {
 /// A difference from the last run that checked the same secret: a verdict at a target flipped
 /// (live → dead, dead → live), or the inventory's state for the credential changed.
 public struct StateChange: Sendable, Equatable {
-    public enum Kind: String, Sendable { case verdict, state }
+    public enum Kind: String, Sendable, CaseIterable { case verdict, state }
 
     public var kind: Kind
     public var credential: String

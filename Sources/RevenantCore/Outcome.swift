@@ -141,4 +141,12 @@ public enum CheckVerdict: Sendable, Equatable {
     case authenticated
     case rejected
     case unproven(String)
+
+    public var name: String {
+        switch self {
+        case .authenticated: "authenticated"
+        case .rejected: "rejected"
+        case .unproven: "unproven"
+        }
+    }
 }

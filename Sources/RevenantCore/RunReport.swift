@@ -14,6 +14,9 @@ public struct CredentialResult: Sendable {
     public var fingerprint: String?
     public var checks: [ProbeCheck]
     public var findings: [Finding]
+    /// The credential's place in the whole inventory (0-based, across the files in order), so
+    /// shard reports merge back into a single run's order; nil when not recorded.
+    public var inventoryIndex: Int?
 
     public init(credential: Credential, fingerprint: String?, checks: [ProbeCheck], findings: [Finding]) {
         self.init(source: .own(credential), fingerprint: fingerprint, checks: checks, findings: findings)
@@ -64,6 +67,10 @@ public struct RunReport: Sendable {
     public var watch: WatchState?
     /// The `--owner` names the run was limited to, as given; empty when it covers every owner.
     public var ownerSelection: [String] = []
+    /// `verify --shard I/N`: which part of the inventory this run checked (nil: all of it).
+    public var shard: Shard?
+    /// Digests of the inventory and configuration files read (nil when not recorded).
+    public var inputs: RunInputDigests?
 
     public init(runID: String, startedAt: Date, finishedAt: Date, complete: Bool, incompleteReason: String? = nil,
                 inventories: [String], ledgerHead: String?, results: [CredentialResult]) {
@@ -87,6 +94,13 @@ public struct RunReport: Sendable {
         var out: [FindingCode: Int] = [:]
         for r in results { for f in r.findings { out[f.code, default: 0] += 1 } }
         return out
+    }
+
+    /// The codes found above `info`, worst first, ties in `FindingCode` order (never a
+    /// dictionary's, which differs between two equal reports): the "what to do" lists.
+    public var adviceCodes: [FindingCode] {
+        let found = countByCode
+        return FindingCode.allCases.filter { found[$0] != nil && $0.defaultSeverity > .info }.sorted { $0.defaultSeverity > $1.defaultSeverity }
     }
 
     /// Whether any finding reaches the threshold (nil threshold = never).

@@ -39,6 +39,8 @@ struct PlanBuilder {
     /// `inventory lint`: the same rules, with no secret read (the resolver gives placeholders), so
     /// the rules that read a secret (its host, a JWT's claims, what a control is) are left out.
     var lintOnly = false
+    /// `verify --shard I/N`: N processes share each host, so each takes 1/N of its limits.
+    var shardCount = 1
 
     init(inventory: Inventory, probes: [String: ProbeDefinition], configuration: Configuration, resolver: any SecretReader,
          fingerprinter: Fingerprinter, now: Date, jwks: JSONWebKeySet?, certificateSource: (any CertificateSource)?, knownHosts: KnownHosts?) {
@@ -81,7 +83,8 @@ struct PlanBuilder {
         requireControlsWhereAnswersAreAlike()
         warnings += clearTextWarnings()
         var plan = VerifyPlan(inventory: inventory, secrets: secrets, fingerprints: fingerprints, checks: checks,
-                              pairs: pairs, hostLimits: hostLimits, warnings: warnings, inputErrors: inputErrors)
+                              pairs: pairs, hostLimits: hostLimits.mapValues { $0.shared(among: shardCount) },
+                              warnings: warnings, inputErrors: inputErrors)
         plan.certificates = certificates
         plan.certificateInfos = certificateInfos
         plan.secretFindings = secretFindings

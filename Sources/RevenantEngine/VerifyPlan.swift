@@ -77,11 +77,12 @@ public enum VerifyPlanner {
     public static func plan(
         inventory: Inventory, probes: [String: ProbeDefinition], configuration: Configuration,
         resolver: any SecretReader, fingerprinter: Fingerprinter, now: Date = Date(), jwks: JSONWebKeySet? = nil,
-        certificates: (any CertificateSource)?, knownHosts: KnownHosts? = nil, lintOnly: Bool = false
+        certificates: (any CertificateSource)?, knownHosts: KnownHosts? = nil, lintOnly: Bool = false, shardCount: Int = 1
     ) -> VerifyPlan {
         var builder = PlanBuilder(inventory: inventory, probes: probes, configuration: configuration, resolver: resolver,
                                   fingerprinter: fingerprinter, now: now, jwks: jwks, certificateSource: certificates, knownHosts: knownHosts)
         builder.lintOnly = lintOnly
+        builder.shardCount = shardCount
         return builder.build()
     }
 

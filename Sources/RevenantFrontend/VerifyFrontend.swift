@@ -18,6 +18,8 @@ public struct VerifyRequest: Sendable {
     public var shouldBeDeadOnly = false
     /// Only the credentials of these owners (`OwnerSelection`'s rule).
     public var owners: [String] = []
+    /// `--shard I/N`: only the credentials of that part (after `--only` and `--owner`).
+    public var shard: Shard?
 
     public init(inventories: [String]) { self.inventories = inventories }
 }
@@ -29,6 +31,10 @@ public struct PreparedVerify: Sendable {
     public var fingerprinter: Fingerprinter
     /// The `--owner` names the plan was limited to; the report records them.
     public var ownerSelection: [String] = []
+    /// `--shard I/N`, as given.
+    public var shard: Shard?
+    /// Each planned credential's place in the whole inventory, for the report.
+    public var inventoryIndices: [Int] = []
 }
 
 /// `revenant verify` as a library: read, check and plan (nothing sent), then run the plan against
@@ -50,6 +56,8 @@ public enum VerifyFrontend {
             inventory.credentials = inventory.credentials.filter(\.state.shouldBeDead)
             if inventory.credentials.isEmpty { throw InputFailure(["nothing to watch: no credential selected is in a should-be-dead state (rotated, revoked, offboarded, expired)"]) }
         }
+        // A shard that holds none of the selected credentials is an empty run, not an error.
+        if let shard = request.shard { inventory.credentials = inventory.credentials.filter { shard.holds(credentialID: $0.id) } }
         let (definitions, problems) = ShippedProbes.load(extra: request.probeDirectories, config: config)
         let errors = problems.filter { $0.level == .error }
         if !errors.isEmpty { throw InputFailure(errors.map { $0.error.description } + ["(run `revenant probes lint` for details)"]) }
@@ -67,10 +75,14 @@ public enum VerifyFrontend {
         let jwks = try config.jwks.map { location throws(InputFailure) in try Self.fetchJWKS(location, config: config) }
         let knownHosts = try Self.knownHosts(config)
         let plan = VerifyPlanner.plan(inventory: inventory, probes: definitions, configuration: config, resolver: resolver,
-                                      fingerprinter: fingerprinter, jwks: jwks, certificates: X509CertificateSource(), knownHosts: knownHosts)
+                                      fingerprinter: fingerprinter, jwks: jwks, certificates: X509CertificateSource(), knownHosts: knownHosts,
+                                      shardCount: request.shard?.count ?? 1)
         if !plan.inputErrors.isEmpty { throw InputFailure(plan.inputErrors, warnings: plan.warnings) }
         timing.mark("plan")
-        return PreparedVerify(plan: plan, configuration: config, fingerprinter: fingerprinter, ownerSelection: request.owners)
+        // Ids are unique across the inventory (the loader refuses duplicates).
+        let place = Dictionary(whole.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { first, _ in first })
+        return PreparedVerify(plan: plan, configuration: config, fingerprinter: fingerprinter, ownerSelection: request.owners,
+                              shard: request.shard, inventoryIndices: inventory.credentials.map { place[$0.id] ?? 0 })
     }
 
     /// `--only` and `--owner`: each checked against the whole inventory (an id or owner it does not
@@ -121,6 +133,9 @@ public enum VerifyFrontend {
         ledger?.flush()
         report.markIncomplete(ifLedgerFailed: ledger)
         report.ownerSelection = prepared.ownerSelection
+        report.shard = prepared.shard
+        // Results come in plan order, one per planned credential.
+        for (k, place) in zip(report.results.indices, prepared.inventoryIndices) { report.results[k].inventoryIndex = place }
         return report
     }
 

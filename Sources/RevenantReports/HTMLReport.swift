@@ -335,7 +335,7 @@ public enum HTMLReport {
         }
 
         mutating func advice(_ report: RunReport) {
-            let codes = report.countByCode.keys.filter { $0.defaultSeverity > .info }.sorted { $0.defaultSeverity > $1.defaultSeverity }
+            let codes = report.adviceCodes
             guard !codes.isEmpty else { return }
             out += "<section id=\"advice\">\n<h2>What to do</h2>\n<dl class=\"advice\">\n"
             for code in codes {

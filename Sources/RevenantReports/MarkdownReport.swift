@@ -47,7 +47,7 @@ public enum MarkdownReport {
                     + "\(c.state.rawValue) | \(MarkdownText.cell(r.fingerprint ?? "")) | \(MarkdownText.cell(f.message)) |\n"
             }
         }
-        let codes = report.countByCode.keys.filter { $0.defaultSeverity > .info }.sorted { $0.defaultSeverity > $1.defaultSeverity }
+        let codes = report.adviceCodes
         if !codes.isEmpty {
             out += "\n## What to do\n\n"
             for code in codes { out += "- **\(code.rawValue)**: \(code.advice)\n" }

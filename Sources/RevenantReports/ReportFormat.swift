@@ -90,6 +90,10 @@ public enum JSONReport {
         run.append(("inventories", .array(report.inventories.map(Tree.string))))
         run.append(("ledger_head", .optional(report.ledgerHead)))
         if !report.ownerSelection.isEmpty { run.append(("owners", .array(report.ownerSelection.map(Tree.string)))) }
+        if let shard = report.shard { run.append(("shard", .object([("index", .int(shard.index)), ("count", .int(shard.count))]))) }
+        if let inputs = report.inputs {
+            run.append(("inputs", .object([("inventory_sha256", .optional(inputs.inventory)), ("configuration_sha256", .optional(inputs.configuration))])))
+        }
         let owners = OwnerSummary(report)
         // Results are written one at a time, straight into bytes, never built as one tree first.
         var writer = JSONStreamWriter(indent: 2)
@@ -177,6 +181,11 @@ public enum JSONReport {
         w.field("fingerprint", r.fingerprint)
         if let d = c.expiresAt { w.field("expires_at", Timestamp.format(d)) }
         if let d = c.revokedAt { w.field("revoked_at", Timestamp.format(d)) }
+        if let d = c.issuedAt { w.field("issued_at", Timestamp.format(d)) }
+        if let d = c.rotatedAt { w.field("rotated_at", Timestamp.format(d)) }
+        if !c.file.isEmpty { w.field("file", c.file) }
+        if !c.origin.isEmpty { w.field("origin", c.origin) }
+        if let i = r.inventoryIndex { w.field("inventory_index", i) }
         w.key("tags")
         w.beginObject()
         for (k, v) in c.tags.sorted(by: { $0.key < $1.key }) { w.field(k, v) }
@@ -192,14 +201,15 @@ public enum JSONReport {
             w.field("outcome", k.outcome.name)
             w.field("http_status", k.httpStatus)
             w.field("reason", k.outcome.reason)
+            w.field("verdict", k.verdict.name)
             w.field("attempts", k.attempts)
             w.field("duration_ms", k.durationMs)
             w.field("evidence", k.evidence)
             if k.controls.negative != nil || k.controls.positive != nil {
                 w.key("controls")
                 w.beginObject()
-                if let n = k.controls.negative { w.field("negative", n.name) }
-                if let p = k.controls.positive { w.field("positive", p.name) }
+                if let n = k.controls.negative { w.field("negative", n.name); w.field("negative_reason", n.reason) }
+                if let p = k.controls.positive { w.field("positive", p.name); w.field("positive_reason", p.reason) }
                 w.endObject()
             }
             if let lookup = k.revocation {

@@ -24,7 +24,7 @@ struct Revenant: AsyncParsableCommand {
           revenant import gitleaks gitleaks-report.json --output leaked.yaml
         """,
         version: "0.1.0",
-        subcommands: [Verify.self, Watch.self, Certs.self, HistoryCommand.self, Probes.self, InventoryCommand.self, Evidence.self, Import.self]
+        subcommands: [Verify.self, Watch.self, Certs.self, HistoryCommand.self, Probes.self, InventoryCommand.self, Evidence.self, Import.self, Merge.self]
     )
 
     /// Like the default entry point, but a usage or validation error exits 2 (DESIGN.md §3),

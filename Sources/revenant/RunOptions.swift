@@ -48,11 +48,12 @@ struct RunOptions: ParsableArguments {
     }
 
     /// Reads, checks and plans (warnings to stderr); an input error exits 2 with nothing sent.
-    func prepare(configuration: String?, shouldBeDeadOnly: Bool = false, timing: PhaseTimer = PhaseTimer()) throws -> PreparedVerify {
+    func prepare(configuration: String?, shouldBeDeadOnly: Bool = false, shard: Shard? = nil, timing: PhaseTimer = PhaseTimer()) throws -> PreparedVerify {
         var request = VerifyRequest(inventories: inventory)
         (request.probeDirectories, request.configurationFile, request.concurrency, request.only) = (probes, configuration, concurrency, only)
         request.owners = owners.owner
         request.shouldBeDeadOnly = shouldBeDeadOnly
+        request.shard = shard
         let prepared: PreparedVerify
         do { prepared = try VerifyFrontend.prepare(request, timing: timing) } catch {
             for w in error.warnings { warn("warning: " + w) }

@@ -21,10 +21,15 @@ struct Verify: AsyncParsableCommand {
           revenant verify --inventory offboarding.yaml --owner dana.okafor@example.com
           revenant verify --inventory inv.yaml --group-by owner --format json --output report.json
           revenant verify --inventory inv.yaml --ledger evidence.jsonl --seal-key seal-key.pem
+          revenant verify --inventory inv.yaml --shard 0/3 --format json --output shard-0.json
 
         --owner NAME (repeatable) checks only the credentials of that owner: the whole name, in any \
         case. The table opens with one line per owner (proven dead, still live, unverified); the \
         JSON report carries the same as summary.owners.
+
+        --shard I/N (0 ≤ I < N ≤ 1000) checks only part I of N of the credentials (by a hash of \
+        the id, the same on every machine), with each host's limits divided by N; `revenant merge` \
+        joins the N JSON reports into one (docs/shards.md).
         """
     )
 
@@ -33,9 +38,15 @@ struct Verify: AsyncParsableCommand {
     @Flag(name: .customLong("dry-run"), help: "Resolve inventory, secrets, probes and targets and print the plan; send nothing.")
     var dryRun = false
 
+    @Option(name: .long, help: "Check only part I of N (0 ≤ I < N ≤ 1000) of the credentials; host limits are divided by N (docs/shards.md).")
+    var shard: String?
+
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
+        if let shard, Shard(shard) == nil {
+            throw ValidationError("--shard takes I/N: a shard index I from 0 to N-1 and a count N from \(Shard.counts.lowerBound) to \(Shard.counts.upperBound)")
+        }
         if dryRun, let other = output.format.first(where: { !PlanPrinter.formats.contains($0) }) {
             throw ValidationError("--dry-run prints the plan as " + PlanPrinter.formats.map(\.rawValue).joined(separator: ", ")
                                   + "; --format \(other.rawValue) is a report of a run")
@@ -47,7 +58,7 @@ struct Verify: AsyncParsableCommand {
         // still gets a partial report.
         let stop = Interrupts.stop
         let timing = PhaseTimer()
-        let prepared = try options.prepare(configuration: output.config, timing: timing)
+        let prepared = try options.prepare(configuration: output.config, shard: shard.flatMap(Shard.init), timing: timing)
         let seal = try options.signingKey()
         if dryRun {
             try ReportOutput.write(formats: output.format.isEmpty ? [.table] : output.format, output: output.output) { format, emit in
@@ -63,6 +74,7 @@ struct Verify: AsyncParsableCommand {
         var report = await VerifyFrontend.run(prepared, ledger: sinks.ledger, stop: stop, progress: onProgress)
         progress?.finish()
         sinks.sealLedger(&report)
+        report.inputs = RunInputDigests(inventory: sinks.inputs.inventoryDigest, configuration: sinks.inputs.configurationDigest)
         if let store = sinks.history { HistoryFrontend.compareAndRecord(&report, in: store, inputs: sinks.inputs) }
         timing.mark("probe")
         try ReportOutput.write(report, options: output)

@@ -160,10 +160,12 @@ struct MainRun: Sendable {
     @Test func positiveControlFromTheInventoryIsSentAndVouchesForRejections() async throws {
         let r = try Self.report(try await Self.main())
         for id in ["deploy-token-offboarded", "reporting-token-revoked", "canary-drift"] {
-            #expect((r.check(id)["controls"] as? [String: String]) == ["negative": "rejected", "positive": "authenticated"], "\(id)")
+            #expect((r.check(id)["controls"] as? [String: String]) == ["negative": "rejected", "positive": "authenticated",
+                                                                       "negative_reason": "status 401 matched rejected[0]",
+                                                                       "positive_reason": "status 200 matched authenticated[0]"], "\(id)")
         }
         // A pair with no positive control says so by omission.
-        #expect((r.check("partner-key-old")["controls"] as? [String: String]) == ["negative": "rejected"])
+        #expect((r.check("partner-key-old")["controls"] as? [String: String]) == ["negative": "rejected", "negative_reason": "status 403 matched rejected[0]"])
     }
 
     @Test func failingPositiveControlMakesARejectionUnproven() async throws {
