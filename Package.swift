@@ -46,7 +46,7 @@ let package = Package(
         .target(name: "CFuzzer", path: "Sources/CFuzzer"),
         .executableTarget(
             name: "revenant-fuzz",
-            dependencies: ["CFuzzer", "RevenantCore", "RevenantCrypto", "RevenantFiles", "RevenantProbes", "RevenantNet"],
+            dependencies: ["CFuzzer", "RevenantCore", "RevenantCrypto", "RevenantFiles", "RevenantProbes", "RevenantNet", "RevenantReports"],
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]
         ),
         // Benchmark helpers, kept out of the shipped binary (scripts/bench-certs.py).

@@ -155,6 +155,11 @@ def main():
             ledger = os.path.join(work, "evidence.jsonl")
             subprocess.run([".build/debug/revenant", "verify", "--inventory", "Fixtures/demo/inventory.yaml", "--probes", "Fixtures/demo/probes",
                             "--ledger", ledger, "--format", "json", "--output", os.devnull, "--no-progress"], capture_output=True, timeout=120)
+            report = os.path.join(work, "report.json")
+            subprocess.run([".build/debug/revenant", "verify", "--inventory", "Fixtures/demo/inventory.yaml", "--probes", "Fixtures/demo/probes",
+                            "--shard", "0/1", "--format", "json", "--output", report, "--no-progress"], capture_output=True, timeout=120)
+            if os.path.exists(report):
+                put("report-json", read(report))
             if os.path.exists(ledger):
                 lines = read(ledger).splitlines(keepends=True)
                 put("ledger", b"".join(lines[:20]))

@@ -5,6 +5,7 @@ import RevenantCrypto
 import RevenantFiles
 import RevenantNet
 import RevenantProbes
+import RevenantReports
 
 /// `revenant-fuzz TARGET [libFuzzer options] [CORPUS…]`: one parser of hostile bytes per target
 /// (docs/fuzzing.md). Built by scripts/fuzz.sh with `-sanitize=fuzzer,address -DFUZZING`, it is
@@ -32,11 +33,26 @@ enum FuzzTargets {
         ("ledger", ledger),
         ("seal-statement", { _ = try? SealStatement.parse($0, file: "fuzz.seal") }),
         ("timestamp", { _ = TimestampAuthority.verify(reply: $0, data: [1, 2, 3], trustedPEM: Fixed.shared.caPEM) }),
+        ("report-json", reportJSON),
         ("import-trufflehog", { imported(.trufflehog, $0) { b, o throws(InputErrors) in try TrufflehogImport.read(b, file: "fuzz.jsonl", options: o) } }),
         ("import-gitleaks", { imported(.gitleaks, $0) { b, o throws(InputErrors) in try GitleaksImport.read(b, file: "fuzz.json", options: o) } }),
         ("import-aws", { imported(.awsCredentialReport, $0) { b, o throws(InputErrors) in try AWSCredentialReportImport.read(b, file: "fuzz.csv", options: o) } }),
         ("import-kubernetes", { imported(.kubernetes, $0) { b, o throws(InputErrors) in try KubernetesSecretsImport.read(b, file: "fuzz.yaml", options: o) } }),
     ]
+
+    /// `revenant merge` reads shard reports; the oracle: a report it accepts, written again as
+    /// JSON, reads back to the same results (what a merge of merges relies on).
+    static func reportJSON(_ bytes: [UInt8]) {
+        guard let report = try? JSONReportDecoder.decode(bytes, file: "shard.json") else { return }
+        let again = ReportFormat.json.render(report)
+        guard let back = try? JSONReportDecoder.decode(Array(again.utf8), file: "again.json") else {
+            fatalError("a report the decoder accepted does not read back once written: \(again.prefix(300))")
+        }
+        if back.results.count != report.results.count || zip(back.results, report.results).contains(where: { $0.findings != $1.findings }) {
+            fatalError("a report written and read back lost or changed results")
+        }
+        for format in ReportFormat.allCases { format.write(report) { _ in } }
+    }
 
     /// An importer reads a scanner's or a cluster's output; the oracles: what it writes as JSON is
     /// an inventory revenant reads, and no secret of its files is in the inventory's text.
