@@ -147,6 +147,29 @@ struct InventoryDecoder {
         }
     }
 
+    /// Text that every report repeats (ids on each line, owners in headings and metric labels,
+    /// tags in JSON and SARIF) is bounded where it enters; the value itself is never echoed.
+    static let sizeLimits = (id: 200, owner: 512, tags: 64, tagKey: 128, tagValue: 2048)
+
+    mutating func checkSizes(_ c: Credential, _ f: Fields, _ path: String) {
+        let limits = Self.sizeLimits
+        if c.id.utf8.count > limits.id {
+            reader.fail(f["id"], reader.join(path, "id"), "the id is \(c.id.utf8.count) bytes: at most \(limits.id) (it heads every report line)")
+        }
+        if let owner = c.owner, owner.utf8.count > limits.owner {
+            reader.fail(f["owner"], reader.join(path, "owner"), "the owner is \(owner.utf8.count) bytes: at most \(limits.owner)")
+        }
+        if c.tags.count > limits.tags {
+            reader.fail(f["tags"], reader.join(path, "tags"), "\(c.tags.count) tags: at most \(limits.tags)")
+        }
+        for (key, value) in c.tags where key.utf8.count > limits.tagKey || value.utf8.count > limits.tagValue {
+            let what = key.utf8.count > limits.tagKey ? "a tag name is \(key.utf8.count) bytes: at most \(limits.tagKey)"
+                : "a tag value is \(value.utf8.count) bytes: at most \(limits.tagValue)"
+            reader.fail(f["tags"], reader.join(path, "tags"), what)
+            break
+        }
+    }
+
     mutating func credential(_ tree: Tree, index: Int, origin: String? = nil) {
         let path = origin == nil ? "credentials[\(index)]" : ""
         // "line N" is short enough to be stored inline in the String (no allocation per credential).
@@ -186,6 +209,7 @@ struct InventoryDecoder {
             secret: secret, username: reader.string(f, "username", path),
             accessKeyID: reader.string(f, "access_key_id", path), certificate: certificateFiles(f, path, kind: kind),
             targets: targets, tags: reader.stringMap(f, "tags", path) ?? [:], origin: origin, file: reader.file)
+        checkSizes(credential, f, path)
         if kind == .x509Certificate {
             if secret != nil {
                 reader.fail(f["secret"], reader.join(path, "secret"), "an x509_certificate has `certificate` and `private_key`, not `secret`")

@@ -70,6 +70,34 @@ import TestSupport
         }
         """
 
+    /// Ids, owners and tags are repeated by every report (lines, headings, metric labels): each is
+    /// bounded where it enters, the error names the field and line and never echoes the value.
+    @Test func oversizedIdOwnerAndTagsAreRefusedWithoutEchoingThem() {
+        func entry(_ id: String, owner: String = "dana", tags: [String: String] = [:]) -> String {
+            let tagText = tags.map { "\"\($0.key)\": \"\($0.value)\"" }.joined(separator: ", ")
+            return #"{"id": "\#(id)", "kind": "api_key", "state": "revoked", "owner": "\#(owner)", "tags": {\#(tagText)}}"#
+        }
+        let long = String(repeating: "q", count: 300)
+        let manyTags = Dictionary(uniqueKeysWithValues: (0..<65).map { ("t\($0)", "v") })
+        let text = #"{"credentials": [\#n"# + [
+            entry(long), entry("b", owner: String(repeating: "o", count: 600)), entry("c", tags: manyTags),
+            entry("d", tags: ["note": String(repeating: "n", count: 3000)]), entry("e", tags: [String(repeating: "k", count: 200): "v"]),
+            entry(String(repeating: "f", count: 200), owner: String(repeating: "o", count: 512), tags: ["note": String(repeating: "n", count: 2048)]),
+        ].joined(separator: ",\n") + "\n]}"
+        let errors: [String]
+        do {
+            _ = try InventoryLoader.load(bytes: Array(text.utf8), file: "big.json")
+            errors = []
+        } catch { errors = error.errors.map(\.description) }
+        #expect(errors.count == 5, "\(errors)")
+        #expect(errors.contains { $0.contains("line 2") && $0.contains("the id is 300 bytes: at most 200") })
+        #expect(errors.contains { $0.contains("line 3") && $0.contains("the owner is 600 bytes: at most 512") })
+        #expect(errors.contains { $0.contains("line 4") && $0.contains("65 tags: at most 64") })
+        #expect(errors.contains { $0.contains("line 5") && $0.contains("a tag value is 3000 bytes") })
+        #expect(errors.contains { $0.contains("line 6") && $0.contains("a tag name is 200 bytes") })
+        #expect(!errors.joined().contains("qqqqqqqqqq") && !errors.joined().contains("oooooooooo"), "no value echoed")
+    }
+
     @Test func jsonInventoryLoadsEveryField() throws {
         let dir = TemporaryDirectory()
         let file = dir.write("inv.json", Self.jsonInventory)
