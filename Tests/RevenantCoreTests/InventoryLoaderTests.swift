@@ -246,6 +246,16 @@ import TestSupport
         #expect(inventory.credentials.map(\.state) == [.expired])
     }
 
+    /// Found by `make fuzz` (import-kubernetes, then reproduced with `inventory lint`): a plain
+    /// YAML scalar that YAML 1.1 reads as a base-60 number too large for Int made Yams trap
+    /// (SIGILL, exit 132). Such scalars are text; an id that looks like one is just an id.
+    @Test func aBase60LookingScalarIsTextAndNoLongerCrashes() throws {
+        let text = "credentials:\n  - {id: -777777777777777777:7, kind: api_key, state: revoked, tags: {window: 1:30}}\n"
+        let inventory = try InventoryLoader.load(bytes: Array(text.utf8), file: "inv.yaml")
+        #expect(inventory.credentials.map(\.id) == ["-777777777777777777:7"])
+        #expect(inventory.credentials.first?.tags["window"] == "1:30")
+    }
+
     @Test func csvInventoryExpandsSecretAndTagsCells() throws {
         let dir = TemporaryDirectory()
         let file = dir.write("inv.csv", """
