@@ -24,6 +24,21 @@ public enum ImportedInventoryWriter {
     /// revenant reads a YAML inventory whole, up to this size; a larger import is written as JSON.
     public static let maxYAMLBytes = YAMLTree.maxBytes
 
+    /// `text` cut at a character boundary to at most `bytes` UTF-8 bytes, so the inventory
+    /// written stays within what revenant reads back (`InventoryDecoder.sizeLimits`).
+    static func bounded(_ text: String, bytes: Int) -> String {
+        guard text.utf8.count > bytes else { return text }
+        var out = ""
+        var used = 0
+        for character in text {
+            let n = character.utf8.count
+            if used + n > bytes - 3 { break }
+            out.append(character)
+            used += n
+        }
+        return out + "…"
+    }
+
     /// The inventory's text and the files it references. `secretsDirectory` (relative to the
     /// inventory) is where files go; nil only when `inventory.needsFiles` is false.
     public static func render(_ inventory: ImportedInventory, format: Format, secretsDirectory: String?,
@@ -36,7 +51,7 @@ public enum ImportedInventoryWriter {
         }
         let credentials: [Tree] = inventory.credentials.map { c in
             var m: [(String, Tree)] = [("id", .string(c.id)), ("kind", .string(c.kind.rawValue)), ("state", .string(c.state.rawValue))]
-            if let owner = c.owner { m.append(("owner", .string(owner))) }
+            if let owner = c.owner { m.append(("owner", .string(Self.bounded(owner, bytes: InventoryDecoder.sizeLimits.owner)))) }
             if let issued = c.issuedAt { m.append(("issued_at", .string(Timestamp.format(issued)))) }
             if let username = c.username { m.append(("username", .string(username))) }
             if let id = c.accessKeyID { m.append(("access_key_id", .string(id))) }
@@ -50,7 +65,12 @@ public enum ImportedInventoryWriter {
             if let issuer = c.issuer { m.append(("issuer", file(c.id, ".ca.crt", issuer, secret: false))) }
             if let probe = c.probe { m.append(("probe", .string(probe))) }
             if let target = c.target { m.append(("target", .string(target))) }
-            if !c.tags.isEmpty { m.append(("tags", .object(c.tags.keys.sorted().map { ($0, .string(c.tags[$0]!)) }))) }
+            if !c.tags.isEmpty {
+                let limits = InventoryDecoder.sizeLimits
+                m.append(("tags", .object(c.tags.keys.sorted().prefix(limits.tags).map {
+                    (Self.bounded($0, bytes: limits.tagKey), .string(Self.bounded(c.tags[$0]!, bytes: limits.tagValue)))
+                })))
+            }
             return .object(m)
         }
         switch format {
