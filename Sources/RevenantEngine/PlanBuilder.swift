@@ -94,22 +94,18 @@ struct PlanBuilder {
 
     // MARK: step 1, the secret (and the certificate or token it belongs to)
 
-    /// The text field of `credential` that holds `secret` whole (bytes, ASCII letters in any case;
-    /// six bytes or more), if any: reports print ids, owners and tags as written.
+    /// The text field of `credential` that holds `secret` whole (`SecretFinder`'s rule: bytes, ASCII
+    /// letters in any case, six bytes or more), if any: reports print ids, owners and tags as written.
     static func fieldHolding(_ secret: Secret, of credential: Credential) -> String? {
         // A SCIM account's "secret" is its user name, which ids and tags may well name.
-        let needle = secret.bytes.map(Self.foldASCII)
-        guard needle.count >= 6, credential.kind != .scimAccount else { return nil }
-        func holds(_ text: String) -> Bool {
-            text.utf8.count >= needle.count && text.utf8.map(Self.foldASCII).firstRange(of: needle) != nil
-        }
+        let needle = secret.bytes.map(SecretFinder.fold)
+        guard needle.count >= SecretFinder.minimum, credential.kind != .scimAccount else { return nil }
+        func holds(_ text: String) -> Bool { SecretFinder.occurs(needle, in: text) }
         if holds(credential.id) { return "id" }
         if let owner = credential.owner, holds(owner) { return "owner" }
         for (key, value) in credential.tags.sorted(by: { $0.key < $1.key }) where holds(value) || holds(key) { return "tags.\(holds(key) ? "…" : key)" }
         return nil
     }
-
-    static func foldASCII(_ byte: UInt8) -> UInt8 { (0x41...0x5A).contains(byte) ? byte | 0x20 : byte }
 
     mutating func resolveSecret(_ ci: Int) -> ResolvedSecret {
         let credential = inventory.credentials[ci]

@@ -31,22 +31,23 @@ public enum EvidenceSeal {
 
     /// The TSA's CA certificates (`--tsa-ca`), read up to 1 MiB.
     public static func caBytes(_ file: String) throws(InputFailure) -> [UInt8] {
-        switch FileBytes.read(file, limit: 1 << 20) {
-        case .success(let bytes):
-            guard bytes.starts(with: Array("-----BEGIN CERTIFICATE-----".utf8)) || String(decoding: bytes, as: UTF8.self).contains("\n-----BEGIN CERTIFICATE-----") else {
-                throw InputFailure(["\(file): no PEM certificate (-----BEGIN CERTIFICATE-----) in it: not a CA certificate file"])
-            }
-            return bytes
-        case .failure(.tooLarge): throw InputFailure(["\(file): larger than 1 MiB: not a CA certificate file"])
-        case .failure(.unreadable(let why)): throw InputFailure(["\(file): cannot read the CA certificates (\(why))"])
+        let bytes = try inputBytes(file, limit: 1 << 20, size: "1 MiB", kind: "a CA certificate file", contents: "the CA certificates")
+        guard bytes.starts(with: Array("-----BEGIN CERTIFICATE-----".utf8)) || String(decoding: bytes, as: UTF8.self).contains("\n-----BEGIN CERTIFICATE-----") else {
+            throw InputFailure(["\(file): no PEM certificate (-----BEGIN CERTIFICATE-----) in it: not a CA certificate file"])
         }
+        return bytes
     }
 
     static func keyBytes(_ file: String) throws(InputFailure) -> [UInt8] {
-        switch FileBytes.read(file, limit: keyFileLimit) {
+        try inputBytes(file, limit: keyFileLimit, size: "\(keyFileLimit >> 10) KiB", kind: "a PEM key file", contents: "the key")
+    }
+
+    /// A file given on the command line, read up to `limit`; an input error (exit 2) names it otherwise.
+    static func inputBytes(_ file: String, limit: Int, size: String, kind: String, contents: String) throws(InputFailure) -> [UInt8] {
+        switch FileBytes.read(file, limit: limit) {
         case .success(let bytes): return bytes
-        case .failure(.tooLarge): throw InputFailure(["\(file): larger than \(keyFileLimit >> 10) KiB: not a PEM key file"])
-        case .failure(.unreadable(let why)): throw InputFailure(["\(file): cannot read the key (\(why))"])
+        case .failure(.tooLarge): throw InputFailure(["\(file): larger than \(size): not \(kind)"])
+        case .failure(.unreadable(let why)): throw InputFailure(["\(file): cannot read \(contents) (\(why))"])
         }
     }
 
@@ -196,12 +197,9 @@ public enum EvidenceSeal {
     /// `--tsa-ca`: the seal's time-stamp, of its signature as stored, signed by a TSA that chains to the CA file.
     static func checkTimestamp(ledger path: String, trusted: (pem: [UInt8], file: String)) -> Result<TimestampToken, LoadProblem> {
         let stampFile = timestampPath(ledger: path)
-        var info = stat()
-        if stat(stampFile, &info) != 0, errno == ENOENT {
-            return .failure(.unsealed("no time-stamp: \(stampFile) is missing (seal with `--tsa URL` to get one)"))
-        }
+        let missing = "no time-stamp: \(stampFile) is missing (seal with `--tsa URL` to get one)"
         let reply: [UInt8], signature: [UInt8]
-        switch (sealFile(stampFile, limit: TimestampAuthority.replyLimit), sealFile(signaturePath(ledger: path), limit: 4096)) {
+        switch (sealFile(stampFile, limit: TimestampAuthority.replyLimit, missing: missing), sealFile(signaturePath(ledger: path), limit: 4096)) {
         case (.success(let r), .success(let g)): (reply, signature) = (r, g)
         case (.failure(let problem), _), (_, .failure(let problem)): return .failure(problem)
         }
@@ -244,10 +242,11 @@ public enum EvidenceSeal {
     }
 
     /// A seal file's bytes: a missing or oversized one is no seal (exit 1), one that cannot be read is an input error (exit 2).
-    static func sealFile(_ file: String, limit: Int) -> Result<[UInt8], LoadProblem> {
+    /// `missing`: what to say when the file is not there (a seal's own file by default).
+    static func sealFile(_ file: String, limit: Int, missing: String? = nil) -> Result<[UInt8], LoadProblem> {
         var info = stat()
         if stat(file, &info) != 0, errno == ENOENT {
-            return .failure(.unsealed("no seal: \(file) is missing (seal the ledger with `revenant evidence seal`)"))
+            return .failure(.unsealed(missing ?? "no seal: \(file) is missing (seal the ledger with `revenant evidence seal`)"))
         }
         switch FileBytes.read(file, limit: limit) {
         case .success(let bytes): return .success(bytes)
