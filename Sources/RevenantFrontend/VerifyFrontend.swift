@@ -79,10 +79,20 @@ public enum VerifyFrontend {
                                       shardCount: request.shard?.count ?? 1)
         if !plan.inputErrors.isEmpty { throw InputFailure(plan.inputErrors, warnings: plan.warnings) }
         timing.mark("plan")
-        // Ids are unique across the inventory (the loader refuses duplicates).
-        let place = Dictionary(whole.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { first, _ in first })
         return PreparedVerify(plan: plan, configuration: config, fingerprinter: fingerprinter, ownerSelection: request.owners,
-                              shard: request.shard, inventoryIndices: inventory.credentials.map { place[$0.id] ?? 0 })
+                              shard: request.shard, inventoryIndices: Self.places(of: inventory.credentials, in: whole))
+    }
+
+    /// Where each selected credential stands in the whole inventory. Every selection keeps the
+    /// inventory's order, so one walk finds them (ids are unique: the loader refuses duplicates).
+    static func places(of selected: [Credential], in whole: [Credential]) -> [Int] {
+        if selected.count == whole.count { return Array(whole.indices) }
+        var out: [Int] = []
+        out.reserveCapacity(selected.count)
+        for (i, credential) in whole.enumerated() where out.count < selected.count && selected[out.count].id == credential.id {
+            out.append(i)
+        }
+        return out
     }
 
     /// `--only` and `--owner`: each checked against the whole inventory (an id or owner it does not
