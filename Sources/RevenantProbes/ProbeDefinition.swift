@@ -33,6 +33,9 @@ public struct ProbeDefinition: Sendable, Equatable {
     /// some live credentials the same way). A credential's `rejected` answer is then inconclusive;
     /// the negative control's still counts, so an acceptance still proves residual access.
     public var rejectionUnproven: String?
+    /// `sources`: where the probe's endpoint, auth scheme and reading of answers were checked: the
+    /// provider's API reference and an independent verifier's published check (URLs).
+    public var sources: [String] = []
 
     public init(
         id: String, title: String, kinds: [CredentialKind], protocol: String = "http", defaultTarget: String? = nil,

@@ -16,7 +16,7 @@ public struct LintProblem: Sendable, Equatable, CustomStringConvertible {
 public enum ProbeLoader {
     static let topFields = ["id", "title", "kinds", "protocol", "default_target", "allowed_hosts", "request", "auth",
                             "authenticated", "rejected", "negative_control", "rate_limit", "docs", "username_format",
-                            "host_from_secret", "regions", "rejection_unproven"]
+                            "host_from_secret", "regions", "rejection_unproven", "sources"]
     public static let supportedProtocols = ProbeProtocol.allCases.map(\.rawValue)
 
     /// The JSON files named: directories are searched (not recursively) for `*.json`.
@@ -187,6 +187,10 @@ struct ProbeDecoder {
         if let why = rejectionUnproven, why.trimmingCharacters(in: .whitespaces).isEmpty {
             reader.fail(f["rejection_unproven"], "rejection_unproven", "say why a refusal proves nothing (it is shown in every such check)")
         }
+        let sources = reader.stringList(f, "sources", "") ?? []
+        for (index, source) in sources.enumerated() where !(source.hasPrefix("https://") || source.hasPrefix("http://")) {
+            reader.fail(f["sources"], "sources[\(index)]", "each source is a URL (https://…) of a page that documents the check")
+        }
         guard let request, let auth else { return nil }
         var definition = ProbeDefinition(
             id: id, title: title, kinds: kinds, protocol: kind.rawValue, defaultTarget: defaultTarget, allowedHosts: hosts,
@@ -196,6 +200,7 @@ struct ProbeDecoder {
         definition.hostFromSecret = hostFromSecret
         definition.regions = regions
         definition.rejectionUnproven = rejectionUnproven
+        definition.sources = sources
         return definition
     }
 
