@@ -70,6 +70,17 @@ import RevenantProbes
         }
     }
 
+    /// Every shipped probe was checked in two places: the provider's reference and an independent
+    /// source (an open-source verifier's check, an RFC, a man page) — docs/probe-format.md, `sources`.
+    @Test(arguments: probeIDs)
+    func shippedProbeListsTwoSourcesOneIndependent(id: String) throws {
+        let probe = try #require(Self.loaded.definitions[id], "\(id) did not load")
+        #expect(Set(probe.sources).count >= ProbeSources.minimum, "\(id): sources \(probe.sources)")
+        #expect(probe.sources.allSatisfy { $0.hasPrefix("https://") }, "\(id): \(probe.sources)")
+        #expect(probe.sources.contains { ProbeSources.isIndependent($0, of: probe) }, "\(id): no independent source in \(probe.sources)")
+        #expect(ProbeSources.lint(probe, shipped: true) == nil)
+    }
+
     // MARK: replay
 
     struct ReplayCase {
