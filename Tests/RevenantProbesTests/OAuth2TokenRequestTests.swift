@@ -6,7 +6,7 @@ import RevenantProbes
 
 /// The `oauth2-token` protocol without a server: request shapes (client_secret_basic, _post, the
 /// RFC 7523 assertion), how answers read, what lint refuses, the key's token_uri and the negative control.
-@Suite struct OAuth2TokenProtocolTests {
+@Suite struct OAuth2TokenRequestTests {
     static let target = TargetURL("https://idp.example.com/oauth2/default/v1")!
 
     static func probe(_ method: TokenRequestMethod, scope: String? = nil, hosts: [String] = ["idp.example.com"]) -> ProbeDefinition {
