@@ -201,6 +201,8 @@ struct PlanBuilder {
         // A secret that names its host (Mailchimp's `…-us6`) goes there and nowhere else; lint,
         // reading no secret, cannot say where that is.
         if lintOnly, probe.hostFromSecret != nil, t.target == nil { return PlannedCheck(probeID: probe.id, displayURL: "") }
+        // So may a service-account key (its token_uri), which lint does not read either.
+        if lintOnly, case .tokenRequest(.jwtBearer, _) = probe.auth, t.target == nil { return PlannedCheck(probeID: probe.id, displayURL: "") }
         let ownHost = probe.hostFromSecret.flatMap { rule in resolved.secret?.text.flatMap { rule.host(for: $0) } }
         // A service-account key names its token endpoint: used when the probe allows its host, else nothing is sent.
         var keyBase: String?
