@@ -41,7 +41,7 @@ import RevenantProbes
 
     @Test func probesForOnesOwnSystemsShipAsTemplates() {
         let templates = Self.probeIDs.filter(Self.isTemplate)
-        #expect(templates == ["imap", "ldap", "oauth2-introspection", "postgresql", "scim", "ssh"], "\(templates)")
+        #expect(templates == ["imap", "ldap", "oauth2-introspection", "oauth2-token", "postgresql", "scim", "ssh"], "\(templates)")
     }
 
     @Test func atLeastThirtyProbesShip() {
@@ -130,7 +130,8 @@ import RevenantProbes
         #expect(cases.first { $0.name == "unexpected" }?.expect == "inconclusive")
         for c in cases {
             #expect(["authenticated", "rejected", "inconclusive"].contains(c.expect), "\(id)/\(c.name): expect `\(c.expect)`")
-            let outcome = ResponseClassifier.classify(c.response, probe: probe)
+            // As a run reads it: through the probe's protocol (an oauth2-token 200 needs an access_token).
+            let outcome = ResponseClassifier.classify(.success(.http(c.response)), probe: probe)
             #expect(outcome.name == c.expect, "\(id)/\(c.name): expected \(c.expect), got \(outcome.name) (\(outcome.reason))")
         }
     }
