@@ -125,6 +125,8 @@ extension ProbeProtocol {
         case .smtp: SMTPProtocol()
         case .ssh: SSHProtocol()
         case .postgresql: PostgreSQLProtocol()
+        case .mysql: MySQLProtocol()
+        case .redis: RedisProtocol()
         }
     }
 }
