@@ -57,7 +57,7 @@ EOF
   "${admin[@]}" <"$D/accounts.sql" >"$D/check.out" 2>&1 || fail "creating the accounts failed" "$D/check.out" "$LOG"
   "${plain_admin[@]}" <"$D/accounts.sql" >"$D/check.out" 2>&1 || fail "creating the accounts (no TLS) failed" "$D/check.out" "$plain_log"
 
-  local q=(mariadb --no-defaults --protocol=tcp -h 127.0.0.1 -P "$PORT" --connect-timeout=5 -e 'select 1')
+  local q=(mariadb --no-defaults --protocol=tcp -h 127.0.0.1 -P "$PORT" --connect-timeout=30 -e 'select 1')
   check "live account over verified TLS" 0 "${q[@]}" --ssl --ssl-ca="$D/ca.crt" --ssl-verify-server-cert -u "$live_user" -p"$live_pw"
   check "dropped account refused" 1 "${q[@]}" -u "$dead_user" -p"$dead_pw"
   grep -q 'ERROR 1045' "$D/check.out" || fail "dropped account: unexpected error" "$D/check.out"
@@ -68,7 +68,7 @@ EOF
 
   write_env \
     "MARIADB_PORT=$PORT" "MARIADB_PID=$PID" "MARIADB_HOST=127.0.0.1" "MARIADB_LOG=$LOG" "MARIADB_CA=$D/ca.crt" \
-    "MARIADB_PLAIN_PORT=$plain_port" "MARIADB_PLAIN_LOG=$plain_log" \
+    "MARIADB_PLAIN_PORT=$plain_port" "MARIADB_PLAIN_LOG=$plain_log" "MARIADB_SOCKET=$D/mysqld.sock" "MARIADB_PLAIN_SOCKET=$D/plain.sock" \
     "MARIADB_LIVE_USER=$live_user" "MARIADB_LIVE_PASSWORD=$live_pw" \
     "MARIADB_DEAD_USER=$dead_user" "MARIADB_DEAD_PASSWORD=$dead_pw" \
     "MARIADB_ROTATED_USER=$rot_user" "MARIADB_OLD_PASSWORD=$old_pw" "MARIADB_ROTATED_PASSWORD=$new_pw" \

@@ -64,7 +64,7 @@ EOF
   check "live user over verified TLS" 0 tls_auth "$live_user" "$live_pw"
 
   write_env \
-    "REDIS_PORT=$PORT" "REDIS_TLS_PORT=$tls_port" "REDIS_PID=$PID" "REDIS_HOST=127.0.0.1" "REDIS_LOG=$LOG" "REDIS_CA=$D/ca.crt" \
+    "REDIS_PORT=$PORT" "REDIS_TLS_PORT=$tls_port" "REDIS_PID=$PID" "REDIS_HOST=127.0.0.1" "REDIS_LOG=$LOG" "REDIS_CA=$D/ca.crt" "REDIS_ADMIN_PASSWORD=$admin_pw" \
     "REDIS_LIVE_USER=$live_user" "REDIS_LIVE_PASSWORD=$live_pw" \
     "REDIS_DEAD_USER=$dead_user" "REDIS_DEAD_PASSWORD=$dead_pw" \
     "REDIS_ROTATED_USER=$rot_user" "REDIS_OLD_PASSWORD=$old_pw" "REDIS_ROTATED_PASSWORD=$new_pw" \
