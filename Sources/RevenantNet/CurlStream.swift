@@ -50,7 +50,9 @@ final class CurlStream {
             let detail = String(cString: errorBuffer)
             let text = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
             let kind = Transfer.kind(of: code)
-            let what = kind == .tls ? "TLS failed, nothing was sent" : "no connection to \(host):\(port)"
+            let what = kind == .tls ? "TLS failed, nothing was sent"
+                : tls && kind == .timeout ? "no TLS session with \(host):\(port) within \(timeout), nothing was sent"
+                : "no connection to \(host):\(port)"
             return .failure(TransportFailure(kind: kind == .loginDenied ? .other : kind,
                                              message: "\(what) (curl \(code.rawValue): \(ServerText.quote(text)))"))
         }
