@@ -23,7 +23,6 @@ struct MySQLRun: Sendable {
             let noTLS = "mysqls://127.0.0.1:\(try server.port("MARIADB_PLAIN_PORT"))"
             let silent = try SilentListener()
             defer { silent.close() }
-            let closedPort = try SilentListener.closedPort()
             var logins = try LoginSet(server: server, protocol: "mysql", work: work)
             let credentials = [
                 try logins.add("live-account", state: "offboarded", user: "MARIADB_LIVE_USER", password: "MARIADB_LIVE_PASSWORD", target: plain),
@@ -36,11 +35,7 @@ struct MySQLRun: Sendable {
                 try logins.add("live-verified-tls", state: "offboarded", user: "MARIADB_LIVE_USER", password: "MARIADB_LIVE_PASSWORD", target: verified),
                 try logins.add("dropped-verified-tls", state: "revoked", user: "MARIADB_DEAD_USER", password: "MARIADB_DEAD_PASSWORD", target: verified),
                 try logins.add("tls-not-offered", state: "offboarded", user: "MARIADB_LIVE_USER", password: "MARIADB_LIVE_PASSWORD", target: noTLS),
-                try logins.add("unreachable-port", state: "revoked", user: "MARIADB_DEAD_USER", password: "MARIADB_DEAD_PASSWORD",
-                               target: "mysql://127.0.0.1:\(closedPort)"),
-                try logins.add("silent-port", state: "revoked", user: "MARIADB_DEAD_USER", password: "MARIADB_DEAD_PASSWORD",
-                               target: "mysql://127.0.0.1:\(silent.port)"),
-            ]
+            ] + (try logins.addDeadEnds(scheme: "mysql", user: "MARIADB_DEAD_USER", password: "MARIADB_DEAD_PASSWORD", silent: silent))
             let before = try sslAccepts(server)
             let run = try await logins.verify(credentials, log: "MARIADB_LOG", settings: ["tls": ["ca_bundle": try server.value("MARIADB_CA")]])
             return MySQLRun(login: run, tlsHandshakes: try sslAccepts(server) - before,

@@ -20,7 +20,6 @@ struct RedisRun: Sendable {
             let tls = "rediss://127.0.0.1:\(try server.port("REDIS_TLS_PORT"))"
             let silent = try SilentListener()
             defer { silent.close() }
-            let closedPort = try SilentListener.closedPort()
             var logins = try LoginSet(server: server, protocol: "redis", work: work)
             let credentials = [
                 try logins.add("live-user", state: "offboarded", user: "REDIS_LIVE_USER", password: "REDIS_LIVE_PASSWORD", target: plain),
@@ -32,11 +31,7 @@ struct RedisRun: Sendable {
                 try logins.add("deleted-user-tls", state: "revoked", user: "REDIS_DEAD_USER", password: "REDIS_DEAD_PASSWORD", target: tls),
                 try logins.add("tls-not-offered", state: "offboarded", user: "REDIS_LIVE_USER", password: "REDIS_LIVE_PASSWORD",
                                target: "rediss://127.0.0.1:\(try server.port("REDIS_PORT"))"),
-                try logins.add("unreachable-port", state: "revoked", user: "REDIS_DEAD_USER", password: "REDIS_DEAD_PASSWORD",
-                               target: "redis://127.0.0.1:\(closedPort)"),
-                try logins.add("silent-port", state: "revoked", user: "REDIS_DEAD_USER", password: "REDIS_DEAD_PASSWORD",
-                               target: "redis://127.0.0.1:\(silent.port)"),
-            ]
+            ] + (try logins.addDeadEnds(scheme: "redis", user: "REDIS_DEAD_USER", password: "REDIS_DEAD_PASSWORD", silent: silent))
             let run = try await logins.verify(credentials, log: "REDIS_LOG", settings: ["tls": ["ca_bundle": try server.value("REDIS_CA")]])
             return RedisRun(login: run, aclLog: try aclLog(server))
         }

@@ -33,6 +33,13 @@ struct LoginSet {
                                    target: target, username: try server.value(user))
     }
 
+    /// "Server down" for every login protocol: the credential sent to a closed port and to `silent`,
+    /// which accepts and never answers (it must stay open during the run).
+    mutating func addDeadEnds(scheme: String, user: String, password: String, silent: SilentListener) throws -> [[String: Any]] {
+        [try add("unreachable-port", state: "revoked", user: user, password: password, target: "\(scheme)://127.0.0.1:\(try SilentListener.closedPort())"),
+         try add("silent-port", state: "revoked", user: user, password: password, target: "\(scheme)://127.0.0.1:\(silent.port)")]
+    }
+
     /// One `revenant verify` of `credentials`, with `settings` added to the configuration;
     /// `log` is the env key of the server log whose new lines the run keeps.
     func verify(_ credentials: [[String: Any]], log: String, timeout: Int = 2, settings: [String: Any] = [:]) async throws -> LoginRun {
