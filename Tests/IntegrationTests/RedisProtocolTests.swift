@@ -32,7 +32,9 @@ struct RedisRun: Sendable {
                 try logins.add("tls-not-offered", state: "offboarded", user: "REDIS_LIVE_USER", password: "REDIS_LIVE_PASSWORD",
                                target: "rediss://127.0.0.1:\(try server.port("REDIS_PORT"))"),
             ] + (try logins.addDeadEnds(scheme: "redis", user: "REDIS_DEAD_USER", password: "REDIS_DEAD_PASSWORD", silent: silent))
-            let run = try await logins.verify(credentials, log: "REDIS_LOG", settings: ["tls": ["ca_bundle": try server.value("REDIS_CA")]])
+            let controls = [try logins.control(user: "REDIS_ROTATED_USER", password: "REDIS_ROTATED_PASSWORD", target: plain)]
+            let run = try await logins.verify(credentials, log: "REDIS_LOG", settings: ["tls": ["ca_bundle": try server.value("REDIS_CA")]],
+                                              controls: controls)
             return RedisRun(login: run, aclLog: try aclLog(server))
         }
     }
@@ -70,6 +72,7 @@ struct RedisRun: Sendable {
         let run = try await RedisRun.run().login
         #expect(try run.report().codes("old-password") == ["revocation_verified"], "\(run.result)")
         #expect(try run.negativeControl("old-password") == "rejected")
+        #expect((try run.report().check("old-password")["controls"] as? [String: String])?["positive"] == "authenticated")
         #expect(try run.outcome("current-password") == "authenticated")
         #expect(try run.report().codes("current-password") == ["ok"])
     }
@@ -127,7 +130,7 @@ struct RedisRun: Sendable {
 
     @Test func noPasswordInAnyOutput() async throws {
         let run = try await RedisRun.run().login
-        #expect(run.forbidden.count == 10)
+        #expect(run.forbidden.count == 11)
         try LoginOutcomes.expectNoSecret(run.forbidden, result: run.result, ledgerPath: run.ledger)
     }
 }

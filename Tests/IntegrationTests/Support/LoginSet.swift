@@ -40,12 +40,22 @@ struct LoginSet {
          try add("silent-port", state: "revoked", user: user, password: password, target: "\(scheme)://127.0.0.1:\(silent.port)")]
     }
 
-    /// One `revenant verify` of `credentials`, with `settings` added to the configuration;
-    /// `log` is the env key of the server log whose new lines the run keeps.
-    func verify(_ credentials: [[String: Any]], log: String, timeout: Int = 2, settings: [String: Any] = [:]) async throws -> LoginRun {
+    /// A positive control: the known-good password (env key `password`) of `user` at `target`.
+    mutating func control(user: String, password: String, target: String) throws -> [String: Any] {
+        let variable = "RV_" + probe.uppercased().replacingOccurrences(of: "-", with: "_") + "_CONTROL_" + String(forbidden.count)
+        let value = try server.value(password)
+        environment[variable] = value
+        forbidden.append((password, value))
+        return ["probe": probe, "target": target, "secret": ["env": variable], "username": try server.value(user)]
+    }
+
+    /// One `revenant verify` of `credentials` (and `controls`), with `settings` added to the
+    /// configuration; `log` is the env key of the server log whose new lines the run keeps.
+    func verify(_ credentials: [[String: Any]], log: String, timeout: Int = 2, settings: [String: Any] = [:],
+                controls: [[String: Any]] = []) async throws -> LoginRun {
         let (result, ledger, logLines) = try await LoginOutcomes.verify(work, credentials: credentials, timeout: timeout,
                                                                         serverLog: try server.value(log), environment: environment,
-                                                                        settings: settings)
+                                                                        settings: settings, controls: controls)
         return LoginRun(server: server, result: result, ledger: ledger, logLines: logLines, forbidden: forbidden)
     }
 }
