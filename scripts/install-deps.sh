@@ -35,6 +35,13 @@ PACKAGES=(
   # headless Chromium opens the HTML report; promtool checks the metrics and the alert rules.
   chromium
   prometheus
+  # MySQL/MariaDB logins through MariaDB Connector/C, and the MariaDB and Redis test servers
+  # (docs/protocols/mysql.md, docs/protocols/redis.md).
+  libmariadb-dev
+  mariadb-server
+  mariadb-client
+  redis-server
+  redis-tools
 )
 
 die() { echo "install-deps: $*" >&2; exit 1; }

@@ -16,4 +16,6 @@ static inline CURLcode rv_easy_setopt_blob(CURL *h, CURLoption o, const void *da
     struct curl_blob blob = { (void *)data, len, CURL_BLOB_COPY };
     return curl_easy_setopt(h, o, &blob);
 }
+/* CURLINFO_ACTIVESOCKET writes a curl_socket_t (an int), not a long. */
+static inline CURLcode rv_easy_getinfo_socket(CURL *h, CURLINFO i, curl_socket_t *v) { return curl_easy_getinfo(h, i, v); }
 #endif

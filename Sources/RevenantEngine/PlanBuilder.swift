@@ -457,6 +457,18 @@ struct PlanBuilder {
                     + "authenticated, so a machine in the path could read a password or forge a refusal; set postgresql.sslmode to verify-full")
             }
         }
+        // Redis has no challenge-response: redis:// carries the password as it is. mysql:// never
+        // sends it, but authenticates no server (docs/protocols/mysql.md, redis.md).
+        let remote = { (scheme: String) in
+            Set(pairs.filter { $0.target.scheme == scheme && !VerifyPlanner.isLoopback($0.target.host) }.map(\.target.host)).sorted()
+        }
+        if !remote("redis").isEmpty {
+            out.append("Redis logins to \(remote("redis").joined(separator: ", ")) send the password in clear text: use rediss://")
+        }
+        if !remote("mysql").isEmpty {
+            out.append("MySQL logins to \(remote("mysql").joined(separator: ", ")) use mysql://: the server is not authenticated, "
+                + "so a machine in the path could forge a refusal; use mysqls://")
+        }
         return out
     }
 }

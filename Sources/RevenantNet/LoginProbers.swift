@@ -8,6 +8,9 @@ public enum LoginProbers {
         // `postgresql.ca_bundle`, else `tls.ca_bundle`.
         let ldap = LDAPProber(caBundle: options.caBundle, insecureHosts: options.insecureHosts)
         return ["ssh": SSHProber(), "postgresql": PostgresProber(tls: postgres, fallbackCABundle: options.caBundle),
-                "ldap": ldap, "ldaps": ldap]
+                "ldap": ldap, "ldaps": ldap,
+                // MySQL: `mysqls://` checks the server against `tls.ca_bundle`; Redis over TLS as HTTPS is.
+                "mysql": MySQLProber(caBundle: options.caBundle), "mysqls": MySQLProber(caBundle: options.caBundle),
+                "redis": RedisProber(options: options), "rediss": RedisProber(options: options)]
     }
 }

@@ -14,6 +14,8 @@ public enum ProbeProtocol: String, Sendable, CaseIterable {
     case ssh
     case postgresql
     case oauth2Token = "oauth2-token"
+    case mysql
+    case redis
 
     /// URL schemes a target of this protocol may use, with their default ports (its ProtocolUnit's).
     public var schemes: [String: Int] { unit.schemes }

@@ -241,10 +241,12 @@ enum LoginOutcomes {
     /// Writes the inventory and a configuration (one attempt, this timeout), runs `revenant verify`
     /// with the probes in `work/probes`, and returns its result, the ledger's path and the lines
     /// `serverLog` gained meanwhile (after a moment: servers log a connection as it closes).
-    /// `settings` adds configuration keys to the timeout and the single attempt.
+    /// `settings` adds configuration keys to the timeout and the single attempt; `controls` are the
+    /// inventory's known-good credentials (positive controls).
     static func verify(_ work: WorkDirectory, credentials: [[String: Any]], timeout: Int, serverLog: String,
-                       environment: [String: String], settings: [String: Any] = [:]) async throws -> (CommandResult, String, [String]) {
-        let inventory = try work.writeJSON("inventory.json", ["credentials": credentials])
+                       environment: [String: String], settings: [String: Any] = [:],
+                       controls: [[String: Any]] = []) async throws -> (CommandResult, String, [String]) {
+        let inventory = try work.writeJSON("inventory.json", ["credentials": credentials, "controls": controls])
         let config = try work.writeJSON("config.json", ["timeout_seconds": timeout, "retries": ["attempts": 1]]
                                             .merging(settings) { $1 } as [String: Any])
         let ledger = work.file("evidence.jsonl").path

@@ -514,3 +514,18 @@ func onlyRealLoopbackAddressesAreLoopback(host: String, loopback: Bool) {
         #expect(plan.checks[0][0].skipReason?.contains("line break") == true)
     }
 }
+
+/// redis:// and mysql:// logins to the network are named in a warning; rediss://, mysqls:// and loopback are not.
+@Suite struct DatabaseTransportWarningTests {
+    @Test(arguments: [("redis://cache.internal", ProbeProtocol.redis, "Redis", true), ("rediss://cache.internal:6380", .redis, "Redis", false),
+                      ("redis://127.0.0.1:6379", .redis, "Redis", false), ("mysql://db.internal", .mysql, "MySQL", true),
+                      ("mysqls://db.internal", .mysql, "MySQL", false), ("mysql://127.0.0.1:3306", .mysql, "MySQL", false)])
+    func unverifiedDatabaseLoginsToTheNetworkAreNamedInAWarning(target: String, kind: ProbeProtocol, name: String, warned: Bool) {
+        var probe = Fixture.probe("db", auth: .login, hosts: ["cache.internal", "db.internal", "127.0.0.1"])
+        probe.kind = kind
+        probe.kinds = [.password]
+        let credential = Fixture.credential("svc", kind: .password, secret: "hunter2-long", probe: "db", target: target, username: "svc")
+        let plan = Fixture.plan([credential], probes: [probe])
+        #expect(plan.warnings.contains { $0.hasPrefix("\(name) logins to") } == warned, "\(plan.warnings)")
+    }
+}

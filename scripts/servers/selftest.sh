@@ -10,7 +10,7 @@ SCRIPTS=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 if [ $# -ge 1 ]; then DIR=$1; mkdir -p "$DIR"; own_dir=0
 else DIR=$(mktemp -d /tmp/revenant-servers-selftest.XXXXXX); own_dir=1; fi
 DIR=$(cd "$DIR" && pwd)
-NAMES=(sshd slapd dovecot postgres moto scim introspection tsa oauth2token)
+NAMES=(sshd slapd dovecot postgres moto scim introspection tsa oauth2token mariadb redis)
 failures=0
 ok() { echo "  ok   $*"; }
 bad() { echo "  FAIL $*"; failures=$((failures + 1)); }
@@ -112,8 +112,26 @@ expect_out "live client secret gets a token" '"access_token"' "${tok[@]}" -u "$O
 expect_out "rotated client's new secret gets a token" '"access_token"' "${tok[@]}" -u "$OAUTH2_ROTATED_CLIENT_ID:$OAUTH2_ROTATED_NEW_SECRET" "$OAUTH2_TOKEN_URL"
 expect_out "its old secret: invalid_client" '"invalid_client"' "${tok[@]}" -u "$OAUTH2_ROTATED_CLIENT_ID:$OAUTH2_ROTATED_OLD_SECRET" "$OAUTH2_TOKEN_URL"
 
+echo "mariadb"
+my=(mariadb --no-defaults --protocol=tcp -h 127.0.0.1 -P "$MARIADB_PORT" -e 'select 1')
+expect "live account over verified TLS" 0 "${my[@]}" --ssl --ssl-ca="$MARIADB_CA" --ssl-verify-server-cert -u "$MARIADB_LIVE_USER" -p"$MARIADB_LIVE_PASSWORD"
+expect_out "dropped account refused (1045)" "ERROR 1045" "${my[@]}" -u "$MARIADB_DEAD_USER" -p"$MARIADB_DEAD_PASSWORD"
+expect_out "rotated account, old password refused (1045)" "ERROR 1045" "${my[@]}" -u "$MARIADB_ROTATED_USER" -p"$MARIADB_OLD_PASSWORD"
+expect_out "locked account (4151)" "ERROR 4151" "${my[@]}" -u "$MARIADB_LOCKED_USER" -p"$MARIADB_LOCKED_PASSWORD"
+expect_out "expired password (1862)" "ERROR 1862" "${my[@]}" -u "$MARIADB_EXPIRED_USER" -p"$MARIADB_EXPIRED_PASSWORD"
+expect_out "no TLS on the plain instance" "ERROR 2026" mariadb --no-defaults --protocol=tcp -h 127.0.0.1 -P "$MARIADB_PLAIN_PORT" \
+  --ssl --ssl-ca="$MARIADB_CA" --ssl-verify-server-cert -u "$MARIADB_LIVE_USER" -p"$MARIADB_LIVE_PASSWORD" -e 'select 1'
+
+echo "redis"
+rc=(redis-cli --no-auth-warning -h 127.0.0.1 -p "$REDIS_PORT")
+expect_out "live user" "OK" "${rc[@]}" AUTH "$REDIS_LIVE_USER" "$REDIS_LIVE_PASSWORD"
+expect_out "live user over verified TLS" "OK" redis-cli --no-auth-warning -h 127.0.0.1 -p "$REDIS_TLS_PORT" --tls --cacert "$REDIS_CA" AUTH "$REDIS_LIVE_USER" "$REDIS_LIVE_PASSWORD"
+expect_out "deleted user refused" "WRONGPASS" "${rc[@]}" AUTH "$REDIS_DEAD_USER" "$REDIS_DEAD_PASSWORD"
+expect_out "rotated user, old password refused" "WRONGPASS" "${rc[@]}" AUTH "$REDIS_ROTATED_USER" "$REDIS_OLD_PASSWORD"
+expect_out "disabled user, right password refused alike" "WRONGPASS" "${rc[@]}" AUTH "$REDIS_DISABLED_USER" "$REDIS_DISABLED_PASSWORD"
+
 echo "listeners bound to 127.0.0.1 only"
-ports=("$SSHD_PORT" "$LDAP_PORT" "$LDAPS_PORT" "$IMAP_PORT" "$PG_PORT" "$AWS_PORT" "$SCIM_PORT" "$INTROSPECT_PORT" "$TSA_PORT" "$OAUTH2_PORT")
+ports=("$SSHD_PORT" "$LDAP_PORT" "$LDAPS_PORT" "$IMAP_PORT" "$PG_PORT" "$AWS_PORT" "$SCIM_PORT" "$INTROSPECT_PORT" "$TSA_PORT" "$OAUTH2_PORT" "$MARIADB_PORT" "$MARIADB_PLAIN_PORT" "$REDIS_PORT" "$REDIS_TLS_PORT")
 for p in "${ports[@]}"; do
   addrs=$(ss -Hltn "sport = :$p" | awk '{print $4}' | sort -u | tr '\n' ' ')
   if [ "$addrs" = "127.0.0.1:$p " ]; then ok "port $p: $addrs"; else bad "port $p listens on: '$addrs'"; fi

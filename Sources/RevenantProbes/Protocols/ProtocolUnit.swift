@@ -133,6 +133,8 @@ extension ProbeProtocol {
         case .ssh: SSHProtocol()
         case .postgresql: PostgreSQLProtocol()
         case .oauth2Token: OAuth2TokenProtocol()
+        case .mysql: MySQLProtocol()
+        case .redis: RedisProtocol()
         }
     }
 }

@@ -1,0 +1,71 @@
+import CMariaDB
+import Foundation
+import RevenantCore
+import RevenantProbes
+
+/// Tries one MySQL/MariaDB password login with MariaDB Connector/C and closes the connection at
+/// once: no database is named and no query runs. `mysqls://` requires TLS with a verified server
+/// certificate; `mysql://` uses TLS when the server offers it. docs/protocols/mysql.md says what
+/// each answer means and why.
+public struct MySQLProber: LoginProber {
+    /// The CA file a `mysqls://` server must chain to (`tls.ca_bundle`, else SSL_CERT_FILE, else the system's).
+    let caBundle: String
+
+    public init(caBundle: String? = nil) {
+        self.caBundle = caBundle ?? LDAPProber.systemCAs
+    }
+
+    /// `mysql_library_init` is not thread-safe: once per process, before any handle.
+    static let library: Void = { _ = mysql_server_init(0, nil, nil) }()
+
+    public func attempt(_ request: ProbeRequest) -> ProbeResult {
+        guard let login = request.login, login.method == .password else {
+            return .failure(TransportFailure(kind: .other, message: "a MySQL probe needs a user and a password"))
+        }
+        // mysql_real_connect takes the password as a C string: a NUL would cut it, and the shorter
+        // password's refusal would prove nothing about the real one.
+        guard !login.secret.bytes.contains(0) else {
+            return .failure(TransportFailure(kind: .other, message: "the password holds a NUL byte, which MySQL's client library cannot carry: not sent"))
+        }
+        let verifiedTLS = request.url.lowercased().hasPrefix("mysqls:")
+        guard let endpoint = LoginEndpoint(request, defaultPort: 3306) else { return .failure(LoginEndpoint.refused) }
+        _ = Self.library
+        guard let mysql = mysql_init(nil) else {
+            return .failure(TransportFailure(kind: .other, message: "Connector/C could not allocate a connection"))
+        }
+        defer { mysql_close(mysql) }
+        configure(mysql, timeout: request.timeout, verifiedTLS: verifiedTLS)
+        let connected = login.secret.withCString { password in
+            mysql_real_connect(mysql, endpoint.host, login.user, password, nil, UInt32(endpoint.port), nil, 0)
+        }
+        if connected != nil { return .success(.loginAccepted(MySQLProtocol.connected)) }
+        let message = mysql_error(mysql).map { String(cString: $0) } ?? ""
+        return MySQLProtocol.classifyFailure(code: Int(mysql_errno(mysql)), message: message, timeout: request.timeout)
+    }
+
+    /// Every option that decides where the password goes and how: TCP only (a `localhost` target
+    /// would otherwise mean the local socket), bounded waits, TLS, the allowed plugins, and no
+    /// option file or `LOAD DATA LOCAL`.
+    func configure(_ mysql: UnsafeMutablePointer<MYSQL>, timeout: Timeout, verifiedTLS: Bool) {
+        var tcp = UInt32(MYSQL_PROTOCOL_TCP.rawValue)
+        mysql_options(mysql, MYSQL_OPT_PROTOCOL, &tcp)
+        // Connector/C counts whole seconds; 0 would mean its default.
+        var seconds = UInt32(max(1, timeout.wholeSeconds))
+        mysql_options(mysql, MYSQL_OPT_CONNECT_TIMEOUT, &seconds)
+        mysql_options(mysql, MYSQL_OPT_READ_TIMEOUT, &seconds)
+        mysql_options(mysql, MYSQL_OPT_WRITE_TIMEOUT, &seconds)
+        var off: my_bool = 0
+        mysql_options(mysql, MYSQL_OPT_LOCAL_INFILE, &off)
+        // TLS is always asked for. Only with verification does Connector/C refuse a server that
+        // offers none (else it goes on in plain text): `mysqls://` verifies, so it never falls back.
+        // An expired (right) password then gets ER_MUST_CHANGE_PASSWORD_LOGIN, which says so,
+        // rather than a sandbox session (servers with disconnect_on_expired_password OFF still give one).
+        mysql_options(mysql, MYSQL_OPT_CAN_HANDLE_EXPIRED_PASSWORDS, &off)
+        var on: my_bool = 1
+        mysql_options(mysql, MYSQL_OPT_SSL_ENFORCE, &on)
+        var verify: my_bool = verifiedTLS ? 1 : 0
+        mysql_options(mysql, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &verify)
+        if verifiedTLS { mysql_options(mysql, MYSQL_OPT_SSL_CA, caBundle) }
+        mysql_options(mysql, MARIADB_OPT_RESTRICTED_AUTH, MySQLProtocol.allowedPlugins(verifiedTLS: verifiedTLS))
+    }
+}
