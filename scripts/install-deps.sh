@@ -35,6 +35,12 @@ PACKAGES=(
   # headless Chromium opens the HTML report; promtool checks the metrics and the alert rules.
   chromium
   prometheus
+  # Kerberos logins through MIT's libkrb5 (docs/protocols/kerberos.md), and the MIT KDC, its admin
+  # tools and kinit for their integration tests (scripts/servers/kdc.sh).
+  libkrb5-dev
+  krb5-kdc
+  krb5-admin-server
+  krb5-user
 )
 
 die() { echo "install-deps: $*" >&2; exit 1; }

@@ -8,6 +8,6 @@ public enum LoginProbers {
         // `postgresql.ca_bundle`, else `tls.ca_bundle`.
         let ldap = LDAPProber(caBundle: options.caBundle, insecureHosts: options.insecureHosts)
         return ["ssh": SSHProber(), "postgresql": PostgresProber(tls: postgres, fallbackCABundle: options.caBundle),
-                "ldap": ldap, "ldaps": ldap]
+                "ldap": ldap, "ldaps": ldap, "kerberos": KerberosProber()]
     }
 }

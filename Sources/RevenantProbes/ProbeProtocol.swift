@@ -13,6 +13,7 @@ public enum ProbeProtocol: String, Sendable, CaseIterable {
     case smtp
     case ssh
     case postgresql
+    case kerberos
 
     /// URL schemes a target of this protocol may use, with their default ports (its ProtocolUnit's).
     public var schemes: [String: Int] { unit.schemes }

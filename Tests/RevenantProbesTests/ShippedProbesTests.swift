@@ -41,7 +41,7 @@ import RevenantProbes
 
     @Test func probesForOnesOwnSystemsShipAsTemplates() {
         let templates = Self.probeIDs.filter(Self.isTemplate)
-        #expect(templates == ["imap", "ldap", "oauth2-introspection", "postgresql", "scim", "ssh"], "\(templates)")
+        #expect(templates == ["imap", "kerberos", "ldap", "oauth2-introspection", "postgresql", "scim", "ssh"], "\(templates)")
     }
 
     @Test func atLeastThirtyProbesShip() {

@@ -125,6 +125,7 @@ extension ProbeProtocol {
         case .smtp: SMTPProtocol()
         case .ssh: SSHProtocol()
         case .postgresql: PostgreSQLProtocol()
+        case .kerberos: KerberosProtocol()
         }
     }
 }
