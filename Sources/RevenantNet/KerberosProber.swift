@@ -66,6 +66,9 @@ final class KerberosContext {
 
     deinit { krb5_free_context(raw) }
 
+    /// The context for a call that must not keep it.
+    func withRaw<R>(_ body: (krb5_context) -> R) -> R { body(raw) }
+
     /// The library's text for an error code (it names the principal, never the password).
     func message(_ code: krb5_error_code) -> String {
         guard let text = krb5_get_error_message(raw, code) else { return "" }
