@@ -48,6 +48,23 @@ public struct KerberosProber: LoginProber {
     }
 }
 
+extension KerberosProber {
+    /// What a run makes of `reply` as a KDC's answer to its first AS-REQ (for principal `fuzz` of
+    /// realm FUZZ.TEST): the fuzz target's entry into libkrb5's reading of hostile replies.
+    /// Nothing touches the network; a second request the reply asks for gets no answer.
+    public static func readReply(_ reply: [UInt8]) -> ProbeResult {
+        let kdc = LoginEndpoint(host: "127.0.0.1", port: 88, path: "FUZZ.TEST")
+        guard let context = KerberosContext(realm: kdc.path, kdc: kdc) else {
+            return .failure(TransportFailure(kind: .other, message: "libkrb5 could not make a context"))
+        }
+        var answered = false
+        return context.login(principal: "fuzz@FUZZ.TEST", realm: kdc.path, password: "fuzz-password") { _ in
+            defer { answered = true }
+            return answered ? .failure(TransportFailure(kind: .timeout, message: "no second reply")) : .success(reply)
+        }
+    }
+}
+
 /// One libkrb5 context over an in-memory configuration, freed when this owner goes.
 final class KerberosContext {
     private let raw: krb5_context
