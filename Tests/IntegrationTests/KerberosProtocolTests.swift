@@ -153,6 +153,34 @@ struct KerberosRun: Sendable {
         LoginOutcomes.expectTimedOut(try await Self.run().report, "silent-port", atLeastMs: 1500)
     }
 
+    /// A positive control (a known-good principal and password) must get a ticket for a refusal
+    /// on its pair to count; one that does not leaves the old password unverified.
+    @Test(arguments: [true, false]) func positiveControlDecidesWhetherARefusalCounts(working: Bool) async throws {
+        let server = try await SharedServers.get("kdc")
+        let work = try WorkDirectory("kerberos-positive")
+        let target = "kerberos://127.0.0.1:\(try server.port("KDC_PORT"))/\(try server.value("KDC_REALM"))"
+        try work.writeJSON("probes/t-kerberos.json", [
+            "id": "t-kerberos", "title": "Integration test Kerberos login", "kinds": ["password"], "protocol": "kerberos",
+            "allowed_hosts": ["127.0.0.1"], "docs": "https://example.test/revenant-integration",
+        ] as [String: Any])
+        let inventory = try work.writeJSON("inventory.json", [
+            "credentials": [Scenario.credential("old-password", kind: "password", state: "rotated", secret: ["env": "RV_KRB_OLD"],
+                                                probe: "t-kerberos", target: target, username: try server.value("KRB_ROTATED_USER"))],
+            "controls": [["probe": "t-kerberos", "target": target, "username": try server.value("KRB_LIVE_USER"),
+                          "secret": ["env": "RV_KRB_CANARY"]]],
+        ] as [String: Any])
+        let config = try work.writeJSON("config.json", ["timeout_seconds": 2, "retries": ["attempts": 1]] as [String: Any])
+        let canary = working ? try server.value("KRB_LIVE_PASSWORD") : "not-the-canary-\(UUID().uuidString)"
+        let result = try await revenant(["verify", "--inventory", inventory, "--probes", work.file("probes").path, "--config", config,
+                                         "--format", "json"], cwd: work.url,
+                                        environment: ["RV_KRB_OLD": try server.value("KRB_OLD_PASSWORD"), "RV_KRB_CANARY": canary])
+        let r = try ParsedReport(result.stdout)
+        let controls = r.check("old-password")["controls"] as? [String: String]
+        #expect(r.check("old-password")["outcome"] as? String == "rejected", "\(result)")
+        #expect(controls?["positive"] == (working ? "authenticated" : "rejected"), "\(r.check("old-password"))")
+        #expect(r.codes("old-password") == [working ? "revocation_verified" : "revocation_unverified"], "\(result)")
+    }
+
     @Test func noPasswordInAnyOutput() async throws {
         let run = try await Self.run()
         #expect(run.forbidden.count == 11)
