@@ -29,7 +29,7 @@ let package = Package(
         .target(name: "RevenantCrypto", dependencies: ["COpenSSL", "RevenantCore"]),
         // The edge that reads files for the core's decoders (inventories, configuration, JWK Sets, known_hosts, secrets).
         .target(name: "RevenantFiles", dependencies: ["RevenantCore", "RevenantCrypto"]),
-        .target(name: "RevenantProbes", dependencies: ["RevenantCore", "RevenantFiles"]),
+        .target(name: "RevenantProbes", dependencies: ["RevenantCore", "RevenantFiles", "RevenantCrypto"]),
         .target(name: "RevenantNet", dependencies: ["CCurl", "COpenSSL", "CLibSSH", "CLibPQ", "CLDAP", "RevenantCore", "RevenantCrypto", "RevenantFiles", "RevenantProbes", "CKrb5"]),
         .target(name: "RevenantEngine", dependencies: ["RevenantCore", "RevenantCrypto", "RevenantProbes"]),
         .target(name: "RevenantReports", dependencies: ["RevenantCore"]),

@@ -129,6 +129,8 @@ python3 -c 'import jsonschema' >/dev/null 2>&1 || py_missing+=(jsonschema)
 python3 -c 'import junitparser' >/dev/null 2>&1 || py_missing+=(junitparser)
 # Kubernetes manifests in deploy/kubernetes/ (docs/shards.md): validated offline against bundled schemas.
 command -v kubernetes-validate >/dev/null 2>&1 || py_missing+=(kubernetes-validate)
+# The OAuth 2.0 token endpoint of scripts/servers/oauth2token.py: Authlib's RFC 7523 grant verifies with joserfc.
+python3 -c 'import authlib.oauth2.rfc7523, joserfc' >/dev/null 2>&1 || py_missing+=('authlib>=1.9' joserfc)
 if [ "${#py_missing[@]}" -gt 0 ]; then
   if ! python3 -m pip --version >/dev/null 2>&1; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-pip >/dev/null 2>&1 || true

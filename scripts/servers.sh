@@ -23,7 +23,7 @@ set -euo pipefail
 
 SCRIPTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SELF="$SCRIPTS/servers.sh"
-NAMES="sshd slapd dovecot postgres moto scim introspection tsa kdc"
+NAMES="sshd slapd dovecot postgres moto scim introspection tsa oauth2token kdc"
 
 usage() { echo "usage: $0 start NAME DIR [--port P] | stop DIR   (NAME: ${NAMES// /, })" >&2; exit 2; }
 

@@ -12,6 +12,10 @@ public enum CredentialKind: String, Sendable, CaseIterable, Codable {
     case sshKey = "ssh_key"
     case x509Certificate = "x509_certificate"
     case scimAccount = "scim_account"
+    /// An OAuth 2.0 client's secret (`username` = its client_id): RFC 6749 §4.4 client credentials.
+    case clientSecret = "client_secret"
+    /// A Google Cloud service-account key file (JSON): it signs an RFC 7523 JWT bearer assertion.
+    case serviceAccountKey = "service_account_key"
 }
 
 /// The lifecycle state the organisation believes a credential is in.

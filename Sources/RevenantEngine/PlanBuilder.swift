@@ -130,12 +130,25 @@ struct PlanBuilder {
             }
         }
         // Keys are multi-line by nature; any other secret with a line break would be sent corrupted.
-        if let s = out.secret, credential.kind != .sshKey, credential.kind != .x509Certificate, s.hasLineBreakOrNUL {
+        if let s = out.secret, ![.sshKey, .x509Certificate, .serviceAccountKey].contains(credential.kind), s.hasLineBreakOrNUL {
             out.secret = nil
             out.problem = "the secret contains a line break or NUL: not sent (a login or header carrying it would be refused, which proves nothing)"
         }
         if credential.kind == .jwt, !lintOnly, let token = out.secret.map({ $0.text ?? "" }) { readToken(ci, token) }
+        if credential.kind == .serviceAccountKey, !lintOnly, let s = out.secret, let why = Self.keyProblem(s) {
+            out.secret = nil
+            out.problem = why
+        }
         return out
+    }
+
+    /// Why a service-account key file cannot sign an assertion, or nil (no value of the file is quoted).
+    static func keyProblem(_ secret: Secret) -> String? {
+        switch ServiceAccountKey.decode(secret.bytes) {
+        case .failure(let e): return "service-account key: \(e.message)"
+        case .success(let key): return RSASigner.canSign(privateKeyPEM: key.privateKeyPEM) ? nil
+            : "service-account key: `private_key` is not an RSA private key OpenSSL can sign with"
+        }
     }
 
     /// Reads an `x509_certificate`'s certificate (and issuer, sent along); its dates become the
@@ -188,8 +201,19 @@ struct PlanBuilder {
         // A secret that names its host (Mailchimp's `…-us6`) goes there and nowhere else; lint,
         // reading no secret, cannot say where that is.
         if lintOnly, probe.hostFromSecret != nil, t.target == nil { return PlannedCheck(probeID: probe.id, displayURL: "") }
+        // So may a service-account key (its token_uri), which lint does not read either.
+        if lintOnly, case .tokenRequest(.jwtBearer, _) = probe.auth, t.target == nil { return PlannedCheck(probeID: probe.id, displayURL: "") }
         let ownHost = probe.hostFromSecret.flatMap { rule in resolved.secret?.text.flatMap { rule.host(for: $0) } }
-        guard let text = t.target ?? probe.defaultTarget ?? ownHost.map({ "https://\($0)" }) else {
+        // A service-account key names its token endpoint: used when the probe allows its host, else nothing is sent.
+        var keyBase: String?
+        if let secret = resolved.secret, !lintOnly {
+            switch OAuth2TokenProtocol.keyTarget(secret, probe: probe) {
+            case .refused(let why): return PlannedCheck(probeID: probe.id, displayURL: t.target ?? probe.defaultTarget ?? "", skipReason: why)
+            case .base(let base): keyBase = base
+            case .unnamed: break
+            }
+        }
+        guard let text = t.target ?? keyBase ?? probe.defaultTarget ?? ownHost.map({ "https://\($0)" }) else {
             if probe.hostFromSecret != nil, let problem = resolved.problem {
                 // The host comes from the secret: the secret's own problem is the reason.
                 return PlannedCheck(probeID: probe.id, displayURL: "", skipReason: problem)
@@ -222,6 +246,7 @@ struct PlanBuilder {
             check.pair = pairs.count
             pairs.append(ControlPair(probe: probe, target: target, username: login,
                                      authSecret: authSecret, hostKeySHA256: pin, keyLogin: keyLogin))
+            pairs[pairs.count - 1].negativeSecret = resolved.secret.flatMap { probe.kind.unit.negativeControlSecret(like: $0, probe: probe) }
         }
         var limits = hostLimits[target.authority] ?? configuration.perHost
         if let own = probe.rateLimit { limits = limits.tightened(by: own) }
@@ -287,6 +312,9 @@ struct PlanBuilder {
         if let ownHost, target.host != ownHost, !lintOnly {
             return "credential `\(credential.id)`: the key belongs to \(ownHost), not \(target.host); "
                 + "another host refuses a live key as it refuses a dead one, so it is not sent there"
+        }
+        if OAuth2TokenProtocol.needsClientID(probe.auth), (login ?? "").isEmpty {
+            return "probe `\(probe.id)` sends a client secret with its client id, but the credential has no `username` (the client_id)"
         }
         if proto.needsUsername, (login ?? "").isEmpty {
             return "protocol \(proto.rawValue) logs in by name, but the credential has no \(proto == .awsSigV4 ? "`access_key_id`" : "`username` (\(proto.usernameMeaning))")"
@@ -377,6 +405,9 @@ struct PlanBuilder {
             // A key that names another host is refused here as a dead one is: it vouches for nothing, and is not sent.
             pairs[i].positiveProblem = "the positive control's key belongs to another host than \(target.host)"
             warnings.append("\(control.origin): positive control for \(probe.id) at \(target.base) not sent: its key names another host; \(notCounted)")
+        case .success(let s) where credentialKind(of: probe) == .serviceAccountKey && Self.keyProblem(s) != nil:
+            pairs[i].positiveProblem = "the positive control is not a usable service-account key"
+            warnings.append("\(control.origin): positive control for \(probe.id) at \(target.base) not sent: \(Self.keyProblem(s)!); \(notCounted)")
         case .success(let s):
             pairs[i].positiveSecret = s
             pairs[i].positiveUsername = controlUser
@@ -392,12 +423,22 @@ struct PlanBuilder {
     /// allowed to see it, an identifier in another format): only a known-good control on the same
     /// pair shows the server would have known this one.
     mutating func requireControlsWhereAnswersAreAlike() {
-        for i in pairs.indices where [.oauth2Introspection, .scim].contains(pairs[i].probe.kind)
+        for i in pairs.indices where [.oauth2Introspection, .scim, .oauth2Token].contains(pairs[i].probe.kind)
             && pairs[i].positiveSecret == nil && pairs[i].positiveProblem == nil {
-            let what = pairs[i].probe.kind == .scim ? "a known-active account" : "a known-active token"
+            let what = switch pairs[i].probe.kind {
+            case .scim: "a known-active account"
+            case .oauth2Token: "a known-good client secret or key"
+            default: "a known-active token"
+            }
             pairs[i].positiveProblem = "no positive control (\(what) in `controls`) for \(pairs[i].probe.id) at \(pairs[i].target.base): "
                 + "this server answers alike for what it revoked and for what it does not know, so a rejection proves nothing alone"
         }
+    }
+
+    /// The kind of credential a token probe sends, if it is one.
+    func credentialKind(of probe: ProbeDefinition) -> CredentialKind? {
+        if case .tokenRequest(let method, _) = probe.auth { return method.credentialKind }
+        return nil
     }
 
     /// Passwords in clear text over the network, and PostgreSQL logins to unverified servers: said once each.

@@ -163,7 +163,7 @@ public final class VerifyEngine: Sendable {
             // SigV4's random credential is a random key id too: a real id with a wrong secret gets
             // SignatureDoesNotMatch, which is not the answer a dead key gets (InvalidClientTokenId).
             let user = pair.probe.kind.unit.negativeControlLogin(pair.username, using: &rng)
-            attempts.append(Attempt(role: .negative, pair: i, secret: Secret(random), username: user))
+            attempts.append(Attempt(role: .negative, pair: i, secret: pair.negativeSecret ?? Secret(random), username: user))
             if let p = pair.positiveSecret {
                 attempts.append(Attempt(role: .positive, pair: i, secret: p, username: pair.positiveUsername))
             } else if let problem = pair.positiveProblem {

@@ -31,6 +31,9 @@ public struct ControlPair: Sendable {
     /// A login by private key (`ssh_key`): its negative control presents a generated key. Key and
     /// password credentials of one target are separate pairs, each with its own control.
     public var keyLogin = false
+    /// The negative control's secret when it must share the shape of the first credential's (a
+    /// service-account key's account and key id, with a fresh RSA key); nil: random text.
+    public var negativeSecret: Secret?
 }
 
 /// Everything resolved before anything is sent: what `--dry-run` prints and `run` executes.
@@ -165,7 +168,7 @@ public enum VerifyPlanner {
         // A secret that names its own https host, or a provider whose regions all speak https.
         if probe.hostFromSecret != nil { return true }
         if !probe.regions.isEmpty && probe.regions.allSatisfy({ $0.lowercased().hasPrefix("https://") }) { return true }
-        return [.scim, .oauth2Introspection, .awsSigV4].contains(probe.kind)
+        return [.scim, .oauth2Introspection, .awsSigV4, .oauth2Token].contains(probe.kind)
     }
 
     /// Whether a username holds a line break, a Unicode line or paragraph separator, or another

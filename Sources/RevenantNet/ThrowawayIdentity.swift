@@ -1,5 +1,6 @@
 import COpenSSL
 import Foundation
+import RevenantCrypto
 
 /// A self-signed P-256 certificate and key made in memory for one run: what an mTLS probe
 /// presents as its negative control. No server should trust it, so one that accepts it accepts anything.
@@ -28,18 +29,8 @@ enum ThrowawayIdentity {
               X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, cn, -1, -1, 0) == 1,
               X509_set_issuer_name(cert, name) == 1, X509_set_pubkey(cert, key) == 1,
               X509_sign(cert, key, EVP_sha256()) > 0 else { ERR_clear_error(); return nil }
-        guard let certPEM = pemBytes({ PEM_write_bio_X509($0, cert) }),
-              let keyPEM = pemBytes({ PEM_write_bio_PrivateKey($0, key, nil, nil, 0, nil, nil) }) else { return nil }
+        guard let certPEM = PEMWriter.bytes({ PEM_write_bio_X509($0, cert) }),
+              let keyPEM = PEMWriter.bytes({ PEM_write_bio_PrivateKey($0, key, nil, nil, 0, nil, nil) }) else { return nil }
         return (certPEM, keyPEM)
-    }
-
-    static func pemBytes(_ write: (OpaquePointer) -> Int32) -> [UInt8]? {
-        guard let bio = BIO_new(BIO_s_mem()) else { return nil }
-        defer { BIO_free(bio) }
-        guard write(bio) == 1 else { ERR_clear_error(); return nil }
-        var data: UnsafeMutablePointer<CChar>?
-        let length = revenant_BIO_get_mem_data(bio, &data)
-        guard length > 0, let data else { return nil }
-        return data.withMemoryRebound(to: UInt8.self, capacity: length) { Array(UnsafeBufferPointer(start: $0, count: length)) }
     }
 }

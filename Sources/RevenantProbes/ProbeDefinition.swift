@@ -181,6 +181,9 @@ public enum AuthScheme: Sendable, Equatable {
     case scim(token: SecretSource, attribute: String)
     /// The credential's certificate and private key are presented in the TLS handshake.
     case clientCertificate
+    /// RFC 6749 §4.4 / RFC 7523 §2.1: a token request; the credential is a client secret (sent with
+    /// client_secret_basic or client_secret_post) or a service-account key that signs an assertion.
+    case tokenRequest(TokenRequestMethod, scope: String?)
 
     /// The username a basic-auth probe uses when the credential has none.
     public var defaultUsername: String? {
@@ -220,4 +223,17 @@ public struct NegativeControlShape: Sendable, Equatable {
         let chars = alphabet.characters
         return prefix + String((0..<count).map { _ in chars.randomElement(using: &rng)! })
     }
+}
+
+/// How an `oauth2-token` probe asks for a token (its `auth.scheme`).
+public enum TokenRequestMethod: String, Sendable, CaseIterable {
+    /// RFC 6749 §2.3.1: client credentials grant, client id and secret in HTTP Basic.
+    case clientSecretBasic = "client_secret_basic"
+    /// RFC 6749 §2.3.1: client credentials grant, client id and secret in the form body.
+    case clientSecretPost = "client_secret_post"
+    /// RFC 7523 §2.1: a JWT bearer grant, the assertion signed with a service-account key (RS256).
+    case jwtBearer = "jwt_bearer"
+
+    /// The credential kind this method sends.
+    public var credentialKind: CredentialKind { self == .jwtBearer ? .serviceAccountKey : .clientSecret }
 }

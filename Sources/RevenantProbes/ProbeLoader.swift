@@ -170,6 +170,7 @@ struct ProbeDecoder {
             reader.fail(f["docs"], "docs", "`docs` should link to the provider's documentation (an https:// URL or a project document)")
         }
         if let request, let auth { checkAuthAgainstRequest(auth, request, f) }
+        if case .tokenRequest(let method, _)? = auth { checkTokenProbe(method, kinds: kinds, authenticated: authenticated, rejected: rejected, f) }
         let usernameFormat = f["username_format"].flatMap { decodeUsernameFormat($0, auth: auth, protocol: kind) }
         let hostFromSecret = f["host_from_secret"].flatMap { decodeHostFromSecret($0, hosts: hosts) }
         if hostFromSecret != nil && defaultTarget != nil {
@@ -333,8 +334,32 @@ struct ProbeDecoder {
         case .scim:
             if request.method != "GET" { reader.fail(f["request"], "request.method", "a SCIM lookup is a GET (RFC 7644 §3.4.2)") }
             if request.path.contains("?") { reader.fail(f["request"], "request.path", "the SCIM `filter` query is built by revenant: give the Users endpoint only (e.g. `/Users`)") }
+        case .tokenRequest:
+            if request.method != "POST" { reader.fail(f["request"], "request.method", "a token request is a POST (RFC 6749 §3.2)") }
+            if request.body != nil { reader.fail(f["request"], "request.body", "the token request's form body is built by revenant: leave `body` out") }
         case .bearer, .login, .awsSigV4, .clientCertificate:
             break
+        }
+    }
+
+    /// An `oauth2-token` probe: its kinds are what its method sends, it counts a token issued as
+    /// acceptance, and only RFC 6749 §5.2's `invalid_client` / `invalid_grant` (400 or 401) as refusal:
+    /// `unauthorized_client`, `invalid_scope`, `unsupported_grant_type` say nothing about the secret.
+    mutating func checkTokenProbe(_ method: TokenRequestMethod, kinds: [CredentialKind], authenticated: [Matcher], rejected: [Matcher], _ f: Fields) {
+        if kinds != [method.credentialKind] {
+            reader.fail(f["kinds"], "kinds", "scheme `\(method.rawValue)` sends a `\(method.credentialKind.rawValue)`: kinds must be exactly [\"\(method.credentialKind.rawValue)\"]")
+        }
+        for (i, m) in authenticated.enumerated() where m.status != [200] {
+            reader.fail(f["authenticated"], "authenticated[\(i)].status", "a token is issued with status 200 (RFC 6749 §5.1): give `\"status\": [200]`")
+        }
+        for (i, m) in rejected.enumerated() {
+            let codes = OAuth2TokenProtocol.refusalCodes.map { PlainJSON.string($0) }
+            if m.json?.path != "error" || !codes.contains(m.json?.equals ?? .null) {
+                reader.fail(f["rejected"], "rejected[\(i)].json", "a refusal is `error` equal to `invalid_client` or `invalid_grant` (RFC 6749 §5.2); other errors prove nothing")
+            }
+            if let status = m.status, !Set(status).isSubset(of: [400, 401]) {
+                reader.fail(f["rejected"], "rejected[\(i)].status", "RFC 6749 §5.2 errors come with status 400 or 401")
+            }
         }
     }
 
@@ -343,13 +368,14 @@ struct ProbeDecoder {
 
     mutating func decodeAuth(_ tree: Tree, protocol kind: ProbeProtocol) -> AuthScheme? {
         let fields = ["scheme", "name", "prefix", "username", "secret_in", "provider", "client_id", "client_secret",
-                      "token_type_hint", "token", "attribute"]
+                      "token_type_hint", "token", "attribute", "scope"]
         guard let f = reader.object(tree, "auth", allowed: fields) else { return nil }
         let scheme = reader.string(f, "scheme", "auth", required: true) ?? ""
         let own: [String: [String]] = [
             "bearer": [], "basic": ["username", "secret_in"], "header": ["name", "prefix"], "query": ["name"], "login": [],
             "client_certificate": [], "aws_sigv4": ["provider"], "introspection": ["client_id", "client_secret", "token_type_hint"],
             "scim": ["token", "attribute"],
+            "client_secret_basic": ["scope"], "client_secret_post": ["scope"], "jwt_bearer": ["scope"],
         ]
         if let allowed = own[scheme] {
             for key in fields where key != "scheme" && !allowed.contains(key) && f[key] != nil {
@@ -404,6 +430,13 @@ struct ProbeDecoder {
             }
             guard let token = decodeSecretSource(f, "token") else { return nil }
             return .scim(token: token, attribute: attribute)
+        case let name where TokenRequestMethod(rawValue: name) != nil:
+            let scope = reader.string(f, "scope", "auth")
+            if let scope, scope.isEmpty || !scope.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value < 0x7F && $0 != "\\" && $0 != "\"" }) {
+                // RFC 6749 §3.3: space-separated %x21 / %x23-5B / %x5D-7E.
+                reader.fail(f["scope"], "auth.scope", "a scope is printable ASCII words separated by spaces (RFC 6749 §3.3)")
+            }
+            return .tokenRequest(TokenRequestMethod(rawValue: name)!, scope: scope)
         default:
             return nil
         }

@@ -13,6 +13,7 @@ public enum ProbeProtocol: String, Sendable, CaseIterable {
     case smtp
     case ssh
     case postgresql
+    case oauth2Token = "oauth2-token"
     case kerberos
 
     /// URL schemes a target of this protocol may use, with their default ports (its ProtocolUnit's).

@@ -104,10 +104,10 @@ public struct PreparedProbeRequest: Sendable {
     /// attempt instead. `keyLogin`: whether a `login` is by private key (the credential's kind says
     /// so: `ssh_key`); nil only where no kind is known, which then goes by the secret's text.
     public func request(secret: Secret, username: String?, timeout: Timeout, negativeControl: Bool = false,
-                        certificate: [UInt8]? = nil, keyLogin: Bool? = nil) -> ProbeRequest {
+                        certificate: [UInt8]? = nil, keyLogin: Bool? = nil, now: Date? = nil) -> ProbeRequest {
         var parts = fixed
         unit.place(secret, in: &parts, auth: auth,
-                   context: PlacementContext(username: username, negativeControl: negativeControl, certificate: certificate, keyLogin: keyLogin))
+                   context: PlacementContext(username: username, negativeControl: negativeControl, certificate: certificate, keyLogin: keyLogin, now: now))
         // Where only text can go and the secret is not text (the planner skips those checks first),
         // a request without a URL: every transport refuses it, an inconclusive answer, never a verdict.
         if ProbeRequestBuilder.cannotCarry(secret, auth: auth) != nil { parts.url = "" }

@@ -71,7 +71,14 @@ struct Probes: ParsableCommand {
             }
             let (files, missing) = ProbeLoader.files(in: targets)
             var problems = missing
-            for file in files { problems += ProbeLoader.load(file: file).1 }
+            // Shipped probes must list their sources (an error); one's own get a warning (ProbeSources.lint).
+            let shippedDir = ShippedProbes.directory().map { URL(fileURLWithPath: $0).resolvingSymlinksInPath().path }
+            for file in files {
+                let (definition, found) = ProbeLoader.load(file: file)
+                problems += found
+                let shipped = URL(fileURLWithPath: file).resolvingSymlinksInPath().deletingLastPathComponent().path == shippedDir
+                if let definition, let missing = ProbeSources.lint(definition, shipped: shipped) { problems.append(missing) }
+            }
             for p in problems { print(p.description) }
             let errors = problems.filter { $0.level == .error }.count
             let warnings = problems.count - errors

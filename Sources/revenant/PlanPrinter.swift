@@ -79,6 +79,7 @@ enum PlanPrinter {
         case .introspection(let client, _, _): "POST token=<secret>, client \(client)"
         case .scim(_, let attribute): "filter=\(attribute) eq <username>, operator token"
         case .clientCertificate: "TLS client certificate <certificate> + <private_key>"
+        case .tokenRequest(let method, let scope): "POST \(method == .jwtBearer ? "grant_type=jwt-bearer, assertion signed with <secret>" : "grant_type=client_credentials, \(method.rawValue) <username>:<secret>")\(scope.map { ", scope \($0)" } ?? "")"
         }
     }
 }

@@ -438,3 +438,45 @@ import TestSupport
         #expect(problems.contains { $0.level == .error && $0.error.message.contains(message) }, "\(what): \(ProbeLoaderTests.describe(problems))")
     }
 }
+
+/// `sources`: a shipped probe without two distinct URLs, one independent of the provider, is an
+/// error; one's own probe gets a warning, and only once it lists sources.
+@Suite struct ProbeSourcesLintTests {
+    static func probe(docs: String = "https://docs.acme.example/whoami", sources: [String]) -> ProbeDefinition {
+        var probe = ProbeDefinition(
+            id: "acme", title: "ACME", kinds: [.apiKey], defaultTarget: "https://api.acme.example", allowedHosts: ["api.acme.example"],
+            request: RequestTemplate(path: "/whoami"), auth: .bearer, authenticated: [Matcher(status: [200])], rejected: [Matcher(status: [401])],
+            docs: docs, source: "acme.json")
+        probe.sources = sources
+        return probe
+    }
+
+    @Test(arguments: [
+        ([], "lists 0 distinct"),
+        (["https://docs.acme.example/whoami"], "lists 1 distinct"),
+        (["https://docs.acme.example/whoami", "https://docs.acme.example/whoami#top"], "lists 1 distinct"),
+        (["https://docs.acme.example/whoami", "https://status.acme.example/api"], "no source is independent"),
+    ])
+    func shippedProbeWithoutTwoSourcesIsAnError(sources: [String], message: String) throws {
+        let problem = try #require(ProbeSources.lint(Self.probe(sources: sources), shipped: true))
+        #expect(problem.level == .error)
+        #expect(problem.error.location == "sources")
+        #expect(problem.error.message.contains(message), "\(problem)")
+    }
+
+    @Test func ownProbeGetsAWarningOnlyOnceItListsSources() throws {
+        #expect(ProbeSources.lint(Self.probe(sources: []), shipped: false) == nil)
+        let problem = try #require(ProbeSources.lint(Self.probe(sources: ["https://docs.acme.example/whoami"]), shipped: false))
+        #expect(problem.level == .warning)
+    }
+
+    @Test func aVerifierRepositoryOnACodeHostIsIndependentUnlessTheProviderOwnsIt() {
+        var own = Self.probe(docs: "https://docs.github.com/rest/users", sources: [])
+        own.allowedHosts = ["api.github.com"]
+        #expect(ProbeSources.isIndependent("https://github.com/trufflesecurity/trufflehog/blob/main/x.go", of: own))
+        #expect(!ProbeSources.isIndependent("https://github.com/github/rest-api-description/blob/main/x.json", of: own))
+        #expect(!ProbeSources.isIndependent("https://docs.github.com/en/rest", of: own))
+        #expect(ProbeSources.isIndependent("https://www.rfc-editor.org/rfc/rfc6750", of: own))
+        #expect(ProbeSources.lint(Self.probe(sources: ["https://docs.acme.example/whoami", "https://www.rfc-editor.org/rfc/rfc6750"]), shipped: true) == nil)
+    }
+}

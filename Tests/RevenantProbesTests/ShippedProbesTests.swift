@@ -41,7 +41,7 @@ import RevenantProbes
 
     @Test func probesForOnesOwnSystemsShipAsTemplates() {
         let templates = Self.probeIDs.filter(Self.isTemplate)
-        #expect(templates == ["imap", "kerberos", "ldap", "oauth2-introspection", "postgresql", "scim", "ssh"], "\(templates)")
+        #expect(templates == ["imap", "kerberos", "ldap", "oauth2-introspection", "oauth2-token", "postgresql", "scim", "ssh"], "\(templates)")
     }
 
     @Test func atLeastThirtyProbesShip() {
@@ -68,6 +68,17 @@ import RevenantProbes
             #expect(url.scheme == "https", "shipped probes talk TLS: \(target)")
             #expect(HostPattern.allows(probe.allowedHosts, url.host))
         }
+    }
+
+    /// Every shipped probe was checked in two places: the provider's reference and an independent
+    /// source (an open-source verifier's check, an RFC, a man page) — docs/probe-format.md, `sources`.
+    @Test(arguments: probeIDs)
+    func shippedProbeListsTwoSourcesOneIndependent(id: String) throws {
+        let probe = try #require(Self.loaded.definitions[id], "\(id) did not load")
+        #expect(Set(probe.sources).count >= ProbeSources.minimum, "\(id): sources \(probe.sources)")
+        #expect(probe.sources.allSatisfy { $0.hasPrefix("https://") }, "\(id): \(probe.sources)")
+        #expect(probe.sources.contains { ProbeSources.isIndependent($0, of: probe) }, "\(id): no independent source in \(probe.sources)")
+        #expect(ProbeSources.lint(probe, shipped: true) == nil)
     }
 
     // MARK: replay
@@ -119,7 +130,8 @@ import RevenantProbes
         #expect(cases.first { $0.name == "unexpected" }?.expect == "inconclusive")
         for c in cases {
             #expect(["authenticated", "rejected", "inconclusive"].contains(c.expect), "\(id)/\(c.name): expect `\(c.expect)`")
-            let outcome = ResponseClassifier.classify(c.response, probe: probe)
+            // As a run reads it: through the probe's protocol (an oauth2-token 200 needs an access_token).
+            let outcome = ResponseClassifier.classify(.success(.http(c.response)), probe: probe)
             #expect(outcome.name == c.expect, "\(id)/\(c.name): expected \(c.expect), got \(outcome.name) (\(outcome.reason))")
         }
     }

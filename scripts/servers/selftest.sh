@@ -10,7 +10,7 @@ SCRIPTS=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 if [ $# -ge 1 ]; then DIR=$1; mkdir -p "$DIR"; own_dir=0
 else DIR=$(mktemp -d /tmp/revenant-servers-selftest.XXXXXX); own_dir=1; fi
 DIR=$(cd "$DIR" && pwd)
-NAMES=(sshd slapd dovecot postgres moto scim introspection tsa kdc)
+NAMES=(sshd slapd dovecot postgres moto scim introspection tsa oauth2token kdc)
 failures=0
 ok() { echo "  ok   $*"; }
 bad() { echo "  FAIL $*"; failures=$((failures + 1)); }
@@ -106,6 +106,12 @@ expect_out "a stamp verifies against the TSA's CA" "Verification: OK" openssl ts
 printf 'other' >"$DIR/tsa-other.dat"
 expect_out "a stamp of other data does not" "Verification: FAILED" openssl ts -verify -data "$DIR/tsa-other.dat" -in "$DIR/tsa-selftest.tsr" -CAfile "$TSA_CA"
 
+echo "oauth2token"
+tok=(curl --noproxy '*' -s --max-time 5 -d grant_type=client_credentials)
+expect_out "live client secret gets a token" '"access_token"' "${tok[@]}" -u "$OAUTH2_LIVE_CLIENT_ID:$OAUTH2_LIVE_CLIENT_SECRET" "$OAUTH2_TOKEN_URL"
+expect_out "rotated client's new secret gets a token" '"access_token"' "${tok[@]}" -u "$OAUTH2_ROTATED_CLIENT_ID:$OAUTH2_ROTATED_NEW_SECRET" "$OAUTH2_TOKEN_URL"
+expect_out "its old secret: invalid_client" '"invalid_client"' "${tok[@]}" -u "$OAUTH2_ROTATED_CLIENT_ID:$OAUTH2_ROTATED_OLD_SECRET" "$OAUTH2_TOKEN_URL"
+
 echo "kdc"
 kinit_as() { printf '%s\n' "$2" | KRB5_CONFIG="$KDC_KRB5_CONFIG" kinit -c MEMORY:selftest "$1"; }
 expect "live principal gets a ticket" 0 kinit_as "$KRB_LIVE_USER" "$KRB_LIVE_PASSWORD"
@@ -114,7 +120,7 @@ expect_out "the KDC logged PREAUTH_FAILED for it" "PREAUTH_FAILED: $KRB_ROTATED_
 expect_out "disabled principal: CLIENT_REVOKED" "revoked" kinit_as "$KRB_DISABLED_USER" "$KRB_DISABLED_PASSWORD"
 
 echo "listeners bound to 127.0.0.1 only"
-ports=("$SSHD_PORT" "$LDAP_PORT" "$LDAPS_PORT" "$IMAP_PORT" "$PG_PORT" "$AWS_PORT" "$SCIM_PORT" "$INTROSPECT_PORT" "$TSA_PORT" "$KDC_PORT")
+ports=("$SSHD_PORT" "$LDAP_PORT" "$LDAPS_PORT" "$IMAP_PORT" "$PG_PORT" "$AWS_PORT" "$SCIM_PORT" "$INTROSPECT_PORT" "$TSA_PORT" "$OAUTH2_PORT" "$KDC_PORT")
 for p in "${ports[@]}"; do
   addrs=$(ss -Hltn "sport = :$p" | awk '{print $4}' | sort -u | tr '\n' ' ')
   if [ "$addrs" = "127.0.0.1:$p " ]; then ok "port $p: $addrs"; else bad "port $p listens on: '$addrs'"; fi

@@ -1,3 +1,4 @@
+import Foundation
 import RevenantCore
 
 /// One protocol's rules, in one file each (`Protocols/<Name>Protocol.swift`): where its targets
@@ -25,6 +26,9 @@ public protocol ProtocolUnit: Sendable {
     func place(_ secret: Secret, in parts: inout RequestParts, auth: AuthScheme, context: PlacementContext)
     /// The login name of a negative control (SigV4 signs with a random key id of AWS's shape).
     func negativeControlLogin(_ username: String?, using rng: inout SystemRandomNumberGenerator) -> String?
+    /// The negative control's secret when it must have the shape of the pair's first credential's
+    /// (a service-account key: its account and key id, a fresh key); nil: `negative_control`'s random text.
+    func negativeControlSecret(like first: Secret, probe: ProbeDefinition) -> Secret?
 }
 
 /// A request as a protocol unit shapes it (ProbeRequestBuilder makes a ProbeRequest of it).
@@ -49,6 +53,8 @@ public struct PlacementContext: Sendable {
     public var certificate: [UInt8]?
     /// Whether a login is by private key (the credential's kind says so); nil: judge by the text.
     public var keyLogin: Bool?
+    /// When the request is made (a signed assertion's `iat`); nil: now.
+    public var now: Date? = nil
 }
 
 extension ProtocolUnit {
@@ -57,6 +63,7 @@ extension ProtocolUnit {
     public var isHTTP: Bool { false }
     public func prepare(_ parts: inout RequestParts, probe: ProbeDefinition, authSecret: Secret?) {}
     public func negativeControlLogin(_ username: String?, using rng: inout SystemRandomNumberGenerator) -> String? { username }
+    public func negativeControlSecret(like first: Secret, probe: ProbeDefinition) -> Secret? { nil }
 
     /// An auth scheme this protocol does not take (lint refuses the pairing): no URL, so every
     /// transport refuses the request, an inconclusive answer, never a verdict.
@@ -125,6 +132,7 @@ extension ProbeProtocol {
         case .smtp: SMTPProtocol()
         case .ssh: SSHProtocol()
         case .postgresql: PostgreSQLProtocol()
+        case .oauth2Token: OAuth2TokenProtocol()
         case .kerberos: KerberosProtocol()
         }
     }
