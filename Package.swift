@@ -21,6 +21,9 @@ let package = Package(
         .systemLibrary(name: "CLDAP", pkgConfig: "ldap", providers: [.apt(["libldap-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CMariaDB", pkgConfig: "libmariadb", providers: [.apt(["libmariadb-dev"])]),
+        // MIT Kerberos (Debian libkrb5-dev links krb5.h, profile.h and libkrb5.so into the default paths; pkg-config's
+        // `-isystem /usr/include/mit-krb5` is a flag SwiftPM refuses with a warning on every build, so it is not asked).
+        .systemLibrary(name: "CKrb5"),
         // Domain values, decoders that take bytes, and Verdicts/: pure, no C library.
         .target(name: "RevenantCore", dependencies: ["Yams"]),
         // SHA-256 and HMAC, secret fingerprints, JWT signatures, known_hosts pins: OpenSSL, nothing else.
@@ -28,7 +31,7 @@ let package = Package(
         // The edge that reads files for the core's decoders (inventories, configuration, JWK Sets, known_hosts, secrets).
         .target(name: "RevenantFiles", dependencies: ["RevenantCore", "RevenantCrypto"]),
         .target(name: "RevenantProbes", dependencies: ["RevenantCore", "RevenantFiles", "RevenantCrypto"]),
-        .target(name: "RevenantNet", dependencies: ["CCurl", "COpenSSL", "CLibSSH", "CLibPQ", "CLDAP", "RevenantCore", "RevenantCrypto", "RevenantFiles", "RevenantProbes", "CMariaDB"]),
+        .target(name: "RevenantNet", dependencies: ["CCurl", "COpenSSL", "CLibSSH", "CLibPQ", "CLDAP", "RevenantCore", "RevenantCrypto", "RevenantFiles", "RevenantProbes", "CMariaDB", "CKrb5"]),
         .target(name: "RevenantEngine", dependencies: ["RevenantCore", "RevenantCrypto", "RevenantProbes"]),
         .target(name: "RevenantReports", dependencies: ["RevenantCore"]),
         // The history store: runs, checks and findings between runs (SQLite file or PostgreSQL), never a secret.

@@ -42,6 +42,12 @@ PACKAGES=(
   mariadb-client
   redis-server
   redis-tools
+  # Kerberos logins through MIT's libkrb5 (docs/protocols/kerberos.md), and the MIT KDC, its admin
+  # tools and kinit for their integration tests (scripts/servers/kdc.sh).
+  libkrb5-dev
+  krb5-kdc
+  krb5-admin-server
+  krb5-user
 )
 
 die() { echo "install-deps: $*" >&2; exit 1; }

@@ -10,7 +10,7 @@ public enum InventoryLoader {
         "certificate", "private_key", "issuer", "host_key_sha256",
     ]
     /// Target schemes of every protocol (the probe's protocol narrows them when planning).
-    static let targetSchemes = ["http", "https", "ldap", "ldaps", "imap", "imaps", "smtp", "smtps", "ssh", "postgresql", "mysql", "mysqls", "redis", "rediss"]
+    static let targetSchemes = ["http", "https", "ldap", "ldaps", "imap", "imaps", "smtp", "smtps", "ssh", "postgresql", "mysql", "mysqls", "redis", "rediss", "kerberos"]
     static let controlFields = ["probe", "target", "secret", "username", "access_key_id"]
 
     /// Loads and merges several files, each read by `read` (nil: unreadable); duplicate ids across

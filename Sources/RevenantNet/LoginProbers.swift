@@ -11,6 +11,7 @@ public enum LoginProbers {
                 "ldap": ldap, "ldaps": ldap,
                 // MySQL: `mysqls://` checks the server against `tls.ca_bundle`; Redis over TLS as HTTPS is.
                 "mysql": MySQLProber(caBundle: options.caBundle), "mysqls": MySQLProber(caBundle: options.caBundle),
-                "redis": RedisProber(options: options), "rediss": RedisProber(options: options)]
+                "redis": RedisProber(options: options), "rediss": RedisProber(options: options),
+                "kerberos": KerberosProber()]
     }
 }

@@ -16,6 +16,7 @@ public enum ProbeProtocol: String, Sendable, CaseIterable {
     case oauth2Token = "oauth2-token"
     case mysql
     case redis
+    case kerberos
 
     /// URL schemes a target of this protocol may use, with their default ports (its ProtocolUnit's).
     public var schemes: [String: Int] { unit.schemes }

@@ -38,7 +38,14 @@ enum FuzzTargets {
         ("import-gitleaks", { imported(.gitleaks, $0) { b, o throws(InputErrors) in try GitleaksImport.read(b, file: "fuzz.json", options: o) } }),
         ("import-aws", { imported(.awsCredentialReport, $0) { b, o throws(InputErrors) in try AWSCredentialReportImport.read(b, file: "fuzz.csv", options: o) } }),
         ("import-kubernetes", { imported(.kubernetes, $0) { b, o throws(InputErrors) in try KubernetesSecretsImport.read(b, file: "fuzz.yaml", options: o) } }),
+        ("kdc-reply", kdcReply),
     ]
+
+    /// libkrb5 reads a KDC's reply to an AS-REQ; the oracle: no reply made without the
+    /// principal's key gets a ticket accepted (an acceptance must decrypt with the password's key).
+    static func kdcReply(_ bytes: [UInt8]) {
+        if case .success = KerberosProber.readReply(bytes) { fatalError("a KDC reply made without the key was read as a ticket issued") }
+    }
 
     /// `revenant merge` reads shard reports; the oracle: a report it accepts, written again as
     /// JSON, reads back to the same results (what a merge of merges relies on).

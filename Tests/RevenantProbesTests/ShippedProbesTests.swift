@@ -41,7 +41,7 @@ import RevenantProbes
 
     @Test func probesForOnesOwnSystemsShipAsTemplates() {
         let templates = Self.probeIDs.filter(Self.isTemplate)
-        #expect(templates == ["imap", "ldap", "mysql", "oauth2-introspection", "oauth2-token", "postgresql", "redis", "scim", "ssh"], "\(templates)")
+        #expect(templates == ["imap", "kerberos", "ldap", "mysql", "oauth2-introspection", "oauth2-token", "postgresql", "redis", "scim", "ssh"], "\(templates)")
     }
 
     @Test func atLeastThirtyProbesShip() {

@@ -10,7 +10,7 @@ SCRIPTS=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 if [ $# -ge 1 ]; then DIR=$1; mkdir -p "$DIR"; own_dir=0
 else DIR=$(mktemp -d /tmp/revenant-servers-selftest.XXXXXX); own_dir=1; fi
 DIR=$(cd "$DIR" && pwd)
-NAMES=(sshd slapd dovecot postgres moto scim introspection tsa oauth2token mariadb redis)
+NAMES=(sshd slapd dovecot postgres moto scim introspection tsa oauth2token mariadb redis kdc)
 failures=0
 ok() { echo "  ok   $*"; }
 bad() { echo "  FAIL $*"; failures=$((failures + 1)); }
@@ -130,8 +130,16 @@ expect_out "deleted user refused" "WRONGPASS" "${rc[@]}" AUTH "$REDIS_DEAD_USER"
 expect_out "rotated user, old password refused" "WRONGPASS" "${rc[@]}" AUTH "$REDIS_ROTATED_USER" "$REDIS_OLD_PASSWORD"
 expect_out "disabled user, right password refused alike" "WRONGPASS" "${rc[@]}" AUTH "$REDIS_DISABLED_USER" "$REDIS_DISABLED_PASSWORD"
 
+echo "kdc"
+kinit_as() { printf '%s\n' "$2" | KRB5_CONFIG="$KDC_KRB5_CONFIG" kinit -c MEMORY:selftest "$1"; }
+expect "live principal gets a ticket" 0 kinit_as "$KRB_LIVE_USER" "$KRB_LIVE_PASSWORD"
+expect "rotated principal, old password refused" 1 kinit_as "$KRB_ROTATED_USER" "$KRB_OLD_PASSWORD"
+expect_out "the KDC logged PREAUTH_FAILED for it" "PREAUTH_FAILED: $KRB_ROTATED_USER@" grep -F "$KRB_ROTATED_USER@" "$KDC_LOG"
+expect_out "disabled principal: CLIENT_REVOKED" "revoked" kinit_as "$KRB_DISABLED_USER" "$KRB_DISABLED_PASSWORD"
+
+
 echo "listeners bound to 127.0.0.1 only"
-ports=("$SSHD_PORT" "$LDAP_PORT" "$LDAPS_PORT" "$IMAP_PORT" "$PG_PORT" "$AWS_PORT" "$SCIM_PORT" "$INTROSPECT_PORT" "$TSA_PORT" "$OAUTH2_PORT" "$MARIADB_PORT" "$MARIADB_PLAIN_PORT" "$REDIS_PORT" "$REDIS_TLS_PORT")
+ports=("$SSHD_PORT" "$LDAP_PORT" "$LDAPS_PORT" "$IMAP_PORT" "$PG_PORT" "$AWS_PORT" "$SCIM_PORT" "$INTROSPECT_PORT" "$TSA_PORT" "$OAUTH2_PORT" "$MARIADB_PORT" "$MARIADB_PLAIN_PORT" "$REDIS_PORT" "$REDIS_TLS_PORT" "$KDC_PORT")
 for p in "${ports[@]}"; do
   addrs=$(ss -Hltn "sport = :$p" | awk '{print $4}' | sort -u | tr '\n' ' ')
   if [ "$addrs" = "127.0.0.1:$p " ]; then ok "port $p: $addrs"; else bad "port $p listens on: '$addrs'"; fi

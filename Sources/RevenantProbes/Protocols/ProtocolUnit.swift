@@ -135,6 +135,7 @@ extension ProbeProtocol {
         case .oauth2Token: OAuth2TokenProtocol()
         case .mysql: MySQLProtocol()
         case .redis: RedisProtocol()
+        case .kerberos: KerberosProtocol()
         }
     }
 }
