@@ -12,6 +12,8 @@ public enum CredentialKind: String, Sendable, CaseIterable, Codable {
     case sshKey = "ssh_key"
     case x509Certificate = "x509_certificate"
     case scimAccount = "scim_account"
+    /// An SSH private key (`secret`) with its OpenSSH user certificate (`certificate`).
+    case sshCertificate = "ssh_certificate"
 }
 
 /// The lifecycle state the organisation believes a credential is in.
@@ -52,8 +54,11 @@ public struct CertificateFiles: Sendable, Equatable {
     public var privateKey: SecretSource?
     /// Else the next certificate of the chain.
     public var issuer: String?
+    /// `ssh_certificate`: the CA's key revocation list (OpenSSH KRL), if the inventory names one.
+    public var revocationList: String?
 
-    public init(certificate: String, privateKey: SecretSource? = nil, issuer: String? = nil) {
+    public init(certificate: String, privateKey: SecretSource? = nil, issuer: String? = nil, revocationList: String? = nil) {
+        self.revocationList = revocationList
         self.certificate = certificate
         self.privateKey = privateKey
         self.issuer = issuer
@@ -128,6 +133,8 @@ public struct PositiveControl: Sendable, Equatable {
     public var secret: SecretSource
     public var username: String?
     public var origin: String
+    /// SSH certificate logins: the live certificate (`-cert.pub`) that goes with the control's key.
+    public var certificate: String?
 
     public init(probe: String, target: String?, secret: SecretSource, username: String? = nil, origin: String = "") {
         self.probe = probe

@@ -31,6 +31,11 @@ public struct ControlPair: Sendable {
     /// A login by private key (`ssh_key`): its negative control presents a generated key. Key and
     /// password credentials of one target are separate pairs, each with its own control.
     public var keyLogin = false
+    /// A login by private key with an OpenSSH certificate (`ssh_certificate`): its rejections count
+    /// only with a positive control of the same kind (docs/protocols/ssh.md, "User certificates").
+    public var certificateLogin = false
+    /// The positive control's certificate (`-cert.pub` bytes), presented with its key.
+    public var positiveCertificate: [UInt8]?
 }
 
 /// Everything resolved before anything is sent: what `--dry-run` prints and `run` executes.
@@ -43,6 +48,8 @@ public struct VerifyPlan: Sendable {
     public var certificates: [Int: [UInt8]] = [:]
     /// What was read from each `x509_certificate` credential's certificate (leaf, issuer if known).
     public var certificateInfos: [Int: CertificateInfo] = [:]
+    /// What was read from each `ssh_certificate` credential's certificate and KRL.
+    public var sshCertificates: [Int: SSHCertificateFacts] = [:]
     /// Findings a credential's secret itself gives (a JWT's `alg: none`), by credential index.
     public var secretFindings: [Int: [Finding]] = [:]
     /// Until when each decodable JWT is valid by its own `exp` (`distantFuture` without one), by
@@ -70,6 +77,8 @@ struct PairKey: Hashable {
     var base: String
     /// SSH: key logins and password logins take different paths, so they get controls of their own.
     var keyLogin = false
+    /// SSH certificate logins too: a server may take certificates and keys by different rules.
+    var certificateLogin = false
 }
 
 /// Builds the plan: resolves secrets, probes, targets and allowed hosts; sends nothing.
