@@ -386,6 +386,9 @@ struct PlanBuilder {
             }
             // What a control is (a key, a password) and where its key points need its secret.
             if lintOnly { continue }
+            if control.certificate != nil, probe.kind != .ssh {
+                warnings.append("\(control.origin): `certificate` of a control applies to SSH certificate logins only: ignored for \(probe.id)")
+            }
             if probe.kind == .ssh, let certificate = control.certificate {
                 attachCertificateControl(control, certificate, probe: probe, target: target)
                 continue
