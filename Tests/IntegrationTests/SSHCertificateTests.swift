@@ -40,6 +40,8 @@ struct SSHCertificateRun: Sendable {
         }
         let credentials = [
             try cert("live-cert", "LIVE", target: enforcing),
+            try cert("live-cert-ecdsa", "LIVE_ECDSA", target: enforcing),
+            try cert("live-cert-rsa", "LIVE_RSA", target: enforcing),
             try cert("serial-revoked-enforced", "SERIAL_REVOKED", target: enforcing),
             try cert("id-revoked-enforced", "ID_REVOKED", target: enforcing),
             try cert("serial-revoked-not-enforced", "SERIAL_REVOKED", target: lax),
@@ -94,6 +96,18 @@ struct SSHCertificateRun: Sendable {
         #expect(r.codes("live-cert").contains("not_revoked_at_ca"), "\(r.codes("live-cert"))")
         // sshd logged a certificate login (ED25519-CERT), serial 101.
         #expect(run.logLines.contains { $0.hasPrefix("Accepted publickey for") && $0.contains("ED25519-CERT") && $0.contains("serial 101") },
+                "\(run.logLines)")
+    }
+
+    /// libssh presents ECDSA and RSA certificates too (RSA with rsa-sha2-*: OpenSSH 9 refuses SHA-1
+    /// `ssh-rsa-cert-v01`, and a live RSA certificate read as refused would be a false "revoked").
+    @Test(arguments: [("live-cert-ecdsa", "ECDSA-CERT", 107), ("live-cert-rsa", "RSA-CERT", 108)])
+    func ecdsaAndRSACertificatesLogIn(id: String, logged: String, serial: Int) async throws {
+        let run = try await Self.run()
+        let r = try Self.report(run)
+        #expect(r.check(id)["outcome"] as? String == "authenticated", "\(r.check(id))")
+        #expect(r.codes(id).first == "residual_access")
+        #expect(run.logLines.contains { $0.hasPrefix("Accepted publickey for") && $0.contains(logged) && $0.contains("serial \(serial)") },
                 "\(run.logLines)")
     }
 

@@ -43,10 +43,12 @@ start_sshd() {
   local port2
   port2=$(second_port)
   ssh-keygen -q -t ed25519 -N '' -C "revenant-user-ca" -f "$D/user_ca"
-  cert() { # cert NAME SERIAL KEY_ID PRINCIPALS VALIDITY
-    ssh-keygen -q -t ed25519 -N '' -C "revenant-cert-$1" -f "$D/cert_$1"
-    ssh-keygen -q -s "$D/user_ca" -I "$3" -n "$4" -z "$2" -V "$5" "$D/cert_$1.pub" 2>/dev/null ||
-      die "sshd: ssh-keygen -s cannot sign cert_$1"
+  cert() { # cert NAME SERIAL KEY_ID PRINCIPALS VALIDITY [KEYGEN_TYPE_ARGS…]
+    local name=$1 serial=$2 id=$3 principals=$4 validity=$5
+    shift 5
+    ssh-keygen -q -t "${1:-ed25519}" "${@:2}" -N '' -C "revenant-cert-$name" -f "$D/cert_$name"
+    ssh-keygen -q -s "$D/user_ca" -I "$id" -n "$principals" -z "$serial" -V "$validity" "$D/cert_$name.pub" 2>/dev/null ||
+      die "sshd: ssh-keygen -s cannot sign cert_$name"
   }
   cert live 101 rv-live "$TEST_USER" "-5m:+1d"
   cert serial_revoked 102 rv-serial-revoked "$TEST_USER" "-5m:+1d"
@@ -54,6 +56,8 @@ start_sshd() {
   cert expired 104 rv-expired "$TEST_USER" "20200101:20200102"
   cert other_principal 105 rv-other-principal "rv-someone-else" "-5m:+1d"
   cert not_yet_valid 106 rv-not-yet-valid "$TEST_USER" "+1d:+2d"
+  cert live_ecdsa 107 rv-live-ecdsa "$TEST_USER" "-5m:+1d" ecdsa -b 256
+  cert live_rsa 108 rv-live-rsa "$TEST_USER" "-5m:+1d" rsa -b 3072
   printf 'serial: 102\nid: rv-id-revoked\n' >"$D/krl.spec"
   ssh-keygen -q -k -f "$D/user_ca.krl" -s "$D/user_ca.pub" -z 1 "$D/krl.spec" || die "sshd: ssh-keygen -k cannot write the KRL"
 
@@ -121,5 +125,6 @@ EOF
     "SSH_CERT_LIVE=$D/cert_live" "SSH_CERT_SERIAL_REVOKED=$D/cert_serial_revoked" "SSH_CERT_ID_REVOKED=$D/cert_id_revoked" \
     "SSH_CERT_EXPIRED=$D/cert_expired" "SSH_CERT_OTHER_PRINCIPAL=$D/cert_other_principal" \
     "SSH_CERT_NOT_YET_VALID=$D/cert_not_yet_valid" \
+    "SSH_CERT_LIVE_ECDSA=$D/cert_live_ecdsa" "SSH_CERT_LIVE_RSA=$D/cert_live_rsa" \
     "SSHD_PASSWORD_USER=$pw_user" "SSHD_LIVE_PASSWORD=$pw_live" "SSHD_OLD_PASSWORD=$pw_old"
 }
