@@ -97,7 +97,10 @@ final class SSHKey {
     /// presents the certificate (PROTOCOL.certkeys); nil when done. libssh refuses a certificate
     /// of another key: then nothing is sent.
     func attachCertificate(_ file: [UInt8]) -> TransportFailure? {
-        let words = String(decoding: file, as: UTF8.self).split(whereSeparator: \.isWhitespace)
+        // The first line that is not blank or a comment, as the planner read it (SSHCertificate.parse(file:)).
+        let line = String(decoding: file, as: UTF8.self).split(whereSeparator: \.isNewline)
+            .first { !$0.allSatisfy(\.isWhitespace) && !$0.drop { $0.isWhitespace }.hasPrefix("#") } ?? ""
+        let words = line.split(whereSeparator: \.isWhitespace)
         guard words.count >= 2 else {
             return TransportFailure(kind: .other, message: "the SSH certificate is not `TYPE BASE64`: nothing sent")
         }
