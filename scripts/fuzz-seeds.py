@@ -166,6 +166,25 @@ def main():
                 put("ledger", b"".join(lines[:3]))
     put("ledger", b'{"seq":1}\n')
 
+    # OpenSSH user certificates and a KRL, made by ssh-keygen (a throwaway CA of this run).
+    if shutil.which("ssh-keygen"):
+        with tempfile.TemporaryDirectory() as ssh:
+            def keygen(*args):
+                return subprocess.run(["ssh-keygen", "-q", *args], capture_output=True, timeout=60).returncode == 0
+            keygen("-t", "ed25519", "-N", "", "-f", f"{ssh}/ca")
+            for i, (t, extra) in enumerate([("ed25519", []), ("ecdsa", ["-b", "256"]), ("rsa", ["-b", "2048"])]):
+                keygen("-t", t, *extra, "-N", "", "-f", f"{ssh}/k{i}")
+                keygen("-s", f"{ssh}/ca", "-I", f"fuzz-{t}", "-n", "alice,bob", "-z", str(100 + i), "-V", "-1d:+1d",
+                       "-O", "force-command=/bin/true", f"{ssh}/k{i}.pub")
+                if os.path.exists(f"{ssh}/k{i}-cert.pub"):
+                    put("ssh-certificate", read(f"{ssh}/k{i}-cert.pub"))
+            with open(f"{ssh}/spec", "w") as f:
+                f.write("serial: 1-50\nserial: 101\nid: fuzz-rsa\n")
+            if keygen("-k", "-f", f"{ssh}/krl", "-s", f"{ssh}/ca.pub", f"{ssh}/spec"):
+                put("ssh-krl", read(f"{ssh}/krl"))
+            if keygen("-k", "-f", f"{ssh}/krl2", f"{ssh}/k0.pub"):
+                put("ssh-krl", read(f"{ssh}/krl2"))
+
     print("fuzz-seeds: " + ", ".join(f"{t} {n}" for t, n in sorted(count.items())))
 
 

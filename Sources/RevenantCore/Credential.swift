@@ -16,6 +16,8 @@ public enum CredentialKind: String, Sendable, CaseIterable, Codable {
     case clientSecret = "client_secret"
     /// A Google Cloud service-account key file (JSON): it signs an RFC 7523 JWT bearer assertion.
     case serviceAccountKey = "service_account_key"
+    /// An SSH private key (`secret`) with its OpenSSH user certificate (`certificate`).
+    case sshCertificate = "ssh_certificate"
 }
 
 /// The lifecycle state the organisation believes a credential is in.
@@ -56,8 +58,11 @@ public struct CertificateFiles: Sendable, Equatable {
     public var privateKey: SecretSource?
     /// Else the next certificate of the chain.
     public var issuer: String?
+    /// `ssh_certificate`: the CA's key revocation list (OpenSSH KRL), if the inventory names one.
+    public var revocationList: String?
 
-    public init(certificate: String, privateKey: SecretSource? = nil, issuer: String? = nil) {
+    public init(certificate: String, privateKey: SecretSource? = nil, issuer: String? = nil, revocationList: String? = nil) {
+        self.revocationList = revocationList
         self.certificate = certificate
         self.privateKey = privateKey
         self.issuer = issuer
@@ -132,6 +137,8 @@ public struct PositiveControl: Sendable, Equatable {
     public var secret: SecretSource
     public var username: String?
     public var origin: String
+    /// SSH certificate logins: the live certificate (`-cert.pub`) that goes with the control's key.
+    public var certificate: String?
 
     public init(probe: String, target: String?, secret: SecretSource, username: String? = nil, origin: String = "") {
         self.probe = probe

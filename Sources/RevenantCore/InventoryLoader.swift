@@ -8,10 +8,11 @@ public enum InventoryLoader {
         "id", "kind", "state", "owner", "issued_at", "rotated_at", "revoked_at", "expires_at",
         "secret", "username", "access_key_id", "probe", "target", "probes", "tags",
         "certificate", "private_key", "issuer", "host_key_sha256",
+        "krl",
     ]
     /// Target schemes of every protocol (the probe's protocol narrows them when planning).
     static let targetSchemes = ["http", "https", "ldap", "ldaps", "imap", "imaps", "smtp", "smtps", "ssh", "postgresql", "mysql", "mysqls", "redis", "rediss", "kerberos"]
-    static let controlFields = ["probe", "target", "secret", "username", "access_key_id"]
+    static let controlFields = ["probe", "target", "secret", "username", "access_key_id", "certificate"]
 
     /// Loads and merges several files, each read by `read` (nil: unreadable); duplicate ids across
     /// files are an error. Throws every problem at once. (RevenantFiles reads them from disk.)
@@ -234,11 +235,13 @@ struct InventoryDecoder {
             return reader.fail(tree, reader.join(path, "secret"), "required field `secret` is missing")
         }
         guard let secret = secretSource(secretTree, reader.join(path, "secret")), let probe else { return }
-        inventory.controls.append(PositiveControl(
+        var control = PositiveControl(
             // A SigV4 control logs in with its access key id, as a credential does.
             probe: probe, target: target, secret: secret,
             username: reader.string(f, "username", path) ?? reader.string(f, "access_key_id", path),
-            origin: "\(reader.file): \(reader.location(tree, path))"))
+            origin: "\(reader.file): \(reader.location(tree, path))")
+        control.certificate = f["certificate"].flatMap { filePath($0, reader.join(path, "certificate")) }
+        inventory.controls.append(control)
     }
 
     mutating func probeList(_ tree: Tree, _ path: String) -> [ProbeTarget] {
@@ -314,25 +317,45 @@ struct InventoryDecoder {
 
     /// `certificate`, `private_key`, `issuer` of an x509_certificate (files, relative to the inventory).
     mutating func certificateFiles(_ f: Fields, _ path: String, kind: CredentialKind?) -> CertificateFiles? {
-        let given = ["certificate", "private_key", "issuer"].filter { f[$0] != nil }
+        if kind == .sshCertificate { return sshCertificateFiles(f, path) }
+        let given = ["certificate", "private_key", "issuer", "krl"].filter { f[$0] != nil }
         guard kind == .x509Certificate else {
-            for key in given { reader.fail(f[key], reader.join(path, key), "`\(key)` applies to kind x509_certificate only") }
+            for key in given {
+                reader.fail(f[key], reader.join(path, key), key == "krl" ? "`krl` applies to kind ssh_certificate only"
+                            : "`\(key)` applies to kind x509_certificate\(key == "certificate" ? " or ssh_certificate" : "") only")
+            }
             return nil
         }
         guard let certTree = f["certificate"] else {
             reader.fail(nil, reader.join(path, "certificate"), "an x509_certificate needs `certificate: {\"file\": PATH}`")
             return nil
         }
-        func filePath(_ tree: Tree, _ key: String) -> String? {
-            guard case .file(let p)? = secretSource(tree, reader.join(path, key)) else {
-                reader.fail(tree, reader.join(path, key), "expected `{\"file\": PATH}`")
-                return nil
-            }
-            return p
-        }
-        guard let certificate = filePath(certTree, "certificate") else { return nil }
+        guard let certificate = filePath(certTree, reader.join(path, "certificate")) else { return nil }
         let key = f["private_key"].flatMap { secretSource($0, reader.join(path, "private_key")) }
-        let issuer = f["issuer"].flatMap { filePath($0, "issuer") }
+        let issuer = f["issuer"].flatMap { filePath($0, reader.join(path, "issuer")) }
         return CertificateFiles(certificate: certificate, privateKey: key, issuer: issuer)
+    }
+
+    /// `certificate` (the `-cert.pub` file, required) and `krl` (the CA's revocation list) of an
+    /// ssh_certificate; its private key is the `secret`.
+    mutating func sshCertificateFiles(_ f: Fields, _ path: String) -> CertificateFiles? {
+        for key in ["private_key", "issuer"] where f[key] != nil {
+            reader.fail(f[key], reader.join(path, key), "an ssh_certificate has `secret` (its private key), `certificate` and `krl`, not `\(key)`")
+        }
+        guard let certTree = f["certificate"] else {
+            reader.fail(nil, reader.join(path, "certificate"), "an ssh_certificate needs `certificate: {\"file\": PATH}` (its -cert.pub file)")
+            return nil
+        }
+        guard let certificate = filePath(certTree, reader.join(path, "certificate")) else { return nil }
+        return CertificateFiles(certificate: certificate, revocationList: f["krl"].flatMap { filePath($0, reader.join(path, "krl")) })
+    }
+
+    /// A field that must be `{"file": PATH}` (a certificate, an issuer, a KRL: files, not secrets).
+    mutating func filePath(_ tree: Tree, _ field: String) -> String? {
+        guard case .file(let p)? = secretSource(tree, field) else {
+            reader.fail(tree, field, "expected `{\"file\": PATH}`")
+            return nil
+        }
+        return p
     }
 }

@@ -42,11 +42,14 @@ public struct Login: Sendable, Equatable {
     /// Exactly the bytes stored (a password need not be UTF-8).
     public var secret: Secret
     public var method: Method
+    /// SSH: the OpenSSH user certificate (`-cert.pub` text) presented with the private key.
+    public var certificate: [UInt8]?
 
-    public init(user: String, secret: Secret, method: Method = .password) {
+    public init(user: String, secret: Secret, method: Method = .password, certificate: [UInt8]? = nil) {
         self.user = user
         self.secret = secret
         self.method = method
+        self.certificate = certificate
     }
 }
 

@@ -23,6 +23,9 @@ struct PlanBuilder {
     var checks: [[PlannedCheck]] = []
     var certificates: [Int: [UInt8]] = [:]
     var certificateInfos: [Int: CertificateInfo] = [:]
+    var sshCertificates: [Int: SSHCertificateFacts] = [:]
+    /// The public key blob each `ssh_certificate` certifies: its fingerprint is the credential's.
+    var sshCertificateKeys: [Int: [UInt8]] = [:]
     var secretFindings: [Int: [Finding]] = [:]
     var jwtValidUntil: [Int: Date] = [:]
     var pairs: [ControlPair] = []
@@ -73,7 +76,7 @@ struct PlanBuilder {
                                    + "and every report and the ledger would print it: take it out")
             }
             secrets.append(resolved.secret)
-            fingerprints.append(resolved.secret.map(fingerprinter.fingerprint))
+            fingerprints.append(sshCertificateKeys[ci].map { fingerprinter.fingerprint(bytes: $0) } ?? resolved.secret.map(fingerprinter.fingerprint))
             let credential = inventory.credentials[ci]
             checks.append(VerifyPlanner.targets(of: credential, probes: probes, regionBases: regionBases).map {
                 planCheck(credential, $0, resolved)
@@ -87,6 +90,7 @@ struct PlanBuilder {
                               warnings: warnings, inputErrors: inputErrors)
         plan.certificates = certificates
         plan.certificateInfos = certificateInfos
+        plan.sshCertificates = sshCertificates
         plan.secretFindings = secretFindings
         plan.jwtValidUntil = jwtValidUntil
         return plan
@@ -116,6 +120,9 @@ struct PlanBuilder {
             source = files.privateKey
             out.problem = readCertificate(ci, files)
         }
+        if credential.kind == .sshCertificate, !lintOnly, let files = credential.certificate {
+            out.problem = readSSHCertificate(ci, files)
+        }
         if credential.kind == .scimAccount, source == nil, let user = credential.username {
             // Looked up by name with the operator's token; the name stands where a secret would.
             out.secret = Secret(user)
@@ -130,7 +137,7 @@ struct PlanBuilder {
             }
         }
         // Keys are multi-line by nature; any other secret with a line break would be sent corrupted.
-        if let s = out.secret, ![.sshKey, .x509Certificate, .serviceAccountKey].contains(credential.kind), s.hasLineBreakOrNUL {
+        if let s = out.secret, ![.sshKey, .sshCertificate, .x509Certificate, .serviceAccountKey].contains(credential.kind), s.hasLineBreakOrNUL {
             out.secret = nil
             out.problem = "the secret contains a line break or NUL: not sent (a login or header carrying it would be refused, which proves nothing)"
         }
@@ -170,6 +177,53 @@ struct PlanBuilder {
         // DESIGN §4: a certificate's dates come from the certificate itself.
         inventory.credentials[ci].issuedAt = leaf.info.notBefore
         inventory.credentials[ci].expiresAt = leaf.info.notAfter
+        return nil
+    }
+
+    /// Reads an `ssh_certificate`'s `-cert.pub` (and its CA's KRL): its validity window becomes the
+    /// credential's dates, its bytes go with the key to SSH probes. Returns why no probe may use it:
+    /// unreadable, a host certificate, not for the login user, or not valid yet — a server refuses
+    /// those for that reason alone, and a refusal that proves nothing about the certificate must
+    /// not read as its death (docs/protocols/ssh.md, "User certificates").
+    mutating func readSSHCertificate(_ ci: Int, _ files: CertificateFiles) -> String? {
+        let credential = inventory.credentials[ci]
+        let cert: SSHCertificate
+        do {
+            let bytes = try resolver.resolve(.file(files.certificate)).get().bytes
+            cert = try SSHCertificate.parse(file: bytes)
+            certificates[ci] = bytes
+        } catch let error as SSHFormatError {
+            inputErrors.append("\(credential.location): `certificate` \(files.certificate): not an OpenSSH certificate: \(error.message)")
+            return "cannot read SSH certificate \(files.certificate): \(error.message)"
+        } catch {
+            let why = (error as? SecretError)?.reason ?? "unreadable"
+            inputErrors.append("\(credential.location): `certificate` \(files.certificate): \(why)")
+            return "cannot read SSH certificate \(files.certificate): \(why)"
+        }
+        sshCertificateKeys[ci] = cert.publicKeyBlob
+        inventory.credentials[ci].issuedAt = cert.notBefore ?? credential.issuedAt
+        inventory.credentials[ci].expiresAt = cert.notAfter
+        var facts = SSHCertificateFacts(summary: cert.summary, notAfter: cert.notAfter)
+        if let path = files.revocationList {
+            do {
+                let krl = try SSHKeyRevocationList.parse(try resolver.resolve(.file(path)).get().bytes)
+                facts.krlRead = true
+                facts.revokedBy = krl.revocation(of: cert, sha256: Digest.sha256, sha1: Digest.sha1)
+            } catch {
+                let why = (error as? SSHFormatError)?.message ?? (error as? SecretError)?.reason ?? "unreadable"
+                warnings.append("\(credential.location): \(credential.id): KRL \(path) not read (\(why)): the CA's revocation is not known")
+            }
+        }
+        sshCertificates[ci] = facts
+        guard cert.isUser else { return "\(cert.summary) is a host certificate, not a user certificate: no login uses it" }
+        if let user = credential.username, !cert.principals.isEmpty, !cert.principals.contains(user) {
+            return "\(cert.summary) is not valid for user \(ServerText.quote(user)) (principals: "
+                + cert.principals.map { ServerText.quote($0) }.joined(separator: ", ")
+                + "): a server refuses it for that alone, which proves nothing about the certificate; probe it as one of its principals"
+        }
+        if let from = cert.notBefore, from > now {
+            return "\(cert.summary) is not valid before \(Timestamp.format(from)): a refusal now proves nothing about later"
+        }
         return nil
     }
 
@@ -233,8 +287,9 @@ struct PlanBuilder {
         let authSecret = resolveAuthSecret(probe)
         check.skipReason = skipReason(credential, probe, target, resolved, login: login, ownHost: ownHost, authSecret: authSecret, pin: pin)
         guard check.skipReason == nil else { return check }
-        let keyLogin = probe.kind == .ssh && credential.kind == .sshKey
-        let key = PairKey(probe: probe.id, base: target.base, keyLogin: keyLogin)
+        let keyLogin = probe.kind == .ssh && [.sshKey, .sshCertificate].contains(credential.kind)
+        let key = PairKey(probe: probe.id, base: target.base, keyLogin: keyLogin,
+                          certificateLogin: probe.kind == .ssh && credential.kind == .sshCertificate)
         if let i = pairIndex[key] {
             if pairs[i].hostKeySHA256 != pin {
                 check.skipReason = "host_key_sha256 for \(target.base) differs from the one given first (\(pairs[i].probe.id)): not sent"
@@ -247,6 +302,7 @@ struct PlanBuilder {
             pairs.append(ControlPair(probe: probe, target: target, username: login,
                                      authSecret: authSecret, hostKeySHA256: pin, keyLogin: keyLogin))
             pairs[pairs.count - 1].negativeSecret = resolved.secret.flatMap { probe.kind.unit.negativeControlSecret(like: $0, probe: probe) }
+            pairs[pairs.count - 1].certificateLogin = key.certificateLogin
         }
         var limits = hostLimits[target.authority] ?? configuration.perHost
         if let own = probe.rateLimit { limits = limits.tightened(by: own) }
@@ -358,6 +414,13 @@ struct PlanBuilder {
             }
             // What a control is (a key, a password) and where its key points need its secret.
             if lintOnly { continue }
+            if control.certificate != nil, probe.kind != .ssh {
+                warnings.append("\(control.origin): `certificate` of a control applies to SSH certificate logins only: ignored for \(probe.id)")
+            }
+            if probe.kind == .ssh, let certificate = control.certificate {
+                attachCertificateControl(control, certificate, probe: probe, target: target)
+                continue
+            }
             // SSH: a control that is a private key vouches for key logins only, a password for
             // password logins only; a key is never sent as a password (nor the other way round).
             let resolved = resolver.resolve(control.secret)
@@ -386,6 +449,27 @@ struct PlanBuilder {
             }
             attach(control, resolved, to: i, probe: probe, target: target)
         }
+    }
+
+    /// A positive control of SSH certificate logins: a live key and certificate of the same CA for
+    /// the same user. It vouches for the certificate pair only (a bare key proves nothing about
+    /// whether the server trusts the CA, and a certificate nothing about bare keys).
+    mutating func attachCertificateControl(_ control: PositiveControl, _ path: String, probe: ProbeDefinition, target: TargetURL) {
+        guard let i = pairIndex[PairKey(probe: probe.id, base: target.base, keyLogin: true, certificateLogin: true)] else {
+            warnings.append("\(control.origin): positive control for \(probe.id) at \(target.base) has a certificate, and no ssh_certificate credential goes there: it checks nothing")
+            return
+        }
+        do {
+            let bytes = try resolver.resolve(.file(path)).get().bytes
+            _ = try SSHCertificate.parse(file: bytes)
+            pairs[i].positiveCertificate = bytes
+        } catch {
+            let why = (error as? SSHFormatError)?.message ?? (error as? SecretError)?.reason ?? "unreadable"
+            pairs[i].positiveProblem = "the positive control's certificate could not be read (\(why))"
+            warnings.append("\(control.origin): positive control for \(probe.id) at \(target.base) not used: certificate \(path): \(why); rejections there will not count")
+            return
+        }
+        attach(control, resolver.resolve(control.secret), to: i, probe: probe, target: target)
     }
 
     mutating func attach(_ control: PositiveControl, _ resolved: Result<Secret, SecretError>, to i: Int, probe: ProbeDefinition, target: TargetURL) {
@@ -423,6 +507,11 @@ struct PlanBuilder {
     /// allowed to see it, an identifier in another format): only a known-good control on the same
     /// pair shows the server would have known this one.
     mutating func requireControlsWhereAnswersAreAlike() {
+        for i in pairs.indices where pairs[i].certificateLogin && pairs[i].positiveSecret == nil && pairs[i].positiveProblem == nil {
+            pairs[i].positiveProblem = "no positive control (a live key and certificate of the same CA for the same user, in `controls`) for "
+                + "\(pairs[i].probe.id) at \(pairs[i].target.base): a server that does not trust the CA, or whose TrustedUserCAKeys is "
+                + "broken, refuses every certificate alike, so a rejection proves nothing alone"
+        }
         for i in pairs.indices where [.oauth2Introspection, .scim, .oauth2Token].contains(pairs[i].probe.kind)
             && pairs[i].positiveSecret == nil && pairs[i].positiveProblem == nil {
             let what = switch pairs[i].probe.kind {

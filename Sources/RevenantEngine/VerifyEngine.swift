@@ -279,6 +279,7 @@ public final class VerifyEngine: Sendable {
             }
             var observed = CredentialObservations(credential: credential, checks: checks, secretFindings: plan.secretFindings[ci] ?? [],
                                                   certificate: info?.facts)
+            observed.sshCertificate = plan.sshCertificates[ci]
             if let info, let ca {
                 observed.caFindings = ca.findings
                 // On hold, and not also revoked for good by another source, and not expired (the CA's answer then says nothing).
@@ -340,6 +341,7 @@ public final class VerifyEngine: Sendable {
                     case .start(let attempt, let host):
                         var certificate: [UInt8]?
                         if hasCertificates, case .credential(let ci, _) = attempt.role { certificate = plan.certificates[ci] }
+                        if attempt.role == .positive { certificate = plan.pairs[attempt.pair].positiveCertificate }
                         // A positive control is attached only to a pair of its own kind of login (VerifyPlanner).
                         let request = prepared[attempt.pair].request(secret: attempt.secret, username: attempt.username, timeout: timeout,
                                                                      negativeControl: attempt.role == .negative, certificate: certificate,

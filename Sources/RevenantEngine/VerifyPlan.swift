@@ -34,6 +34,11 @@ public struct ControlPair: Sendable {
     /// The negative control's secret when it must share the shape of the first credential's (a
     /// service-account key's account and key id, with a fresh RSA key); nil: random text.
     public var negativeSecret: Secret?
+    /// A login by private key with an OpenSSH certificate (`ssh_certificate`): its rejections count
+    /// only with a positive control of the same kind (docs/protocols/ssh.md, "User certificates").
+    public var certificateLogin = false
+    /// The positive control's certificate (`-cert.pub` bytes), presented with its key.
+    public var positiveCertificate: [UInt8]?
 }
 
 /// Everything resolved before anything is sent: what `--dry-run` prints and `run` executes.
@@ -46,6 +51,8 @@ public struct VerifyPlan: Sendable {
     public var certificates: [Int: [UInt8]] = [:]
     /// What was read from each `x509_certificate` credential's certificate (leaf, issuer if known).
     public var certificateInfos: [Int: CertificateInfo] = [:]
+    /// What was read from each `ssh_certificate` credential's certificate and KRL.
+    public var sshCertificates: [Int: SSHCertificateFacts] = [:]
     /// Findings a credential's secret itself gives (a JWT's `alg: none`), by credential index.
     public var secretFindings: [Int: [Finding]] = [:]
     /// Until when each decodable JWT is valid by its own `exp` (`distantFuture` without one), by
@@ -73,6 +80,8 @@ struct PairKey: Hashable {
     var base: String
     /// SSH: key logins and password logins take different paths, so they get controls of their own.
     var keyLogin = false
+    /// SSH certificate logins too: a server may take certificates and keys by different rules.
+    var certificateLogin = false
 }
 
 /// Builds the plan: resolves secrets, probes, targets and allowed hosts; sends nothing.

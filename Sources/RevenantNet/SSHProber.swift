@@ -35,6 +35,9 @@ public struct SSHProber: LoginProber {
             case .success(let k): key = k
             case .failure(let failure): return .failure(failure)
             }
+            if let certificate = login.certificate, let key, let failure = key.attachCertificate(certificate) {
+                return .failure(failure)
+            }
         case .generatedKey:
             guard let k = SSHKey.generateEd25519() else {
                 return .failure(TransportFailure(kind: .other, message: "could not generate an Ed25519 key for the negative control"))
@@ -88,6 +91,30 @@ final class SSHKey {
             return .failure(TransportFailure(kind: .other, message: "the private key could not be read (not an OpenSSH or PEM private key libssh knows): nothing sent"))
         }
         return .success(SSHKey(key))
+    }
+
+    /// Attaches an OpenSSH user certificate (`-cert.pub` text) so that the public-key login
+    /// presents the certificate (PROTOCOL.certkeys); nil when done. libssh refuses a certificate
+    /// of another key: then nothing is sent.
+    func attachCertificate(_ file: [UInt8]) -> TransportFailure? {
+        // The first line that is not blank or a comment, as the planner read it (SSHCertificate.parse(file:)).
+        let line = String(decoding: file, as: UTF8.self).split(whereSeparator: \.isNewline)
+            .first { !$0.allSatisfy(\.isWhitespace) && !$0.drop { $0.isWhitespace }.hasPrefix("#") } ?? ""
+        let words = line.split(whereSeparator: \.isWhitespace)
+        guard words.count >= 2 else {
+            return TransportFailure(kind: .other, message: "the SSH certificate is not `TYPE BASE64`: nothing sent")
+        }
+        let type = String(words[0]).withCString { ssh_key_type_from_name($0) }
+        var cert: OpaquePointer?
+        let rc = String(words[1]).withCString { ssh_pki_import_cert_base64($0, type, &cert) }
+        guard rc == SSH_OK, let cert else {
+            return TransportFailure(kind: .other, message: "libssh could not read the SSH certificate (type \(ServerText.quote(words[0]))): nothing sent")
+        }
+        defer { ssh_key_free(cert) }
+        guard ssh_pki_copy_cert_to_privkey(cert, raw) == SSH_OK else {
+            return TransportFailure(kind: .other, message: "the SSH certificate does not certify this private key: nothing sent")
+        }
+        return nil
     }
 
     /// The SHA-256 digest of a key's public blob, as OpenSSH fingerprints it.

@@ -39,12 +39,26 @@ enum FuzzTargets {
         ("import-aws", { imported(.awsCredentialReport, $0) { b, o throws(InputErrors) in try AWSCredentialReportImport.read(b, file: "fuzz.csv", options: o) } }),
         ("import-kubernetes", { imported(.kubernetes, $0) { b, o throws(InputErrors) in try KubernetesSecretsImport.read(b, file: "fuzz.yaml", options: o) } }),
         ("kdc-reply", kdcReply),
+        ("ssh-certificate", sshCertificate),
+        ("ssh-krl", sshKRL),
     ]
 
     /// libkrb5 reads a KDC's reply to an AS-REQ; the oracle: no reply made without the
     /// principal's key gets a ticket accepted (an acceptance must decrypt with the password's key).
     static func kdcReply(_ bytes: [UInt8]) {
         if case .success = KerberosProber.readReply(bytes) { fatalError("a KDC reply made without the key was read as a ticket issued") }
+    }
+
+    /// A `-cert.pub` file (text), and the same bytes as a certificate's binary form.
+    static func sshCertificate(_ bytes: [UInt8]) {
+        if let cert = try? SSHCertificate.parse(file: bytes) { _ = (cert.summary, cert.notBefore, cert.notAfter) }
+        _ = try? SSHCertificate.parse(blob: bytes)
+    }
+
+    /// A KRL, asked about a fixed certificate (every kind of revocation it lists is looked up).
+    static func sshKRL(_ bytes: [UInt8]) {
+        guard let krl = try? SSHKeyRevocationList.parse(bytes) else { return }
+        _ = krl.revocation(of: Fixed.sshCertificate, sha256: Digest.sha256, sha1: Digest.sha1)
     }
 
     /// `revenant merge` reads shard reports; the oracle: a report it accepts, written again as
@@ -230,4 +244,20 @@ func fuzzMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<C
     print("\(target.name): \(ran) inputs replayed, no crash")
     return 0
     #endif
+}
+
+extension Fixed {
+    /// An Ed25519 user certificate (serial 42, key id "fuzz", principal alice), built field by field
+    /// as PROTOCOL.certkeys lays it out: what the KRL target asks each list about.
+    static let sshCertificate: SSHCertificate = {
+        func u32(_ n: Int) -> [UInt8] { [0, 0, UInt8(n >> 8), UInt8(n & 0xff)] }
+        func s(_ b: [UInt8]) -> [UInt8] { u32(b.count) + b }
+        let ca = s(Array("ssh-ed25519".utf8)) + s([UInt8](repeating: 9, count: 32))
+        let blob = s(Array("ssh-ed25519-cert-v01@openssh.com".utf8)) + s([1]) + s([UInt8](repeating: 7, count: 32))
+            + [0, 0, 0, 0, 0, 0, 0, 42] + u32(1) + s(Array("fuzz".utf8)) + s(s(Array("alice".utf8)))
+            + [UInt8](repeating: 0, count: 8) + [UInt8](repeating: 0xff, count: 8) + s([]) + s([]) + s([]) + s(ca) + s([])
+        // The bytes above are a certificate by construction: failing to read them is a bug here.
+        guard let cert = try? SSHCertificate.parse(blob: blob) else { fatalError("the fixed SSH certificate does not parse") }
+        return cert
+    }()
 }

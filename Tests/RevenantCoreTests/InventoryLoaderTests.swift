@@ -256,6 +256,36 @@ import TestSupport
         #expect(inventory.credentials.first?.tags["window"] == "1:30")
     }
 
+    @Test func sshCertificateTakesItsCertificateAndKRLFiles() throws {
+        let text = """
+            credentials:
+              - {id: c, kind: ssh_certificate, state: revoked, username: alice, secret: {file: k}, certificate: {file: k-cert.pub}, krl: {file: ca.krl}}
+            controls:
+              - {probe: ssh, target: "ssh://h", username: alice, secret: {file: live}, certificate: {file: live-cert.pub}}
+            """
+        let inventory = try InventoryLoader.load(bytes: Array(text.utf8), file: "/inv/inv.yaml")
+        let files = try #require(inventory.credentials.first?.certificate)
+        #expect(files.certificate == "/inv/k-cert.pub" && files.revocationList == "/inv/ca.krl")
+        #expect(inventory.credentials.first?.secret == .file("/inv/k"))
+        #expect(inventory.controls.first?.certificate == "/inv/live-cert.pub")
+    }
+
+    @Test func sshCertificateFieldsAreCheckedByKind() {
+        let text = """
+            credentials:
+              - {id: a, kind: ssh_certificate, state: revoked, secret: {file: k}}
+              - {id: b, kind: ssh_key, state: revoked, secret: {file: k}, krl: {file: ca.krl}}
+              - {id: c, kind: ssh_certificate, state: revoked, secret: {file: k}, certificate: {env: CERT}}
+              - {id: d, kind: ssh_certificate, state: revoked, secret: {file: k}, certificate: {file: c}, private_key: {file: k}}
+            """
+        var errors: [String] = []
+        do { _ = try InventoryLoader.load(bytes: Array(text.utf8), file: "inv.yaml") } catch { errors = error.errors.map(\.description) }
+        #expect(errors.contains { $0.contains("needs `certificate") && $0.contains("-cert.pub") }, "\(errors)")
+        #expect(errors.contains { $0.contains("`krl` applies to kind ssh_certificate only") }, "\(errors)")
+        #expect(errors.contains { $0.contains("certificate") && $0.contains("expected `{\"file\": PATH}`") }, "\(errors)")
+        #expect(errors.contains { $0.contains("not `private_key`") }, "\(errors)")
+    }
+
     @Test func csvInventoryExpandsSecretAndTagsCells() throws {
         let dir = TemporaryDirectory()
         let file = dir.write("inv.csv", """

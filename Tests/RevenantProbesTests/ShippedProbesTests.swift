@@ -41,7 +41,17 @@ import RevenantProbes
 
     @Test func probesForOnesOwnSystemsShipAsTemplates() {
         let templates = Self.probeIDs.filter(Self.isTemplate)
-        #expect(templates == ["imap", "kerberos", "ldap", "mysql", "oauth2-introspection", "oauth2-token", "postgresql", "redis", "scim", "ssh"], "\(templates)")
+        #expect(templates == ["imap", "kerberos", "ldap", "mysql", "oauth2-introspection", "oauth2-token", "postgresql", "redis", "scim", "smtp", "ssh"], "\(templates)")
+    }
+
+    /// The SMTP template logs in with AUTH (RFC 4954) and names where its reading of 535 was checked.
+    @Test func smtpTemplateIsAnAuthLoginWithSources() throws {
+        let probe = try #require(Self.loaded.definitions["smtp"])
+        #expect(probe.kind == .smtp)
+        #expect(Set(probe.kinds) == [.password, .basicAuth])
+        #expect(probe.sources.count >= 2)
+        #expect(probe.sources.allSatisfy { $0.hasPrefix("https://") })
+        #expect(probe.sources.contains { $0.contains("rfc4954") })
     }
 
     @Test func atLeastThirtyProbesShip() {

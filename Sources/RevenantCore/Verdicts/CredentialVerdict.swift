@@ -13,6 +13,8 @@ public struct CredentialObservations: Sendable {
     public var caFindings: [Finding]?
     /// The CA holds the certificate (on hold, not revoked for good, not expired).
     public var caHeld: Bool
+    /// An `ssh_certificate`'s certificate and KRL facts.
+    public var sshCertificate: SSHCertificateFacts?
 
     public init(credential: Credential, checks: [ProbeCheck], secretFindings: [Finding] = [], certificate: CertificateFacts? = nil,
                 caFindings: [Finding]? = nil, caHeld: Bool = false) {
@@ -37,6 +39,9 @@ public enum CredentialVerdict {
             if let ca = o.caFindings {
                 findings = CertificateVerdict.withCA(findings, ca, probed: !o.checks.isEmpty, held: o.caHeld)
             }
+        }
+        if let ssh = o.sshCertificate {
+            findings = SSHCertificateVerdict.findings(findings, facts: ssh, credential: o.credential, now: now)
         }
         return findings.findings
     }

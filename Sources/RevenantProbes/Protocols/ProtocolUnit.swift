@@ -49,7 +49,7 @@ public struct RequestParts: Sendable {
 public struct PlacementContext: Sendable {
     public var username: String?
     public var negativeControl: Bool
-    /// The certificate (PEM or DER) an mTLS credential presents.
+    /// The certificate (PEM or DER) an mTLS credential presents; an SSH certificate login's `-cert.pub`.
     public var certificate: [UInt8]?
     /// Whether a login is by private key (the credential's kind says so); nil: judge by the text.
     public var keyLogin: Bool?
@@ -100,7 +100,8 @@ extension LoginShaped {
         let isKey = context.keyLogin ?? secret.looksLikePrivateKey
         parts.login = context.negativeControl && isKey
             ? Login(user: context.username ?? "", secret: "", method: .generatedKey)
-            : Login(user: context.username ?? "", secret: secret, method: isKey ? .privateKey : .password)
+            : Login(user: context.username ?? "", secret: secret, method: isKey ? .privateKey : .password,
+                    certificate: isKey ? context.certificate : nil)
     }
 
     public func read(_ result: ProbeResult, probe: ProbeDefinition, lookup: String) -> ProbeOutcome {
