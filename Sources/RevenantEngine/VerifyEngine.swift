@@ -249,6 +249,11 @@ public final class VerifyEngine: Sendable {
         var results: [CredentialResult] = []
         results.reserveCapacity(plan.checks.count)
         let shared = CredentialList(plan.inventory.credentials)
+        // Most credentials of a large run end with the same findings (the same code and message): one copy of each list.
+        var sharedFindings = ValueInterner<[Finding]>()
+        // Each pair's controls, boxed once for all of its checks.
+        let pairControls = plan.pairs.indices.map { OutOfLine(ControlStatus(negative: state.negative[$0], positive: state.positive[$0])) }
+        let noControls = OutOfLine(ControlStatus(negative: nil))
         for (ci, credential) in plan.inventory.credentials.enumerated() {
             var checks: [ProbeCheck] = []
             let credentialStates = state.checks[ci]
@@ -263,7 +268,7 @@ public final class VerifyEngine: Sendable {
                 }
                 let checkState = credentialStates[k] ?? CheckState(
                     outcome: .skipped(reason: "not probed: the run was interrupted (\(stop.reason ?? "stopped"))"), attempts: 0, durationMs: 0)
-                let controls = planned.pair.map { ControlStatus(negative: state.negative[$0], positive: state.positive[$0]) } ?? ControlStatus(negative: nil)
+                let controls = planned.pair.map { pairControls[$0] } ?? noControls
                 var outcome = checkState.outcome
                 if let info, let p = planned.pair, plan.pairs[p].probe.kind == .tlsClientCertificate {
                     outcome = OutcomeRules.explainedRefusal(outcome, saysWhy: TLSClientCertificateProtocol.refusalSaysWhy(outcome.reason),
@@ -273,7 +278,7 @@ public final class VerifyEngine: Sendable {
                     outcome = OutcomeRules.introspectedJWT(outcome, validUntil: until, now: startedAt)
                 }
                 checks.append(ProbeCheck(
-                    probe: planned.probeID, target: planned.displayURL, outcome: outcome, controls: controls,
+                    probe: planned.probeID, target: planned.displayURL, outcome: outcome, sharedControls: controls,
                     httpStatus: checkState.status, attempts: checkState.attempts, durationMs: checkState.durationMs, evidence: checkState.evidence,
                     at: checkState.at))
             }
@@ -286,7 +291,8 @@ public final class VerifyEngine: Sendable {
                 checks += ca.checks
             }
             let findings = CredentialVerdict.findings(observed, policy: configuration.policy, now: startedAt)
-            results.append(CredentialResult(in: shared, at: ci, fingerprint: plan.fingerprints[ci], checks: checks, findings: findings))
+            results.append(CredentialResult(in: shared, at: ci, fingerprint: plan.fingerprints[ci], checks: checks,
+                                            findings: sharedFindings.intern(findings)))
         }
         return results
     }
