@@ -170,7 +170,7 @@ public final class VerifyEngine: Sendable {
                 state.positive[i] = .skipped(reason: problem)
             }
         }
-        await drive(&attempts, plan: plan, scheduler: &scheduler, stop: stop) { completion in
+        await drive(plan: plan, scheduler: &scheduler, stop: stop, attempts: { add in attempts.forEach(add) }) { completion in
             let a = completion.attempt
             self.record(completion, recorder)
             if a.role == .negative { state.negative[a.pair] = completion.outcome } else { state.positive[a.pair] = completion.outcome }
@@ -182,23 +182,7 @@ public final class VerifyEngine: Sendable {
     ///    target that accepts anything proves nothing and only spreads them.
     func runCredentials(_ plan: VerifyPlan, _ state: inout RunState, _ scheduler: inout HostScheduler<Attempt>,
                         recorder: Recorder, stop: StopFlag, progress: (@Sendable (ProgressUpdate) -> Void)?) async {
-        var attempts: [Attempt] = []
-        for (ci, planned) in plan.checks.enumerated() {
-            for (k, check) in planned.enumerated() where !state.isDecided(ci, k) {
-                if let reason = check.skipReason {
-                    state.checks[ci][k] = CheckState(outcome: .skipped(reason: reason), attempts: 0, durationMs: 0)
-                } else if let p = check.pair, state.negative[p]?.isAuthenticated == true {
-                    state.checks[ci][k] = CheckState(
-                        outcome: .skipped(reason: "not sent: the target accepted a random credential (negative control), so no result there proves anything"),
-                        attempts: 0, durationMs: 0)
-                } else if let p = check.pair, let secret = plan.secrets[ci] {
-                    // The name the probe's protocol logs in with (the access key id for SigV4).
-                    attempts.append(Attempt(role: .credential(index: ci, check: k), pair: p, secret: secret,
-                                            username: VerifyPlanner.loginName(plan.inventory.credentials[ci], probe: plan.pairs[p].probe)))
-                }
-            }
-        }
-        var counts = ProgressUpdate(phase: "probing", done: 0, total: attempts.count, authenticated: 0, inconclusive: 0)
+        var counts = ProgressUpdate(phase: "probing", done: 0, total: 0, authenticated: 0, inconclusive: 0)
         // Outcome reasons repeat ("status 401 matched rejected[0]"): keep one copy of each.
         var reasons: [String: String] = [:]
         func shared(_ outcome: ProbeOutcome) -> ProbeOutcome {
@@ -207,7 +191,26 @@ public final class VerifyEngine: Sendable {
             if reasons.count < 4096 { reasons[r] = r }
             return outcome
         }
-        await drive(&attempts, plan: plan, scheduler: &scheduler, stop: stop) { finished in
+        // Each check to send goes straight into the scheduler's queues, never into a list of its own
+        // first: a large run would hold every attempt twice.
+        await drive(plan: plan, scheduler: &scheduler, stop: stop, attempts: { add in
+            for (ci, planned) in plan.checks.enumerated() {
+                for (k, check) in planned.enumerated() where !state.isDecided(ci, k) {
+                    if let reason = check.skipReason {
+                        state.checks[ci][k] = CheckState(outcome: .skipped(reason: reason), attempts: 0, durationMs: 0)
+                    } else if let p = check.pair, state.negative[p]?.isAuthenticated == true {
+                        state.checks[ci][k] = CheckState(
+                            outcome: .skipped(reason: "not sent: the target accepted a random credential (negative control), so no result there proves anything"),
+                            attempts: 0, durationMs: 0)
+                    } else if let p = check.pair, let secret = plan.secrets[ci] {
+                        // The name the probe's protocol logs in with (the access key id for SigV4).
+                        add(Attempt(role: .credential(index: ci, check: k), pair: p, secret: secret,
+                                    username: VerifyPlanner.loginName(plan.inventory.credentials[ci], probe: plan.pairs[p].probe)))
+                        counts.total += 1
+                    }
+                }
+            }
+        }) { finished in
             var completion = finished
             completion.outcome = OutcomeRules.unprovenRefusal(finished.outcome, why: plan.pairs[finished.attempt.pair].probe.rejectionUnproven)
             let hash = self.record(completion, recorder)
@@ -297,20 +300,23 @@ public final class VerifyEngine: Sendable {
         return results
     }
 
-    /// Runs attempts with the global cap and per-host limits. `handle` runs on this task, one
+    /// Runs attempts with the global cap and per-host limits. `attempts` hands each attempt to the
+    /// function it is given, which queues it in the scheduler. `handle` runs on this task, one
     /// completion at a time, and may return a retry with the time it may start.
-    /// `initial` is moved into the scheduler (and emptied), so a large run holds each attempt once.
-    func drive(_ initial: inout [Attempt], plan: VerifyPlan, scheduler: inout HostScheduler<Attempt>, stop: StopFlag,
+    func drive(plan: VerifyPlan, scheduler: inout HostScheduler<Attempt>, stop: StopFlag, attempts: ((Attempt) -> Void) -> Void,
                handle: (Completion) -> (Attempt, Double)?) async {
-        guard !initial.isEmpty else { return }
         let clock = self.clock
         let elapsed: @Sendable () -> Double = { clock.now() }
         // Host indices per pair, so the per-request path never hashes a host name.
         var hostOfPair: [Int] = []
         hostOfPair.reserveCapacity(plan.pairs.count)
         for pair in plan.pairs { hostOfPair.append(scheduler.index(of: pair.target.authority)) }
-        for a in initial { scheduler.enqueue(a, hostIndex: hostOfPair[a.pair]) }
-        initial = []
+        var queued = 0
+        attempts { a in
+            scheduler.enqueue(a, hostIndex: hostOfPair[a.pair])
+            queued += 1
+        }
+        guard queued > 0 else { return }
         let cap = configuration.concurrency
         let timeout = configuration.timeout
         let prepared = plan.pairs.map {
