@@ -10,7 +10,7 @@ DEMO_RUN  := Fixtures/demo/run
 DEMO_PORT := 18080
 REVENANT  := .build/release/revenant
 
-.PHONY: deps build demo test fuzz bench bench-certs bench-protocols clean
+.PHONY: deps build demo test fuzz bench bench-certs bench-protocols bench-memory clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -65,6 +65,11 @@ bench-certs: deps
 bench-protocols: build
 	bash scripts/bench-protocols.sh 200
 	bash scripts/bench-curl-protocols.sh
+
+# Memory: one verify of 1,000,000 credentials (JSON inventory and report) against one nginx on
+# loopback: peak RSS and time, per phase, against the 500 MB goal (docs/benchmarks.md).
+bench-memory: build
+	bash scripts/bench.sh --scale 1000000
 
 clean:
 	-@bash scripts/demo.sh stop $(abspath $(DEMO_RUN))

@@ -11,6 +11,7 @@ Measures, in one run, against one nginx (1 worker) answering 200 for `Bearer liv
   3. peak RSS of `revenant verify` on a 100,000-credential inventory;
   4. 8 hosts (127.0.0.1-8), each limited to R requests/s: total time vs max over hosts of (credentials on host / R).
 Usage: scripts/bench.py BINARY [--quick]
+       scripts/bench.py BINARY --scale N    (only 3, on N credentials: peak RSS and time per phase, against the 500 MB goal)
 """
 import json, os, re, shutil, socket, subprocess, sys, tempfile, time
 
@@ -20,6 +21,8 @@ N_MAIN = 2000 if QUICK else 20000
 N_RSS = 10000 if QUICK else 100000
 RATE = 40            # requests/s per host in the rate-limit test
 PER_HOST = 40 if QUICK else 120
+SCALE = int(sys.argv[sys.argv.index("--scale") + 1]) if "--scale" in sys.argv else None
+GOAL_MB = 500        # peak RSS goal of a 1,000,000-credential run
 
 def free_port():
     s = socket.socket(); s.bind(("127.0.0.1", 0)); p = s.getsockname()[1]; s.close(); return p
@@ -114,6 +117,26 @@ def run_verify(args, nginx_worker):
     phases = {name: float(sec) for name, sec in re.findall(r"timing: (\w+) ([\d.]+) seconds", run.err)}
     return run, phases
 
+def scale_run(work, base, worker):
+    """--scale N: one verify of N credentials (JSON inventory and report): its peak RSS, time and
+    each phase's time and peak RSS so far (REVENANT_TIMING), against the goal."""
+    probes = probe_file(work, ["127.0.0.1"])
+    cfg = f"{work}/config.json"
+    with open(cfg, "w") as f:
+        json.dump({"concurrency": 32, "per_host": {"max_in_flight": 32}, "timeout_seconds": 10}, f)
+    inv = f"{work}/inv-scale.json"; inventory(inv, SCALE, [base])
+    out = f"{work}/report-scale.json"
+    run, phases = run_verify(["--inventory", inv, "--probes", probes, "--config", cfg, "--format", "json", "--output", out], worker)
+    peaks = dict(re.findall(r"timing: (\w+) [\d.]+ seconds.*VmHWM:\s*(\d+) kB", run.err))
+    mb = run.rss_kb / 1024
+    for line in run.err.splitlines():
+        if line.startswith("timing:"): print("  " + line)
+    print(f"inventory:               {SCALE:,} credentials, {os.path.getsize(inv) / 1e6:,.0f} MB of JSON; report {os.path.getsize(out) / 1e6:,.0f} MB")
+    print(f"phases:                  " + ", ".join(f"{k} {v:.2f} s (peak {int(peaks[k]) / 1024:.0f} MB)" if k in peaks else f"{k} {v:.2f} s"
+                                           for k, v in phases.items()))
+    print(f"peak RSS:                {mb:.0f} MB for {SCALE:,} credentials in {run.wall:.1f} s ({run.cpu:.1f} s CPU); "
+          f"{mb / GOAL_MB:.2f} of the {GOAL_MB} MB goal {'PASS' if mb <= GOAL_MB else 'OVER GOAL'}")
+
 def nginx_worker_pid(master):
     """The one worker of the nginx master `master` (worker_processes 1)."""
     for _ in range(50):
@@ -130,6 +153,8 @@ def main():
     try:
         base = f"http://127.0.0.1:{port}"
         worker = nginx_worker_pid(nginx.pid)
+        if SCALE:
+            return scale_run(work, base, worker)
         cores = os.cpu_count()
         # 1. wrk baseline
         wrk = Run(["wrk", "-t1", "-c32", "-d5s", "-H", "Authorization: Bearer live-wrk", base + "/bench/user"], worker)

@@ -82,7 +82,7 @@ public enum FindingCode: String, Sendable, CaseIterable, Codable {
 }
 
 /// One thing the report says about a credential.
-public struct Finding: Sendable, Equatable {
+public struct Finding: Sendable, Hashable {
     public var code: FindingCode
     public var severity: Severity
     public var message: String

@@ -114,13 +114,11 @@ struct InventoryDecoder {
     /// Targets already checked: large inventories repeat a few base URLs.
     var validURLs: Set<String> = []
     /// One shared copy of each repeated text (targets, probes, owners).
-    var interned: Set<String> = []
+    var interned = ValueInterner<String>(limit: 10_000)
+    /// One shared copy of each repeated target list: most credentials of a large inventory name one of a few.
+    var internedTargets = ValueInterner<[ProbeTarget]>()
 
-    mutating func intern(_ s: String) -> String {
-        if let existing = interned.firstIndex(of: s) { return interned[existing] }
-        if interned.count < 10_000 { interned.insert(s) }
-        return s
-    }
+    mutating func intern(_ s: String) -> String { interned.intern(s) }
     var firstInlineSecret: String?
 
     init(file: String, baseDirectory: String) {
@@ -191,7 +189,7 @@ struct InventoryDecoder {
             }
             targets = probeList(list, reader.join(path, "probes"))
         } else if let probe {
-            targets = [ProbeTarget(probe: probe, target: target, hostKeySHA256: hostKey)]
+            targets = internedTargets.intern([ProbeTarget(probe: probe, target: target, hostKeySHA256: hostKey)])
         } else if target != nil {
             reader.fail(f["target"], reader.join(path, "probe"), "`target` is given but `probe` is missing")
         }

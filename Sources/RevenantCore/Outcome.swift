@@ -92,7 +92,12 @@ public struct ProbeCheck: Sendable, Equatable {
     public var probe: String
     public var target: String
     public var outcome: ProbeOutcome
-    public var controls: ControlStatus
+    public var controls: ControlStatus {
+        get { storedControls.value ?? ControlStatus(negative: nil) }
+        set { storedControls = OutOfLine(newValue) }
+    }
+    /// Every check of a (probe, target) pair has the same controls: the engine hands each the same box.
+    var storedControls: OutOfLine<ControlStatus>
     public var httpStatus: Int?
     public var attempts: Int
     public var durationMs: Int
@@ -111,11 +116,21 @@ public struct ProbeCheck: Sendable, Equatable {
         httpStatus: Int? = nil, attempts: Int = 1, durationMs: Int = 0, evidence: String? = nil,
         revocation: RevocationLookup? = nil, at: Date? = nil
     ) {
+        self.init(probe: probe, target: target, outcome: outcome, sharedControls: OutOfLine(controls), httpStatus: httpStatus,
+                  attempts: attempts, durationMs: durationMs, evidence: evidence, revocation: revocation, at: at)
+    }
+
+    /// As above, with controls boxed once for many checks (`OutOfLine` copies share the box).
+    public init(
+        probe: String, target: String, outcome: ProbeOutcome, sharedControls: OutOfLine<ControlStatus>,
+        httpStatus: Int? = nil, attempts: Int = 1, durationMs: Int = 0, evidence: String? = nil,
+        revocation: RevocationLookup? = nil, at: Date? = nil
+    ) {
         self.at = at
         self.probe = probe
         self.target = target
         self.outcome = outcome
-        self.controls = controls
+        storedControls = sharedControls
         self.httpStatus = httpStatus
         self.attempts = attempts
         self.durationMs = durationMs

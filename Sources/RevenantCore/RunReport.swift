@@ -5,7 +5,8 @@ public struct CredentialResult: Sendable {
     /// The credential itself, or its place in the run's inventory: a large run then keeps one
     /// copy of each credential, not one in the plan and another in the results.
     enum Source: Sendable {
-        case own(Credential)
+        // Boxed: inline, a whole credential would widen every result, `shared` ones too.
+        indirect case own(Credential)
         case shared(CredentialList, Int)
     }
 

@@ -77,7 +77,8 @@ public struct HostScheduler<Job> {
                 job = hosts[i].ready[hosts[i].head]
                 hosts[i].head += 1
                 if hosts[i].head > 1024 && hosts[i].head * 2 > hosts[i].ready.count {
-                    hosts[i].ready.removeFirst(hosts[i].head)
+                    // A new buffer of what is left: removing in place would keep the whole run's capacity to the end.
+                    hosts[i].ready = Array(hosts[i].ready[hosts[i].head...])
                     hosts[i].head = 0
                 }
             } else {

@@ -21,6 +21,8 @@ struct PlanBuilder {
     var secrets: [Secret?] = []
     var fingerprints: [String?] = []
     var checks: [[PlannedCheck]] = []
+    /// Credentials on the same targets plan the same checks: one copy of each list.
+    var sharedChecks = ValueInterner<[PlannedCheck]>()
     var certificates: [Int: [UInt8]] = [:]
     var certificateInfos: [Int: CertificateInfo] = [:]
     var sshCertificates: [Int: SSHCertificateFacts] = [:]
@@ -78,9 +80,9 @@ struct PlanBuilder {
             secrets.append(resolved.secret)
             fingerprints.append(sshCertificateKeys[ci].map { fingerprinter.fingerprint(bytes: $0) } ?? resolved.secret.map(fingerprinter.fingerprint))
             let credential = inventory.credentials[ci]
-            checks.append(VerifyPlanner.targets(of: credential, probes: probes, regionBases: regionBases).map {
+            checks.append(sharedChecks.intern(VerifyPlanner.targets(of: credential, probes: probes, regionBases: regionBases).map {
                 planCheck(credential, $0, resolved)
-            })
+            }))
         }
         attachPositiveControls()
         requireControlsWhereAnswersAreAlike()

@@ -170,7 +170,7 @@ public final class VerifyEngine: Sendable {
                 state.positive[i] = .skipped(reason: problem)
             }
         }
-        await drive(&attempts, plan: plan, scheduler: &scheduler, stop: stop) { completion in
+        await drive(plan: plan, scheduler: &scheduler, stop: stop, attempts: { add in attempts.forEach(add) }) { completion in
             let a = completion.attempt
             self.record(completion, recorder)
             if a.role == .negative { state.negative[a.pair] = completion.outcome } else { state.positive[a.pair] = completion.outcome }
@@ -182,23 +182,7 @@ public final class VerifyEngine: Sendable {
     ///    target that accepts anything proves nothing and only spreads them.
     func runCredentials(_ plan: VerifyPlan, _ state: inout RunState, _ scheduler: inout HostScheduler<Attempt>,
                         recorder: Recorder, stop: StopFlag, progress: (@Sendable (ProgressUpdate) -> Void)?) async {
-        var attempts: [Attempt] = []
-        for (ci, planned) in plan.checks.enumerated() {
-            for (k, check) in planned.enumerated() where !state.isDecided(ci, k) {
-                if let reason = check.skipReason {
-                    state.checks[ci][k] = CheckState(outcome: .skipped(reason: reason), attempts: 0, durationMs: 0)
-                } else if let p = check.pair, state.negative[p]?.isAuthenticated == true {
-                    state.checks[ci][k] = CheckState(
-                        outcome: .skipped(reason: "not sent: the target accepted a random credential (negative control), so no result there proves anything"),
-                        attempts: 0, durationMs: 0)
-                } else if let p = check.pair, let secret = plan.secrets[ci] {
-                    // The name the probe's protocol logs in with (the access key id for SigV4).
-                    attempts.append(Attempt(role: .credential(index: ci, check: k), pair: p, secret: secret,
-                                            username: VerifyPlanner.loginName(plan.inventory.credentials[ci], probe: plan.pairs[p].probe)))
-                }
-            }
-        }
-        var counts = ProgressUpdate(phase: "probing", done: 0, total: attempts.count, authenticated: 0, inconclusive: 0)
+        var counts = ProgressUpdate(phase: "probing", done: 0, total: 0, authenticated: 0, inconclusive: 0)
         // Outcome reasons repeat ("status 401 matched rejected[0]"): keep one copy of each.
         var reasons: [String: String] = [:]
         func shared(_ outcome: ProbeOutcome) -> ProbeOutcome {
@@ -207,7 +191,26 @@ public final class VerifyEngine: Sendable {
             if reasons.count < 4096 { reasons[r] = r }
             return outcome
         }
-        await drive(&attempts, plan: plan, scheduler: &scheduler, stop: stop) { finished in
+        // Each check to send goes straight into the scheduler's queues, never into a list of its own
+        // first: a large run would hold every attempt twice.
+        await drive(plan: plan, scheduler: &scheduler, stop: stop, attempts: { add in
+            for (ci, planned) in plan.checks.enumerated() {
+                for (k, check) in planned.enumerated() where !state.isDecided(ci, k) {
+                    if let reason = check.skipReason {
+                        state.checks[ci][k] = CheckState(outcome: .skipped(reason: reason), attempts: 0, durationMs: 0)
+                    } else if let p = check.pair, state.negative[p]?.isAuthenticated == true {
+                        state.checks[ci][k] = CheckState(
+                            outcome: .skipped(reason: "not sent: the target accepted a random credential (negative control), so no result there proves anything"),
+                            attempts: 0, durationMs: 0)
+                    } else if let p = check.pair, let secret = plan.secrets[ci] {
+                        // The name the probe's protocol logs in with (the access key id for SigV4).
+                        add(Attempt(role: .credential(index: ci, check: k), pair: p, secret: secret,
+                                    username: VerifyPlanner.loginName(plan.inventory.credentials[ci], probe: plan.pairs[p].probe)))
+                        counts.total += 1
+                    }
+                }
+            }
+        }) { finished in
             var completion = finished
             completion.outcome = OutcomeRules.unprovenRefusal(finished.outcome, why: plan.pairs[finished.attempt.pair].probe.rejectionUnproven)
             let hash = self.record(completion, recorder)
@@ -249,6 +252,11 @@ public final class VerifyEngine: Sendable {
         var results: [CredentialResult] = []
         results.reserveCapacity(plan.checks.count)
         let shared = CredentialList(plan.inventory.credentials)
+        // Most credentials of a large run end with the same findings (the same code and message): one copy of each list.
+        var sharedFindings = ValueInterner<[Finding]>()
+        // Each pair's controls, boxed once for all of its checks.
+        let pairControls = plan.pairs.indices.map { OutOfLine(ControlStatus(negative: state.negative[$0], positive: state.positive[$0])) }
+        let noControls = OutOfLine(ControlStatus(negative: nil))
         for (ci, credential) in plan.inventory.credentials.enumerated() {
             var checks: [ProbeCheck] = []
             let credentialStates = state.checks[ci]
@@ -263,7 +271,7 @@ public final class VerifyEngine: Sendable {
                 }
                 let checkState = credentialStates[k] ?? CheckState(
                     outcome: .skipped(reason: "not probed: the run was interrupted (\(stop.reason ?? "stopped"))"), attempts: 0, durationMs: 0)
-                let controls = planned.pair.map { ControlStatus(negative: state.negative[$0], positive: state.positive[$0]) } ?? ControlStatus(negative: nil)
+                let controls = planned.pair.map { pairControls[$0] } ?? noControls
                 var outcome = checkState.outcome
                 if let info, let p = planned.pair, plan.pairs[p].probe.kind == .tlsClientCertificate {
                     outcome = OutcomeRules.explainedRefusal(outcome, saysWhy: TLSClientCertificateProtocol.refusalSaysWhy(outcome.reason),
@@ -273,7 +281,7 @@ public final class VerifyEngine: Sendable {
                     outcome = OutcomeRules.introspectedJWT(outcome, validUntil: until, now: startedAt)
                 }
                 checks.append(ProbeCheck(
-                    probe: planned.probeID, target: planned.displayURL, outcome: outcome, controls: controls,
+                    probe: planned.probeID, target: planned.displayURL, outcome: outcome, sharedControls: controls,
                     httpStatus: checkState.status, attempts: checkState.attempts, durationMs: checkState.durationMs, evidence: checkState.evidence,
                     at: checkState.at))
             }
@@ -287,25 +295,29 @@ public final class VerifyEngine: Sendable {
                 checks += ca.checks
             }
             let findings = CredentialVerdict.findings(observed, policy: configuration.policy, now: startedAt)
-            results.append(CredentialResult(in: shared, at: ci, fingerprint: plan.fingerprints[ci], checks: checks, findings: findings))
+            results.append(CredentialResult(in: shared, at: ci, fingerprint: plan.fingerprints[ci], checks: checks,
+                                            findings: sharedFindings.intern(findings)))
         }
         return results
     }
 
-    /// Runs attempts with the global cap and per-host limits. `handle` runs on this task, one
+    /// Runs attempts with the global cap and per-host limits. `attempts` hands each attempt to the
+    /// function it is given, which queues it in the scheduler. `handle` runs on this task, one
     /// completion at a time, and may return a retry with the time it may start.
-    /// `initial` is moved into the scheduler (and emptied), so a large run holds each attempt once.
-    func drive(_ initial: inout [Attempt], plan: VerifyPlan, scheduler: inout HostScheduler<Attempt>, stop: StopFlag,
+    func drive(plan: VerifyPlan, scheduler: inout HostScheduler<Attempt>, stop: StopFlag, attempts: ((Attempt) -> Void) -> Void,
                handle: (Completion) -> (Attempt, Double)?) async {
-        guard !initial.isEmpty else { return }
         let clock = self.clock
         let elapsed: @Sendable () -> Double = { clock.now() }
         // Host indices per pair, so the per-request path never hashes a host name.
         var hostOfPair: [Int] = []
         hostOfPair.reserveCapacity(plan.pairs.count)
         for pair in plan.pairs { hostOfPair.append(scheduler.index(of: pair.target.authority)) }
-        for a in initial { scheduler.enqueue(a, hostIndex: hostOfPair[a.pair]) }
-        initial = []
+        var queued = 0
+        attempts { a in
+            scheduler.enqueue(a, hostIndex: hostOfPair[a.pair])
+            queued += 1
+        }
+        guard queued > 0 else { return }
         let cap = configuration.concurrency
         let timeout = configuration.timeout
         let prepared = plan.pairs.map {

@@ -4,7 +4,7 @@ import RevenantCrypto
 import RevenantProbes
 
 /// One (credential, probe, target) the run will try, or why it will not.
-public struct PlannedCheck: Sendable {
+public struct PlannedCheck: Sendable, Hashable {
     public var probeID: String
     /// What reports show: base URL + request path (never the secret).
     public var displayURL: String

@@ -30,6 +30,7 @@ struct Revenant: AsyncParsableCommand {
     /// Like the default entry point, but a usage or validation error exits 2 (DESIGN.md §3),
     /// not swift-argument-parser's 64.
     static func main() async {
+        MallocArenas.limit()
         Interrupts.install(runStops: ["verify", "watch"].contains(CommandLine.arguments.dropFirst().first ?? ""))
         LDAPProber.prepareProcess()
         do {

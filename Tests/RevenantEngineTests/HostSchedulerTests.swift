@@ -95,6 +95,19 @@ import Testing
         #expect(Self.drain(&s, now: 0) == ["a1", "b1", "c1", "a2", "b2", "c2"])
     }
 
+    /// A long queue is cut down to what is left as it drains (a new, smaller buffer): every job
+    /// still comes out once and in order, also those queued while it drains.
+    @Test func longQueueDrainsInOrderAcrossCompaction() {
+        var s = HostScheduler<String>()
+        for i in 0..<5_000 { s.enqueue("j\(i)", host: "x:80") }
+        var out: [String] = []
+        for _ in 0..<3_000 { if let (job, _) = s.next(now: 0) { out.append(job) } }
+        for i in 5_000..<6_000 { s.enqueue("j\(i)", host: "x:80") }
+        out += Self.drain(&s, now: 0)
+        #expect(out == (0..<6_000).map { "j\($0)" })
+        #expect(s.queued == 0)
+    }
+
     @Test func unconfiguredHostHasNoLimits() {
         var s = HostScheduler<String>()
         for i in 1...50 { s.enqueue("j\(i)", host: "x:80") }
