@@ -8,12 +8,14 @@ public struct RevocationOptions: Sendable {
     public var ocsp = true
     public var timeout: Timeout
     public var proxy: String?
+    public var ocspMethod: OCSPMethod
 
-    public init(crl: Bool = true, ocsp: Bool = true, timeout: Timeout = .default, proxy: String? = nil) {
+    public init(crl: Bool = true, ocsp: Bool = true, timeout: Timeout = .default, proxy: String? = nil, ocspMethod: OCSPMethod = .post) {
         self.crl = crl
         self.ocsp = ocsp
         self.timeout = timeout
         self.proxy = proxy
+        self.ocspMethod = ocspMethod
     }
 }
 
@@ -76,7 +78,7 @@ public final class RevocationChecker: @unchecked Sendable {
         if let why = lock.withLock({ unreachableOCSP[url] }) {
             return RevocationLookup(source: .ocsp, url: url, status: .unavailable("not asked again in this run: \(why)"))
         }
-        let lookup = OCSPClient(fetcher: fetcher).lookup(certificate, issuer: issuer, url: url, now: now)
+        let lookup = OCSPClient(fetcher: fetcher, method: options.ocspMethod).lookup(certificate, issuer: issuer, url: url, now: now)
         if case .unavailable(let why) = lookup.status, FetchFailure.isTransport(why) {
             lock.withLock { unreachableOCSP[url] = why }
         }

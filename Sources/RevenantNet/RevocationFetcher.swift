@@ -71,7 +71,7 @@ public struct RevocationFetcher: Sendable {
         var status = 0
         _ = rv_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status)
         // file:// has no status (0); HTTP must answer 200.
-        if status != 0 && status != 200 { return .failure(FetchFailure(message: "HTTP status \(status)")) }
+        if status != 0 && status != 200 { return .failure(FetchFailure(message: "HTTP status \(status)", httpStatus: status)) }
         return .success(sink.bytes)
     }
 
@@ -104,6 +104,13 @@ public struct FetchFailure: Error, Sendable, Equatable {
     static let unreachable = "unreachable"
 
     public var message: String
+    /// The HTTP status when the server answered with one other than 200.
+    public var httpStatus: Int?
+
+    public init(message: String, httpStatus: Int? = nil) {
+        self.message = message
+        self.httpStatus = httpStatus
+    }
 
     /// Whether a reason (a fetch failure's message, or a lookup's reason built on it) says the source
     /// could not be reached at all, as opposed to answering something unusable.
