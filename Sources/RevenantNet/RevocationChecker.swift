@@ -32,6 +32,8 @@ public final class RevocationChecker: @unchecked Sendable {
     /// OCSP URLs that could not be reached in this run, and why: not asked again, so a run over many
     /// certificates of one silent responder waits one timeout, not one per certificate.
     private var unreachableOCSP: [String: String] = [:]
+    /// caIssuers fetches (`caIssuers(_:)`) by URL: many certificates of one CA name the same one.
+    private var issuerFetches: [String: Result<[X509Certificate], FetchFailure>] = [:]
 
     /// `now` is the time answers are judged fresh at (the run's start).
     public init(options: RevocationOptions = RevocationOptions(), now: Date = Date()) {
@@ -130,6 +132,25 @@ public final class RevocationChecker: @unchecked Sendable {
             do throws(CRLError) { result = .success(try CertificateRevocationList(bytes: bytes)) } catch { result = .failure(error) }
         }
         lock.withLock { crls[url] = result }
+        return result
+    }
+
+    /// The certificates a caIssuers URL serves, fetched once per checker (http(s) only; the caller
+    /// decides which hosts may be asked), or why there are none.
+    public func caIssuers(_ url: String) -> Result<[X509Certificate], FetchFailure> {
+        if let cached = lock.withLock({ issuerFetches[url] }) { return cached }
+        var small = fetcher
+        small.maxBytes = CAIssuersFetch.maxBytes
+        let result: Result<[X509Certificate], FetchFailure>
+        if let scheme = RevocationFetcher.scheme(of: url), scheme == "http" || scheme == "https" {
+            switch small.fetch(url) {
+            case .failure(let f): result = .failure(FetchFailure(message: "caIssuers \(url) not fetched: \(f.message)"))
+            case .success(let bytes): result = CAIssuersFetch.certificates(in: bytes).mapError { FetchFailure(message: "caIssuers \(url): \($0.reason)") }
+            }
+        } else {
+            result = .failure(FetchFailure(message: "caIssuers \(url): only http and https are fetched"))
+        }
+        lock.withLock { issuerFetches[url] = result }
         return result
     }
 
