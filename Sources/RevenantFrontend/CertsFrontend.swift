@@ -192,7 +192,7 @@ public enum CertsFrontend {
         }
         if !problems.isEmpty { throw InputFailure(problems) }
         if let issuer {
-            let fetcher = RevocationFetcher(timeout: config.timeout, proxy: config.proxy)
+            let fetcher = RevocationFetcher(timeout: config.timeout, proxy: config.proxy, trust: config.trustAnchors)
             let client = OCSPClient(fetcher: fetcher, method: config.revocation.ocspMethod)
             for url in request.ocspResponders {
                 results.append(CAServiceScan.responder(url, issuer: issuer, client: client, policy: config.policy, now: now))

@@ -19,8 +19,9 @@ public struct RevocationScan {
 
     /// `candidates`: certificates that may be issuers (those scanned); the configured CA bundle is added.
     public init(config: Configuration, candidates: [X509Certificate], now: Date, runID: String, ledger: (any EvidenceSink)?) {
-        let options = RevocationOptions(crl: config.revocation.crl, ocsp: config.revocation.ocsp,
+        var options = RevocationOptions(crl: config.revocation.crl, ocsp: config.revocation.ocsp,
                                         timeout: config.timeout, proxy: config.proxy, ocspMethod: config.revocation.ocspMethod)
+        options.trust = config.trustAnchors
         checker = RevocationChecker(options: options, now: now)
         var pool = candidates
         if let bundle = config.caBundle { pool += X509Loader.load(file: bundle).certificates }

@@ -9,6 +9,7 @@ public struct RevocationOptions: Sendable {
     public var timeout: Timeout
     public var proxy: String?
     public var ocspMethod: OCSPMethod
+    public var trust = TrustAnchors()
 
     public init(crl: Bool = true, ocsp: Bool = true, timeout: Timeout = .default, proxy: String? = nil, ocspMethod: OCSPMethod = .post) {
         self.crl = crl
@@ -39,7 +40,7 @@ public final class RevocationChecker: @unchecked Sendable {
     public init(options: RevocationOptions = RevocationOptions(), now: Date = Date()) {
         self.options = options
         self.now = now
-        fetcher = RevocationFetcher(timeout: options.timeout, proxy: options.proxy)
+        fetcher = RevocationFetcher(timeout: options.timeout, proxy: options.proxy, trust: options.trust)
     }
 
     /// One lookup per OCSP URL, then one per CRL distribution point (those `options` enables).

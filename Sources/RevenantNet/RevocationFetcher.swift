@@ -12,11 +12,14 @@ public struct RevocationFetcher: Sendable {
     public var maxBytes: Int
     /// Explicit proxy; nil lets libcurl read the standard environment variables.
     public var proxy: String?
+    /// The CAs an https server must chain to (nil parts: libcurl's defaults).
+    public var trust: TrustAnchors
 
-    public init(timeout: Timeout = .default, maxBytes: Int = 256 << 20, proxy: String? = nil) {
+    public init(timeout: Timeout = .default, maxBytes: Int = 256 << 20, proxy: String? = nil, trust: TrustAnchors = TrustAnchors()) {
         self.timeout = timeout
         self.maxBytes = maxBytes
         self.proxy = proxy
+        self.trust = trust
     }
 
     /// The scheme when it is one revenant fetches from, else nil.
@@ -52,6 +55,7 @@ public struct RevocationFetcher: Sendable {
         _ = rv_easy_setopt_pointer(easy, CURLOPT_WRITEDATA, Unmanaged.passUnretained(sink).toOpaque())
         _ = rv_easy_setopt_write_function(easy, CURLOPT_WRITEFUNCTION, Sink.onBody)
         ProxyEnvironment.apply(proxy, to: easy)
+        trust.apply(to: easy)
         if var body {
             if let contentType { headers = curl_slist_append(headers, "Content-Type: \(contentType)") }
             _ = rv_easy_setopt_slist(easy, CURLOPT_HTTPHEADER, headers)
