@@ -37,6 +37,28 @@ public struct OCSPClient: Sendable {
         return lookup
     }
 
+    /// The basic response in `bytes` that answers `request`, or why there is none: not an OCSP
+    /// response, an unsigned error status (tryLater, internalError, unauthorized…), not basic, or a
+    /// nonce other than the request's (RFC 6960 §4.4.1: a replay; none at all is common, pre-signed).
+    static func basicResponse(_ bytes: [UInt8], request: OCSPRequest) -> Result<OCSPBasicResponse, FetchFailure> {
+        guard let response = OCSPResponse(der: bytes) else {
+            return .failure(FetchFailure(message: "not an OCSP response (OpenSSL: \(X509Loader.openSSLErrors()))"))
+        }
+        let responseStatus = OCSP_response_status(response.pointer)
+        guard responseStatus == OCSP_RESPONSE_STATUS_SUCCESSFUL else {
+            let text = OCSP_response_status_str(Int(responseStatus)).map { String(cString: $0) } ?? "\(responseStatus)"
+            return .failure(FetchFailure(message: "the responder answered \(text) (OCSPResponseStatus \(responseStatus))"))
+        }
+        guard let basic = OCSP_response_get1_basic(response.pointer) else {
+            return .failure(FetchFailure(message: "the response is not a basic OCSP response"))
+        }
+        let answer = OCSPBasicResponse(basic)
+        if OCSP_check_nonce(request.pointer, basic) == 0 {
+            return .failure(FetchFailure(message: "the response's nonce does not match the request's (replayed answer?)"))
+        }
+        return .success(answer)
+    }
+
     /// HTTP statuses by which a responder refuses the method itself (405 Method Not Allowed, 501 Not
     /// Implemented): the same request may then go by the other method.
     static let methodRefused: Set<Int> = [405, 501]
@@ -88,27 +110,15 @@ public struct OCSPClient: Sendable {
 
     /// Judges a DER OCSPResponse for `request` (exposed for tests and the vectors check).
     func evaluate(_ bytes: [UInt8], request: OCSPRequest, issuer: X509Certificate, now: Date, into lookup: inout RevocationLookup) {
-        guard let response = OCSPResponse(der: bytes) else {
-            lookup.status = .unavailable("not an OCSP response (OpenSSL: \(X509Loader.openSSLErrors()))")
+        let answer: OCSPBasicResponse
+        switch Self.basicResponse(bytes, request: request) {
+        case .failure(let why):
+            lookup.status = .unavailable(why.message)
             return
+        case .success(let a): answer = a
         }
-        let responseStatus = OCSP_response_status(response.pointer)
-        guard responseStatus == OCSP_RESPONSE_STATUS_SUCCESSFUL else {
-            let text = OCSP_response_status_str(Int(responseStatus)).map { String(cString: $0) } ?? "\(responseStatus)"
-            lookup.status = .unavailable("the responder answered \(text) (OCSPResponseStatus \(responseStatus))")
-            return
-        }
-        guard let basic = OCSP_response_get1_basic(response.pointer) else {
-            lookup.status = .unavailable("the response is not a basic OCSP response")
-            return
-        }
-        defer { OCSP_BASICRESP_free(basic) }
+        let basic = answer.pointer
         lookup.producedAt = X509Certificate.date(OCSP_resp_get0_produced_at(basic))
-        // Nonce (RFC 6960 §4.4.1): a different nonce is a replay; none at all is common (pre-signed answers).
-        if OCSP_check_nonce(request.pointer, basic) == 0 {
-            lookup.status = .unavailable("the response's nonce does not match the request's (replayed answer?)")
-            return
-        }
         if let why = Self.signatureProblem(basic, issuer: issuer, now: now) {
             lookup.status = .unavailable(why)
             return
@@ -239,6 +249,15 @@ final class OCSPRequest {
         OCSP_CERTID_free(id)
         OCSP_REQUEST_free(pointer)
     }
+}
+
+/// A BasicOCSPResponse; the only owner of its pointer.
+final class OCSPBasicResponse {
+    let pointer: OpaquePointer
+
+    init(_ pointer: OpaquePointer) { self.pointer = pointer }
+
+    deinit { OCSP_BASICRESP_free(pointer) }
 }
 
 /// A decoded OCSPResponse; the only owner of its pointer.

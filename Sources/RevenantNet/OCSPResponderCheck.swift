@@ -20,25 +20,14 @@ public enum OCSPResponderCheck {
             return facts
         case .success(let b): bytes = b
         }
-        guard let response = OCSPResponse(der: bytes) else {
-            facts.down = "not an OCSP response"
+        let answer: OCSPBasicResponse
+        switch OCSPClient.basicResponse(bytes, request: request) {
+        case .failure(let why):
+            facts.down = why.message
             return facts
+        case .success(let a): answer = a
         }
-        let responseStatus = OCSP_response_status(response.pointer)
-        guard responseStatus == OCSP_RESPONSE_STATUS_SUCCESSFUL else {
-            let text = OCSP_response_status_str(Int(responseStatus)).map { String(cString: $0) } ?? "\(responseStatus)"
-            facts.down = "the responder answered \(text) (OCSPResponseStatus \(responseStatus)), unsigned"
-            return facts
-        }
-        guard let basic = OCSP_response_get1_basic(response.pointer) else {
-            facts.down = "the response is not a basic OCSP response"
-            return facts
-        }
-        defer { OCSP_BASICRESP_free(basic) }
-        if OCSP_check_nonce(request.pointer, basic) == 0 {
-            facts.down = "the response's nonce does not match the request's (replayed answer?)"
-            return facts
-        }
+        let basic = answer.pointer
         facts.signer = OCSPClient.signer(of: basic, issuer: issuer)
         var status: Int32 = -1
         var reason: Int32 = -1
