@@ -43,3 +43,15 @@ static inline void revenant_sk_X509_pop_free(STACK_OF(X509) *stack) { sk_X509_po
 // EVP_PKEY_PUBLIC_KEY is an OR of two macros, which Swift does not import (EVP_PKEY_fromdata's selection).
 static inline int revenant_EVP_PKEY_PUBLIC_KEY(void) { return EVP_PKEY_PUBLIC_KEY; }
 #endif
+
+/* AIA caIssuers (certgaps branch) */
+#ifndef REVENANT_COPENSSL_P7_H
+#define REVENANT_COPENSSL_P7_H
+#include <openssl/pkcs7.h>
+// The certificates of a PKCS#7 SignedData (a certs-only ".p7c", RFC 5280 §4.2.2.1), borrowed from
+// `p7`; NULL for any other content type. The union and PKCS7_type_is_signed are not importable.
+static inline STACK_OF(X509) *revenant_PKCS7_certificates(PKCS7 *p7) {
+    if (p7 == NULL || !PKCS7_type_is_signed(p7) || p7->d.sign == NULL) return NULL;
+    return p7->d.sign->cert;
+}
+#endif

@@ -75,10 +75,15 @@ public struct Configuration: Sendable, Equatable {
             }
             c.proxy = r.string(f, "proxy", "")
             c.history = r.string(f, "history", "").map { $0.hasPrefix("postgresql://") || $0.hasPrefix("postgres://") ? $0 : resolve($0) }
-            if let t = f["revocation"], let h = r.object(t, "revocation", allowed: ["crl", "ocsp", "soft_fail"]) {
+            if let t = f["revocation"], let h = r.object(t, "revocation", allowed: ["crl", "ocsp", "soft_fail", "ocsp_method", "ca_issuers_hosts"]) {
                 c.revocation.crl = r.bool(h, "crl", "revocation") ?? c.revocation.crl
                 c.revocation.ocsp = r.bool(h, "ocsp", "revocation") ?? c.revocation.ocsp
                 c.revocation.softFail = r.bool(h, "soft_fail", "revocation") ?? c.revocation.softFail
+                if let method = r.string(h, "ocsp_method", "revocation") {
+                    if let known = OCSPMethod(rawValue: method) { c.revocation.ocspMethod = known }
+                    else { r.fail(h["ocsp_method"]!, "revocation.ocsp_method", "expected post or get") }
+                }
+                c.revocation.caIssuersHosts = r.stringList(h, "ca_issuers_hosts", "revocation") ?? []
             }
             if let t = f["ssh"], let h = r.object(t, "ssh", allowed: ["known_hosts"]) {
                 c.sshKnownHosts = r.string(h, "known_hosts", "ssh").map(resolve)
@@ -179,8 +184,19 @@ public struct RevocationSettings: Sendable, Equatable {
     public var ocsp = true
     /// When a CRL/OCSP source is unreachable: true = report "cannot prove" without failing the run.
     public var softFail = true
+    /// How OCSP requests are sent: POST (GET when the responder refuses POST), or GET first.
+    public var ocspMethod = OCSPMethod.post
+    /// Hosts (exact, or `*.suffix`) a certificate's caIssuers URL may be fetched from when its issuer
+    /// is not given; empty: never fetched.
+    public var caIssuersHosts: [String] = []
 
     public init() {}
+}
+
+/// The HTTP method of OCSP requests (RFC 6960 appendix A.1). Either way a request too long for a
+/// GET URL goes by POST, and a responder that refuses POST (405, 501) is asked again by GET.
+public enum OCSPMethod: String, Sendable, CaseIterable {
+    case post, get
 }
 
 /// The ranges configuration numbers (and `--concurrency`) must fall in: beyond them a value is a

@@ -23,6 +23,11 @@ public enum FindingCode: String, Sendable, CaseIterable, Codable {
     case ownerless
     case revocationVerified = "revocation_verified"
     case ok
+    case crlStale = "crl_stale"
+    case crlExpiring = "crl_expiring"
+    case ocspResponderDown = "ocsp_responder_down"
+    case ocspResponderUnauthorized = "ocsp_responder_unauthorized"
+    case ocspResponderCertExpiring = "ocsp_responder_cert_expiring"
 
     /// The severity a finding of this code has unless the rule says otherwise.
     public var defaultSeverity: Severity {
@@ -32,6 +37,8 @@ public enum FindingCode: String, Sendable, CaseIterable, Codable {
         case .expiringSoon, .rotationOverdue, .weakCrypto, .checkFailed: .medium
         case .inventoryDrift, .ownerless: .low
         case .revocationVerified, .ok: .info
+        case .crlStale, .ocspResponderDown, .ocspResponderUnauthorized: .high
+        case .crlExpiring, .ocspResponderCertExpiring: .medium
         }
     }
 
@@ -56,6 +63,11 @@ public enum FindingCode: String, Sendable, CaseIterable, Codable {
         case .ownerless: "The credential has no owner."
         case .revocationVerified: "A credential that should be dead was definitively rejected everywhere it was probed."
         case .ok: "An active credential authenticates and is within policy."
+        case .crlStale: "A CRL is past its nextUpdate: relying parties that check it fail open or closed."
+        case .crlExpiring: "A CRL reaches its nextUpdate within the warning period."
+        case .ocspResponderDown: "An OCSP responder did not give a signed answer."
+        case .ocspResponderUnauthorized: "An OCSP responder signs with a certificate relying parties refuse."
+        case .ocspResponderCertExpiring: "An OCSP responder's delegated signing certificate expires within the warning period."
         }
     }
 
@@ -77,6 +89,11 @@ public enum FindingCode: String, Sendable, CaseIterable, Codable {
         case .ownerless: "Assign an owner who answers for the credential."
         case .revocationVerified: "Nothing to do: keep this report as evidence."
         case .ok: "Nothing to do."
+        case .crlStale: "Publish a fresh CRL (openssl ca -gencrl or the CA's CRL job) and find why publishing stopped."
+        case .crlExpiring: "Check that the CA's CRL job runs and publishes before nextUpdate."
+        case .ocspResponderDown: "Restart or fix the OCSP responder: until it answers, clients soft-fail or refuse every certificate."
+        case .ocspResponderUnauthorized: "Sign answers with the CA or a current certificate it issued with the OCSPSigning EKU."
+        case .ocspResponderCertExpiring: "Issue the responder a new OCSPSigning certificate before the current one expires."
         }
     }
 }

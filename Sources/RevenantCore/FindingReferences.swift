@@ -17,6 +17,8 @@ public enum FindingReferences {
         case .ownerless: [nhi1, "NIST-CSF-2.0:GV.RR-02"]
         case .revocationVerified: [nhi1, csfAA01, csfAA05, sp80053IA5]
         case .ok: []
+        // Relying parties "checking certificate status information" (IA-5(2)(b)(1)) need these services.
+        case .crlStale, .crlExpiring, .ocspResponderDown, .ocspResponderUnauthorized, .ocspResponderCertExpiring: [sp80053IA5PKI]
         }
     }
 
@@ -45,4 +47,5 @@ public enum FindingReferences {
     static let csfAA05 = "NIST-CSF-2.0:PR.AA-05"
     static let zeroTrustTenet6 = "NIST-SP-800-207:§2.1 tenet 6"
     static let sp80053IA5 = "NIST-SP-800-53r5:IA-5"
+    static let sp80053IA5PKI = "NIST-SP-800-53r5:IA-5(2)"
 }

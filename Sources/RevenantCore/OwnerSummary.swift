@@ -272,6 +272,8 @@ extension FindingCode {
         case .revocationVerified: .dead
         case .revocationUnverified, .checkFailed: .doubt
         case .expired, .expiringSoon, .rotationOverdue, .weakCrypto, .inventoryDrift, .ownerless, .ok: .none
+        // About the CA's publication, not any one credential.
+        case .crlStale, .crlExpiring, .ocspResponderDown, .ocspResponderUnauthorized, .ocspResponderCertExpiring: .none
         }
     }
 }

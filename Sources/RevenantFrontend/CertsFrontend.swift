@@ -17,6 +17,12 @@ public struct CertsRequest: Sendable {
     public var configurationFile: String?
     /// Only the certificates whose inventory entry has one of these owners (`OwnerSelection`'s rule).
     public var owners: [String] = []
+    /// CRL files whose publication (nextUpdate) and signature are judged.
+    public var crls: [String] = []
+    /// OCSP responders asked directly about a random serial of `issuer`.
+    public var ocspResponders: [String] = []
+    /// The CA certificate of `ocspResponders` (also a candidate issuer of `crls`).
+    public var issuer: String?
 
     public init(paths: [String]) { self.paths = paths }
 }
@@ -53,6 +59,18 @@ public enum CertsFrontend {
                 password = text
             case .failure(let e): throw InputFailure(["--pkcs12-password: \(e.reason)"])
             }
+        }
+        // The issuer is read before anything is scanned: a typo in it is an input error.
+        var issuer: X509Certificate?
+        if let path = request.issuer {
+            let file = X509Loader.load(file: path)
+            guard let certificate = file.certificates.first else {
+                throw InputFailure(["--issuer: \(file.problem?.description ?? "\(path): no certificate")"])
+            }
+            issuer = certificate
+        }
+        if !request.ocspResponders.isEmpty && issuer == nil {
+            throw InputFailure(["--ocsp-responder asks about the CA's serials: give the CA's certificate with --issuer"])
         }
         let named = Set(paths)
         var filesOf: [String: [String]] = [:]
@@ -100,7 +118,7 @@ public enum CertsFrontend {
             }
         }
         if skipped > 0 { warn("note: \(skipped) file(s) in the directories hold no certificate (keys, requests, other files): skipped") }
-        if scanned.isEmpty { throw InputFailure(["no certificate could be read from \(paths.joined(separator: ", "))"]) }
+        if scanned.isEmpty && !paths.isEmpty { throw InputFailure(["no certificate could be read from \(paths.joined(separator: ", "))"]) }
 
         var known = CertificateInventory(Inventory())
         if !request.inventories.isEmpty {
@@ -145,6 +163,7 @@ public enum CertsFrontend {
             revocationCheck?.apply(to: &results[n], certificate: item.certificate, chain: item.chain, local: item.extraTags["source"] != "tls")
         }
         progress?(scanned.count, scanned.count)
+        results += try Self.caServices(request, issuer: issuer, scanned: scanned.map(\.certificate), config: config, now: startedAt)
         ParallelMap.discard(consume scanned)
         ledgerFile?.flush()
         timer.mark("findings")
@@ -155,6 +174,31 @@ public enum CertsFrontend {
         report.ownerSelection = request.owners
         report.markIncomplete(ifLedgerFailed: ledgerFile)
         return report
+    }
+
+    /// The results of `--crl` files and `--ocsp-responder` URLs, after the certificates'.
+    static func caServices(_ request: CertsRequest, issuer: X509Certificate?, scanned: [X509Certificate], config: Configuration,
+                           now: Date) throws(InputFailure) -> [CredentialResult] {
+        guard !request.crls.isEmpty || !request.ocspResponders.isEmpty else { return [] }
+        var issuers = scanned + (issuer.map { [$0] } ?? [])
+        if let bundle = config.caBundle { issuers += X509Loader.load(file: bundle).certificates }
+        var results: [CredentialResult] = []
+        var problems: [String] = []
+        for path in request.crls {
+            switch CAServiceScan.crl(path, issuers: issuers, policy: config.policy, now: now) {
+            case .success(let result): results.append(result)
+            case .failure(let error): problems.append("--crl \(error.reason)")
+            }
+        }
+        if !problems.isEmpty { throw InputFailure(problems) }
+        if let issuer {
+            let fetcher = RevocationFetcher(timeout: config.timeout, proxy: config.proxy, trust: config.trustAnchors)
+            let client = OCSPClient(fetcher: fetcher, method: config.revocation.ocspMethod)
+            for url in request.ocspResponders {
+                results.append(CAServiceScan.responder(url, issuer: issuer, client: client, policy: config.policy, now: now))
+            }
+        }
+        return results
     }
 
     /// One certificate as a report result: no checks, its facts in `tags`; with the inventory entry

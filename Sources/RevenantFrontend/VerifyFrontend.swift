@@ -123,7 +123,7 @@ public enum VerifyFrontend {
     /// The JWKS of `jwt.jwks`, fetched once before anything is sent: one that cannot be had stops the run.
     static func fetchJWKS(_ location: String, config: Configuration) throws(InputFailure) -> JSONWebKeySet {
         let url = location.contains("://") ? location : "file://" + location
-        switch RevocationFetcher(timeout: config.timeout, maxBytes: 1 << 20, proxy: config.proxy).fetch(url) {
+        switch RevocationFetcher(timeout: config.timeout, maxBytes: 1 << 20, proxy: config.proxy, trust: config.trustAnchors).fetch(url) {
         case .success(let bytes):
             do throws(JWTError) { return try JSONWebKeySet.parse(bytes, source: location) } catch { throw InputFailure(["jwt.jwks: \(error.message)"]) }
         case .failure(let failure):
@@ -161,10 +161,10 @@ public enum VerifyFrontend {
     static func makeTransport(_ prepared: PreparedVerify) -> ProtocolTransport {
         let config = prepared.configuration
         var options = TransportOptions()
-        // As OpenSSL (and so `revenant certs`) does: without tls.ca_bundle, SSL_CERT_FILE names the
-        // trusted CAs (libcurl would otherwise use the bundle it was built with).
-        let environmentCA = ProcessInfo.processInfo.environment["SSL_CERT_FILE"].flatMap { $0.isEmpty ? nil : $0 }
-        options.caBundle = config.caBundle ?? environmentCA
+        // As OpenSSL (and so `revenant certs`) does: without tls.ca_bundle, SSL_CERT_FILE and
+        // SSL_CERT_DIR name the trusted CAs (libcurl would otherwise use the bundle it was built with).
+        let trust = config.trustAnchors
+        (options.caBundle, options.caDirectory) = (trust.file, trust.directory)
         options.insecureHosts = config.insecureHosts
         options.proxy = config.proxy
         options.maxConnections = max(64, config.concurrency * 2)

@@ -51,6 +51,9 @@ public final class CertificateRevocationList: @unchecked Sendable {
 
     deinit { X509_CRL_free(pointer) }
 
+    /// What the publication rules (`CRLLifecycle`) look at.
+    public var facts: CRLFacts { CRLFacts(issuer: issuer, thisUpdate: thisUpdate, nextUpdate: nextUpdate) }
+
     /// Whether `issuer` issued this CRL: the names match and the signature verifies with its key
     /// (RFC 5280 §6.3.3 (f)-(g); indirect CRLs and delta CRLs are not supported here).
     public func isSigned(by issuer: X509Certificate) -> Bool {

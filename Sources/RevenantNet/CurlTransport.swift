@@ -6,6 +6,8 @@ import RevenantProbes
 /// Settings every transfer shares.
 public struct TransportOptions: Sendable {
     public var caBundle: String?
+    /// A CA directory (hashed names, as `SSL_CERT_DIR`), beside `caBundle`.
+    public var caDirectory: String?
     /// Hosts whose TLS certificate is not verified (tests, labs). Never the default.
     public var insecureHosts: [String] = []
     /// Explicit proxy; nil lets libcurl read the standard environment variables.
@@ -267,7 +269,7 @@ final class Transfer: @unchecked Sendable {
         // Without this libcurl adds "Expect: 100-continue" to larger POSTs.
         if !signed { headerList = curl_slist_append(headerList, "Expect:") }
         _ = rv_easy_setopt_slist(easy, CURLOPT_HTTPHEADER, headerList)
-        if let ca = options.caBundle { _ = rv_easy_setopt_string(easy, CURLOPT_CAINFO, ca) }
+        TrustAnchors(file: options.caBundle, directory: options.caDirectory).apply(to: easy)
         if options.insecureHosts.contains(host) {
             _ = rv_easy_setopt_long(easy, CURLOPT_SSL_VERIFYPEER, 0)
             _ = rv_easy_setopt_long(easy, CURLOPT_SSL_VERIFYHOST, 0)

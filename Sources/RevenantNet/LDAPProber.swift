@@ -9,10 +9,13 @@ import RevenantProbes
 /// docs/protocols/ldap.md says what each answer means.
 public struct LDAPProber: LoginProber {
     let caBundle: String?
+    /// A CA directory (hashed names, as `SSL_CERT_DIR`), beside the CA file.
+    let caDirectory: String?
     let insecureHosts: [String]
 
-    public init(caBundle: String? = nil, insecureHosts: [String] = []) {
+    public init(caBundle: String? = nil, caDirectory: String? = nil, insecureHosts: [String] = []) {
         self.caBundle = caBundle
+        self.caDirectory = caDirectory
         self.insecureHosts = insecureHosts
     }
 
@@ -72,6 +75,7 @@ public struct LDAPProber: LoginProber {
             var check = insecureHosts.contains(endpoint.host) ? LDAP_OPT_X_TLS_NEVER : LDAP_OPT_X_TLS_DEMAND
             ldap_set_option(ld, LDAP_OPT_X_TLS_REQUIRE_CERT, &check)
             ldap_set_option(ld, LDAP_OPT_X_TLS_CACERTFILE, caBundle ?? Self.systemCAs)
+            if let caDirectory { ldap_set_option(ld, LDAP_OPT_X_TLS_CACERTDIR, caDirectory) }
             var server: Int32 = 0
             ldap_set_option(ld, LDAP_OPT_X_TLS_NEWCTX, &server)
             // ldaps: TLS from the first byte; the certificate must chain to the CA file and name the host.

@@ -6,7 +6,7 @@ public enum LoginProbers {
         // SSH trusts only the pinned host key. PostgreSQL's TLS is config `postgresql.sslmode`:
         // `prefer` protects the password in transit but authenticates nothing; `verify-*` trusts
         // `postgresql.ca_bundle`, else `tls.ca_bundle`.
-        let ldap = LDAPProber(caBundle: options.caBundle, insecureHosts: options.insecureHosts)
+        let ldap = LDAPProber(caBundle: options.caBundle, caDirectory: options.caDirectory, insecureHosts: options.insecureHosts)
         return ["ssh": SSHProber(), "postgresql": PostgresProber(tls: postgres, fallbackCABundle: options.caBundle),
                 "ldap": ldap, "ldaps": ldap,
                 // MySQL: `mysqls://` checks the server against `tls.ca_bundle`; Redis over TLS as HTTPS is.

@@ -8,12 +8,15 @@ public struct RevocationOptions: Sendable {
     public var ocsp = true
     public var timeout: Timeout
     public var proxy: String?
+    public var ocspMethod: OCSPMethod
+    public var trust = TrustAnchors()
 
-    public init(crl: Bool = true, ocsp: Bool = true, timeout: Timeout = .default, proxy: String? = nil) {
+    public init(crl: Bool = true, ocsp: Bool = true, timeout: Timeout = .default, proxy: String? = nil, ocspMethod: OCSPMethod = .post) {
         self.crl = crl
         self.ocsp = ocsp
         self.timeout = timeout
         self.proxy = proxy
+        self.ocspMethod = ocspMethod
     }
 }
 
@@ -30,12 +33,14 @@ public final class RevocationChecker: @unchecked Sendable {
     /// OCSP URLs that could not be reached in this run, and why: not asked again, so a run over many
     /// certificates of one silent responder waits one timeout, not one per certificate.
     private var unreachableOCSP: [String: String] = [:]
+    /// caIssuers fetches (`caIssuers(_:)`) by URL: many certificates of one CA name the same one.
+    private var issuerFetches: [String: Result<[X509Certificate], FetchFailure>] = [:]
 
     /// `now` is the time answers are judged fresh at (the run's start).
     public init(options: RevocationOptions = RevocationOptions(), now: Date = Date()) {
         self.options = options
         self.now = now
-        fetcher = RevocationFetcher(timeout: options.timeout, proxy: options.proxy)
+        fetcher = RevocationFetcher(timeout: options.timeout, proxy: options.proxy, trust: options.trust)
     }
 
     /// One lookup per OCSP URL, then one per CRL distribution point (those `options` enables).
@@ -76,7 +81,7 @@ public final class RevocationChecker: @unchecked Sendable {
         if let why = lock.withLock({ unreachableOCSP[url] }) {
             return RevocationLookup(source: .ocsp, url: url, status: .unavailable("not asked again in this run: \(why)"))
         }
-        let lookup = OCSPClient(fetcher: fetcher).lookup(certificate, issuer: issuer, url: url, now: now)
+        let lookup = OCSPClient(fetcher: fetcher, method: options.ocspMethod).lookup(certificate, issuer: issuer, url: url, now: now)
         if case .unavailable(let why) = lookup.status, FetchFailure.isTransport(why) {
             lock.withLock { unreachableOCSP[url] = why }
         }
@@ -128,6 +133,25 @@ public final class RevocationChecker: @unchecked Sendable {
             do throws(CRLError) { result = .success(try CertificateRevocationList(bytes: bytes)) } catch { result = .failure(error) }
         }
         lock.withLock { crls[url] = result }
+        return result
+    }
+
+    /// The certificates a caIssuers URL serves, fetched once per checker (http(s) only; the caller
+    /// decides which hosts may be asked), or why there are none.
+    public func caIssuers(_ url: String) -> Result<[X509Certificate], FetchFailure> {
+        if let cached = lock.withLock({ issuerFetches[url] }) { return cached }
+        var small = fetcher
+        small.maxBytes = CAIssuersFetch.maxBytes
+        let result: Result<[X509Certificate], FetchFailure>
+        if let scheme = RevocationFetcher.scheme(of: url), scheme == "http" || scheme == "https" {
+            switch small.fetch(url) {
+            case .failure(let f): result = .failure(FetchFailure(message: "caIssuers \(url) not fetched: \(f.message)"))
+            case .success(let bytes): result = CAIssuersFetch.certificates(in: bytes).mapError { FetchFailure(message: "caIssuers \(url): \($0.reason)") }
+            }
+        } else {
+            result = .failure(FetchFailure(message: "caIssuers \(url): only http and https are fetched"))
+        }
+        lock.withLock { issuerFetches[url] = result }
         return result
     }
 

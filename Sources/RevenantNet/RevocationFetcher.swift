@@ -12,11 +12,14 @@ public struct RevocationFetcher: Sendable {
     public var maxBytes: Int
     /// Explicit proxy; nil lets libcurl read the standard environment variables.
     public var proxy: String?
+    /// The CAs an https server must chain to (nil parts: libcurl's defaults).
+    public var trust: TrustAnchors
 
-    public init(timeout: Timeout = .default, maxBytes: Int = 256 << 20, proxy: String? = nil) {
+    public init(timeout: Timeout = .default, maxBytes: Int = 256 << 20, proxy: String? = nil, trust: TrustAnchors = TrustAnchors()) {
         self.timeout = timeout
         self.maxBytes = maxBytes
         self.proxy = proxy
+        self.trust = trust
     }
 
     /// The scheme when it is one revenant fetches from, else nil.
@@ -52,6 +55,7 @@ public struct RevocationFetcher: Sendable {
         _ = rv_easy_setopt_pointer(easy, CURLOPT_WRITEDATA, Unmanaged.passUnretained(sink).toOpaque())
         _ = rv_easy_setopt_write_function(easy, CURLOPT_WRITEFUNCTION, Sink.onBody)
         ProxyEnvironment.apply(proxy, to: easy)
+        trust.apply(to: easy)
         if var body {
             if let contentType { headers = curl_slist_append(headers, "Content-Type: \(contentType)") }
             _ = rv_easy_setopt_slist(easy, CURLOPT_HTTPHEADER, headers)
@@ -71,7 +75,7 @@ public struct RevocationFetcher: Sendable {
         var status = 0
         _ = rv_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status)
         // file:// has no status (0); HTTP must answer 200.
-        if status != 0 && status != 200 { return .failure(FetchFailure(message: "HTTP status \(status)")) }
+        if status != 0 && status != 200 { return .failure(FetchFailure(message: "HTTP status \(status)", httpStatus: status)) }
         return .success(sink.bytes)
     }
 
@@ -104,6 +108,13 @@ public struct FetchFailure: Error, Sendable, Equatable {
     static let unreachable = "unreachable"
 
     public var message: String
+    /// The HTTP status when the server answered with one other than 200.
+    public var httpStatus: Int?
+
+    public init(message: String, httpStatus: Int? = nil) {
+        self.message = message
+        self.httpStatus = httpStatus
+    }
 
     /// Whether a reason (a fetch failure's message, or a lookup's reason built on it) says the source
     /// could not be reached at all, as opposed to answering something unusable.

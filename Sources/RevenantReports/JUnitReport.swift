@@ -123,6 +123,7 @@ public enum JUnitReport {
             case .revocationUnverified, .checkFailed: if case .unproven = k.verdict { true } else { false }
             case .inventoryDrift: k.verdict == .rejected
             case .rotationNotDeployed, .expired, .expiringSoon, .rotationOverdue, .weakCrypto, .ownerless, .revocationVerified, .ok: false
+            case .crlStale, .crlExpiring, .ocspResponderDown, .ocspResponderUnauthorized, .ocspResponderCertExpiring: false
             }
         }
     }

@@ -28,6 +28,8 @@ struct Certs: ParsableCommand {
           revenant certs leaf-and-chain.pem --revocation --ledger evidence.jsonl --format json
           revenant certs https://payments.internal:8443 --inventory certificates.yaml --revocation
           revenant certs ./certs/ --inventory certificates.yaml --revocation --owner dana.okafor@example.com
+          revenant certs --crl root.crl --crl intermediate.crl root.pem intermediate.pem
+          revenant certs --ocsp-responder http://ocsp.internal:8080/ --issuer ca.pem
 
         With --revocation, each certificate's OCSP URLs and CRL distribution points (http, https, \
         file) are asked, every answer verified against the certificate's issuer (the next certificate \
@@ -40,6 +42,15 @@ struct Certs: ParsableCommand {
         judged in that entry's state, with its owner: a should-be-dead one good at the CA is \
         `not_revoked_at_ca`, and a TLS endpoint still serving a certificate the inventory says was \
         rotated or revoked is `rotation_not_deployed` (high).
+
+        --crl FILE (PEM or DER, repeatable) judges a CRL's publication: `crl_stale` (high) once past \
+        its nextUpdate, `crl_expiring` (medium) within policy.expiry_warning_days or the last third of \
+        its lifetime; its signature is checked against the certificates given (and --issuer, \
+        tls.ca_bundle). --ocsp-responder URL (repeatable) asks a responder about a random serial of the \
+        CA named by --issuer: `ocsp_responder_down` (high) without a signed answer, \
+        `ocsp_responder_unauthorized` (high) when signed by neither the CA nor a valid OCSPSigning \
+        certificate it issued, `ocsp_responder_cert_expiring` (medium) when that certificate is close to \
+        its notAfter. revocation.ocsp_method (post|get) in --config says how OCSP requests are sent.
         """
     )
 
@@ -58,6 +69,15 @@ struct Certs: ParsableCommand {
     @Option(name: .long, help: "Inventory whose x509_certificate entries say what each certificate is believed to be; repeat for several.")
     var inventory: [String] = []
 
+    @Option(name: .long, help: "A CRL file (PEM or DER) whose nextUpdate and signature are judged; repeat for several.")
+    var crl: [String] = []
+
+    @Option(name: .customLong("ocsp-responder"), help: "An OCSP responder URL to check directly (needs --issuer); repeat for several.")
+    var ocspResponder: [String] = []
+
+    @Option(name: .long, help: "The CA certificate of --ocsp-responder (also checks --crl signatures).")
+    var issuer: String?
+
     @Option(name: .long, help: "Remember this scan in a history store (SQLite file or postgresql:// URL).")
     var history: String?
 
@@ -66,7 +86,10 @@ struct Certs: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
-        if paths.isEmpty { throw ValidationError("give at least one certificate file or directory") }
+        if paths.isEmpty && crl.isEmpty && ocspResponder.isEmpty {
+            throw ValidationError("give at least one certificate file or directory (or --crl, --ocsp-responder)")
+        }
+        if !ocspResponder.isEmpty && issuer == nil { throw ValidationError("--ocsp-responder needs --issuer: the CA whose serials it answers for") }
         if ledger != nil && !revocation { throw ValidationError("--ledger records revocation lookups: give --revocation too") }
         if !owners.owner.isEmpty && inventory.isEmpty { throw ValidationError("--owner needs --inventory: a certificate's owner is its inventory entry's") }
         if let p = pkcs12Password, Self.secretSource(p) == nil {
@@ -79,6 +102,7 @@ struct Certs: ParsableCommand {
         request.pkcs12Password = pkcs12Password.flatMap(Self.secretSource)
         (request.revocation, request.ledger, request.inventories, request.configurationFile) = (revocation, ledger, inventory, output.config)
         request.owners = owners.owner
+        (request.crls, request.ocspResponders, request.issuer) = (crl, ocspResponder, issuer)
         let timer = PhaseTimer()
         var report: RunReport
         var store: HistoryStore?

@@ -82,8 +82,15 @@ public enum CertificateLifecycle {
     /// 47-day certificate for most of its life and a 6-day certificate always; the last third
     /// (15 days, 2 days) is when those are due for renewal.
     static func expiryWarning(_ cert: CertificateFacts, policy: Policy, now: Date) -> Finding? {
-        let remaining = cert.notAfter.timeIntervalSince(now)
-        let lifetime = cert.notAfter.timeIntervalSince(cert.notBefore)
+        guard let why = warningWindow(from: cert.notBefore, until: cert.notAfter, policy: policy, now: now) else { return nil }
+        return Finding(code: .expiringSoon, message: "expires at \(Timestamp.format(cert.notAfter)) (\(why))")
+    }
+
+    /// "in N days; <which window>" when `until` is within the smaller of the policy's window and the
+    /// last third of `from`…`until`, else nil. Also the window of a CRL's nextUpdate (`CRLLifecycle`).
+    static func warningWindow(from: Date, until: Date, policy: Policy, now: Date) -> String? {
+        let remaining = until.timeIntervalSince(now)
+        let lifetime = until.timeIntervalSince(from)
         let policyWindow = Double(policy.expiryWarningDays) * 86_400
         let window = lifetime > 0 ? min(policyWindow, lifetime / 3) : policyWindow
         guard remaining <= window else { return nil }
@@ -91,7 +98,7 @@ public enum CertificateLifecycle {
         let why = window < policyWindow
             ? "last third of its \(Int((lifetime / 86_400).rounded()))-day lifetime"
             : "warning at \(policy.expiryWarningDays) days"
-        return Finding(code: .expiringSoon, message: "expires at \(Timestamp.format(cert.notAfter)) (in \(days) days; \(why))")
+        return "in \(days) days; \(why)"
     }
 
     /// RSA < 2048, any DSA, EC < 256, and SHA-1/MD5 (or older) signatures, except the

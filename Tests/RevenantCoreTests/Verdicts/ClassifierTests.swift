@@ -475,6 +475,8 @@ import Testing
         (.rotationNotDeployed, .high), (.revocationUnverified, .high), (.expired, .high),
         (.expiringSoon, .medium), (.rotationOverdue, .medium), (.weakCrypto, .medium), (.checkFailed, .medium),
         (.inventoryDrift, .low), (.ownerless, .low), (.revocationVerified, .info), (.ok, .info),
+        (.crlStale, .high), (.crlExpiring, .medium), (.ocspResponderDown, .high), (.ocspResponderUnauthorized, .high),
+        (.ocspResponderCertExpiring, .medium),
     ]
 
     @Test(arguments: severityTable)

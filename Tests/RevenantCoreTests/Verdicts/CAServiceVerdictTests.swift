@@ -1,0 +1,45 @@
+import Foundation
+import RevenantCore
+import Testing
+
+/// The rules for a CA's own services: a CRL's nextUpdate (`CRLLifecycle`) and an OCSP responder's
+/// signer (`OCSPResponderVerdict`). Pure: `now` is fixed.
+@Suite struct CAServiceVerdictTests {
+    static let now = Date(timeIntervalSince1970: 1_800_000_000)
+    static func days(_ n: Double) -> Date { now.addingTimeInterval(n * 86_400) }
+
+    @Test(arguments: [
+        // (thisUpdate, nextUpdate in days from now, expected code)
+        (-7.0, -1.0, FindingCode.crlStale),
+        (-7.0, 0.0, .crlStale),  // at nextUpdate: no longer current
+        (-6.0, 1.0, .crlExpiring),  // 7-day CRL, 1 day left: its last third
+        (-1.0, 6.0, .ok),  // 7-day CRL, 6 days left
+        (-60.0, 20.0, .crlExpiring),  // 80-day CRL: the policy's 30 days is the smaller window
+        (-10.0, 40.0, .ok),
+    ])
+    func crlIsJudgedByItsNextUpdate(this: Double, next: Double, code: FindingCode) {
+        let facts = CRLFacts(issuer: "CN=Test CA", thisUpdate: Self.days(this), nextUpdate: Self.days(next))
+        let findings = CRLLifecycle.findings(for: facts, policy: Policy(), now: Self.now)
+        #expect(findings.map(\.code) == [code], "\(findings)")
+    }
+
+    @Test func crlWithoutNextUpdateIsNeverStale() {
+        let findings = CRLLifecycle.findings(for: CRLFacts(issuer: "CN=Test CA", thisUpdate: Self.days(-900), nextUpdate: nil), policy: Policy(), now: Self.now)
+        #expect(findings.map(\.code) == [.ok] && findings[0].message.contains("no nextUpdate"))
+    }
+
+    @Test func responderFindings() {
+        func code(_ signer: OCSPResponderFacts.Signer?, down: String? = nil) -> [FindingCode] {
+            OCSPResponderVerdict.findings(for: OCSPResponderFacts(url: "http://ocsp/", signer: signer, down: down), policy: Policy(), now: Self.now).map(\.code)
+        }
+        #expect(code(nil, down: "unreachable (curl 7: refused)") == [.ocspResponderDown])
+        #expect(code(.issuer) == [.ok])
+        #expect(code(.unauthorized("signed by a responder the issuer did not certify")) == [.ocspResponderUnauthorized])
+        let subject = "CN=responder"
+        #expect(code(.delegated(subject: subject, notBefore: Self.days(-10), notAfter: Self.days(355), ocspSigning: true)) == [.ok])
+        #expect(code(.delegated(subject: subject, notBefore: Self.days(-10), notAfter: Self.days(355), ocspSigning: false)) == [.ocspResponderUnauthorized])
+        #expect(code(.delegated(subject: subject, notBefore: Self.days(-400), notAfter: Self.days(-1), ocspSigning: true)) == [.ocspResponderUnauthorized])
+        #expect(code(.delegated(subject: subject, notBefore: Self.days(1), notAfter: Self.days(300), ocspSigning: true)) == [.ocspResponderUnauthorized])
+        #expect(code(.delegated(subject: subject, notBefore: Self.days(-300), notAfter: Self.days(10), ocspSigning: true)) == [.ocspResponderCertExpiring])
+    }
+}
