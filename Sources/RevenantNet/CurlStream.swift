@@ -38,7 +38,7 @@ final class CurlStream {
         _ = rv_easy_setopt_string(easy, CURLOPT_NOPROXY, "*")
         if tls {
             _ = rv_easy_setopt_long(easy, CURLOPT_SSL_ENABLE_ALPN, 0)
-            if let ca = options.caBundle { _ = rv_easy_setopt_string(easy, CURLOPT_CAINFO, ca) }
+            TrustAnchors(file: options.caBundle, directory: options.caDirectory).apply(to: easy)
             if options.insecureHosts.contains(host) {
                 _ = rv_easy_setopt_long(easy, CURLOPT_SSL_VERIFYPEER, 0)
                 _ = rv_easy_setopt_long(easy, CURLOPT_SSL_VERIFYHOST, 0)

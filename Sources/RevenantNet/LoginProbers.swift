@@ -10,7 +10,8 @@ public enum LoginProbers {
         return ["ssh": SSHProber(), "postgresql": PostgresProber(tls: postgres, fallbackCABundle: options.caBundle),
                 "ldap": ldap, "ldaps": ldap,
                 // MySQL: `mysqls://` checks the server against `tls.ca_bundle`; Redis over TLS as HTTPS is.
-                "mysql": MySQLProber(caBundle: options.caBundle), "mysqls": MySQLProber(caBundle: options.caBundle),
+                "mysql": MySQLProber(caBundle: options.caBundle, caDirectory: options.caDirectory),
+                "mysqls": MySQLProber(caBundle: options.caBundle, caDirectory: options.caDirectory),
                 "redis": RedisProber(options: options), "rediss": RedisProber(options: options),
                 "kerberos": KerberosProber()]
     }

@@ -10,9 +10,12 @@ import RevenantProbes
 public struct MySQLProber: LoginProber {
     /// The CA file a `mysqls://` server must chain to (`tls.ca_bundle`, else SSL_CERT_FILE, else the system's).
     let caBundle: String
+    /// A hashed CA directory (SSL_CERT_DIR), trusted besides the file.
+    let caDirectory: String?
 
-    public init(caBundle: String? = nil) {
+    public init(caBundle: String? = nil, caDirectory: String? = nil) {
         self.caBundle = caBundle ?? LDAPProber.systemCAs
+        self.caDirectory = caDirectory
     }
 
     /// `mysql_library_init` is not thread-safe: once per process, before any handle.
@@ -65,7 +68,10 @@ public struct MySQLProber: LoginProber {
         mysql_options(mysql, MYSQL_OPT_SSL_ENFORCE, &on)
         var verify: my_bool = verifiedTLS ? 1 : 0
         mysql_options(mysql, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &verify)
-        if verifiedTLS { mysql_options(mysql, MYSQL_OPT_SSL_CA, caBundle) }
+        if verifiedTLS {
+            mysql_options(mysql, MYSQL_OPT_SSL_CA, caBundle)
+            if let caDirectory { mysql_options(mysql, MYSQL_OPT_SSL_CAPATH, caDirectory) }
+        }
         mysql_options(mysql, MARIADB_OPT_RESTRICTED_AUTH, MySQLProtocol.allowedPlugins(verifiedTLS: verifiedTLS))
     }
 }
