@@ -30,8 +30,9 @@ public struct Configuration: Sendable, Equatable {
                        "tls", "proxy", "revocation", "fingerprint_key", "jwt", "ssh", "postgresql", "history"]
 
     /// Reads a JSON configuration; every unknown key or wrong type is reported with its line.
-    /// `file` names it in errors and is the directory relative paths in it start from.
-    public static func parse(_ data: [UInt8], file: String) throws(InputErrors) -> Configuration {
+    /// `file` names it in errors and is the directory relative paths in it start from. `environment`
+    /// is the process's, for what it may stand in for (`SSL_CERT_FILE` as the CA file: TrustAnchors).
+    public static func parse(_ data: [UInt8], file: String, environment: [String: String] = [:]) throws(InputErrors) -> Configuration {
         let tree: Tree
         do {
             tree = try JSONTreeParser.parse(data, file: file)
@@ -97,8 +98,9 @@ public struct Configuration: Sendable, Equatable {
                 if c.postgres.caBundle != nil && !c.postgres.mode.verifiesServer {
                     r.fail(h["ca_bundle"], "postgresql.ca_bundle", "used only with sslmode verify-ca or verify-full (sslmode is \(c.postgres.mode.rawValue): no certificate is checked)")
                 }
-                if c.postgres.mode.verifiesServer && c.postgres.caBundle == nil && c.caBundle == nil {
-                    r.fail(t, "postgresql", "sslmode \(c.postgres.mode.rawValue) checks the server against a CA file: give postgresql.ca_bundle or tls.ca_bundle")
+                if c.postgres.mode.verifiesServer && c.postgres.caBundle == nil
+                    && TrustAnchors.resolve(caBundle: c.caBundle, environment: environment).file == nil {
+                    r.fail(t, "postgresql", "sslmode \(c.postgres.mode.rawValue) checks the server against a CA file: give postgresql.ca_bundle or tls.ca_bundle, or set SSL_CERT_FILE")
                 }
             }
             if let t = f["jwt"], let h = r.object(t, "jwt", allowed: ["jwks"]), let jwks = r.string(h, "jwks", "jwt") {

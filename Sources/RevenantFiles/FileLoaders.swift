@@ -19,11 +19,12 @@ extension InventoryLoader {
 
 extension Configuration {
     /// Reads a JSON configuration file; every unknown key or wrong type is reported with its line.
-    public static func load(file: String) throws(InputErrors) -> Configuration {
+    /// `environment`: the process's unless a caller gives its own (Configuration.parse).
+    public static func load(file: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws(InputErrors) -> Configuration {
         guard let data = FileBytes.read(file) else {
             throw InputErrors([InputError(file: file, message: "cannot read the configuration file (missing or unreadable)")])
         }
-        return try parse(data, file: file)
+        return try parse(data, file: file, environment: environment)
     }
 }
 

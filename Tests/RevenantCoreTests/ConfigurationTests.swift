@@ -11,7 +11,7 @@ import TestSupport
         let dir = TemporaryDirectory()
         let file = dir.write("config.json", text)
         do {
-            _ = try Configuration.load(file: file)
+            _ = try Configuration.load(file: file, environment: [:])
             return (file, [])
         } catch {
             return (file, error.errors)
@@ -85,6 +85,15 @@ import TestSupport
         #expect(c.postgres == PostgresTLS(mode: .verifyFull, caBundle: etc + "/pg-ca.pem"))
     }
 
+    /// `SSL_CERT_FILE` stands in for the CA file of PostgreSQL's verify modes, as it does for every
+    /// TLS path; an empty one is unset.
+    @Test func sslCertFileIsTheCAFileOfPostgresVerifyModes() throws {
+        let text = Array("{\"postgresql\": {\"sslmode\": \"verify-full\"}}".utf8)
+        let c = try Configuration.parse(text, file: "/etc/revenant/config.json", environment: ["SSL_CERT_FILE": "/etc/ca.pem"])
+        #expect(c.postgres == PostgresTLS(mode: .verifyFull, caBundle: nil))
+        #expect(throws: InputErrors.self) { try Configuration.parse(text, file: "/etc/revenant/config.json", environment: ["SSL_CERT_FILE": ""]) }
+    }
+
     @Test func fingerprintKeyFromAFileResolvesAgainstTheConfigDirectory() throws {
         let dir = TemporaryDirectory()
         let c = try Configuration.load(file: dir.write("c.json", #"{"fingerprint_key": {"file": "keys/fp.key"}}"#))
@@ -137,7 +146,7 @@ import TestSupport
         ("postgresql sslmode unknown", "{\"postgresql\": {\"sslmode\": \"verify\"}}", "line 1, postgresql.sslmode",
          "expected one of prefer, require, verify-ca, verify-full"),
         ("postgresql verify-full without a CA file", "{\"postgresql\": {\"sslmode\": \"verify-full\"}}", "line 1, postgresql",
-         "give postgresql.ca_bundle or tls.ca_bundle"),
+         "give postgresql.ca_bundle or tls.ca_bundle, or set SSL_CERT_FILE"),
         ("postgresql CA file without a verify mode", "{\"postgresql\": {\"ca_bundle\": \"ca.pem\"}}", "line 1, postgresql.ca_bundle",
          "used only with sslmode verify-ca or verify-full"),
         ("not an object", "[]", "line 1", "expected an object, found a list"),
