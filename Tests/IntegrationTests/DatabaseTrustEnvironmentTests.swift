@@ -39,6 +39,21 @@ import Testing
                              password: "MARIADB_LIVE_PASSWORD", probeID: "t-mysql")
     }
 
+    /// PostgreSQL's `verify-full` with no `ca_bundle` in the configuration: `SSL_CERT_FILE` is its CA
+    /// file (libpq takes a file only); without it the configuration is refused (exit 2).
+    @Test func postgresVerifyFullTakesSSLCertFile() async throws {
+        let s = try await SharedServers.get("postgres")
+        let id = "svc-live-pg"
+        let credentials = [ProtocolScenario.credential(id, kind: "password", state: "offboarded", probe: "t-postgresql",
+                                                       target: "postgresql://127.0.0.1:\(try s.port("PG_PORT"))/\(try s.value("PG_DATABASE"))",
+                                                       secretEnv: "LIVE_PW", ["username": try s.value("PG_LIVE_USER")])]
+        let run = try await ProtocolRun.make(
+            "pg-trust-file", probes: [ProtocolScenario.probe("t-postgresql", protocol: "postgresql", kinds: ["password"])],
+            credentials: credentials, environment: ["LIVE_PW": try s.value("PG_LIVE_PASSWORD"), "SSL_CERT_FILE": try s.value("PG_CA"), "SSL_CERT_DIR": ""],
+            config: ["postgresql": ["sslmode": "verify-full"]])
+        #expect(run.outcome(id) == "authenticated", "\(run.reason(id))\n\(run.result)")
+    }
+
     @Test func redissTrustsTheCAsTheEnvironmentNames() async throws {
         let s = try await SharedServers.get("redis")
         try await Self.check(s, scheme: "rediss", port: "REDIS_TLS_PORT", ca: "REDIS_CA", user: "REDIS_LIVE_USER",

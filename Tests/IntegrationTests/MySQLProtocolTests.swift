@@ -51,7 +51,7 @@ struct MySQLRun: Sendable {
 
     /// The server's count of accepted TLS handshakes (root over the unix socket).
     static func sslAccepts(_ server: Server) throws -> Int {
-        let (status, output) = Shell.capture("mariadb --no-defaults --protocol=socket --socket=\(try server.value("MARIADB_SOCKET")) -u root -N -B "
+        let (status, output) = Shell.capture("mariadb --no-defaults --protocol=socket --socket=\(try server.value("MARIADB_SOCKET")) -u root -p\(try server.value("MARIADB_ROOT_PASSWORD")) -N -B "
                                              + "-e \"show global status like 'Ssl_accepts'\"")
         guard status == 0, let n = output.split(whereSeparator: \.isWhitespace).last.flatMap({ Int($0) }) else {
             throw CommandError(description: "cannot read Ssl_accepts: \(output)")
