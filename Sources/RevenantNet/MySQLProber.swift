@@ -41,13 +41,19 @@ public struct MySQLProber: LoginProber {
         mysql_options(mysql, MYSQL_OPT_NONBLOCK, nil)
         let deadline = Date().addingTimeInterval(request.timeout.seconds)
         var connected: UnsafeMutablePointer<MYSQL>?
-        let finished = login.secret.withCString { password -> Bool in
-            var status = mysql_real_connect_start(&connected, mysql, endpoint.host, login.user, password, nil, UInt32(endpoint.port), nil, 0)
-            while status != 0 {
-                guard let ready = Self.wait(mysql, for: status, until: deadline) else { return false }
-                status = mysql_real_connect_cont(&connected, mysql, ready)
+        // Connector/C keeps the argument pointers until the login ends, across every _cont: each C
+        // string lives for the whole loop (a temporary one would be gone after _start).
+        let finished = endpoint.host.withCString { host in
+            login.user.withCString { user in
+                login.secret.withCString { password -> Bool in
+                    var status = mysql_real_connect_start(&connected, mysql, host, user, password, nil, UInt32(endpoint.port), nil, 0)
+                    while status != 0 {
+                        guard let ready = Self.wait(mysql, for: status, until: deadline) else { return false }
+                        status = mysql_real_connect_cont(&connected, mysql, ready)
+                    }
+                    return true
+                }
             }
-            return true
         }
         guard finished else {
             return .failure(TransportFailure(kind: .timeout, message: "no MySQL login within \(request.timeout)"))
