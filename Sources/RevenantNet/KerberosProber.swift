@@ -132,7 +132,7 @@ final class KerberosContext {
             let asked = Self.bytes(outputRealm)
             krb5_free_data_contents(raw, &output)
             krb5_free_data_contents(raw, &outputRealm)
-            if code != 0 { return .failure(classify(code)) }
+            if code != 0 { return .failure(classify(code, reply: reply)) }
             if flags & UInt32(KRB5_INIT_CREDS_STEP_FLAG_CONTINUE) == 0 {
                 return .success(.loginAccepted("ticket issued (AS exchange); discarded unused"))
             }
@@ -150,8 +150,15 @@ final class KerberosContext {
 
     /// An error of the exchange: a KDC or protocol error (its RFC 4120 number) is read by
     /// KerberosProtocol; any other library error proves nothing.
-    func classify(_ code: krb5_error_code) -> TransportFailure {
+    func classify(_ code: krb5_error_code, reply: [UInt8]) -> TransportFailure {
         let number = Int(code) - Int(ERROR_TABLE_BASE_krb5)
+        // KRB_AP_ERR_BAD_INTEGRITY says the password is wrong only when it is libkrb5's own
+        // finding: an AS-REP ([APPLICATION 11], first byte 0x6B) it could not decrypt with the
+        // password's key. A KDC that sends the number in a KRB-ERROR claims it about nothing the
+        // password made (its first request carries nothing made from it).
+        if number == 31, reply.first != 0x6B {
+            return TransportFailure(kind: .other, message: "the KDC sent KRB_AP_ERR_BAD_INTEGRITY as an error instead of a reply to decrypt: proves nothing about the password")
+        }
         if (0...127).contains(number) { return KerberosProtocol.classifyError(number: number, said: message(code)) }
         return TransportFailure(kind: .other, message: "libkrb5: \(ServerText.quote(message(code)))")
     }

@@ -38,12 +38,57 @@ public struct MySQLProber: LoginProber {
         }
         defer { mysql_close(mysql) }
         configure(mysql, timeout: request.timeout, verifiedTLS: verifiedTLS)
-        let connected = login.secret.withCString { password in
-            mysql_real_connect(mysql, endpoint.host, login.user, password, nil, UInt32(endpoint.port), nil, 0)
+        // Connector/C's own timeouts bound each read, not the login: a server that drips its
+        // packets would hold a blocking connect for as long as it likes. The non-blocking API lets
+        // one deadline bound the whole login; mysql_close abandons it wherever it stands.
+        mysql_options(mysql, MYSQL_OPT_NONBLOCK, nil)
+        let deadline = Date().addingTimeInterval(request.timeout.seconds)
+        var connected: UnsafeMutablePointer<MYSQL>?
+        // Connector/C keeps the argument pointers until the login ends, across every _cont: each C
+        // string lives for the whole loop (a temporary one would be gone after _start).
+        let finished = endpoint.host.withCString { host in
+            login.user.withCString { user in
+                login.secret.withCString { password -> Bool in
+                    var status = mysql_real_connect_start(&connected, mysql, host, user, password, nil, UInt32(endpoint.port), nil, 0)
+                    while status != 0 {
+                        guard let ready = Self.wait(mysql, for: status, until: deadline) else { return false }
+                        status = mysql_real_connect_cont(&connected, mysql, ready)
+                    }
+                    return true
+                }
+            }
+        }
+        guard finished else {
+            return .failure(TransportFailure(kind: .timeout, message: "no MySQL login within \(request.timeout)"))
         }
         if connected != nil { return .success(.loginAccepted(MySQLProtocol.connected)) }
         let message = mysql_error(mysql).map { String(cString: $0) } ?? ""
         return MySQLProtocol.classifyFailure(code: Int(mysql_errno(mysql)), message: message, timeout: request.timeout)
+    }
+
+    /// What the connection is ready for (MYSQL_WAIT_* bits) once it is ready for part of
+    /// `status`, or Connector/C's own timeout passed; nil when `deadline` comes first.
+    static func wait(_ mysql: UnsafeMutablePointer<MYSQL>, for status: Int32, until deadline: Date) -> Int32? {
+        var events: Int16 = 0
+        if status & MYSQL_WAIT_READ != 0 { events |= Int16(POLLIN) }
+        if status & MYSQL_WAIT_WRITE != 0 { events |= Int16(POLLOUT) }
+        if status & MYSQL_WAIT_EXCEPT != 0 { events |= Int16(POLLPRI) }
+        while true {
+            let left = deadline.timeIntervalSinceNow * 1000
+            guard left > 0 else { return nil }
+            var wait = min(left.rounded(.up), Double(Int32.max))
+            let own = status & MYSQL_WAIT_TIMEOUT != 0 ? Double(mysql_get_timeout_value_ms(mysql)) : .infinity
+            if own < wait { wait = own }
+            var entry = pollfd(fd: mysql_get_socket(mysql), events: events, revents: 0)
+            let ready = poll(&entry, 1, Int32(wait))
+            if ready < 0 && errno == EINTR { continue }
+            if ready == 0 { return own <= left ? MYSQL_WAIT_TIMEOUT : nil }
+            var got: Int32 = 0
+            if entry.revents & Int16(POLLIN | POLLHUP | POLLERR | POLLNVAL) != 0 { got |= MYSQL_WAIT_READ }
+            if entry.revents & Int16(POLLOUT | POLLHUP | POLLERR | POLLNVAL) != 0 { got |= MYSQL_WAIT_WRITE }
+            if entry.revents & Int16(POLLPRI) != 0 { got |= MYSQL_WAIT_EXCEPT }
+            return got & status
+        }
     }
 
     /// Every option that decides where the password goes and how: TCP only (a `localhost` target

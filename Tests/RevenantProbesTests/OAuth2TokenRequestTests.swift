@@ -94,7 +94,7 @@ import RevenantProbes
         (200, #"{"access_token":""}"#, "inconclusive"),
         (200, "<html>tok-LIVE-123</html>", "inconclusive"),
         (401, #"{"error":"invalid_client","error_description":"tok-LIVE-123"}"#, "rejected"),
-        (400, #"{"error":"invalid_grant","error_description":"Invalid JWT Signature."}"#, "rejected"),
+        (400, #"{"error":"invalid_grant","error_description":"Invalid JWT Signature."}"#, "inconclusive"),
         (400, #"{"error":"unauthorized_client"}"#, "inconclusive"),
         (400, #"{"error":"invalid_scope"}"#, "inconclusive"),
         (400, #"{"error":"unsupported_grant_type"}"#, "inconclusive"),
@@ -108,6 +108,15 @@ import RevenantProbes
         #expect(outcome.name == expected, "\(outcome.reason)")
         // Nothing of the body (a live token, the server's words) is in the reason.
         #expect(!outcome.reason.contains("tok-LIVE") && !outcome.reason.contains("Signature"), "\(outcome.reason)")
+    }
+
+    /// invalid_grant refuses an assertion (RFC 7523 §3.1); to a client secret's client-credentials
+    /// request it is about the client's setup (Salesforce: "no client credentials user enabled").
+    @Test(arguments: [TokenRequestMethod.clientSecretBasic, .clientSecretPost, .jwtBearer])
+    func invalidGrantIsARefusalOfAnAssertionOnly(method: TokenRequestMethod) {
+        let body = #"{"error":"invalid_grant","error_description":"no client credentials user enabled"}"#
+        let outcome = ResponseClassifier.classify(Self.answer(400, body), probe: Self.probe(method))
+        #expect(outcome.isRejected == (method == .jwtBearer), "\(outcome.reason)")
     }
 
     @Test func aSloppyMatcherStillCannotTurnAnotherErrorIntoARefusal() {

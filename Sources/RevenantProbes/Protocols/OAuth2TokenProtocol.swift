@@ -83,6 +83,11 @@ public struct OAuth2TokenProtocol: HTTPShaped {
         guard [400, 401].contains(status), case .string(let code)? = json?.value(at: "error"), Self.refusalCodes.contains(code) else {
             return .inconclusive(reason: "status \(status): not an invalid_client or invalid_grant answer (RFC 6749 §5.2)")
         }
+        // A client-credentials request carries no grant credential: its invalid_grant is about the
+        // client's setup (Salesforce: no run-as user), not the secret. Only an assertion is a grant.
+        if code == "invalid_grant", case .tokenRequest(let method, _) = probe.auth, method != .jwtBearer {
+            return .inconclusive(reason: "status \(status): invalid_grant to a client-credentials request is not about the client secret (RFC 6749 §4.4, §5.2)")
+        }
         return .rejected(reason: "status \(status): \(code) (RFC 6749 §5.2)")
     }
 
