@@ -212,7 +212,12 @@ public final class VerifyEngine: Sendable {
             }
         }) { finished in
             var completion = finished
-            completion.outcome = OutcomeRules.unprovenRefusal(finished.outcome, why: plan.pairs[finished.attempt.pair].probe.rejectionUnproven)
+            let probe = plan.pairs[finished.attempt.pair].probe
+            var unproven = probe.rejectionUnproven
+            if unproven == nil, case .credential = finished.attempt.role {
+                unproven = probe.kind.unit.refusalUnproven(of: finished.attempt.secret, username: finished.attempt.username, probe: probe)
+            }
+            completion.outcome = OutcomeRules.unprovenRefusal(finished.outcome, why: unproven)
             let hash = self.record(completion, recorder)
             let retry = self.retry(completion)
             guard case .credential(let ci, let k) = completion.attempt.role else { return retry }

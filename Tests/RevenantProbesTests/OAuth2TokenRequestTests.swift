@@ -119,6 +119,20 @@ import RevenantProbes
         #expect(outcome.isRejected == (method == .jwtBearer), "\(outcome.reason)")
     }
 
+    /// client_secret_basic form-encodes id and secret (RFC 6749 §2.3.1) and servers differ on
+    /// decoding them: a secret (or client id) the encoding changes cannot be proved dead by a refusal.
+    @Test(arguments: [
+        (TokenRequestMethod.clientSecretBasic, "abcDEF123-._~", "client-1", false),
+        (.clientSecretBasic, "abc+def/ghi=", "client-1", true),
+        (.clientSecretBasic, "p\u{e4}ss", "client-1", true),
+        (.clientSecretBasic, "abcdef", "client id", true),
+        (.clientSecretPost, "abc+def/ghi=", "client-1", false),
+    ])
+    func basicRefusalOfASecretTheEncodingChangesProvesNothing(method: TokenRequestMethod, secret: String, client: String, unproven: Bool) {
+        let why = ProbeProtocol.oauth2Token.unit.refusalUnproven(of: Secret(bytes: Array(secret.utf8)), username: client, probe: Self.probe(method))
+        #expect((why != nil) == unproven, "\(why ?? "nil")")
+    }
+
     @Test func aSloppyMatcherStillCannotTurnAnotherErrorIntoARefusal() {
         var probe = Self.probe(.clientSecretBasic)
         probe.rejected = [Matcher(status: [400])]

@@ -51,6 +51,18 @@ public struct OAuth2TokenProtocol: HTTPShaped {
         }
     }
 
+    /// RFC 6749 §2.3.1 has `client_secret_basic` form-encode the id and secret before joining them,
+    /// and servers differ: some decode them, some compare the encoded text (spring-security-oauth
+    /// #1826). For bytes the encoding leaves alone both read the same; for any other a live secret can
+    /// be refused by one kind of server and not the other, so its refusal proves nothing.
+    public func refusalUnproven(of secret: Secret, username: String?, probe: ProbeDefinition) -> String? {
+        guard case .tokenRequest(.clientSecretBasic, _) = probe.auth else { return nil }
+        let changed = { (bytes: [UInt8]) in !ProbeRequestBuilder.formEncode(bytes).utf8.elementsEqual(bytes) }
+        guard changed(secret.bytes) || changed(Array((username ?? "").utf8)) else { return nil }
+        return "client_secret_basic form-encodes the client id and secret (RFC 6749 §2.3.1), which changes these bytes, and "
+            + "not every server decodes them, so a live secret can be refused alike; client_secret_post carries them in a form body every server decodes"
+    }
+
     /// RFC 7523 §3 and Google's "Preparing to make an authorized API call": `iss` and `sub` are the
     /// account, `aud` the token endpoint, `iat`/`exp` a short window, `scope` Google's claim; the
     /// header names the key (`kid`). RS256-signed with the key's private key.

@@ -29,6 +29,10 @@ public protocol ProtocolUnit: Sendable {
     /// The negative control's secret when it must have the shape of the pair's first credential's
     /// (a service-account key: its account and key id, a fresh key); nil: `negative_control`'s random text.
     func negativeControlSecret(like first: Secret, probe: ProbeDefinition) -> Secret?
+    /// Why a refusal of a credential's own secret (sent as `username`) proves nothing, where the way
+    /// the protocol must carry those bytes is one servers are known to read differently; nil: a
+    /// refusal counts (with the probe's other rules).
+    func refusalUnproven(of secret: Secret, username: String?, probe: ProbeDefinition) -> String?
 }
 
 /// A request as a protocol unit shapes it (ProbeRequestBuilder makes a ProbeRequest of it).
@@ -63,6 +67,7 @@ extension ProtocolUnit {
     public var isHTTP: Bool { false }
     public func prepare(_ parts: inout RequestParts, probe: ProbeDefinition, authSecret: Secret?) {}
     public func negativeControlLogin(_ username: String?, using rng: inout SystemRandomNumberGenerator) -> String? { username }
+    public func refusalUnproven(of secret: Secret, username: String?, probe: ProbeDefinition) -> String? { nil }
     public func negativeControlSecret(like first: Secret, probe: ProbeDefinition) -> Secret? { nil }
 
     /// An auth scheme this protocol does not take (lint refuses the pairing): no URL, so every
