@@ -76,7 +76,7 @@ public struct Configuration: Sendable, Equatable {
             }
             c.proxy = r.string(f, "proxy", "")
             c.history = r.string(f, "history", "").map { $0.hasPrefix("postgresql://") || $0.hasPrefix("postgres://") ? $0 : resolve($0) }
-            if let t = f["revocation"], let h = r.object(t, "revocation", allowed: ["crl", "ocsp", "soft_fail", "ocsp_method", "ca_issuers_hosts"]) {
+            if let t = f["revocation"], let h = r.object(t, "revocation", allowed: ["crl", "ocsp", "soft_fail", "ocsp_method", "ca_issuers_hosts", "ocsp_responders"]) {
                 c.revocation.crl = r.bool(h, "crl", "revocation") ?? c.revocation.crl
                 c.revocation.ocsp = r.bool(h, "ocsp", "revocation") ?? c.revocation.ocsp
                 c.revocation.softFail = r.bool(h, "soft_fail", "revocation") ?? c.revocation.softFail
@@ -85,6 +85,21 @@ public struct Configuration: Sendable, Equatable {
                     else { r.fail(h["ocsp_method"]!, "revocation.ocsp_method", "expected post or get") }
                 }
                 c.revocation.caIssuersHosts = r.stringList(h, "ca_issuers_hosts", "revocation") ?? []
+                if let list = h["ocsp_responders"], list.arrayValue == nil {
+                    r.fail(list, "revocation.ocsp_responders", "expected a list of {\"url\": …, \"issuer\": …}, found \(list.typeName)")
+                } else if let items = h["ocsp_responders"]?.arrayValue {
+                    for (i, item) in items.enumerated() {
+                        let path = "revocation.ocsp_responders[\(i)]"
+                        guard let o = r.object(item, path, allowed: ["url", "issuer"]),
+                              let url = r.string(o, "url", path, required: true), let issuer = r.string(o, "issuer", path, required: true) else { continue }
+                        let lower = url.lowercased()
+                        guard lower.hasPrefix("http://") || lower.hasPrefix("https://") else {
+                            r.fail(o["url"], "\(path).url", "expected an http:// or https:// URL (OCSP over HTTP, RFC 6960 appendix A)")
+                            continue
+                        }
+                        c.revocation.ocspResponders.append(OCSPResponderSetting(url: url, issuer: resolve(issuer)))
+                    }
+                }
             }
             if let t = f["ssh"], let h = r.object(t, "ssh", allowed: ["known_hosts"]) {
                 c.sshKnownHosts = r.string(h, "known_hosts", "ssh").map(resolve)
@@ -191,8 +206,22 @@ public struct RevocationSettings: Sendable, Equatable {
     /// Hosts (exact, or `*.suffix`) a certificate's caIssuers URL may be fetched from when its issuer
     /// is not given; empty: never fetched.
     public var caIssuersHosts: [String] = []
+    /// Responders `certs` checks directly on every run (is each up, answering, signing with a
+    /// certificate relying parties accept?), each with the CA whose serials it answers for.
+    public var ocspResponders: [OCSPResponderSetting] = []
 
     public init() {}
+}
+
+/// `revocation.ocsp_responders[]`: a responder's URL and its CA's certificate file.
+public struct OCSPResponderSetting: Sendable, Equatable {
+    public var url: String
+    public var issuer: String
+
+    public init(url: String, issuer: String) {
+        self.url = url
+        self.issuer = issuer
+    }
 }
 
 /// The HTTP method of OCSP requests (RFC 6960 appendix A.1). Either way a request too long for a

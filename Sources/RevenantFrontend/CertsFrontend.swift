@@ -72,6 +72,11 @@ public enum CertsFrontend {
         if !request.ocspResponders.isEmpty && issuer == nil {
             throw InputFailure(["--ocsp-responder asks about the CA's serials: give the CA's certificate with --issuer"])
         }
+        var responders = request.ocspResponders.compactMap { url in issuer.map { (url: url, issuer: $0) } }
+        responders += try Self.configuredResponders(config)
+        if paths.isEmpty && request.crls.isEmpty && responders.isEmpty {
+            throw InputFailure(["nothing to check: give a certificate file or directory, --crl, --ocsp-responder, or revocation.ocsp_responders in the configuration"])
+        }
         let named = Set(paths)
         var filesOf: [String: [String]] = [:]
         var walkProblems: [CertificateLoadError] = []
@@ -163,7 +168,8 @@ public enum CertsFrontend {
             revocationCheck?.apply(to: &results[n], certificate: item.certificate, chain: item.chain, local: item.extraTags["source"] != "tls")
         }
         progress?(scanned.count, scanned.count)
-        results += try Self.caServices(request, issuer: issuer, scanned: scanned.map(\.certificate), config: config, now: startedAt)
+        results += try Self.caServices(request, issuer: issuer, responders: responders, scanned: scanned.map(\.certificate), config: config,
+                                       now: startedAt)
         ParallelMap.discard(consume scanned)
         ledgerFile?.flush()
         timer.mark("findings")
@@ -176,10 +182,25 @@ public enum CertsFrontend {
         return report
     }
 
-    /// The results of `--crl` files and `--ocsp-responder` URLs, after the certificates'.
-    static func caServices(_ request: CertsRequest, issuer: X509Certificate?, scanned: [X509Certificate], config: Configuration,
-                           now: Date) throws(InputFailure) -> [CredentialResult] {
-        guard !request.crls.isEmpty || !request.ocspResponders.isEmpty else { return [] }
+    /// The responders the configuration names (`revocation.ocsp_responders`), each with its CA's
+    /// certificate, read before anything is scanned: an unreadable one is an input error.
+    static func configuredResponders(_ config: Configuration) throws(InputFailure) -> [(url: String, issuer: X509Certificate)] {
+        var out: [(url: String, issuer: X509Certificate)] = []
+        var problems: [String] = []
+        for (i, responder) in config.revocation.ocspResponders.enumerated() {
+            let file = X509Loader.load(file: responder.issuer)
+            if let certificate = file.certificates.first { out.append((responder.url, certificate)) }
+            else { problems.append("revocation.ocsp_responders[\(i)].issuer: \(file.problem?.description ?? "\(responder.issuer): no certificate")") }
+        }
+        if !problems.isEmpty { throw InputFailure(problems) }
+        return out
+    }
+
+    /// The results of `--crl` files and of OCSP responders (`--ocsp-responder` URLs and the
+    /// configuration's), after the certificates'.
+    static func caServices(_ request: CertsRequest, issuer: X509Certificate?, responders: [(url: String, issuer: X509Certificate)],
+                           scanned: [X509Certificate], config: Configuration, now: Date) throws(InputFailure) -> [CredentialResult] {
+        guard !request.crls.isEmpty || !responders.isEmpty else { return [] }
         var issuers = scanned + (issuer.map { [$0] } ?? [])
         if let bundle = config.caBundle { issuers += X509Loader.load(file: bundle).certificates }
         var results: [CredentialResult] = []
@@ -191,11 +212,11 @@ public enum CertsFrontend {
             }
         }
         if !problems.isEmpty { throw InputFailure(problems) }
-        if let issuer {
+        if !responders.isEmpty {
             let fetcher = RevocationFetcher(timeout: config.timeout, proxy: config.proxy, trust: config.trustAnchors)
             let client = OCSPClient(fetcher: fetcher, method: config.revocation.ocspMethod)
-            for url in request.ocspResponders {
-                results.append(CAServiceScan.responder(url, issuer: issuer, client: client, policy: config.policy, now: now))
+            for responder in responders {
+                results.append(CAServiceScan.responder(responder.url, issuer: responder.issuer, client: client, policy: config.policy, now: now))
             }
         }
         return results

@@ -86,8 +86,8 @@ struct Certs: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
-        if paths.isEmpty && crl.isEmpty && ocspResponder.isEmpty {
-            throw ValidationError("give at least one certificate file or directory (or --crl, --ocsp-responder)")
+        if paths.isEmpty && crl.isEmpty && ocspResponder.isEmpty && output.config == nil {
+            throw ValidationError("give at least one certificate file or directory (or --crl, --ocsp-responder, or a --config naming revocation.ocsp_responders)")
         }
         if !ocspResponder.isEmpty && issuer == nil { throw ValidationError("--ocsp-responder needs --issuer: the CA whose serials it answers for") }
         if ledger != nil && !revocation { throw ValidationError("--ledger records revocation lookups: give --revocation too") }

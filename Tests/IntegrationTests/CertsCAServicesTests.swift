@@ -94,6 +94,22 @@ import Testing
         #expect(results[urls[5]]?.findings == ["ocsp_responder_down high"], "\(r.stdout)")
         #expect(results[urls[5]]?.tags["down"]?.contains("unreachable") == true, "\(r.stdout)")
 
+        // Named in the configuration (each with its CA, relative to the config file): checked on every
+        // `certs` run with that configuration, with no path or flag; an unreadable CA is exit 2.
+        let configured = Shell.capture("""
+            printf '{"timeout_seconds": 2, "revocation": {"ocsp_responders": [{"url": "%s", "issuer": "root.pem"}, {"url": "%s", "issuer": "root.pem"}]}}' \
+              '\(urls[1])' '\(urls[2])' > responders.json
+            printf '{"revocation": {"ocsp_responders": [{"url": "%s", "issuer": "missing.pem"}]}}' '\(urls[1])' > missing.json
+            """, in: directory)
+        #expect(configured.status == 0, "\(configured.output)")
+        let named = try await revenant(["certs", "--config", pki.file("responders.json"), "--format", "json"])
+        #expect(named.exited && named.status == 1, "\(named)")
+        let namedResults = try Self.results(named.stdout)
+        #expect(namedResults[urls[1]]?.findings == ["ok info"] && namedResults[urls[2]]?.findings == ["ocsp_responder_unauthorized high"]
+                && namedResults.count == 2, "\(named.stdout)")
+        let missing = try await revenant(["certs", "--config", pki.file("missing.json"), "--format", "json"])
+        #expect(missing.exited && missing.status == 2 && missing.stderr.contains("revocation.ocsp_responders[0].issuer"), "\(missing)")
+
         // The responder stopped: down.
         servers[0].stop()
         let stopped = try await revenant(["certs", "--issuer", pki.file("root.pem"), "--ocsp-responder", urls[0], "--config", pki.file("config.json"),

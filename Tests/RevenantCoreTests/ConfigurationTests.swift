@@ -149,6 +149,11 @@ import TestSupport
          "give postgresql.ca_bundle or tls.ca_bundle, or set SSL_CERT_FILE"),
         ("postgresql CA file without a verify mode", "{\"postgresql\": {\"ca_bundle\": \"ca.pem\"}}", "line 1, postgresql.ca_bundle",
          "used only with sslmode verify-ca or verify-full"),
+        ("OCSP responder not over HTTP", "{\"revocation\": {\"ocsp_responders\": [{\"url\": \"ldap://ca\", \"issuer\": \"ca.pem\"}]}}",
+         "line 1, revocation.ocsp_responders[0].url", "expected an http:// or https:// URL"),
+        ("OCSP responder without its CA", "{\"revocation\": {\"ocsp_responders\": [{\"url\": \"http://ca\"}]}}",
+         "line 1, revocation.ocsp_responders[0].issuer", "required field `issuer` is missing"),
+        ("OCSP responders not a list", "{\"revocation\": {\"ocsp_responders\": {}}}", "line 1, revocation.ocsp_responders", "expected a list"),
         ("not an object", "[]", "line 1", "expected an object, found a list"),
         ("invalid JSON", "{\n  \"concurrency\": 4,\n}", "line 3", "invalid JSON: expected a quoted member name"),
     ]
