@@ -82,18 +82,21 @@ public struct SSHKeyRevocationList: Sendable, Equatable {
             case 0x20:  // serial list
                 while !data.isAtEnd {
                     let serial = try data.uint64()
+                    guard serial != 0 else { throw zeroSerial }
                     try count(1)
                     section.serialRanges.append(serial...serial)
                 }
             case 0x21:  // range
                 let lo = try data.uint64(), hi = try data.uint64()
                 guard lo <= hi, data.isAtEnd else { throw .invalid("a KRL serial range is empty or malformed") }
+                guard lo != 0 else { throw zeroSerial }
                 try count(1)
                 section.serialRanges.append(lo...hi)
             case 0x22:  // bitmap
                 let offset = try data.uint64()
                 let bits = Array(try data.string())
                 guard data.isAtEnd else { throw .invalid("bytes follow a KRL serial bitmap") }
+                try checkBitmap(offset: offset, bits: bits)
                 try count(1)
                 section.bitmaps.append((offset, bits))
             case 0x23:  // key ids
@@ -106,6 +109,23 @@ public struct SSHKeyRevocationList: Sendable, Equatable {
             }
         }
         return section
+    }
+
+    /// OpenSSH refuses a KRL that revokes serial 0 (the serial of a certificate signed without `-z`,
+    /// never revoked by serial): `ssh-keygen -Q` cannot read it and sshd refuses every key with it.
+    static let zeroSerial = SSHFormatError.invalid("the KRL revokes serial 0, which OpenSSH refuses (it cannot read this KRL)")
+
+    /// The bitmap as OpenSSH reads it (an mpint, `sshbuf_get_bignum2_bytes_direct`): not negative, at
+    /// most 2,048 bytes (16,384 bits), no bit for serial 0, and no bit past serial 2^64-1.
+    static func checkBitmap(offset: UInt64, bits: [UInt8]) throws(SSHFormatError) {
+        if let first = bits.first, first & 0x80 != 0 { throw .invalid("a KRL serial bitmap is negative, which OpenSSH refuses") }
+        guard bits.count <= 2048 || (bits.count == 2049 && bits[0] == 0) else {
+            throw .invalid("a KRL serial bitmap of \(bits.count) bytes is larger than OpenSSH reads")
+        }
+        guard let top = bits.firstIndex(where: { $0 != 0 }) else { return }
+        let highest = UInt64((bits.count - top) * 8 - bits[top].leadingZeroBitCount - 1)  // the highest set bit
+        guard highest <= UInt64.max - offset else { throw .invalid("a KRL serial bitmap runs past serial 2^64-1, which OpenSSH refuses") }
+        if offset == 0, bits[bits.count - 1] & 1 == 1 { throw zeroSerial }
     }
 
     /// An extension: `string name, bool critical, string data`; a critical one cannot be skipped.

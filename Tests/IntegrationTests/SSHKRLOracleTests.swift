@@ -47,4 +47,46 @@ import RevenantCore
         // The oracle itself saw both answers (else agreeing proves little).
         #expect(revokedCount >= 8 && revokedCount < cases.count, "\(revokedCount) of \(cases.count) revoked")
     }
+
+    /// KRLs OpenSSH refuses to read (`ssh-keygen -Q`: "Invalid KRL file"; sshd refuses every key with
+    /// one): serial 0 in a list, a range or a bitmap, a negative bitmap, a bitmap past serial 2^64-1.
+    /// revenant must not read them either, else it would say a serial-0 certificate is revoked at the CA.
+    @Test func krlsOpenSSHRefusesAreUnreadable() async throws {
+        let work = try WorkDirectory("ssh-krl-refused")
+        defer { work.remove() }
+        func keygen(_ args: [String]) async throws -> CommandResult {
+            try await run("/usr/bin/ssh-keygen", ["-q"] + args, cwd: work.url)
+        }
+        for name in ["ca", "k"] {
+            #expect(try await keygen(["-t", "ed25519", "-N", "", "-C", name, "-f", name]).status == 0)
+        }
+        #expect(try await keygen(["-s", "ca", "-I", "no-serial", "-n", "alice", "k.pub"]).status == 0)  // serial 0
+        let cert = try SSHCertificate.parse(file: [UInt8](try Data(contentsOf: work.file("k-cert.pub"))))
+        #expect(cert.serial == 0)
+        func u32(_ v: UInt32) -> [UInt8] { (0..<4).map { UInt8(truncatingIfNeeded: v >> (24 - 8 * $0)) } }
+        func string(_ b: [UInt8]) -> [UInt8] { u32(UInt32(b.count)) + b }
+        func u64(_ v: UInt64) -> [UInt8] { (0..<8).map { UInt8(truncatingIfNeeded: v >> (56 - 8 * $0)) } }
+        func krl(_ kind: UInt8, _ data: [UInt8]) -> [UInt8] {
+            let section = string(cert.signatureKey) + string([]) + [kind] + string(data)
+            return Array("SSHKRL\n\0".utf8) + [0, 0, 0, 1] + u64(1) + u64(0) + u64(0) + string([]) + string([]) + [1] + string(section)
+        }
+        let refused: [(String, [UInt8])] = [
+            ("list0", krl(0x20, u64(0))), ("range0", krl(0x21, u64(0) + u64(10))), ("bitmap0", krl(0x22, u64(0) + string([0x01]))),
+            ("negative", krl(0x22, u64(1) + string([0x80]))), ("wraps", krl(0x22, u64(UInt64.max) + string([0x02]))),
+        ]
+        for (name, bytes) in refused {
+            try Data(bytes).write(to: work.file(name))
+            let openssh = try await keygen(["-Q", "-f", name, work.file("k-cert.pub").path])
+            #expect(openssh.status != 0 && openssh.stderr.contains("Invalid KRL"), "\(name): ssh-keygen -Q: \(openssh)")
+            #expect(throws: SSHFormatError.self, "\(name): OpenSSH cannot read it, revenant read it") { try SSHKeyRevocationList.parse(bytes) }
+        }
+        // The same shapes without serial 0 or the wrap are read by both, and agree.
+        let fine: [(String, [UInt8])] = [("range1", krl(0x21, u64(1) + u64(10))), ("bitmap-top", krl(0x22, u64(UInt64.max) + string([0x01])))]
+        for (name, bytes) in fine {
+            try Data(bytes).write(to: work.file(name))
+            let openssh = try await keygen(["-Q", "-f", name, work.file("k-cert.pub").path])
+            #expect(openssh.status == 0 && !openssh.stdout.contains("REVOKED"), "\(name): ssh-keygen -Q: \(openssh)")
+            #expect(try SSHKeyRevocationList.parse(bytes).revocation(of: cert, sha256: { _ in [] }, sha1: { _ in [] }) == nil, "\(name)")
+        }
+    }
 }
