@@ -110,4 +110,97 @@ import Testing
         let usage = try await revenant(["certs", "--ocsp-responder", urls[1]])
         #expect(usage.exited && usage.status == 2 && usage.stderr.contains("--issuer"), "\(usage)")
     }
+
+    /// A responder that signs as the CA but whose answers relying parties refuse: one that answers
+    /// every request with a pre-signed answer about another certificate (replayed or cached), and one
+    /// that answers the serial asked (with the request's nonce) with a nextUpdate already past. Both
+    /// are down (`openssl ocsp`: "No Status found", "status expired"), never `ok`. Servers are Python
+    /// with `cryptography` (scripts/install-deps.sh: Authlib's dependency); one that cannot start fails.
+    @Test func aResponderWhoseSignedAnswersAreUnusableIsDown() async throws {
+        let work = try WorkDirectory("certs-responder-unusable")
+        defer { work.remove() }
+        let directory = work.path
+        let ports = try Loopback.freePorts(2)
+        let pki = try await offCooperativePool { try RevocationPKI(directory: directory, ocspPort: 1, silentPort: 1) }
+        _ = try work.write("hostile.py", #"""
+            # A hostile OCSP responder signing as the CA: `replay` answers every request with one answer made for
+            # another certificate (no nonce); `stale` answers the serial asked, with its nonce, but nextUpdate past.
+            import base64, datetime, sys, urllib.parse
+            from http.server import BaseHTTPRequestHandler, HTTPServer
+            from cryptography import x509
+            from cryptography.hazmat.primitives import hashes, serialization
+            from cryptography.x509 import ocsp
+
+            mode, port, ca_pem, ca_key, other_pem = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
+            ca = x509.load_pem_x509_certificate(open(ca_pem, "rb").read())
+            key = serialization.load_pem_private_key(open(ca_key, "rb").read(), None)
+            now = datetime.datetime.now(datetime.timezone.utc)
+
+            def sign(builder):
+                return builder.responder_id(ocsp.OCSPResponderEncoding.HASH, ca).sign(key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
+
+            other = x509.load_pem_x509_certificate(open(other_pem, "rb").read())
+            replayed = sign(ocsp.OCSPResponseBuilder().add_response(other, ca, hashes.SHA1(), ocsp.OCSPCertStatus.GOOD,
+                                                                    now, now + datetime.timedelta(days=1), None, None))
+
+            def answer(der):
+                if mode == "replay":
+                    return replayed
+                request = ocsp.load_der_ocsp_request(der)
+                builder = ocsp.OCSPResponseBuilder().add_response_by_hash(
+                    request.issuer_name_hash, request.issuer_key_hash, request.serial_number, request.hash_algorithm,
+                    ocsp.OCSPCertStatus.UNKNOWN, now - datetime.timedelta(days=10), now - datetime.timedelta(days=9), None, None)
+                try:
+                    nonce = request.extensions.get_extension_for_class(x509.OCSPNonce).value.nonce
+                    builder = builder.add_extension(x509.OCSPNonce(nonce), critical=False)
+                except x509.ExtensionNotFound:
+                    pass
+                return sign(builder)
+
+            class Handler(BaseHTTPRequestHandler):
+                def reply(self, der):
+                    body = answer(der)
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/ocsp-response")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                def do_POST(self):
+                    self.reply(self.rfile.read(int(self.headers.get("Content-Length", "0"))))
+                def do_GET(self):
+                    self.reply(base64.b64decode(urllib.parse.unquote(self.path.rsplit("/", 1)[-1])))
+                def log_message(self, *args):
+                    pass
+
+            server = HTTPServer(("127.0.0.1", port), Handler)
+            print("READY", flush=True)
+            server.serve_forever()
+            """#)
+        _ = try work.write("config.json", #"{"timeout_seconds": 5}"#)
+        let servers = try await offCooperativePool {
+            try zip(["replay", "stale"], ports).map { mode, port in
+                let server = try BackgroundServer("python3 hostile.py \(mode) \(port) root.pem root.key good.pem", in: directory)
+                do { try server.waitFor("READY") } catch {
+                    server.stop()
+                    throw error
+                }
+                return server
+            }
+        }
+        defer { for server in servers { server.stop() } }
+        let urls = ports.map { "http://127.0.0.1:\($0)/" }
+        // openssl's client refuses both answers (a serial of this CA that no certificate has).
+        let openssl = urls.map { Shell.capture("openssl ocsp -issuer root.pem -serial 77 -url \($0) -CAfile root.pem -timeout 5 2>&1", in: directory).output }
+        #expect(openssl[0].contains("No Status found") && openssl[1].contains("status expired"), "\(openssl)")
+        let r = try await revenant(["certs", "--issuer", pki.file("root.pem"), "--config", pki.file("config.json"), "--format", "json"]
+                                   + urls.flatMap { ["--ocsp-responder", $0] })
+        #expect(r.exited && r.status == 1, "\(r)")
+        let results = try Self.results(r.stdout)
+        #expect(results[urls[0]]?.findings == ["ocsp_responder_down high"], "an answer about another certificate: \(r.stdout)")
+        #expect(results[urls[0]]?.tags["down"]?.contains("no status for the serial asked") == true, "\(r.stdout)")
+        #expect(results[urls[1]]?.findings == ["ocsp_responder_down high"], "a stale answer: \(r.stdout)")
+        // It did answer the serial asked, signed by the CA: staleness alone makes it down.
+        #expect(results[urls[1]]?.tags["answer"] == "unknown" && results[urls[1]]?.tags["signer"] == "the CA", "\(r.stdout)")
+        #expect(results[urls[1]]?.tags["down"]?.contains("nextUpdate") == true, "\(r.stdout)")
+    }
 }

@@ -34,6 +34,8 @@ import Testing
         }
         #expect(code(nil, down: "unreachable (curl 7: refused)") == [.ocspResponderDown])
         #expect(code(.issuer) == [.ok])
+        // Signed by the CA, yet unusable (about another serial, or stale): down, not ok.
+        #expect(code(.issuer, down: "unusable answer: stale: nextUpdate 2026-01-01T00:00:00Z has passed") == [.ocspResponderDown])
         #expect(code(.unauthorized("signed by a responder the issuer did not certify")) == [.ocspResponderUnauthorized])
         let subject = "CN=responder"
         #expect(code(.delegated(subject: subject, notBefore: Self.days(-10), notAfter: Self.days(355), ocspSigning: true)) == [.ok])
