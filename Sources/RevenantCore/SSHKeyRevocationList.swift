@@ -12,7 +12,9 @@ public struct SSHKeyRevocationList: Sendable, Equatable {
         public var serialRanges: [ClosedRange<UInt64>] = []
         /// `serial_offset` and the bitmap's bytes (big-endian; bit 0 of the last byte is the offset).
         public var bitmaps: [(offset: UInt64, bits: [UInt8])] = []
-        public var keyIDs: Set<String> = []
+        /// As bytes: OpenSSH compares key ids byte for byte (strcmp), where String's == would also
+        /// match a canonically equivalent id (`é` and `e` + U+0301), and a Set<String> would merge them.
+        public var keyIDs: Set<[UInt8]> = []
 
         public static func == (a: Self, b: Self) -> Bool {
             a.caKey == b.caKey && a.serialRanges == b.serialRanges && a.keyIDs == b.keyIDs
@@ -101,7 +103,7 @@ public struct SSHKeyRevocationList: Sendable, Equatable {
                 section.bitmaps.append((offset, bits))
             case 0x23:  // key ids
                 while !data.isAtEnd {
-                    section.keyIDs.insert(try data.text())
+                    section.keyIDs.insert(Array(try data.text().utf8))
                     try count(1)
                 }
             case 0x39: try skipExtension(&data)
@@ -151,7 +153,7 @@ public struct SSHKeyRevocationList: Sendable, Equatable {
             if section.bitmaps.contains(where: { Self.bit(cert.serial, offset: $0.offset, bits: $0.bits) }) {
                 return "serial \(cert.serial) is revoked \(under) (bitmap)"
             }
-            if section.keyIDs.contains(cert.keyID) { return "key id \(ServerText.quote(cert.keyID)) is revoked \(under)" }
+            if section.keyIDs.contains(Array(cert.keyID.utf8)) { return "key id \(ServerText.quote(cert.keyID)) is revoked \(under)" }
         }
         return nil
     }

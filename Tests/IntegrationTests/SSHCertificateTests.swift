@@ -180,4 +180,34 @@ struct SSHCertificateRun: Sendable {
         #expect(same[0] == (try await SecretBytesTests.sha256Prefix([UInt8](blob))))
         try LoginOutcomes.expectNoSecret(run.forbidden, result: run.result, ledgerPath: run.ledger)
     }
+
+    /// sshd compares a certificate's principals with the login name byte for byte: a certificate for
+    /// `rv-jose` + U+0301 is refused to `rv-jos\u{e9}` for that alone (String == calls them equal). Such
+    /// a refusal proves nothing, so the certificate is skipped, never sent (its target listens nowhere:
+    /// sending it would give `unreachable`, not `skipped`). No server is needed.
+    @Test func aPrincipalEqualOnlyAfterUnicodeNormalizationIsAnotherPrincipal() async throws {
+        let work = try WorkDirectory("ssh-cert-principal-bytes")
+        defer { work.remove() }
+        let key = work.file("k").path
+        for args in [["-t", "ed25519", "-N", "", "-C", "ca", "-f", work.file("ca").path], ["-t", "ed25519", "-N", "", "-C", "k", "-f", key],
+                     ["-s", work.file("ca").path, "-I", "bytes", "-n", "rv-jose\u{301}", "-z", "9", key + ".pub"]] {
+            let made = try await IntegrationTests.run("/usr/bin/ssh-keygen", ["-q"] + args, cwd: work.url)
+            #expect(made.status == 0, "\(made)")
+        }
+        try work.writeJSON("probes/t-ssh-cert.json", [
+            "id": "t-ssh-cert", "title": "Integration test SSH certificate login", "kinds": ["ssh_certificate"], "protocol": "ssh",
+            "allowed_hosts": ["127.0.0.1"], "docs": "https://example.test/revenant-integration",
+        ] as [String: Any])
+        let credential = Scenario.credential("nfc-user", kind: "ssh_certificate", state: "revoked", secret: ["file": key], probe: "t-ssh-cert",
+                                             target: "ssh://127.0.0.1:1", username: "rv-jos\u{e9}",
+                                             extra: ["certificate": ["file": key + "-cert.pub"], "host_key_sha256": "SHA256:LvX/xkNSMIspO5Bd7jOKgr+NvNnUtO/aqMveeNbJ8Z8"])
+        let inventory = try work.writeJSON("inventory.json", ["credentials": [credential]] as [String: Any])
+        let config = try work.writeJSON("config.json", ["timeout_seconds": 2, "retries": ["attempts": 1]] as [String: Any])
+        let result = try await revenant(["verify", "--inventory", inventory, "--probes", work.file("probes").path, "--config", config, "--format", "json"],
+                                        cwd: work.url)
+        let r = try ParsedReport(result.stdout)
+        #expect(r.check("nfc-user")["outcome"] as? String == "skipped", "\(result)")
+        #expect((r.check("nfc-user")["reason"] as? String)?.contains("is not valid for user") == true, "\(r.check("nfc-user"))")
+        #expect(!r.codes("nfc-user").contains("revocation_verified"), "\(r.codes("nfc-user"))")
+    }
 }

@@ -25,7 +25,7 @@ import RevenantCore
         // Each kind of entry is there, so each kind of lookup is compared.
         #expect(!krl.certificates.flatMap(\.bitmaps).isEmpty, "no bitmap section: its reading would go untested")
         #expect(krl.certificates.contains { $0.serialRanges.contains { $0.count > 1 } } && !krl.explicitKeys.isEmpty)
-        #expect(krl.certificates.contains { $0.keyIDs.contains("id-5000") })
+        #expect(krl.certificates.contains { $0.keyIDs.contains(Array("id-5000".utf8)) })
 
         let serials: [UInt64] = [1, 2, 3, 59, 60, 65, 70, 71, 999, 1000, 1001, 1002, 1003, 1100, 1101, 1199, 1200, 1201, 5000, 99_999, 100_000, 500_000, 900_000, 900_001, 4_294_967_301, 4_294_967_302]
         var cases: [(name: String, key: String, serial: UInt64)] = serials.map { ("c\($0)", "k", $0) }
@@ -88,5 +88,37 @@ import RevenantCore
             #expect(openssh.status == 0 && !openssh.stdout.contains("REVOKED"), "\(name): ssh-keygen -Q: \(openssh)")
             #expect(try SSHKeyRevocationList.parse(bytes).revocation(of: cert, sha256: { _ in [] }, sha1: { _ in [] }) == nil, "\(name)")
         }
+    }
+
+    /// Key ids are compared byte for byte, as OpenSSH does: a KRL revoking `rv-jose` + U+0301 (NFD)
+    /// does not revoke a certificate whose key id is `rv-jos\u{e9}` (NFC), though Swift's String ==
+    /// calls the two equal. ssh-keygen -Q is the oracle for both forms.
+    @Test func keyIDsMatchByteForByte() async throws {
+        let work = try WorkDirectory("ssh-krl-key-id")
+        defer { work.remove() }
+        func keygen(_ args: [String]) async throws -> CommandResult {
+            try await run("/usr/bin/ssh-keygen", ["-q"] + args, cwd: work.url)
+        }
+        let nfd = "rv-jose\u{301}", nfc = "rv-jos\u{e9}"
+        #expect(nfd == nfc && Array(nfd.utf8) != Array(nfc.utf8), "the two forms: equal Strings, different bytes")
+        for name in ["ca", "nfc", "nfd"] {
+            #expect(try await keygen(["-t", "ed25519", "-N", "", "-C", name, "-f", name]).status == 0)
+        }
+        _ = try work.write("spec", "id: \(nfd)\n")
+        #expect(try await keygen(["-k", "-f", "krl", "-s", "ca.pub", "spec"]).status == 0)
+        let krl = try SSHKeyRevocationList.parse([UInt8](try Data(contentsOf: work.file("krl"))))
+        var answers: [String: Bool] = [:]
+        for (name, keyID) in [("nfc", nfc), ("nfd", nfd)] {
+            #expect(try await keygen(["-s", "ca", "-I", keyID, "-n", "alice", "-z", "7", "\(name).pub"]).status == 0)
+            let certFile = work.file("\(name)-cert.pub").path
+            let cert = try SSHCertificate.parse(file: [UInt8](try Data(contentsOf: URL(fileURLWithPath: certFile))))
+            #expect(Array(cert.keyID.utf8) == Array(keyID.utf8))
+            let openssh = try await keygen(["-Q", "-f", "krl", certFile])
+            #expect(openssh.exited && !openssh.stderr.contains("Invalid"), "\(openssh)")  // exit 1: revoked
+            let ours = krl.revocation(of: cert, sha256: { _ in [] }, sha1: { _ in [] })
+            answers[name] = openssh.stdout.contains("REVOKED")
+            #expect((ours != nil) == openssh.stdout.contains("REVOKED"), "\(name): ssh-keygen -Q says \(openssh.stdout), revenant says \(ours ?? "not revoked")")
+        }
+        #expect(answers == ["nfc": false, "nfd": true], "the oracle saw both answers: \(answers)")
     }
 }
