@@ -203,4 +203,54 @@ import Testing
         #expect(results[urls[1]]?.tags["answer"] == "unknown" && results[urls[1]]?.tags["signer"] == "the CA", "\(r.stdout)")
         #expect(results[urls[1]]?.tags["down"]?.contains("nextUpdate") == true, "\(r.stdout)")
     }
+
+    /// CRLs relying parties refuse by their dates alone, each signed by the right CA: one whose
+    /// thisUpdate is 3 days ahead (`openssl ca -gencrl -crl_lastupdate`), one whose nextUpdate is
+    /// month 13 (re-signed after the edit). `openssl verify` refuses both ("CRL is not yet valid",
+    /// "format error in CRL's nextUpdate field"); neither is `ok` ("current", or "no nextUpdate").
+    @Test func crlsRefusedByTheirDatesAreStale() async throws {
+        let work = try WorkDirectory("certs-crl-dates")
+        defer { work.remove() }
+        let directory = work.path
+        let pki = try await offCooperativePool { try RevocationPKI(directory: directory, ocspPort: 1, silentPort: 1) }
+        _ = try work.write("badnext.py", #"""
+            # A CRL of root.pem whose nextUpdate reads month 13, signed by root.key over the edited bytes.
+            import base64, datetime
+            from cryptography import x509
+            from cryptography.hazmat.primitives import hashes, serialization
+            from cryptography.hazmat.primitives.asymmetric import ec
+            ca = x509.load_pem_x509_certificate(open("root.pem", "rb").read())
+            key = serialization.load_pem_private_key(open("root.key", "rb").read(), None)
+            now = datetime.datetime.now(datetime.timezone.utc)
+            crl = (x509.CertificateRevocationListBuilder().issuer_name(ca.subject).last_update(now - datetime.timedelta(days=1))
+                   .next_update(datetime.datetime(2030, 5, 5, 12, tzinfo=datetime.timezone.utc)).sign(key, hashes.SHA256()))
+            tbs = crl.tbs_certlist_bytes
+            assert tbs.count(b"300505120000Z") == 1
+            edited = tbs.replace(b"300505120000Z", b"301305120000Z")
+            der = crl.public_bytes(serialization.Encoding.DER)
+            at = der.index(tbs) + len(tbs)
+            algorithm = der[at:at + 2 + der[at + 1]]
+            def tlv(tag, body):
+                n = len(body)
+                return bytes([tag]) + (bytes([n]) if n < 128 else bytes([0x81, n]) if n < 256 else bytes([0x82, n >> 8, n & 255])) + body
+            signed = tlv(0x30, edited + algorithm + tlv(0x03, b"\0" + key.sign(edited, ec.ECDSA(hashes.SHA256()))))
+            open("badnext.crl", "wb").write(b"-----BEGIN X509 CRL-----\n" + base64.encodebytes(signed) + b"-----END X509 CRL-----\n")
+            """#)
+        let made = Shell.capture("""
+            openssl ca -config ca.cnf -cert root.pem -keyfile root.key -gencrl -out future.crl \
+              -crl_lastupdate \(OpenSSLCA.stamp(3)) -crl_nextupdate \(OpenSSLCA.stamp(10)) 2>&1 && python3 badnext.py 2>&1
+            """, in: directory)
+        #expect(made.status == 0, "\(made.output)")
+        let openssl = try await offCooperativePool { [pki.opensslVerify("good", crl: "future.crl"), pki.opensslVerify("good", crl: "badnext.crl")] }
+        #expect(openssl[0].contains("CRL is not yet valid") && openssl[1].contains("format error in CRL's nextUpdate field"), "\(openssl)")
+        let crls = ["future.crl", "badnext.crl"].map(pki.file)
+        let r = try await revenant(["certs", pki.file("root.pem")] + crls.flatMap { ["--crl", $0] } + ["--format", "json"])
+        #expect(r.exited && r.status == 1, "\(r)")
+        let results = try Self.results(r.stdout)
+        for crl in crls {
+            #expect(results[crl]?.findings == ["crl_stale high"], "\(crl): \(r.stdout)")
+            // Signed by the CA: the dates alone make it unusable.
+            #expect(results[crl]?.tags["signature"]?.hasPrefix("verified with") == true, "\(crl): \(r.stdout)")
+        }
+    }
 }

@@ -23,6 +23,18 @@ import Testing
         #expect(findings.map(\.code) == [code], "\(findings)")
     }
 
+    /// Refused by relying parties for its dates alone: as unusable as a stale CRL.
+    @Test func crlNotYetValidOrWithAnInvalidDateIsStale() {
+        let future = CRLFacts(issuer: "CN=Test CA", thisUpdate: Self.days(3), nextUpdate: Self.days(10))
+        #expect(CRLLifecycle.findings(for: future, policy: Policy(), now: Self.now).map(\.code) == [.crlStale])
+        let invalid = CRLFacts(issuer: "CN=Test CA", thisUpdate: Self.days(-1), nextUpdate: nil, invalidDates: ["nextUpdate"])
+        let findings = CRLLifecycle.findings(for: invalid, policy: Policy(), now: Self.now)
+        #expect(findings.map(\.code) == [.crlStale] && findings[0].message.contains("nextUpdate is not a valid time"), "\(findings)")
+        // Within the clock-skew leeway: judged as usual.
+        let skewed = CRLFacts(issuer: "CN=Test CA", thisUpdate: Self.now.addingTimeInterval(60), nextUpdate: Self.days(7))
+        #expect(CRLLifecycle.findings(for: skewed, policy: Policy(), now: Self.now).map(\.code) == [.ok])
+    }
+
     @Test func crlWithoutNextUpdateIsNeverStale() {
         let findings = CRLLifecycle.findings(for: CRLFacts(issuer: "CN=Test CA", thisUpdate: Self.days(-900), nextUpdate: nil), policy: Policy(), now: Self.now)
         #expect(findings.map(\.code) == [.ok] && findings[0].message.contains("no nextUpdate"))
