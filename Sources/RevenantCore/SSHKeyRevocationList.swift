@@ -2,9 +2,10 @@
 /// out: certificates revoked by serial (list, range, bitmap) or key id under a CA, and keys revoked
 /// explicitly or by SHA-1/SHA-256 hash. Read here rather than by running `ssh-keygen -Q`: no
 /// process per credential, no parsing of its human-readable output, and the answer says *why* the
-/// certificate is revoked. Signature sections are skipped (the file is the operator's own, read
-/// locally; sshd does not check them either). A section or extension this reader does not know, if
-/// marked critical, makes the whole list unreadable: an unread section may be the one that revokes.
+/// certificate is revoked. A signed KRL is not read: OpenSSH verifies each signature section and
+/// refuses the KRL when one fails, which this target (no cryptography) cannot. A section or
+/// extension this reader does not know, if marked critical, makes the whole list unreadable: an
+/// unread section may be the one that revokes.
 public struct SSHKeyRevocationList: Sendable, Equatable {
     /// Revocations under one CA key (an empty key: under any CA).
     public struct CertificateSection: Sendable, Equatable {
@@ -66,7 +67,7 @@ public struct SSHKeyRevocationList: Sendable, Equatable {
                     default: krl.sha256.insert(item)
                     }
                 }
-            case 4: continue  // signature: not checked (see above)
+            case 4: throw signed  // `string key` above, then `string signature`: see the type's comment
             case 255: try skipExtension(&data)
             default: throw .unknownType("KRL section \(section)")
             }
@@ -112,6 +113,8 @@ public struct SSHKeyRevocationList: Sendable, Equatable {
         }
         return section
     }
+
+    static let signed = SSHFormatError.invalid("a signed KRL: OpenSSH refuses it when a signature does not verify, and revenant does not verify KRL signatures")
 
     /// OpenSSH refuses a KRL that revokes serial 0 (the serial of a certificate signed without `-z`,
     /// never revoked by serial): `ssh-keygen -Q` cannot read it and sshd refuses every key with it.

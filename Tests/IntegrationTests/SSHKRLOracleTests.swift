@@ -80,6 +80,14 @@ import RevenantCore
             #expect(openssh.status != 0 && openssh.stderr.contains("Invalid KRL"), "\(name): ssh-keygen -Q: \(openssh)")
             #expect(throws: SSHFormatError.self, "\(name): OpenSSH cannot read it, revenant read it") { try SSHKeyRevocationList.parse(bytes) }
         }
+        // A signature section (`string key`, `string signature`) whose signature does not verify: OpenSSH
+        // refuses the KRL; revenant, which verifies none, reads no signed KRL and says so.
+        let signed = krl(0x23, string(Array("id-9".utf8))) + [4] + string(cert.signatureKey) + string(Array("garbage".utf8))
+        try Data(signed).write(to: work.file("signed"))
+        let openssh = try await keygen(["-Q", "-f", "signed", work.file("k-cert.pub").path])
+        #expect(openssh.status != 0 && openssh.stderr.contains("Invalid KRL"), "signed: ssh-keygen -Q: \(openssh)")
+        let error = #expect(throws: SSHFormatError.self) { try SSHKeyRevocationList.parse(signed) }
+        #expect(error?.message.contains("signed KRL") == true, "\(String(describing: error))")
         // The same shapes without serial 0 or the wrap are read by both, and agree.
         let fine: [(String, [UInt8])] = [("range1", krl(0x21, u64(1) + u64(10))), ("bitmap-top", krl(0x22, u64(UInt64.max) + string([0x01])))]
         for (name, bytes) in fine {
