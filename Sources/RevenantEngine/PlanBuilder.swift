@@ -224,8 +224,10 @@ struct PlanBuilder {
                 + cert.principals.map { ServerText.quote($0) }.joined(separator: ", ")
                 + "): a server refuses it for that alone, which proves nothing about the certificate; probe it as one of its principals"
         }
-        if let from = cert.notBefore, from > now {
-            return "\(cert.summary) is not valid before \(Timestamp.format(from)): a refusal now proves nothing about later"
+        // A valid_after past year 9999 has no date (notBefore nil) but is in the future all the same.
+        if cert.validAfter != 0, cert.notBefore.map({ $0 > now }) ?? true {
+            let from = cert.notBefore.map(Timestamp.format) ?? "a time past the year 9999 (valid_after \(cert.validAfter))"
+            return "\(cert.summary) is not valid before \(from): a refusal now proves nothing about later"
         }
         return nil
     }
