@@ -60,6 +60,10 @@ public struct SSHKeyRevocationList: Sendable, Equatable {
             case 2, 3, 5:
                 while !data.isAtEnd {
                     let item = Array(try data.string())
+                    // OpenSSH refuses a hash of another length ("blob_section: bad length").
+                    guard item.count == (section == 3 ? 20 : section == 5 ? 32 : item.count) else {
+                        throw .invalid("a KRL hash of \(item.count) bytes (SHA-1 is 20, SHA-256 32), which OpenSSH refuses")
+                    }
                     try count(1)
                     switch section {
                     case 2: krl.explicitKeys.insert(item)

@@ -49,7 +49,8 @@ import RevenantCore
     }
 
     /// KRLs OpenSSH refuses to read (`ssh-keygen -Q`: "Invalid KRL file"; sshd refuses every key with
-    /// one): serial 0 in a list, a range or a bitmap, a negative bitmap, a bitmap past serial 2^64-1.
+    /// one): serial 0 in a list, a range or a bitmap, a negative bitmap, a bitmap past serial 2^64-1, a
+    /// SHA-1 or SHA-256 hash of the wrong length.
     /// revenant must not read them either, else it would say a serial-0 certificate is revoked at the CA.
     @Test func krlsOpenSSHRefusesAreUnreadable() async throws {
         let work = try WorkDirectory("ssh-krl-refused")
@@ -66,13 +67,16 @@ import RevenantCore
         func u32(_ v: UInt32) -> [UInt8] { (0..<4).map { UInt8(truncatingIfNeeded: v >> (24 - 8 * $0)) } }
         func string(_ b: [UInt8]) -> [UInt8] { u32(UInt32(b.count)) + b }
         func u64(_ v: UInt64) -> [UInt8] { (0..<8).map { UInt8(truncatingIfNeeded: v >> (56 - 8 * $0)) } }
+        let header = Array("SSHKRL\n\0".utf8) + [0, 0, 0, 1] + u64(1) + u64(0) + u64(0) + string([]) + string([])
         func krl(_ kind: UInt8, _ data: [UInt8]) -> [UInt8] {
             let section = string(cert.signatureKey) + string([]) + [kind] + string(data)
-            return Array("SSHKRL\n\0".utf8) + [0, 0, 0, 1] + u64(1) + u64(0) + u64(0) + string([]) + string([]) + [1] + string(section)
+            return header + [1] + string(section)
         }
         let refused: [(String, [UInt8])] = [
             ("list0", krl(0x20, u64(0))), ("range0", krl(0x21, u64(0) + u64(10))), ("bitmap0", krl(0x22, u64(0) + string([0x01]))),
             ("negative", krl(0x22, u64(1) + string([0x80]))), ("wraps", krl(0x22, u64(UInt64.max) + string([0x02]))),
+            ("sha1-19", header + [3] + string(string([UInt8](repeating: 1, count: 19)))),
+            ("sha256-31", header + [5] + string(string([UInt8](repeating: 1, count: 31)))),
         ]
         for (name, bytes) in refused {
             try Data(bytes).write(to: work.file(name))
