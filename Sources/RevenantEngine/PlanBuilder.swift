@@ -224,6 +224,15 @@ struct PlanBuilder {
                 + cert.principals.map { ServerText.quote($0) }.joined(separator: ", ")
                 + "): a server refuses it for that alone, which proves nothing about the certificate; probe it as one of its principals"
         }
+        // sshd refuses a certificate whose source-address does not list the probing host, or with a critical
+        // option it does not know (or verify-required without a user-verified signature): a refusal for that
+        // alone proves nothing. force-command refuses no login.
+        let restricting = cert.criticalOptions.filter { $0 != "force-command" }
+        if !restricting.isEmpty {
+            return "\(cert.summary) carries the critical option " + restricting.map { ServerText.quote($0) }.joined(separator: ", ")
+                + ": sshd refuses it for that alone where the option does not allow this login (a source-address without the probing host, "
+                + "an option it does not support), which proves nothing about the certificate"
+        }
         // A valid_after past year 9999 has no date (notBefore nil) but is in the future all the same.
         if cert.validAfter != 0, cert.notBefore.map({ $0 > now }) ?? true {
             let from = cert.notBefore.map(Timestamp.format) ?? "a time past the year 9999 (valid_after \(cert.validAfter))"

@@ -235,4 +235,15 @@ struct SSHCertificateRun: Sendable {
         #expect(check["outcome"] as? String == "skipped", "\(check)")
         #expect((check["reason"] as? String)?.contains("past the year 9999") == true, "\(check)")
     }
+
+    /// A certificate restricted by a critical option (here source-address, a host revenant does not
+    /// run on): sshd refuses it from anywhere else for that alone, so it is skipped, never sent.
+    /// force-command alone refuses no login and is no reason to skip.
+    @Test func aCertificateWithARestrictingCriticalOptionIsSkipped() async throws {
+        let check = try await Self.verifyUnsent("ssh-cert-source-address", username: "alice",
+                                                sign: ["-n", "alice", "-z", "9", "-O", "source-address=192.0.2.7/32", "-O", "force-command=/bin/true"])
+        #expect(check["outcome"] as? String == "skipped", "\(check)")
+        let reason = check["reason"] as? String ?? ""
+        #expect(reason.contains("critical option") && reason.contains("source-address") && !reason.contains("force-command"), "\(check)")
+    }
 }
