@@ -218,8 +218,14 @@ struct PlanBuilder {
         }
         sshCertificates[ci] = facts
         guard cert.isUser else { return "\(cert.summary) is a host certificate, not a user certificate: no login uses it" }
+        // TrustedUserCAKeys without AuthorizedPrincipalsFile (the usual setup) refuses it ("Certificate lacks principal
+        // list"); only an authorized_keys cert-authority line takes it: a refusal cannot tell which.
+        if cert.principals.isEmpty {
+            return "\(cert.summary) names no principal: sshd refuses it for that alone where it trusts the CA through TrustedUserCAKeys "
+                + "(\"Certificate lacks principal list\") and takes it only through an authorized_keys cert-authority line, so a refusal proves nothing"
+        }
         // Byte for byte, as sshd compares them: String's == would take `e` + U+0301 for `é`, and sshd refuses that.
-        if let user = credential.username, !cert.principals.isEmpty, !cert.principals.contains(where: { $0.utf8.elementsEqual(user.utf8) }) {
+        if let user = credential.username, !cert.principals.contains(where: { $0.utf8.elementsEqual(user.utf8) }) {
             return "\(cert.summary) is not valid for user \(ServerText.quote(user)) (principals: "
                 + cert.principals.map { ServerText.quote($0) }.joined(separator: ", ")
                 + "): a server refuses it for that alone, which proves nothing about the certificate; probe it as one of its principals"

@@ -246,4 +246,12 @@ struct SSHCertificateRun: Sendable {
         let reason = check["reason"] as? String ?? ""
         #expect(reason.contains("critical option") && reason.contains("source-address") && !reason.contains("force-command"), "\(check)")
     }
+
+    /// A certificate that names no principal: sshd refuses it through TrustedUserCAKeys ("Certificate
+    /// lacks principal list") though nobody revoked it, so it is skipped, never sent.
+    @Test func aCertificateWithoutPrincipalsIsSkipped() async throws {
+        let check = try await Self.verifyUnsent("ssh-cert-no-principals", username: "alice", sign: ["-z", "9"])
+        #expect(check["outcome"] as? String == "skipped", "\(check)")
+        #expect((check["reason"] as? String)?.contains("names no principal") == true, "\(check)")
+    }
 }
