@@ -18,8 +18,8 @@ public struct SSHCertificate: Sendable, Equatable {
     /// 1 user, 2 host.
     public var certificateType: UInt32
     public var keyID: String
-    /// Empty: any principal (OpenSSH accepts such a user certificate only where
-    /// `AuthorizedPrincipalsFile` or an `authorized_keys` `cert-authority` line allows it).
+    /// Empty: any principal (OpenSSH accepts such a user certificate only through an
+    /// `authorized_keys` `cert-authority` line; `TrustedUserCAKeys` refuses it).
     public var principals: [String]
     /// Seconds since 1970; 0 means "always" for `validAfter`.
     public var validAfter: UInt64

@@ -2,9 +2,10 @@
 /// out: certificates revoked by serial (list, range, bitmap) or key id under a CA, and keys revoked
 /// explicitly or by SHA-1/SHA-256 hash. Read here rather than by running `ssh-keygen -Q`: no
 /// process per credential, no parsing of its human-readable output, and the answer says *why* the
-/// certificate is revoked. Signature sections are skipped (the file is the operator's own, read
-/// locally; sshd does not check them either). A section or extension this reader does not know, if
-/// marked critical, makes the whole list unreadable: an unread section may be the one that revokes.
+/// certificate is revoked. A signed KRL is not read: OpenSSH verifies each signature section and
+/// refuses the KRL when one fails, which this target (no cryptography) cannot. A section or
+/// extension this reader does not know, if marked critical, makes the whole list unreadable: an
+/// unread section may be the one that revokes.
 public struct SSHKeyRevocationList: Sendable, Equatable {
     /// Revocations under one CA key (an empty key: under any CA).
     public struct CertificateSection: Sendable, Equatable {
@@ -12,7 +13,9 @@ public struct SSHKeyRevocationList: Sendable, Equatable {
         public var serialRanges: [ClosedRange<UInt64>] = []
         /// `serial_offset` and the bitmap's bytes (big-endian; bit 0 of the last byte is the offset).
         public var bitmaps: [(offset: UInt64, bits: [UInt8])] = []
-        public var keyIDs: Set<String> = []
+        /// As bytes: OpenSSH compares key ids byte for byte (strcmp), where String's == would also
+        /// match a canonically equivalent id (`é` and `e` + U+0301), and a Set<String> would merge them.
+        public var keyIDs: Set<[UInt8]> = []
 
         public static func == (a: Self, b: Self) -> Bool {
             a.caKey == b.caKey && a.serialRanges == b.serialRanges && a.keyIDs == b.keyIDs
@@ -57,6 +60,10 @@ public struct SSHKeyRevocationList: Sendable, Equatable {
             case 2, 3, 5:
                 while !data.isAtEnd {
                     let item = Array(try data.string())
+                    // OpenSSH refuses a hash of another length ("blob_section: bad length").
+                    guard item.count == (section == 3 ? 20 : section == 5 ? 32 : item.count) else {
+                        throw .invalid("a KRL hash of \(item.count) bytes (SHA-1 is 20, SHA-256 32), which OpenSSH refuses")
+                    }
                     try count(1)
                     switch section {
                     case 2: krl.explicitKeys.insert(item)
@@ -64,7 +71,7 @@ public struct SSHKeyRevocationList: Sendable, Equatable {
                     default: krl.sha256.insert(item)
                     }
                 }
-            case 4: continue  // signature: not checked (see above)
+            case 4: throw signed  // `string key` above, then `string signature`: see the type's comment
             case 255: try skipExtension(&data)
             default: throw .unknownType("KRL section \(section)")
             }
@@ -82,23 +89,26 @@ public struct SSHKeyRevocationList: Sendable, Equatable {
             case 0x20:  // serial list
                 while !data.isAtEnd {
                     let serial = try data.uint64()
+                    guard serial != 0 else { throw zeroSerial }
                     try count(1)
                     section.serialRanges.append(serial...serial)
                 }
             case 0x21:  // range
                 let lo = try data.uint64(), hi = try data.uint64()
                 guard lo <= hi, data.isAtEnd else { throw .invalid("a KRL serial range is empty or malformed") }
+                guard lo != 0 else { throw zeroSerial }
                 try count(1)
                 section.serialRanges.append(lo...hi)
             case 0x22:  // bitmap
                 let offset = try data.uint64()
                 let bits = Array(try data.string())
                 guard data.isAtEnd else { throw .invalid("bytes follow a KRL serial bitmap") }
+                try checkBitmap(offset: offset, bits: bits)
                 try count(1)
                 section.bitmaps.append((offset, bits))
             case 0x23:  // key ids
                 while !data.isAtEnd {
-                    section.keyIDs.insert(try data.text())
+                    section.keyIDs.insert(Array(try data.text().utf8))
                     try count(1)
                 }
             case 0x39: try skipExtension(&data)
@@ -106,6 +116,25 @@ public struct SSHKeyRevocationList: Sendable, Equatable {
             }
         }
         return section
+    }
+
+    static let signed = SSHFormatError.invalid("a signed KRL: OpenSSH refuses it when a signature does not verify, and revenant does not verify KRL signatures")
+
+    /// OpenSSH refuses a KRL that revokes serial 0 (the serial of a certificate signed without `-z`,
+    /// never revoked by serial): `ssh-keygen -Q` cannot read it and sshd refuses every key with it.
+    static let zeroSerial = SSHFormatError.invalid("the KRL revokes serial 0, which OpenSSH refuses (it cannot read this KRL)")
+
+    /// The bitmap as OpenSSH reads it (an mpint, `sshbuf_get_bignum2_bytes_direct`): not negative, at
+    /// most 2,048 bytes (16,384 bits), no bit for serial 0, and no bit past serial 2^64-1.
+    static func checkBitmap(offset: UInt64, bits: [UInt8]) throws(SSHFormatError) {
+        if let first = bits.first, first & 0x80 != 0 { throw .invalid("a KRL serial bitmap is negative, which OpenSSH refuses") }
+        guard bits.count <= 2048 || (bits.count == 2049 && bits[0] == 0) else {
+            throw .invalid("a KRL serial bitmap of \(bits.count) bytes is larger than OpenSSH reads")
+        }
+        guard let top = bits.firstIndex(where: { $0 != 0 }) else { return }
+        let highest = UInt64((bits.count - top) * 8 - bits[top].leadingZeroBitCount - 1)  // the highest set bit
+        guard highest <= UInt64.max - offset else { throw .invalid("a KRL serial bitmap runs past serial 2^64-1, which OpenSSH refuses") }
+        if offset == 0, bits[bits.count - 1] & 1 == 1 { throw zeroSerial }
     }
 
     /// An extension: `string name, bool critical, string data`; a critical one cannot be skipped.
@@ -131,7 +160,7 @@ public struct SSHKeyRevocationList: Sendable, Equatable {
             if section.bitmaps.contains(where: { Self.bit(cert.serial, offset: $0.offset, bits: $0.bits) }) {
                 return "serial \(cert.serial) is revoked \(under) (bitmap)"
             }
-            if section.keyIDs.contains(cert.keyID) { return "key id \(ServerText.quote(cert.keyID)) is revoked \(under)" }
+            if section.keyIDs.contains(Array(cert.keyID.utf8)) { return "key id \(ServerText.quote(cert.keyID)) is revoked \(under)" }
         }
         return nil
     }

@@ -218,13 +218,31 @@ struct PlanBuilder {
         }
         sshCertificates[ci] = facts
         guard cert.isUser else { return "\(cert.summary) is a host certificate, not a user certificate: no login uses it" }
-        if let user = credential.username, !cert.principals.isEmpty, !cert.principals.contains(user) {
+        // TrustedUserCAKeys without AuthorizedPrincipalsFile (the usual setup) refuses it ("Certificate lacks principal
+        // list"); only an authorized_keys cert-authority line takes it: a refusal cannot tell which.
+        if cert.principals.isEmpty {
+            return "\(cert.summary) names no principal: sshd refuses it for that alone where it trusts the CA through TrustedUserCAKeys "
+                + "(\"Certificate lacks principal list\") and takes it only through an authorized_keys cert-authority line, so a refusal proves nothing"
+        }
+        // Byte for byte, as sshd compares them: String's == would take `e` + U+0301 for `é`, and sshd refuses that.
+        if let user = credential.username, !cert.principals.contains(where: { $0.utf8.elementsEqual(user.utf8) }) {
             return "\(cert.summary) is not valid for user \(ServerText.quote(user)) (principals: "
                 + cert.principals.map { ServerText.quote($0) }.joined(separator: ", ")
                 + "): a server refuses it for that alone, which proves nothing about the certificate; probe it as one of its principals"
         }
-        if let from = cert.notBefore, from > now {
-            return "\(cert.summary) is not valid before \(Timestamp.format(from)): a refusal now proves nothing about later"
+        // sshd refuses a certificate whose source-address does not list the probing host, or with a critical
+        // option it does not know (or verify-required without a user-verified signature): a refusal for that
+        // alone proves nothing. force-command refuses no login.
+        let restricting = cert.criticalOptions.filter { $0 != "force-command" }
+        if !restricting.isEmpty {
+            return "\(cert.summary) carries the critical option " + restricting.map { ServerText.quote($0) }.joined(separator: ", ")
+                + ": sshd refuses it for that alone where the option does not allow this login (a source-address without the probing host, "
+                + "an option it does not support), which proves nothing about the certificate"
+        }
+        // A valid_after past year 9999 has no date (notBefore nil) but is in the future all the same.
+        if cert.validAfter != 0, cert.notBefore.map({ $0 > now }) ?? true {
+            let from = cert.notBefore.map(Timestamp.format) ?? "a time past the year 9999 (valid_after \(cert.validAfter))"
+            return "\(cert.summary) is not valid before \(from): a refusal now proves nothing about later"
         }
         return nil
     }

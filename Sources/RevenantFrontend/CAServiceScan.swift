@@ -36,7 +36,7 @@ enum CAServiceScan {
 
     /// An OCSP responder's result: asked about a random serial of `issuer`.
     static func responder(_ url: String, issuer: X509Certificate, client: OCSPClient, policy: Policy, now: Date) -> CredentialResult {
-        let facts = OCSPResponderCheck.check(url, issuer: issuer, client: client)
+        let facts = OCSPResponderCheck.check(url, issuer: issuer, client: client, now: now)
         var tags = ["type": "ocsp_responder", "issuer": issuer.info.subject]
         tags["answer"] = facts.status
         tags["down"] = facts.down

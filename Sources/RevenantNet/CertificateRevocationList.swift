@@ -52,7 +52,11 @@ public final class CertificateRevocationList: @unchecked Sendable {
     deinit { X509_CRL_free(pointer) }
 
     /// What the publication rules (`CRLLifecycle`) look at.
-    public var facts: CRLFacts { CRLFacts(issuer: issuer, thisUpdate: thisUpdate, nextUpdate: nextUpdate) }
+    public var facts: CRLFacts {
+        // thisUpdate is always there (d2i requires it); nextUpdate is optional.
+        let invalid = (thisUpdate == nil ? ["thisUpdate"] : []) + (nextUpdate == nil && X509_CRL_get0_nextUpdate(pointer) != nil ? ["nextUpdate"] : [])
+        return CRLFacts(issuer: issuer, thisUpdate: thisUpdate, nextUpdate: nextUpdate, invalidDates: invalid)
+    }
 
     /// Whether `issuer` issued this CRL: the names match and the signature verifies with its key
     /// (RFC 5280 §6.3.3 (f)-(g); indirect CRLs and delta CRLs are not supported here).

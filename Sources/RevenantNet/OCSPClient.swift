@@ -134,23 +134,8 @@ public struct OCSPClient: Sendable {
         }
         lookup.thisUpdate = X509Certificate.date(thisUpdate)
         lookup.nextUpdate = X509Certificate.date(nextUpdate)
-        // §4.2.2.1 freshness: thisUpdate not in the future, nextUpdate (when set) not past; without
-        // nextUpdate, thisUpdate no older than `maxAgeSeconds`.
-        guard OCSP_check_validity(thisUpdate, nextUpdate, leewaySeconds, nextUpdate == nil ? maxAgeSeconds : -1) == 1 else {
-            let next = lookup.nextUpdate.map { ", nextUpdate \(Timestamp.format($0))" } ?? ""
-            lookup.status = .unavailable("stale or not yet valid answer (thisUpdate \(lookup.thisUpdate.map(Timestamp.format) ?? "?")\(next))")
-            return
-        }
-        if let this = lookup.thisUpdate, this > now.addingTimeInterval(Double(leewaySeconds)) {
-            lookup.status = .unavailable("not yet valid: thisUpdate \(Timestamp.format(this)) is in the future")
-            return
-        }
-        if let next = lookup.nextUpdate, next < now.addingTimeInterval(-Double(leewaySeconds)) {
-            lookup.status = .unavailable("stale: nextUpdate \(Timestamp.format(next)) has passed")
-            return
-        }
-        if lookup.nextUpdate == nil, let this = lookup.thisUpdate, this < now.addingTimeInterval(-Double(maxAgeSeconds)) {
-            lookup.status = .unavailable("stale: no nextUpdate and thisUpdate \(Timestamp.format(this)) is older than \(maxAgeSeconds / 86_400) days")
+        if let why = freshnessProblem(thisUpdate: thisUpdate, nextUpdate: nextUpdate, now: now) {
+            lookup.status = .unavailable(why)
             return
         }
         switch status {
@@ -159,6 +144,27 @@ public struct OCSPClient: Sendable {
             lookup.status = .revoked(at: X509Certificate.date(revokedAt), reason: reason >= 0 ? RevocationReason.name(Int(reason)) : nil)
         default: lookup.status = .unknown
         }
+    }
+
+    /// §4.2.2.1 freshness of a SingleResponse: nil when thisUpdate is not in the future and nextUpdate
+    /// (when set) has not passed, or without nextUpdate thisUpdate is no older than `maxAgeSeconds`; else why not.
+    func freshnessProblem(thisUpdate: UnsafeMutablePointer<ASN1_GENERALIZEDTIME>?, nextUpdate: UnsafeMutablePointer<ASN1_GENERALIZEDTIME>?,
+                          now: Date) -> String? {
+        let this = X509Certificate.date(thisUpdate), next = X509Certificate.date(nextUpdate)
+        guard OCSP_check_validity(thisUpdate, nextUpdate, leewaySeconds, nextUpdate == nil ? maxAgeSeconds : -1) == 1 else {
+            let after = next.map { ", nextUpdate \(Timestamp.format($0))" } ?? ""
+            return "stale or not yet valid answer (thisUpdate \(this.map(Timestamp.format) ?? "?")\(after))"
+        }
+        if let this, this > now.addingTimeInterval(Double(leewaySeconds)) {
+            return "not yet valid: thisUpdate \(Timestamp.format(this)) is in the future"
+        }
+        if let next, next < now.addingTimeInterval(-Double(leewaySeconds)) {
+            return "stale: nextUpdate \(Timestamp.format(next)) has passed"
+        }
+        if next == nil, let this, this < now.addingTimeInterval(-Double(maxAgeSeconds)) {
+            return "stale: no nextUpdate and thisUpdate \(Timestamp.format(this)) is older than \(maxAgeSeconds / 86_400) days"
+        }
+        return nil
     }
 
     /// nil when the response is signed by `issuer`, or by a certificate that `issuer` signed, that

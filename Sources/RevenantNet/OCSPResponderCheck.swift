@@ -6,7 +6,9 @@ import RevenantCore
 /// signed answer too), to see whether it is up, answering and signing with a certificate relying
 /// parties accept. What it says about the serial matters little; who signed it is the point.
 public enum OCSPResponderCheck {
-    public static func check(_ url: String, issuer: X509Certificate, client: OCSPClient) -> OCSPResponderFacts {
+    /// An answer with no status for the serial asked (one made for another certificate: replayed or
+    /// cached), or a stale one, is no usable answer: relying parties refuse it, so the responder is `down`.
+    public static func check(_ url: String, issuer: X509Certificate, client: OCSPClient, now: Date) -> OCSPResponderFacts {
         defer { ERR_clear_error() }
         var facts = OCSPResponderFacts(url: url)
         guard let request = randomSerialRequest(issuer) else {
@@ -32,13 +34,16 @@ public enum OCSPResponderCheck {
         var status: Int32 = -1
         var reason: Int32 = -1
         var revokedAt, thisUpdate, nextUpdate: UnsafeMutablePointer<ASN1_GENERALIZEDTIME>?
-        if OCSP_resp_find_status(basic, request.id, &status, &reason, &revokedAt, &thisUpdate, &nextUpdate) == 1 {
-            facts.status = switch status {
-            case V_OCSP_CERTSTATUS_GOOD: "good"
-            case V_OCSP_CERTSTATUS_REVOKED: "revoked"
-            default: "unknown"
-            }
+        guard OCSP_resp_find_status(basic, request.id, &status, &reason, &revokedAt, &thisUpdate, &nextUpdate) == 1 else {
+            facts.down = "the signed answer has no status for the serial asked (an answer made for another certificate: replayed or cached)"
+            return facts
         }
+        facts.status = switch status {
+        case V_OCSP_CERTSTATUS_GOOD: "good"
+        case V_OCSP_CERTSTATUS_REVOKED: "revoked"
+        default: "unknown"
+        }
+        facts.down = client.freshnessProblem(thisUpdate: thisUpdate, nextUpdate: nextUpdate, now: now).map { "unusable answer: \($0)" }
         return facts
     }
 

@@ -126,4 +126,147 @@ import Testing
         let usage = try await revenant(["certs", "--ocsp-responder", urls[1]])
         #expect(usage.exited && usage.status == 2 && usage.stderr.contains("--issuer"), "\(usage)")
     }
+
+    /// A responder that signs as the CA but whose answers relying parties refuse: one that answers
+    /// every request with a pre-signed answer about another certificate (replayed or cached), and one
+    /// that answers the serial asked (with the request's nonce) with a nextUpdate already past. Both
+    /// are down (`openssl ocsp`: "No Status found", "status expired"), never `ok`. Servers are Python
+    /// with `cryptography` (scripts/install-deps.sh: Authlib's dependency); one that cannot start fails.
+    @Test func aResponderWhoseSignedAnswersAreUnusableIsDown() async throws {
+        let work = try WorkDirectory("certs-responder-unusable")
+        defer { work.remove() }
+        let directory = work.path
+        let ports = try Loopback.freePorts(2)
+        let pki = try await offCooperativePool { try RevocationPKI(directory: directory, ocspPort: 1, silentPort: 1) }
+        _ = try work.write("hostile.py", #"""
+            # A hostile OCSP responder signing as the CA: `replay` answers every request with one answer made for
+            # another certificate (no nonce); `stale` answers the serial asked, with its nonce, but nextUpdate past.
+            import base64, datetime, sys, urllib.parse
+            from http.server import BaseHTTPRequestHandler, HTTPServer
+            from cryptography import x509
+            from cryptography.hazmat.primitives import hashes, serialization
+            from cryptography.x509 import ocsp
+
+            mode, port, ca_pem, ca_key, other_pem = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
+            ca = x509.load_pem_x509_certificate(open(ca_pem, "rb").read())
+            key = serialization.load_pem_private_key(open(ca_key, "rb").read(), None)
+            now = datetime.datetime.now(datetime.timezone.utc)
+
+            def sign(builder):
+                return builder.responder_id(ocsp.OCSPResponderEncoding.HASH, ca).sign(key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
+
+            other = x509.load_pem_x509_certificate(open(other_pem, "rb").read())
+            replayed = sign(ocsp.OCSPResponseBuilder().add_response(other, ca, hashes.SHA1(), ocsp.OCSPCertStatus.GOOD,
+                                                                    now, now + datetime.timedelta(days=1), None, None))
+
+            def answer(der):
+                if mode == "replay":
+                    return replayed
+                request = ocsp.load_der_ocsp_request(der)
+                builder = ocsp.OCSPResponseBuilder().add_response_by_hash(
+                    request.issuer_name_hash, request.issuer_key_hash, request.serial_number, request.hash_algorithm,
+                    ocsp.OCSPCertStatus.UNKNOWN, now - datetime.timedelta(days=10), now - datetime.timedelta(days=9), None, None)
+                try:
+                    nonce = request.extensions.get_extension_for_class(x509.OCSPNonce).value.nonce
+                    builder = builder.add_extension(x509.OCSPNonce(nonce), critical=False)
+                except x509.ExtensionNotFound:
+                    pass
+                return sign(builder)
+
+            class Handler(BaseHTTPRequestHandler):
+                def reply(self, der):
+                    body = answer(der)
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/ocsp-response")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                def do_POST(self):
+                    self.reply(self.rfile.read(int(self.headers.get("Content-Length", "0"))))
+                def do_GET(self):
+                    self.reply(base64.b64decode(urllib.parse.unquote(self.path.rsplit("/", 1)[-1])))
+                def log_message(self, *args):
+                    pass
+
+            server = HTTPServer(("127.0.0.1", port), Handler)
+            print("READY", flush=True)
+            server.serve_forever()
+            """#)
+        _ = try work.write("config.json", #"{"timeout_seconds": 5}"#)
+        let servers = try await offCooperativePool {
+            try zip(["replay", "stale"], ports).map { mode, port in
+                let server = try BackgroundServer("python3 hostile.py \(mode) \(port) root.pem root.key good.pem", in: directory)
+                do { try server.waitFor("READY") } catch {
+                    server.stop()
+                    throw error
+                }
+                return server
+            }
+        }
+        defer { for server in servers { server.stop() } }
+        let urls = ports.map { "http://127.0.0.1:\($0)/" }
+        // openssl's client refuses both answers (a serial of this CA that no certificate has).
+        let openssl = urls.map { Shell.capture("openssl ocsp -issuer root.pem -serial 77 -url \($0) -CAfile root.pem -timeout 5 2>&1", in: directory).output }
+        #expect(openssl[0].contains("No Status found") && openssl[1].contains("status expired"), "\(openssl)")
+        let r = try await revenant(["certs", "--issuer", pki.file("root.pem"), "--config", pki.file("config.json"), "--format", "json"]
+                                   + urls.flatMap { ["--ocsp-responder", $0] })
+        #expect(r.exited && r.status == 1, "\(r)")
+        let results = try Self.results(r.stdout)
+        #expect(results[urls[0]]?.findings == ["ocsp_responder_down high"], "an answer about another certificate: \(r.stdout)")
+        #expect(results[urls[0]]?.tags["down"]?.contains("no status for the serial asked") == true, "\(r.stdout)")
+        #expect(results[urls[1]]?.findings == ["ocsp_responder_down high"], "a stale answer: \(r.stdout)")
+        // It did answer the serial asked, signed by the CA: staleness alone makes it down.
+        #expect(results[urls[1]]?.tags["answer"] == "unknown" && results[urls[1]]?.tags["signer"] == "the CA", "\(r.stdout)")
+        #expect(results[urls[1]]?.tags["down"]?.contains("nextUpdate") == true, "\(r.stdout)")
+    }
+
+    /// CRLs relying parties refuse by their dates alone, each signed by the right CA: one whose
+    /// thisUpdate is 3 days ahead (`openssl ca -gencrl -crl_lastupdate`), one whose nextUpdate is
+    /// month 13 (re-signed after the edit). `openssl verify` refuses both ("CRL is not yet valid",
+    /// "format error in CRL's nextUpdate field"); neither is `ok` ("current", or "no nextUpdate").
+    @Test func crlsRefusedByTheirDatesAreStale() async throws {
+        let work = try WorkDirectory("certs-crl-dates")
+        defer { work.remove() }
+        let directory = work.path
+        let pki = try await offCooperativePool { try RevocationPKI(directory: directory, ocspPort: 1, silentPort: 1) }
+        _ = try work.write("badnext.py", #"""
+            # A CRL of root.pem whose nextUpdate reads month 13, signed by root.key over the edited bytes.
+            import base64, datetime
+            from cryptography import x509
+            from cryptography.hazmat.primitives import hashes, serialization
+            from cryptography.hazmat.primitives.asymmetric import ec
+            ca = x509.load_pem_x509_certificate(open("root.pem", "rb").read())
+            key = serialization.load_pem_private_key(open("root.key", "rb").read(), None)
+            now = datetime.datetime.now(datetime.timezone.utc)
+            crl = (x509.CertificateRevocationListBuilder().issuer_name(ca.subject).last_update(now - datetime.timedelta(days=1))
+                   .next_update(datetime.datetime(2030, 5, 5, 12, tzinfo=datetime.timezone.utc)).sign(key, hashes.SHA256()))
+            tbs = crl.tbs_certlist_bytes
+            assert tbs.count(b"300505120000Z") == 1
+            edited = tbs.replace(b"300505120000Z", b"301305120000Z")
+            der = crl.public_bytes(serialization.Encoding.DER)
+            at = der.index(tbs) + len(tbs)
+            algorithm = der[at:at + 2 + der[at + 1]]
+            def tlv(tag, body):
+                n = len(body)
+                return bytes([tag]) + (bytes([n]) if n < 128 else bytes([0x81, n]) if n < 256 else bytes([0x82, n >> 8, n & 255])) + body
+            signed = tlv(0x30, edited + algorithm + tlv(0x03, b"\0" + key.sign(edited, ec.ECDSA(hashes.SHA256()))))
+            open("badnext.crl", "wb").write(b"-----BEGIN X509 CRL-----\n" + base64.encodebytes(signed) + b"-----END X509 CRL-----\n")
+            """#)
+        let made = Shell.capture("""
+            openssl ca -config ca.cnf -cert root.pem -keyfile root.key -gencrl -out future.crl \
+              -crl_lastupdate \(OpenSSLCA.stamp(3)) -crl_nextupdate \(OpenSSLCA.stamp(10)) 2>&1 && python3 badnext.py 2>&1
+            """, in: directory)
+        #expect(made.status == 0, "\(made.output)")
+        let openssl = try await offCooperativePool { [pki.opensslVerify("good", crl: "future.crl"), pki.opensslVerify("good", crl: "badnext.crl")] }
+        #expect(openssl[0].contains("CRL is not yet valid") && openssl[1].contains("format error in CRL's nextUpdate field"), "\(openssl)")
+        let crls = ["future.crl", "badnext.crl"].map(pki.file)
+        let r = try await revenant(["certs", pki.file("root.pem")] + crls.flatMap { ["--crl", $0] } + ["--format", "json"])
+        #expect(r.exited && r.status == 1, "\(r)")
+        let results = try Self.results(r.stdout)
+        for crl in crls {
+            #expect(results[crl]?.findings == ["crl_stale high"], "\(crl): \(r.stdout)")
+            // Signed by the CA: the dates alone make it unusable.
+            #expect(results[crl]?.tags["signature"]?.hasPrefix("verified with") == true, "\(crl): \(r.stdout)")
+        }
+    }
 }

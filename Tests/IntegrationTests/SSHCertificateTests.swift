@@ -1,4 +1,5 @@
 import Foundation
+import RevenantCore
 import Testing
 
 /// One `revenant verify` of OpenSSH user certificates (`ssh_certificate`) against the sshd of
@@ -179,5 +180,78 @@ struct SSHCertificateRun: Sendable {
         let blob = try #require(Data(base64Encoded: String(pub.split(separator: " ")[1])))
         #expect(same[0] == (try await SecretBytesTests.sha256Prefix([UInt8](blob))))
         try LoginOutcomes.expectNoSecret(run.forbidden, result: run.result, ledgerPath: run.ledger)
+    }
+
+    /// One `verify` of a certificate signed here by a throwaway CA (`sign`: ssh-keygen's signing
+    /// arguments), after `edit` on its blob, at a target that listens nowhere: sending it would give
+    /// `inconclusive`, so `skipped` means nothing was sent. No server is needed.
+    static func verifyUnsent(_ name: String, username: String, sign: [String], edit: ([UInt8]) -> [UInt8] = { $0 }) async throws -> [String: Any] {
+        let work = try WorkDirectory(name)
+        defer { work.remove() }
+        let key = work.file("k").path
+        for args in [["-t", "ed25519", "-N", "", "-C", "ca", "-f", work.file("ca").path], ["-t", "ed25519", "-N", "", "-C", "k", "-f", key],
+                     ["-s", work.file("ca").path, "-I", name] + sign + [key + ".pub"]] {
+            let made = try await IntegrationTests.run("/usr/bin/ssh-keygen", ["-q"] + args, cwd: work.url)
+            #expect(made.status == 0, "\(made)")
+        }
+        let line = try String(contentsOfFile: key + "-cert.pub", encoding: .utf8).split(separator: " ")
+        let blob = edit([UInt8](Data(base64Encoded: String(line[1])) ?? Data()))
+        _ = try work.write("k-cert.pub", "\(line[0]) \(Data(blob).base64EncodedString())\n")
+        try work.writeJSON("probes/t-ssh-cert.json", [
+            "id": "t-ssh-cert", "title": "Integration test SSH certificate login", "kinds": ["ssh_certificate"], "protocol": "ssh",
+            "allowed_hosts": ["127.0.0.1"], "docs": "https://example.test/revenant-integration",
+        ] as [String: Any])
+        let credential = Scenario.credential("unsent", kind: "ssh_certificate", state: "revoked", secret: ["file": key], probe: "t-ssh-cert",
+                                             target: "ssh://127.0.0.1:1", username: username,
+                                             extra: ["certificate": ["file": key + "-cert.pub"], "host_key_sha256": "SHA256:LvX/xkNSMIspO5Bd7jOKgr+NvNnUtO/aqMveeNbJ8Z8"])
+        let inventory = try work.writeJSON("inventory.json", ["credentials": [credential]] as [String: Any])
+        let config = try work.writeJSON("config.json", ["timeout_seconds": 2, "retries": ["attempts": 1]] as [String: Any])
+        let result = try await revenant(["verify", "--inventory", inventory, "--probes", work.file("probes").path, "--config", config, "--format", "json"],
+                                        cwd: work.url)
+        let r = try ParsedReport(result.stdout)
+        #expect(!r.codes("unsent").contains("revocation_verified") && r.codes("unsent").contains("revocation_unverified"), "\(result)")
+        return r.check("unsent")
+    }
+
+    /// sshd compares a certificate's principals with the login name byte for byte: a certificate for
+    /// `rv-jose` + U+0301 is refused to `rv-jos\u{e9}` for that alone (String == calls them equal). Such
+    /// a refusal proves nothing, so the certificate is skipped, never sent.
+    @Test func aPrincipalEqualOnlyAfterUnicodeNormalizationIsAnotherPrincipal() async throws {
+        let check = try await Self.verifyUnsent("ssh-cert-principal-bytes", username: "rv-jos\u{e9}", sign: ["-n", "rv-jose\u{301}", "-z", "9"])
+        #expect(check["outcome"] as? String == "skipped", "\(check)")
+        #expect((check["reason"] as? String)?.contains("is not valid for user") == true, "\(check)")
+    }
+
+    /// A valid_after past year 9999 (no date: OpenSSH prints such times as forever) is in the future
+    /// all the same: sshd refuses the certificate as not yet valid, which proves nothing; it is skipped.
+    @Test func aValidAfterPastTheYear9999IsNotYetValid() async throws {
+        let check = try await Self.verifyUnsent("ssh-cert-far-future", username: "alice", sign: ["-n", "alice", "-z", "9", "-V", "20990101:forever"]) { blob in
+            // valid_after (2099-01-01) then valid_before (forever), as 8 bytes each: valid_after becomes 2^64-2.
+            guard let signed = try? SSHCertificate.parse(blob: blob) else { return blob }
+            let fields = [signed.validAfter, signed.validBefore].flatMap { v in (0..<8).map { UInt8(truncatingIfNeeded: v >> (56 - 8 * $0)) } }
+            guard let at = (0...(blob.count - 16)).first(where: { blob[$0..<($0 + 16)].elementsEqual(fields) }) else { return blob }
+            return Array(blob[..<at]) + [UInt8](repeating: 0xff, count: 7) + [0xfe] + Array(blob[(at + 8)...])
+        }
+        #expect(check["outcome"] as? String == "skipped", "\(check)")
+        #expect((check["reason"] as? String)?.contains("past the year 9999") == true, "\(check)")
+    }
+
+    /// A certificate restricted by a critical option (here source-address, a host revenant does not
+    /// run on): sshd refuses it from anywhere else for that alone, so it is skipped, never sent.
+    /// force-command alone refuses no login and is no reason to skip.
+    @Test func aCertificateWithARestrictingCriticalOptionIsSkipped() async throws {
+        let check = try await Self.verifyUnsent("ssh-cert-source-address", username: "alice",
+                                                sign: ["-n", "alice", "-z", "9", "-O", "source-address=192.0.2.7/32", "-O", "force-command=/bin/true"])
+        #expect(check["outcome"] as? String == "skipped", "\(check)")
+        let reason = check["reason"] as? String ?? ""
+        #expect(reason.contains("critical option") && reason.contains("source-address") && !reason.contains("force-command"), "\(check)")
+    }
+
+    /// A certificate that names no principal: sshd refuses it through TrustedUserCAKeys ("Certificate
+    /// lacks principal list") though nobody revoked it, so it is skipped, never sent.
+    @Test func aCertificateWithoutPrincipalsIsSkipped() async throws {
+        let check = try await Self.verifyUnsent("ssh-cert-no-principals", username: "alice", sign: ["-z", "9"])
+        #expect(check["outcome"] as? String == "skipped", "\(check)")
+        #expect((check["reason"] as? String)?.contains("names no principal") == true, "\(check)")
     }
 }

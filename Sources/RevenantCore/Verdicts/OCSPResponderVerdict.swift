@@ -13,7 +13,7 @@ public struct OCSPResponderFacts: Sendable, Equatable {
     }
 
     public var url: String
-    /// nil when no signed answer came (`down` says why).
+    /// nil when no signed answer came (`down` says why; set with a signer when the signed answer is unusable).
     public var signer: Signer?
     public var down: String?
     /// The status the responder gave for the serial asked about (`good`, `revoked`, `unknown`).
@@ -30,8 +30,10 @@ public struct OCSPResponderFacts: Sendable, Equatable {
 /// Findings of one OCSP responder checked directly (`certs --ocsp-responder`). Pure: `now` is an argument.
 public enum OCSPResponderVerdict {
     public static func findings(for responder: OCSPResponderFacts, policy: Policy, now: Date) -> [Finding] {
-        guard let signer = responder.signer else {
-            return [Finding(code: .ocspResponderDown, message: "no signed answer: \(responder.down ?? "no answer")")]
+        // `down` with a signer: a signed answer relying parties refuse anyway (for another serial, or stale).
+        guard let signer = responder.signer, responder.down == nil else {
+            let what = responder.signer == nil ? "no signed answer" : "a signed answer relying parties refuse"
+            return [Finding(code: .ocspResponderDown, message: "\(what): \(responder.down ?? "no answer")")]
         }
         let answered = responder.status.map { " (it answered \($0) for the serial asked)" } ?? ""
         switch signer {

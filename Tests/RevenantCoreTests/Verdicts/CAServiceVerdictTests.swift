@@ -23,6 +23,18 @@ import Testing
         #expect(findings.map(\.code) == [code], "\(findings)")
     }
 
+    /// Refused by relying parties for its dates alone: as unusable as a stale CRL.
+    @Test func crlNotYetValidOrWithAnInvalidDateIsStale() {
+        let future = CRLFacts(issuer: "CN=Test CA", thisUpdate: Self.days(3), nextUpdate: Self.days(10))
+        #expect(CRLLifecycle.findings(for: future, policy: Policy(), now: Self.now).map(\.code) == [.crlStale])
+        let invalid = CRLFacts(issuer: "CN=Test CA", thisUpdate: Self.days(-1), nextUpdate: nil, invalidDates: ["nextUpdate"])
+        let findings = CRLLifecycle.findings(for: invalid, policy: Policy(), now: Self.now)
+        #expect(findings.map(\.code) == [.crlStale] && findings[0].message.contains("nextUpdate is not a valid time"), "\(findings)")
+        // Within the clock-skew leeway: judged as usual.
+        let skewed = CRLFacts(issuer: "CN=Test CA", thisUpdate: Self.now.addingTimeInterval(60), nextUpdate: Self.days(7))
+        #expect(CRLLifecycle.findings(for: skewed, policy: Policy(), now: Self.now).map(\.code) == [.ok])
+    }
+
     @Test func crlWithoutNextUpdateIsNeverStale() {
         let findings = CRLLifecycle.findings(for: CRLFacts(issuer: "CN=Test CA", thisUpdate: Self.days(-900), nextUpdate: nil), policy: Policy(), now: Self.now)
         #expect(findings.map(\.code) == [.ok] && findings[0].message.contains("no nextUpdate"))
@@ -34,6 +46,8 @@ import Testing
         }
         #expect(code(nil, down: "unreachable (curl 7: refused)") == [.ocspResponderDown])
         #expect(code(.issuer) == [.ok])
+        // Signed by the CA, yet unusable (about another serial, or stale): down, not ok.
+        #expect(code(.issuer, down: "unusable answer: stale: nextUpdate 2026-01-01T00:00:00Z has passed") == [.ocspResponderDown])
         #expect(code(.unauthorized("signed by a responder the issuer did not certify")) == [.ocspResponderUnauthorized])
         let subject = "CN=responder"
         #expect(code(.delegated(subject: subject, notBefore: Self.days(-10), notAfter: Self.days(355), ocspSigning: true)) == [.ok])
