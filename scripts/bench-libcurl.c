@@ -1,17 +1,21 @@
 /* The least a libcurl client does per request, for scripts/bench.py: N GETs of one URL with one
  * header, P at once, easy handles and connections reused, bodies dropped; with T threads, each
  * runs its own curl_multi loop with N/T requests, P/T at once. Its time and CPU per request are
- * the floor under any libcurl-based prober on this machine.
- * Usage: bench-libcurl URL N P HEADER [T]      prints "N requests in S s" */
+ * the floor under any libcurl-based prober on this machine. With TOKENS (a file, one token a line,
+ * at least N lines), request i sends HEADER followed by token i, a header list built per request,
+ * as a prober sending N different credentials must (one thread only).
+ * Usage: bench-libcurl URL N P HEADER [T [TOKENS]]      prints "N requests in S s" */
 #include <curl/curl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 struct job {
     const char *url;
     const char *header;
+    char **tokens; /* NULL: every request sends `header` as it is */
     int total, parallel, failed;
 };
 
@@ -26,13 +30,26 @@ static void *run(void *argument) {
     CURLM *multi = curl_multi_init();
     struct curl_slist *headers = curl_slist_append(NULL, job->header);
     CURL **idle = calloc((size_t)job->parallel, sizeof(CURL *));
+    /* With tokens: each easy handle's own header list (index by a handle's slot in `lists`). */
+    CURL **handles = calloc((size_t)job->parallel, sizeof(CURL *));
+    struct curl_slist **lists = calloc((size_t)job->parallel, sizeof(struct curl_slist *));
+    char line[512];
     int idleCount = 0, started = 0, done = 0, running = 0;
-    for (int i = 0; i < job->parallel; i++) idle[idleCount++] = curl_easy_init();
+    for (int i = 0; i < job->parallel; i++) idle[idleCount++] = handles[i] = curl_easy_init();
     while (done < job->total) {
         while (started < job->total && idleCount > 0) {
             CURL *easy = idle[--idleCount];
             curl_easy_setopt(easy, CURLOPT_URL, job->url);
-            curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers);
+            if (job->tokens) {
+                int slot = 0;
+                while (handles[slot] != easy) slot++;
+                snprintf(line, sizeof line, "%s%s", job->header, job->tokens[started]);
+                curl_slist_free_all(lists[slot]);
+                lists[slot] = curl_slist_append(NULL, line);
+                curl_easy_setopt(easy, CURLOPT_HTTPHEADER, lists[slot]);
+            } else {
+                curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers);
+            }
             curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, drop);
             curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
             curl_easy_setopt(easy, CURLOPT_PROXY, "");
@@ -62,21 +79,44 @@ static void *run(void *argument) {
         if (wait > 0) curl_multi_wait(multi, NULL, 0, (int)wait, NULL);
     }
     for (int i = 0; i < idleCount; i++) curl_easy_cleanup(idle[i]);
+    for (int i = 0; i < job->parallel; i++) curl_slist_free_all(lists[i]);
     free(idle);
+    free(handles);
+    free(lists);
     curl_slist_free_all(headers);
     curl_multi_cleanup(multi);
     return NULL;
 }
 
 int main(int argc, char **argv) {
-    if (argc != 5 && argc != 6) {
-        fprintf(stderr, "usage: %s URL N P HEADER [THREADS]\n", argv[0]);
+    if (argc < 5 || argc > 7) {
+        fprintf(stderr, "usage: %s URL N P HEADER [THREADS [TOKENS]]\n", argv[0]);
         return 2;
     }
-    int total = atoi(argv[2]), parallel = atoi(argv[3]), threads = argc == 6 ? atoi(argv[5]) : 1;
-    if (total < 1 || threads < 1 || threads > 16 || parallel < threads) {
-        fprintf(stderr, "N must be positive and 1 <= THREADS <= min(16, P)\n");
+    int total = atoi(argv[2]), parallel = atoi(argv[3]), threads = argc >= 6 ? atoi(argv[5]) : 1;
+    if (total < 1 || threads < 1 || threads > 16 || parallel < threads || (argc == 7 && threads != 1)) {
+        fprintf(stderr, "N must be positive and 1 <= THREADS <= min(16, P); TOKENS needs THREADS 1\n");
         return 2;
+    }
+    char **tokens = NULL;
+    if (argc == 7) {
+        /* Read before the clock starts: N tokens, one a line (at most 255 bytes each). */
+        FILE *file = fopen(argv[6], "r");
+        if (!file) {
+            perror(argv[6]);
+            return 2;
+        }
+        tokens = calloc((size_t)total, sizeof(char *));
+        char buffer[256];
+        for (int i = 0; i < total; i++) {
+            if (!fgets(buffer, sizeof buffer, file)) {
+                fprintf(stderr, "%s: fewer than N tokens\n", argv[6]);
+                return 2;
+            }
+            buffer[strcspn(buffer, "\r\n")] = 0;
+            tokens[i] = strdup(buffer);
+        }
+        fclose(file);
     }
     curl_global_init(CURL_GLOBAL_DEFAULT);
     struct job jobs[16];
@@ -85,7 +125,7 @@ int main(int argc, char **argv) {
     clock_gettime(CLOCK_MONOTONIC, &t0);
     for (int i = 0; i < threads; i++) {
         /* The first threads take the remainders, so the counts add up to N and P. */
-        jobs[i] = (struct job){argv[1], argv[4], total / threads + (i < total % threads),
+        jobs[i] = (struct job){argv[1], argv[4], tokens, total / threads + (i < total % threads),
                                parallel / threads + (i < parallel % threads), 0};
         pthread_create(&ids[i], NULL, run, &jobs[i]);
     }
@@ -98,5 +138,9 @@ int main(int argc, char **argv) {
     double seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
     printf("%d requests in %.3f s\n", total, seconds);
     curl_global_cleanup();
+    if (tokens) {
+        for (int i = 0; i < total; i++) free(tokens[i]);
+        free(tokens);
+    }
     return failed == 0 ? 0 : 1;
 }

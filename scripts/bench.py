@@ -71,6 +71,10 @@ def probe_file(work, hosts):
                    "docs": "scripts/bench.py"}, f)
     return d
 
+def token(i):
+    """Credential i's secret: even ones live, odd ones dead."""
+    return ("live-" if i % 2 == 0 else "dead-") + f"{i:08d}abcdefabcdef"
+
 def inventory(path, n, targets):
     with open(path, "w") as f:
         f.write('{"credentials": [\n')
@@ -78,7 +82,7 @@ def inventory(path, n, targets):
             live = i % 2 == 0
             f.write(('' if i == 0 else ',\n') + json.dumps({
                 "id": f"cred-{i}", "kind": "api_key", "state": "active" if live else "revoked", "owner": "bench",
-                "secret": {"value": ("live-" if live else "dead-") + f"{i:08d}abcdefabcdef"},
+                "secret": {"value": token(i)},
                 "probe": "bench", "target": targets[i % len(targets)]}))
         f.write("\n]}\n")
 
@@ -112,9 +116,11 @@ class Run:
         return f"client {self.cpu / n * 1e6:.0f} µs + nginx {self.nginx / n * 1e6:.0f} µs CPU per {unit}"
 
 def run_verify(args, nginx_worker):
-    """Runs revenant verify; returns the Run and its phases' seconds (load, plan, probe, report)."""
+    """Runs revenant verify; returns the Run and its phases' seconds (load, plan, probe, report);
+    each phase's CPU seconds (every thread) are in run.phase_cpu."""
     run = Run([BIN, "verify", "--no-progress", "--fail-on", "never"] + args, nginx_worker, env=dict(os.environ, REVENANT_TIMING="1"))
     phases = {name: float(sec) for name, sec in re.findall(r"timing: (\w+) ([\d.]+) seconds", run.err)}
+    run.phase_cpu = {name: float(sec) for name, sec in re.findall(r"timing: (\w+) .*CPU: ([\d.]+) s", run.err)}
     return run, phases
 
 def scale_run(work, base, worker):
@@ -194,6 +200,9 @@ def main():
               f"(parse, plan, controls, probes, classify, JSON report); probe phase alone {phases['probe']:.2f} s = {phase_s:,.0f} probes/s; "
               f"{rev.per_request(N_MAIN, 'credential')}")
         print(f"  phases (s):            " + ", ".join(f"{k} {v:.2f}" for k, v in phases.items()))
+        if "probe" in rev.phase_cpu:
+            print(f"  probe phase CPU:       revenant {rev.phase_cpu['probe'] / N_MAIN * 1e6:.0f} µs per credential (every thread), "
+                  f"the minimal libcurl loop {fastest_c.cpu / N_MAIN * 1e6:.0f} µs per request; load average {os.getloadavg()[0]:.1f}")
         print(f"ratio revenant / wrk:    {ratio:.2f} end to end, {phase_s / wrk_rps:.2f} probe phase   (floor 0.33, goal 0.5) "
               f"{'PASS' if ratio >= 0.33 else 'BELOW FLOOR'}")
         print(f"ratio revenant / libcurl from C (faster of 1 and 2 threads): {phase_s * fastest_c.wall / N_MAIN:.2f} probe phase, "
@@ -214,6 +223,21 @@ def main():
               f"to read, check and plan the inventory (before anything is sent) and to classify and write the report, with no time for "
               f"any per-request work of revenant's own; revenant spends {others:.2f} s on those phases. With its probe phase as fast as "
               f"that client, revenant would reach {N_MAIN / (others + fastest_c.wall) / wrk_rps:.2f} × wrk end to end")
+        # 2b. The same 20,000 tokens, 64 in flight: the C loop building each request's header from
+        # its token (one thread), against revenant with a concurrency of 64, back to back.
+        tokens = f"{work}/tokens.txt"
+        with open(tokens, "w") as f:
+            f.writelines(token(i) + "\n" for i in range(N_MAIN))
+        c_tokens = Run([loop_bin, base + "/bench/user", str(N_MAIN), "64", "Authorization: Bearer ", "1", tokens], worker)
+        cfg64 = f"{work}/config-64.json"
+        with open(cfg64, "w") as f:
+            json.dump({"concurrency": 64, "per_host": {"max_in_flight": 64}, "timeout_seconds": 10}, f)
+        inv = f"{work}/inv-main.json"
+        rev64, phases64 = run_verify(["--inventory", inv, "--probes", probes, "--config", cfg64, "--format", "json", "--output", f"{work}/report-64.json"], worker)
+        print(f"same tokens, 64 at once: libcurl from C {N_MAIN / c_tokens.wall:,.0f} requests/s ({c_tokens.per_request(N_MAIN)}); "
+              f"revenant probe phase {N_MAIN / phases64['probe']:,.0f} probes/s ({rev64.phase_cpu.get('probe', 0) / N_MAIN * 1e6:.0f} µs CPU "
+              f"per credential), end to end {N_MAIN / rev64.wall:,.0f}/s; ratio {c_tokens.wall / phases64['probe']:.2f} probe phase, "
+              f"{c_tokens.wall / rev64.wall:.2f} end to end (goal 0.8 probe phase); load average {os.getloadavg()[0]:.1f}")
         # 3. peak RSS on N_RSS credentials
         inv = f"{work}/inv-rss.json"; inventory(inv, N_RSS, [base])
         rss, _ = run_verify(["--inventory", inv, "--probes", probes, "--config", cfg, "--format", "json", "--output", f"{work}/report-rss.json"], worker)

@@ -344,8 +344,6 @@ public final class VerifyEngine: Sendable {
         scheduler = HostScheduler()
         defer { scheduler = loop.scheduler }
         await withTaskGroup(of: Void.self) { group in
-            var pending: [DriveEvent] = []
-            var pendingIndex = 0
             while true {
                 if stop.isStopped {
                     transport.cancelAll()
@@ -391,31 +389,29 @@ public final class VerifyEngine: Sendable {
                     await clock.sleep(until: elapsed() + 0.01)
                     continue
                 }
-                if pendingIndex == pending.count {
-                    pending = await sink.take()
-                    pendingIndex = 0
-                }
-                let event = pending[pendingIndex]
-                pendingIndex += 1
-                switch event {
-                case .tick:
-                    loop.ticked(now: elapsed())
-                case .finished(let attempt, let host, let result, let started, let ended):
-                    let probe = plan.pairs[attempt.pair].probe
-                    // The probe's own secret (an operator token, a client secret) never shows either; in
-                    // the server's words, no secret this host was sent does.
-                    // Only a SCIM lookup reads the name it asked about (decoding it for every answer would be wasted).
-                    let lookup = probe.kind == .scim ? (attempt.secret.text ?? "") : ""
-                    let outcome = VerifyEngine.redact(ResponseClassifier.classify(result, probe: probe, lookup: lookup),
-                                                      own: [attempt.secret] + (plan.pairs[attempt.pair].authSecret.map { [$0] } ?? []),
-                                                      everyOutcome: !probe.kind.isHTTP) {
-                        if let grams = gramsOfHost[host] { return grams }
-                        let grams = SecretGrams(VerifyEngine.secrets(sentTo: host, plan: plan, hostOfPair: hostOfPair))
-                        gramsOfHost[host] = grams
-                        return grams
+                // The whole batch is handled before anything new starts, so its starts reach the
+                // transport together (one wake-up of its loop, not one per finished transfer).
+                for event in await sink.take() {
+                    switch event {
+                    case .tick:
+                        loop.ticked(now: elapsed())
+                    case .finished(let attempt, let host, let result, let started, let ended):
+                        let probe = plan.pairs[attempt.pair].probe
+                        // The probe's own secret (an operator token, a client secret) never shows either; in
+                        // the server's words, no secret this host was sent does.
+                        // Only a SCIM lookup reads the name it asked about (decoding it for every answer would be wasted).
+                        let lookup = probe.kind == .scim ? (attempt.secret.text ?? "") : ""
+                        let outcome = VerifyEngine.redact(ResponseClassifier.classify(result, probe: probe, lookup: lookup),
+                                                          own: [attempt.secret] + (plan.pairs[attempt.pair].authSecret.map { [$0] } ?? []),
+                                                          everyOutcome: !probe.kind.isHTTP) {
+                            if let grams = gramsOfHost[host] { return grams }
+                            let grams = SecretGrams(VerifyEngine.secrets(sentTo: host, plan: plan, hostOfPair: hostOfPair))
+                            gramsOfHost[host] = grams
+                            return grams
+                        }
+                        let completion = Completion(attempt: attempt, result: result, outcome: outcome, durationMs: Int((ended - started) * 1000))
+                        loop.finished(hostIndex: host, retry: handle(completion).map { (job: $0.0, delay: $0.1) }, now: elapsed())
                     }
-                    let completion = Completion(attempt: attempt, result: result, outcome: outcome, durationMs: Int((ended - started) * 1000))
-                    loop.finished(hostIndex: host, retry: handle(completion).map { (job: $0.0, delay: $0.1) }, now: elapsed())
                 }
             }
         }

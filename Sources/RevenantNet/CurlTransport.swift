@@ -23,12 +23,16 @@ public struct TransportOptions: Sendable {
 /// The libcurl transport: one `curl_multi` event loop on its own thread drives every transfer;
 /// callers wait on continuations. Redirects are never followed and only http/https are allowed.
 public final class CurlTransport: CallbackTransport, @unchecked Sendable {
-    // @unchecked: `queue` and `closed` are guarded by `lock`; `multi`, `pool` and every
-    // Transfer are touched only by the loop thread once handed over.
+    // @unchecked: `queue`, `closed`, `abortRequested` and `sleeping` are guarded by `lock`;
+    // `multi`, `pool` and every Transfer are touched only by the loop thread once handed over.
     private let lock = NSLock()
     private var queue: [Transfer] = []
     private var closed = false
     private var abortRequested = false
+    /// The loop found the queue empty and waits (or is about to) in `curl_multi_poll`: only then
+    /// does a new transfer need `curl_multi_wakeup`, a syscall that also makes the kernel switch
+    /// threads. A loop that is awake drains the queue on its next turn anyway.
+    private var sleeping = false
     private let multi: UnsafeMutableRawPointer
     private var pool: [UnsafeMutableRawPointer] = []
     private let options: TransportOptions
@@ -71,11 +75,12 @@ public final class CurlTransport: CallbackTransport, @unchecked Sendable {
 
     public func start(_ request: ProbeRequest, completion: @escaping @Sendable (ProbeResult) -> Void) {
         let transfer = Transfer(request: request, completion: completion, maxBody: options.maxBodyBytes)
-        // Wake the loop only when the queue was empty: it drains the whole queue each turn.
+        // Wake the loop only when it sleeps, once: it drains the whole queue each turn.
         let (accepted, wake) = lock.withLock { () -> (Bool, Bool) in
             if closed { return (false, false) }
             queue.append(transfer)
-            return (true, queue.count == 1)
+            defer { sleeping = false }
+            return (true, sleeping)
         }
         if wake { curl_multi_wakeup(multi) }
         if !accepted {
@@ -85,6 +90,7 @@ public final class CurlTransport: CallbackTransport, @unchecked Sendable {
 
     private func loop() {
         var active: [UnsafeMutableRawPointer: Transfer] = [:]
+        var urls = CurlURL.LastParsed()
         var stillRunning: Int32 = 0
         while true {
             let (incoming, stop, abort) = lock.withLock { () -> ([Transfer], Bool, Bool) in
@@ -106,7 +112,7 @@ public final class CurlTransport: CallbackTransport, @unchecked Sendable {
                     continue
                 }
                 let easy = pool.popLast() ?? curl_easy_init()!
-                if let failure = transfer.configure(easy, options: options) {
+                if let failure = transfer.configure(easy, options: options, urls: &urls) {
                     curl_easy_reset(easy)
                     pool.append(easy)
                     transfer.finish(.failure(failure))
@@ -137,7 +143,23 @@ public final class CurlTransport: CallbackTransport, @unchecked Sendable {
                 curl_easy_reset(easy)
                 pool.append(easy)
             }
-            curl_multi_poll(multi, nil, 0, 1000, nil)
+            // Sleep only with nothing queued; a transfer queued after this look wakes the poll
+            // (curl_multi_wakeup before the poll starts still ends it at once).
+            let sleep = lock.withLock { () -> Bool in
+                sleeping = queue.isEmpty && !closed && !abortRequested
+                return sleeping
+            }
+            if sleep {
+                // No longer than libcurl's own next deadline: between two steps of a transfer it
+                // may have no socket to watch, and the poll would otherwise sleep the whole second
+                // (scripts/bench-libcurl.c says the same of curl_multi_poll).
+                var deadline = -1
+                curl_multi_timeout(multi, &deadline)
+                if deadline != 0 {
+                    curl_multi_poll(multi, nil, 0, Int32(deadline < 0 || deadline > 1000 ? 1000 : deadline), nil)
+                }
+                lock.withLock { sleeping = false }
+            }
         }
     }
 }
@@ -213,8 +235,8 @@ final class Transfer: @unchecked Sendable {
     }
 
     /// Sets every option; returns a failure instead when the request must not be sent.
-    func configure(_ easy: UnsafeMutableRawPointer, options: TransportOptions) -> TransportFailure? {
-        guard let (scheme, host) = CurlURL.parts(of: request.url), host == request.host.lowercased() else {
+    func configure(_ easy: UnsafeMutableRawPointer, options: TransportOptions, urls: inout CurlURL.LastParsed) -> TransportFailure? {
+        guard let (scheme, host) = urls.parts(of: request.url), host == request.host.lowercased() else {
             return TransportFailure(kind: .refusedHost, message: "URL host does not match the allowed host \(request.host)")
         }
         // One scheme per transfer, the one the probe's protocol named: no redirect or URL trick
@@ -432,6 +454,20 @@ enum CurlURL {
         guard let scheme = part(CURLUPART_SCHEME), var host = part(CURLUPART_HOST) else { return nil }
         if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         return (scheme, host)
+    }
+
+    /// The last URL parsed and its parts: the requests of one probe and target mostly share one URL
+    /// (the secret travels in a header), and parsing it costs the loop thread allocations per transfer.
+    struct LastParsed {
+        var url: String?
+        var parts: (scheme: String, host: String)?
+
+        mutating func parts(of url: String) -> (scheme: String, host: String)? {
+            if url == self.url { return parts }
+            parts = CurlURL.parts(of: url)
+            self.url = url
+            return parts
+        }
     }
 
 }
