@@ -47,7 +47,7 @@ public struct VerifyPlan: Sendable {
     /// nil, `secrets` holding them as bytes.
     public var inventory: Inventory
     public var secrets: [Secret?]
-    public var fingerprints: [String?]
+    public var fingerprints: FingerprintList
     public var checks: [[PlannedCheck]]
     /// The certificate bytes of `x509_certificate` credentials (presented by mTLS probes), by credential index.
     public var certificates: [Int: [UInt8]] = [:]
