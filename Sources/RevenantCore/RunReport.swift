@@ -12,7 +12,12 @@ public struct CredentialResult: Sendable {
 
     let source: Source
     /// nil when the secret could not be read.
-    public var fingerprint: String?
+    public var fingerprint: String? {
+        get { storedFingerprint?.text }
+        set { storedFingerprint = newValue.map(FingerprintText.init) }
+    }
+    /// Its 8 bytes, not a heap string per result (`FingerprintText`).
+    var storedFingerprint: FingerprintText?
     public var checks: [ProbeCheck]
     public var findings: [Finding]
     /// The credential's place in the whole inventory (0-based, across the files in order), so
@@ -29,7 +34,7 @@ public struct CredentialResult: Sendable {
 
     init(source: Source, fingerprint: String?, checks: [ProbeCheck], findings: [Finding]) {
         self.source = source
-        self.fingerprint = fingerprint
+        storedFingerprint = fingerprint.map(FingerprintText.init)
         self.checks = checks
         self.findings = findings
     }

@@ -19,7 +19,7 @@ struct PlanBuilder {
 
     var inventory: Inventory
     var secrets: [Secret?] = []
-    var fingerprints: [String?] = []
+    var fingerprints = FingerprintList()
     var checks: [[PlannedCheck]] = []
     /// Credentials on the same targets plan the same checks: one copy of each list.
     var sharedChecks = ValueInterner<[PlannedCheck]>()

@@ -43,9 +43,11 @@ public struct ControlPair: Sendable {
 
 /// Everything resolved before anything is sent: what `--dry-run` prints and `run` executes.
 public struct VerifyPlan: Sendable {
+    /// The credentials planned; after `dropInlineSecretTexts()` their inline (`value`) secrets are
+    /// nil, `secrets` holding them as bytes.
     public var inventory: Inventory
     public var secrets: [Secret?]
-    public var fingerprints: [String?]
+    public var fingerprints: FingerprintList
     public var checks: [[PlannedCheck]]
     /// The certificate bytes of `x509_certificate` credentials (presented by mTLS probes), by credential index.
     public var certificates: [Int: [UInt8]] = [:]
@@ -66,6 +68,16 @@ public struct VerifyPlan: Sendable {
     public var inputErrors: [String] = []
 
     public var sendCount: Int { checks.reduce(0) { $0 + $1.filter { $0.pair != nil }.count } }
+
+    /// Drops the text of each inline (`value`) secret from the planned credentials: `secrets` holds
+    /// it as bytes, which is all a run sends, and nothing after planning reads the inventory's copy
+    /// (no report prints a secret). A large run then holds each secret once, not twice. Only a
+    /// plan whose credentials no one else holds frees anything (else the array is copied first).
+    public mutating func dropInlineSecretTexts() {
+        for ci in inventory.credentials.indices {
+            if case .value? = inventory.credentials[ci].secret { inventory.credentials[ci].secret = nil }
+        }
+    }
 }
 
 /// A target text as one protocol reads it (its schemes decide what parses).

@@ -50,7 +50,7 @@ public enum VerifyFrontend {
         if let c = request.concurrency { config.concurrency = c }
         var inventory: Inventory
         do { inventory = try InventoryLoader.load(files: request.inventories) } catch { throw InputFailure(error.errors.map(\.description)) }
-        let whole = inventory.credentials
+        var whole = inventory.credentials
         inventory.credentials = try Self.select(inventory.credentials, only: request.only, owners: OwnerSelection(request.owners))
         if request.shouldBeDeadOnly {
             inventory.credentials = inventory.credentials.filter(\.state.shouldBeDead)
@@ -74,13 +74,17 @@ public enum VerifyFrontend {
         timing.mark("load")
         let jwks = try config.jwks.map { location throws(InputFailure) in try Self.fetchJWKS(location, config: config) }
         let knownHosts = try Self.knownHosts(config)
-        let plan = VerifyPlanner.plan(inventory: inventory, probes: definitions, configuration: config, resolver: resolver,
+        var plan = VerifyPlanner.plan(inventory: inventory, probes: definitions, configuration: config, resolver: resolver,
                                       fingerprinter: fingerprinter, jwks: jwks, certificates: X509CertificateSource(), knownHosts: knownHosts,
                                       shardCount: request.shard?.count ?? 1)
         if !plan.inputErrors.isEmpty { throw InputFailure(plan.inputErrors, warnings: plan.warnings) }
+        let places = Self.places(of: inventory.credentials, in: whole)
+        // The plan's credentials are now the only copy: their inline secrets' text goes in place.
+        (inventory.credentials, whole) = ([], [])
+        plan.dropInlineSecretTexts()
         timing.mark("plan")
         return PreparedVerify(plan: plan, configuration: config, fingerprinter: fingerprinter, ownerSelection: request.owners,
-                              shard: request.shard, inventoryIndices: Self.places(of: inventory.credentials, in: whole))
+                              shard: request.shard, inventoryIndices: places)
     }
 
     /// Where each selected credential stands in the whole inventory. Every selection keeps the

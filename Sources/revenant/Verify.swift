@@ -72,6 +72,8 @@ struct Verify: AsyncParsableCommand {
         var onProgress: (@Sendable (ProgressUpdate) -> Void)?
         if let progress { onProgress = { progress.update($0) } }
         var report = await VerifyFrontend.run(prepared, ledger: sinks.ledger, stop: stop, progress: onProgress)
+        // Done with: the secrets as bytes, the planned checks and the pairs are not held while the report is written.
+        _ = consume prepared
         progress?.finish()
         sinks.sealLedger(&report)
         report.inputs = RunInputDigests(inventory: sinks.inputs.inventoryDigest, configuration: sinks.inputs.configurationDigest)
