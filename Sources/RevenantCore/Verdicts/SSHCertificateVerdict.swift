@@ -35,6 +35,10 @@ public enum SSHCertificateVerdict {
                 f.message += note
                 return f
             })
+            // As for an X.509 certificate the CA revoked: the inventory still calls it active.
+            if !credential.state.shouldBeDead {
+                out.merge([Finding(code: .inventoryDrift, severity: .high, message: "state active, but the CA's KRL revokes it: \(why)")])
+            }
         } else if facts.krlRead, credential.state.shouldBeDead, facts.notAfter.map({ $0 > now }) ?? true {
             // Any server that trusts the CA and reads this KRL still takes it until it expires.
             let until = facts.notAfter.map { "until \(Timestamp.format($0))" } ?? "forever (no expiry)"

@@ -35,6 +35,17 @@ import RevenantCore
         #expect(out.findings.first?.severity == severity)
     }
 
+    /// An active certificate the CA's KRL revokes: the inventory has drifted (as for an X.509
+    /// certificate the CA revoked), whether or not a server still takes it.
+    @Test func activeButRevokedInTheKRLIsInventoryDrift() {
+        let ok = FindingSet([Finding(code: .ok, message: "active, authenticates, within policy")])
+        let out = SSHCertificateVerdict.findings(ok, facts: Self.facts(revokedBy: "serial 7 is revoked under its CA"),
+                                                 credential: Self.credential(.active), now: Self.now)
+        #expect(out.codes.contains(.inventoryDrift))
+        #expect(out.findings.first { $0.code == .inventoryDrift }?.severity == .high)
+        #expect(out.findings.first { $0.code == .inventoryDrift }?.message.contains("serial 7") == true)
+    }
+
     @Test func expiredOrActiveOrNoKRLAddsNoCAFinding() {
         let expired = Self.facts(notAfter: Self.now.addingTimeInterval(-1))
         #expect(SSHCertificateVerdict.findings(FindingSet(), facts: expired, credential: Self.credential(.revoked), now: Self.now).codes.isEmpty)
