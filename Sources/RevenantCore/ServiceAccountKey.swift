@@ -6,6 +6,8 @@ public struct ServiceAccountKey: Sendable {
     public let clientEmail: String
     /// The key's id at Google (40 hex digits): the JWT header's `kid`.
     public let keyID: String
+    /// The PEM labels of the unencrypted private keys OpenSSL signs with: PKCS#8, PKCS#1.
+    static let pemLabels = ["PRIVATE KEY", "RSA PRIVATE KEY"]
     /// The PEM private key (PKCS#8 or PKCS#1), as the file holds it after JSON unescaping.
     public let privateKeyPEM: [UInt8]
     /// The token endpoint the key names, if any (checked against the probe's allowed hosts by the planner).
@@ -50,7 +52,7 @@ public struct ServiceAccountKey: Sendable {
                 return .failure(.init("`private_key_id` is missing or holds other characters than letters, digits, `-` and `_`"))
             }
             guard let key = try text("private_key", max: 16 * 1024).get(),
-                  key.contains("-----BEGIN PRIVATE KEY-----") || key.contains("-----BEGIN RSA PRIVATE KEY-----") else {
+                  ServiceAccountKey.pemLabels.contains(where: { key.contains("-----BEGIN \($0)-----") }) else {
                 return .failure(.init("`private_key` is missing or holds no unencrypted PEM private key"))
             }
             let uri = try text("token_uri", max: 2048).get()

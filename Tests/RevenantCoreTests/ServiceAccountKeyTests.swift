@@ -1,10 +1,12 @@
 import Foundation
 import Testing
 import RevenantCore
+import RevenantCrypto
 
 /// A service-account key file is read strictly and capped; errors never quote it.
 @Suite struct ServiceAccountKeyTests {
-    static let pem = "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC-not-a-real-key\n-----END PRIVATE KEY-----\n"
+    /// An RSA key made for this run (nothing real is committed).
+    static let pem = String(decoding: RSASigner.generatePrivateKeyPEM() ?? [], as: UTF8.self)
     static let fields: [(String, String)] = [
         ("type", #""service_account""#), ("project_id", #""proj-7""#), ("private_key_id", #""abc123def456""#),
         ("private_key", JSONText.quote(pem)), ("client_email", #""svc-key-owner@proj-7.iam.gserviceaccount.com""#),
@@ -35,7 +37,7 @@ import RevenantCore
         (["private_key_id": #""a b""#], "`private_key_id`"),
         (["private_key_id": nil], "`private_key_id`"),
         (["private_key": #""just text""#], "`private_key`"),
-        (["private_key": JSONText.quote("-----BEGIN ENCRYPTED PRIVATE KEY-----\nxx\n")], "`private_key`"),
+        (["private_key": JSONText.quote(pem.replacingOccurrences(of: "PRIVATE KEY", with: "ENCRYPTED PRIVATE KEY"))], "`private_key`"),
         (["token_uri": #""ftp://proj-7.example/token""#], "`token_uri`"),
     ] as [([String: String?], String)])
     func aFileThatIsNotAKeyIsRefusedByFieldWithoutQuotingIt(changes: [String: String?], field: String) {

@@ -77,7 +77,10 @@ import RevenantProbes
     }
 
     @Test func aKeyThatCannotSignSendsNothing() {
-        let broken = Secret(#"{"type":"service_account","private_key_id":"k1","private_key":"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n","client_email":"a@b.c"}"#)
+        // A key made for this run, its body replaced: PEM-shaped, but nothing OpenSSL can sign with.
+        let lines = String(decoding: RSASigner.generatePrivateKeyPEM() ?? [], as: UTF8.self).split(separator: "\n")
+        let unusable = [lines.first ?? "", "AAAA", lines.last ?? ""].joined(separator: "\n") + "\n"
+        let broken = Secret(#"{"type":"service_account","private_key_id":"k1","private_key":"# + JSONText.quote(unusable) + #","client_email":"a@b.c"}"#)
         let request = PreparedProbeRequest(Self.probe(.jwtBearer), target: Self.target).request(secret: broken, username: nil, timeout: 5)
         #expect(request.url.isEmpty)
     }
