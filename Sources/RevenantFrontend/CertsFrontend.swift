@@ -63,11 +63,10 @@ public enum CertsFrontend {
         // The issuer is read before anything is scanned: a typo in it is an input error.
         var issuer: X509Certificate?
         if let path = request.issuer {
-            let file = X509Loader.load(file: path)
-            guard let certificate = file.certificates.first else {
-                throw InputFailure(["--issuer: \(file.problem?.description ?? "\(path): no certificate")"])
+            switch Self.caCertificate(path, named: "--issuer") {
+            case .success(let certificate): issuer = certificate
+            case .failure(let problem): throw InputFailure([problem.description])
             }
-            issuer = certificate
         }
         if !request.ocspResponders.isEmpty && issuer == nil {
             throw InputFailure(["--ocsp-responder asks about the CA's serials: give the CA's certificate with --issuer"])
@@ -188,12 +187,27 @@ public enum CertsFrontend {
         var out: [(url: String, issuer: X509Certificate)] = []
         var problems: [String] = []
         for (i, responder) in config.revocation.ocspResponders.enumerated() {
-            let file = X509Loader.load(file: responder.issuer)
-            if let certificate = file.certificates.first { out.append((responder.url, certificate)) }
-            else { problems.append("revocation.ocsp_responders[\(i)].issuer: \(file.problem?.description ?? "\(responder.issuer): no certificate")") }
+            switch Self.caCertificate(responder.issuer, named: "revocation.ocsp_responders[\(i)].issuer") {
+            case .success(let certificate): out.append((responder.url, certificate))
+            case .failure(let problem): problems.append(problem.description)
+            }
         }
         if !problems.isEmpty { throw InputFailure(problems) }
         return out
+    }
+
+    /// A CA's certificate named by a flag or a configuration field (`name`, for the message): the
+    /// file's first certificate.
+    static func caCertificate(_ path: String, named name: String) -> Result<X509Certificate, CAFileProblem> {
+        let file = X509Loader.load(file: path)
+        guard let certificate = file.certificates.first else {
+            return .failure(CAFileProblem(description: "\(name): \(file.problem?.description ?? "\(path): no certificate")"))
+        }
+        return .success(certificate)
+    }
+
+    struct CAFileProblem: Error {
+        let description: String
     }
 
     /// The results of `--crl` files and of OCSP responders (`--ocsp-responder` URLs and the
