@@ -18,6 +18,20 @@ import Testing
         try body(dir.appendingPathComponent("evidence.jsonl").path)
     }
 
+    /// Opens a ledger this test closed a moment ago. Tests run in parallel with others that start
+    /// processes, and a child between fork and exec holds a copy of every descriptor, the ledger's
+    /// locked one too, so the lock can outlive `close` for that moment (seen once in CI under load:
+    /// "another run is appending"). Only that refusal is retried, for at most two seconds.
+    static func reopen(_ path: String) throws -> EvidenceLedger {
+        for _ in 0..<100 {
+            do { return try EvidenceLedger(path: path) } catch {
+                guard "\(error)".hasSuffix("another run is appending to this evidence ledger") else { throw error }
+                usleep(20_000)
+            }
+        }
+        return try EvidenceLedger(path: path)
+    }
+
     static func lines(_ path: String) -> [String] {
         String(decoding: FileManager.default.contents(atPath: path) ?? Data(), as: UTF8.self)
             .split(separator: "\n").map(String.init)
@@ -55,7 +69,7 @@ import Testing
             guard case .broken(_, _, let reason) = EvidenceLedger.verify(path: path) else { Issue.record("an empty ledger passed"); return }
             #expect(reason.contains("no record"))
             // It is still a place to start a chain.
-            let ledger = try EvidenceLedger(path: path)
+            let ledger = try Self.reopen(path)
             #expect(ledger.head == EvidenceLedger.genesis)
         }
     }
@@ -99,11 +113,11 @@ import Testing
             var long = Self.record(4)
             long.append(("note", .string(String(repeating: "x", count: 20_000))))
             let last = try {
-                let ledger = try EvidenceLedger(path: path)
+                let ledger = try Self.reopen(path)
                 defer { ledger.flush() }
                 return ledger.append(long)
             }()
-            #expect(try EvidenceLedger(path: path).head == last)
+            #expect(try Self.reopen(path).head == last)
             #expect(hashes.count == 3)
         }
     }
@@ -119,7 +133,7 @@ import Testing
     @Test func reopeningContinuesTheChain() throws {
         try Self.withLedgerFile { path in
             let first = try Self.writeRecords(3, to: path)
-            let reopened = try EvidenceLedger(path: path)
+            let reopened = try Self.reopen(path)
             #expect(reopened.head == first.last!)
             let next = reopened.append(Self.record(4))
             reopened.flush()
