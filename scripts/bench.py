@@ -106,6 +106,7 @@ class Run:
             self.out, self.err = out.read(), err.read()
         self.code = p.returncode
         self.cpu = usage.ru_utime + usage.ru_stime
+        self.switches = (usage.ru_nvcsw, usage.ru_nivcsw)
         self.rss_kb = usage.ru_maxrss
         self.nginx = cpu_seconds(nginx_worker) - before
         if self.code != 0:
@@ -121,6 +122,7 @@ def run_verify(args, nginx_worker):
     run = Run([BIN, "verify", "--no-progress", "--fail-on", "never"] + args, nginx_worker, env=dict(os.environ, REVENANT_TIMING="1"))
     phases = {name: float(sec) for name, sec in re.findall(r"timing: (\w+) ([\d.]+) seconds", run.err)}
     run.phase_cpu = {name: float(sec) for name, sec in re.findall(r"timing: (\w+) .*CPU: ([\d.]+) s", run.err)}
+    run.phase_switches = {name: (int(v), int(i)) for name, v, i in re.findall(r"timing: (\w+) .*switches: (\d+) voluntary, (\d+) involuntary", run.err)}
     return run, phases
 
 def scale_run(work, base, worker):
@@ -238,6 +240,9 @@ def main():
               f"revenant probe phase {N_MAIN / phases64['probe']:,.0f} probes/s ({rev64.phase_cpu.get('probe', 0) / N_MAIN * 1e6:.0f} µs CPU "
               f"per credential), end to end {N_MAIN / rev64.wall:,.0f}/s; ratio {c_tokens.wall / phases64['probe']:.2f} probe phase, "
               f"{c_tokens.wall / rev64.wall:.2f} end to end (goal 0.8 probe phase); load average {os.getloadavg()[0]:.1f}")
+        v, i = rev64.phase_switches.get("probe", (0, 0))
+        print(f"  context switches:      libcurl from C {c_tokens.switches[0]:,} voluntary, {c_tokens.switches[1]:,} involuntary (the whole process); "
+              f"revenant's probe phase {v:,} voluntary, {i:,} involuntary (every thread; involuntary ones come from the load)")
         # 3. peak RSS on N_RSS credentials
         inv = f"{work}/inv-rss.json"; inventory(inv, N_RSS, [base])
         rss, _ = run_verify(["--inventory", inv, "--probes", probes, "--config", cfg, "--format", "json", "--output", f"{work}/report-rss.json"], worker)

@@ -7,14 +7,16 @@ public final class PhaseTimer {
 
     let enabled = ProcessInfo.processInfo.environment["REVENANT_TIMING"] == "1"
     var last = ContinuousClock.now
-    var lastCPU = PhaseTimer.cpuSeconds()
+    var lastUsage = PhaseTimer.usage()
 
-    /// User + system CPU seconds of the whole process (every thread) so far.
-    static func cpuSeconds() -> Double {
+    /// The whole process's usage so far (every thread): user + system CPU seconds, and how often a
+    /// thread gave up its core to wait (voluntary context switches) or was made to (involuntary:
+    /// other processes wanted the core).
+    static func usage() -> (cpu: Double, voluntary: Int, involuntary: Int) {
         var usage = rusage()
-        guard getrusage(RUSAGE_SELF.rawValue, &usage) == 0 else { return 0 }
+        guard getrusage(RUSAGE_SELF.rawValue, &usage) == 0 else { return (0, 0, 0) }
         func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
-        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
+        return (seconds(usage.ru_utime) + seconds(usage.ru_stime), usage.ru_nvcsw, usage.ru_nivcsw)
     }
 
     public func mark(_ phase: String) {
@@ -22,10 +24,11 @@ public final class PhaseTimer {
         let now = ContinuousClock.now
         let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
         let memory = status.split(separator: "\n").filter { $0.hasPrefix("VmRSS") || $0.hasPrefix("VmHWM") }.joined(separator: " ")
-        let cpu = PhaseTimer.cpuSeconds()
-        let spent = String(format: "%.3f", cpu - lastCPU)
-        FileHandle.standardError.write(Data("timing: \(phase) \(now - last) \(memory) CPU: \(spent) s\n".utf8))
+        let usage = PhaseTimer.usage()
+        let spent = String(format: "%.3f", usage.cpu - lastUsage.cpu)
+        let switches = "switches: \(usage.voluntary - lastUsage.voluntary) voluntary, \(usage.involuntary - lastUsage.involuntary) involuntary"
+        FileHandle.standardError.write(Data("timing: \(phase) \(now - last) \(memory) CPU: \(spent) s \(switches)\n".utf8))
         last = now
-        lastCPU = cpu
+        lastUsage = usage
     }
 }
