@@ -12,6 +12,8 @@ Measures, in one run, against one nginx (1 worker) answering 200 for `Bearer liv
   4. 8 hosts (127.0.0.1-8), each limited to R requests/s: total time vs max over hosts of (credentials on host / R).
 Usage: scripts/bench.py BINARY [--quick]
        scripts/bench.py BINARY --scale N    (only 3, on N credentials: peak RSS and time per phase, against the 500 MB goal)
+       scripts/bench.py BINARY --same-tokens R [OTHER_BINARY]   (only 2b, R rounds; with OTHER_BINARY the two alternate,
+                                            each right after its own C loop run: a before/after on a shared machine)
 """
 import json, os, re, shutil, socket, subprocess, sys, tempfile, time
 
@@ -22,6 +24,7 @@ N_RSS = 10000 if QUICK else 100000
 RATE = 40            # requests/s per host in the rate-limit test
 PER_HOST = 40 if QUICK else 120
 SCALE = int(sys.argv[sys.argv.index("--scale") + 1]) if "--scale" in sys.argv else None
+SAME_TOKENS = sys.argv[sys.argv.index("--same-tokens") + 1:] if "--same-tokens" in sys.argv else None
 GOAL_MB = 500        # peak RSS goal of a 1,000,000-credential run
 
 def free_port():
@@ -116,10 +119,10 @@ class Run:
         """CPU microseconds per request (or per `unit`): the client's and nginx's."""
         return f"client {self.cpu / n * 1e6:.0f} µs + nginx {self.nginx / n * 1e6:.0f} µs CPU per {unit}"
 
-def run_verify(args, nginx_worker):
+def run_verify(args, nginx_worker, binary=None):
     """Runs revenant verify; returns the Run and its phases' seconds (load, plan, probe, report);
     each phase's CPU seconds (every thread) are in run.phase_cpu."""
-    run = Run([BIN, "verify", "--no-progress", "--fail-on", "never"] + args, nginx_worker, env=dict(os.environ, REVENANT_TIMING="1"))
+    run = Run([binary or BIN, "verify", "--no-progress", "--fail-on", "never"] + args, nginx_worker, env=dict(os.environ, REVENANT_TIMING="1"))
     phases = {name: float(sec) for name, sec in re.findall(r"timing: (\w+) ([\d.]+) seconds", run.err)}
     run.phase_cpu = {name: float(sec) for name, sec in re.findall(r"timing: (\w+) .*CPU: ([\d.]+) s", run.err)}
     run.phase_switches = {name: (int(v), int(i)) for name, v, i in re.findall(r"timing: (\w+) .*switches: (\d+) voluntary, (\d+) involuntary", run.err)}
@@ -145,6 +148,33 @@ def scale_run(work, base, worker):
     print(f"peak RSS:                {mb:.0f} MB for {SCALE:,} credentials in {run.wall:.1f} s ({run.cpu:.1f} s CPU); "
           f"{mb / GOAL_MB:.2f} of the {GOAL_MB} MB goal {'PASS' if mb <= GOAL_MB else 'OVER GOAL'}")
 
+def same_tokens(work, base, worker, loop_bin, probes, inv, binary=None):
+    """2b. The same N_MAIN tokens, 64 in flight: the C loop building each request's header from its
+    token (one thread), then revenant (`binary`, else BIN) with a concurrency of 64, back to back."""
+    tokens = f"{work}/tokens.txt"
+    if not os.path.exists(tokens):
+        with open(tokens, "w") as f:
+            f.writelines(token(i) + "\n" for i in range(N_MAIN))
+    c_tokens = Run([loop_bin, base + "/bench/user", str(N_MAIN), "64", "Authorization: Bearer ", "1", tokens], worker)
+    cfg64 = f"{work}/config-64.json"
+    with open(cfg64, "w") as f:
+        json.dump({"concurrency": 64, "per_host": {"max_in_flight": 64}, "timeout_seconds": 10}, f)
+    rev64, phases64 = run_verify(["--inventory", inv, "--probes", probes, "--config", cfg64, "--format", "json", "--output", f"{work}/report-64.json"],
+                                 worker, binary)
+    print(f"same tokens, 64 at once: libcurl from C {N_MAIN / c_tokens.wall:,.0f} requests/s ({c_tokens.per_request(N_MAIN)}); "
+          f"revenant probe phase {N_MAIN / phases64['probe']:,.0f} probes/s ({rev64.phase_cpu.get('probe', 0) / N_MAIN * 1e6:.0f} µs CPU "
+          f"per credential), end to end {N_MAIN / rev64.wall:,.0f}/s; ratio {c_tokens.wall / phases64['probe']:.2f} probe phase, "
+          f"{c_tokens.wall / rev64.wall:.2f} end to end (goal 0.8 probe phase); load average {os.getloadavg()[0]:.1f}")
+    v, i = rev64.phase_switches.get("probe", (0, 0))
+    print(f"  context switches:      libcurl from C {c_tokens.switches[0]:,} voluntary, {c_tokens.switches[1]:,} involuntary (the whole process); "
+          f"revenant's probe phase {v:,} voluntary, {i:,} involuntary (every thread; involuntary ones come from the load)")
+
+def compile_c_loop(work):
+    cc = shutil.which("clang") or shutil.which("cc")
+    loop_bin = f"{work}/bench-libcurl"
+    subprocess.run([cc, "-O2", "-o", loop_bin, os.path.join(os.path.dirname(os.path.abspath(__file__)), "bench-libcurl.c"), "-lcurl", "-lpthread"], check=True)
+    return loop_bin
+
 def nginx_worker_pid(master):
     """The one worker of the nginx master `master` (worker_processes 1)."""
     for _ in range(50):
@@ -163,15 +193,23 @@ def main():
         worker = nginx_worker_pid(nginx.pid)
         if SCALE:
             return scale_run(work, base, worker)
+        if SAME_TOKENS is not None:
+            rounds, others = int(SAME_TOKENS[0]) if SAME_TOKENS else 1, [os.path.abspath(b) for b in SAME_TOKENS[1:2]]
+            loop_bin = compile_c_loop(work)
+            probes = probe_file(work, ["127.0.0.1"])
+            inv = f"{work}/inv-main.json"; inventory(inv, N_MAIN, [base])
+            for r in range(rounds):
+                for binary in [BIN] + others:
+                    print(f"round {r + 1}, {binary}:")
+                    same_tokens(work, base, worker, loop_bin, probes, inv, binary)
+            return
         cores = os.cpu_count()
         # 1. wrk baseline
         wrk = Run(["wrk", "-t1", "-c32", "-d5s", "-H", "Authorization: Bearer live-wrk", base + "/bench/user"], worker)
         wrk_rps = float(re.search(r"Requests/sec:\s+([\d.]+)", wrk.out).group(1))
         wrk_n = int(re.search(r"(\d+) requests in", wrk.out).group(1))
         # 1b. the same library from C: a minimal curl_multi loop, and curl's own parallel transfers (32 at once)
-        cc = shutil.which("clang") or shutil.which("cc")
-        loop_bin = f"{work}/bench-libcurl"
-        subprocess.run([cc, "-O2", "-o", loop_bin, os.path.join(os.path.dirname(os.path.abspath(__file__)), "bench-libcurl.c"), "-lcurl", "-lpthread"], check=True)
+        loop_bin = compile_c_loop(work)
         c_loop = Run([loop_bin, base + "/bench/user", str(N_MAIN), "32", "Authorization: Bearer live-c"], worker)
         # Two loops on two threads (16 at once each): on 2 cores this hides each loop's waits.
         c_loops2 = Run([loop_bin, base + "/bench/user", str(N_MAIN), "32", "Authorization: Bearer live-c", "2"], worker)
@@ -225,24 +263,8 @@ def main():
               f"to read, check and plan the inventory (before anything is sent) and to classify and write the report, with no time for "
               f"any per-request work of revenant's own; revenant spends {others:.2f} s on those phases. With its probe phase as fast as "
               f"that client, revenant would reach {N_MAIN / (others + fastest_c.wall) / wrk_rps:.2f} × wrk end to end")
-        # 2b. The same 20,000 tokens, 64 in flight: the C loop building each request's header from
-        # its token (one thread), against revenant with a concurrency of 64, back to back.
-        tokens = f"{work}/tokens.txt"
-        with open(tokens, "w") as f:
-            f.writelines(token(i) + "\n" for i in range(N_MAIN))
-        c_tokens = Run([loop_bin, base + "/bench/user", str(N_MAIN), "64", "Authorization: Bearer ", "1", tokens], worker)
-        cfg64 = f"{work}/config-64.json"
-        with open(cfg64, "w") as f:
-            json.dump({"concurrency": 64, "per_host": {"max_in_flight": 64}, "timeout_seconds": 10}, f)
-        inv = f"{work}/inv-main.json"
-        rev64, phases64 = run_verify(["--inventory", inv, "--probes", probes, "--config", cfg64, "--format", "json", "--output", f"{work}/report-64.json"], worker)
-        print(f"same tokens, 64 at once: libcurl from C {N_MAIN / c_tokens.wall:,.0f} requests/s ({c_tokens.per_request(N_MAIN)}); "
-              f"revenant probe phase {N_MAIN / phases64['probe']:,.0f} probes/s ({rev64.phase_cpu.get('probe', 0) / N_MAIN * 1e6:.0f} µs CPU "
-              f"per credential), end to end {N_MAIN / rev64.wall:,.0f}/s; ratio {c_tokens.wall / phases64['probe']:.2f} probe phase, "
-              f"{c_tokens.wall / rev64.wall:.2f} end to end (goal 0.8 probe phase); load average {os.getloadavg()[0]:.1f}")
-        v, i = rev64.phase_switches.get("probe", (0, 0))
-        print(f"  context switches:      libcurl from C {c_tokens.switches[0]:,} voluntary, {c_tokens.switches[1]:,} involuntary (the whole process); "
-              f"revenant's probe phase {v:,} voluntary, {i:,} involuntary (every thread; involuntary ones come from the load)")
+        # 2b. The same tokens, 64 in flight.
+        same_tokens(work, base, worker, loop_bin, probes, f"{work}/inv-main.json")
         # 3. peak RSS on N_RSS credentials
         inv = f"{work}/inv-rss.json"; inventory(inv, N_RSS, [base])
         rss, _ = run_verify(["--inventory", inv, "--probes", probes, "--config", cfg, "--format", "json", "--output", f"{work}/report-rss.json"], worker)
