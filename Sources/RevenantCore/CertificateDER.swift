@@ -191,10 +191,9 @@ extension CertificateDER {
         default: return nil
         }
         guard bytes[c.upperBound - 1] == UInt8(ascii: "Z") else { return nil }
-        var fields: [Int] = []
-        fields.reserveCapacity(6)
         var i = c.lowerBound
-        for width in [yearDigits, 2, 2, 2, 2, 2] {
+        /// The next `width` characters as a decimal number; nil unless they are all digits.
+        func number(_ width: Int) -> Int? {
             var value = 0
             for _ in 0..<width {
                 let digit = bytes[i] &- UInt8(ascii: "0")
@@ -202,12 +201,12 @@ extension CertificateDER {
                 value = value * 10 + Int(digit)
                 i += 1
             }
-            fields.append(value)
+            return value
         }
-        var year = fields[0]
+        guard var year = number(yearDigits), let month = number(2), let day = number(2), let hour = number(2),
+              let minute = number(2), let second = number(2) else { return nil }
         if yearDigits == 2 { year += year < 50 ? 2000 : 1900 }
         guard year >= 1000 else { return nil }
-        let (month, day, hour, minute, second) = (fields[1], fields[2], fields[3], fields[4], fields[5])
         guard (1...12).contains(month), day >= 1, day <= daysIn(month: month, year: year),
               hour < 24, minute < 60, second < 60 else { return nil }
         return CivilTime.seconds(year: year, month: month, day: day, hour: hour, minute: minute, second: second)

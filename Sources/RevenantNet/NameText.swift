@@ -14,11 +14,10 @@ enum NameText {
     }
 
     /// Whether `a` and `b` are the same name (X509_NAME_cmp == 0); nil when OpenSSL cannot decode one.
+    /// Callers render both names first: a name outside the plain forms has then been decoded by OpenSSL.
     static func equal(_ a: CertificateDER.Name, _ b: CertificateDER.Name, in bytes: [UInt8]) -> Bool? {
         if bytes[a.encoding] == bytes[b.encoding] { return true }
-        if let canonicalA = canonical(a, in: bytes), let canonicalB = canonical(b, in: bytes) {
-            return canonicalA.count == canonicalB.count && zip(canonicalA, canonicalB).allSatisfy { $0.oid.elementsEqual($1.oid) && $0.value == $1.value }
-        }
+        if let same = canonicallyEqual(a, b, in: bytes) { return same }
         return withOpenSSLName(a, in: bytes) { x in withOpenSSLName(b, in: bytes) { y in X509_NAME_cmp(x, y) == 0 } } ?? nil
     }
 
@@ -41,40 +40,97 @@ enum NameText {
     /// A PrintableString, UTF8String or IA5String of printable ASCII that RFC 2253 printing leaves
     /// as it is: none of `,+"\<>;#=`, no space first or last, not empty.
     static func isPlainValue(_ value: DERElement, in bytes: [UInt8]) -> Bool {
-        guard [0x13, 0x0C, 0x16].contains(value.tag), let first = value.contents.first, let last = value.contents.last,
+        guard isCanonicalType(value.tag), let first = value.contents.first, let last = value.contents.last,
               bytes[first] != 0x20, bytes[last] != 0x20 else { return false }
         for i in value.contents {
-            let b = bytes[i]
-            guard b >= 0x20, b < 0x7F, !escaped.contains(b) else { return false }
+            switch bytes[i] {
+            case 0x20..<0x7F where !isEscaped(bytes[i]): continue
+            default: return false
+            }
         }
         return true
     }
 
-    static let escaped: Set<UInt8> = Set(",+\"\\<>;#=".utf8)
+    /// The characters RFC 2253 printing escapes, and `#` and `=` (escaped in places, or not: left to OpenSSL).
+    static func isEscaped(_ b: UInt8) -> Bool {
+        switch b {
+        case UInt8(ascii: ","), UInt8(ascii: "+"), UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "<"), UInt8(ascii: ">"),
+             UInt8(ascii: ";"), UInt8(ascii: "#"), UInt8(ascii: "="): return true
+        default: return false
+        }
+    }
 
-    /// The canonical form X509_NAME_cmp compares (x509_name_canon): each value with leading and
-    /// trailing white space removed, inner runs of it made one space, ASCII letters lower-cased.
-    /// nil unless every RDN has one attribute whose value is an ASCII string of those three types.
-    static func canonical(_ name: CertificateDER.Name, in bytes: [UInt8]) -> [(oid: ArraySlice<UInt8>, value: [UInt8])]? {
-        var out: [(oid: ArraySlice<UInt8>, value: [UInt8])] = []
-        for rdn in name.rdns {
-            guard rdn.count == 1, let attribute = rdn.first, [0x13, 0x0C, 0x16].contains(attribute.value.tag) else { return nil }
-            var value: [UInt8] = []
-            var pendingSpace = false
-            for i in attribute.value.contents {
-                let b = bytes[i]
-                guard b < 0x80 else { return nil }
+    /// PrintableString, UTF8String, IA5String: the string types read here.
+    static func isCanonicalType(_ tag: UInt8) -> Bool { tag == 0x13 || tag == 0x0C || tag == 0x16 }
+
+    /// X509_NAME_cmp's answer from the canonical forms it compares (x509_name_canon: each value with
+    /// leading and trailing white space removed, inner runs of it made one space, ASCII letters
+    /// lower-cased; one SET per RDN), without building them. nil when a value is not an ASCII
+    /// string of the types read here, or an RDN is empty or has several attributes.
+    static func canonicallyEqual(_ a: CertificateDER.Name, _ b: CertificateDER.Name, in bytes: [UInt8]) -> Bool? {
+        guard !a.rdns.contains(where: \.isEmpty), !b.rdns.contains(where: \.isEmpty) else { return nil }
+        // One SET per RDN in the canonical encoding: a different count is a different name.
+        guard a.rdns.count == b.rdns.count else { return false }
+        for (x, y) in zip(a.rdns, b.rdns) {
+            guard x.count == 1, y.count == 1, let p = x.first, let q = y.first,
+                  isCanonicalType(p.value.tag), isCanonicalType(q.value.tag) else { return nil }
+            guard let same = canonicalValuesEqual(p.value.contents, q.value.contents, in: bytes) else { return nil }
+            if !same || !bytes[p.oid].elementsEqual(bytes[q.oid]) { return false }
+        }
+        return true
+    }
+
+    /// Two values compared in canonical form; nil when either holds a byte outside ASCII.
+    static func canonicalValuesEqual(_ x: Range<Int>, _ y: Range<Int>, in bytes: [UInt8]) -> Bool? {
+        var i = CanonicalBytes(range: x, bytes: bytes)
+        var j = CanonicalBytes(range: y, bytes: bytes)
+        while true {
+            let (c, d) = (i.next(), j.next())
+            if i.notASCII || j.notASCII { return nil }
+            if c != d { return false }
+            if c == nil { return true }
+        }
+    }
+
+    /// A value's canonical bytes one at a time (see `canonicallyEqual`).
+    struct CanonicalBytes {
+        var position: Int
+        let end: Int
+        let bytes: [UInt8]
+        var notASCII = false
+        var pendingSpace = false
+        var started = false
+
+        init(range: Range<Int>, bytes: [UInt8]) {
+            position = range.lowerBound
+            end = range.upperBound
+            self.bytes = bytes
+        }
+
+        mutating func next() -> UInt8? {
+            while position < end {
+                let b = bytes[position]
+                position += 1
+                if b >= 0x80 {
+                    notASCII = true
+                    return nil
+                }
                 if isSpace(b) {
-                    pendingSpace = !value.isEmpty
+                    // A run of white space is one space, only between other characters.
+                    if started { pendingSpace = true }
                     continue
                 }
-                if pendingSpace { value.append(0x20) }
-                pendingSpace = false
-                value.append(b >= 0x41 && b <= 0x5A ? b + 0x20 : b)
+                started = true
+                if pendingSpace {
+                    pendingSpace = false
+                    position -= 1
+                    return 0x20
+                }
+                return b >= 0x41 && b <= 0x5A ? b + 0x20 : b
             }
-            out.append((bytes[attribute.oid], value))
+            pendingSpace = false
+            return nil
         }
-        return out
     }
 
     /// ossl_isspace: space, \t, \n, \v, \f, \r.

@@ -132,6 +132,8 @@ import Testing
             [(0x0C, Array("Example CA".utf8))], [(0x13, Array("example ca".utf8))], [(0x16, Array("  EXAMPLE\t\tCA ".utf8))],
             [(0x0C, Array("Example  CB".utf8))], [(0x0C, Array("Example CA".utf8)), (0x0C, Array("x".utf8))],
             [(0x0C, Array("Exämple CA".utf8))], [(0x1E, [0x00, 0x45])], [], [(0x0C, [])], [(0x0C, Array(" ".utf8))],
+            [(0x0C, Array("ExampleCA".utf8))], [(0x13, Array("\tExample\nCA\r".utf8))], [(0x0C, Array("Example CA x".utf8))],
+            [(0x0C, Array("Example CA".utf8)), (0x13, Array("Example CA".utf8))], [(0x13, Array("EXAMPLE CA".utf8)), (0x0C, Array(" example  ca".utf8))],
         ]
         for a in variants {
             for b in variants {
