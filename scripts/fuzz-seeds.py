@@ -85,6 +85,7 @@ def main():
     for name in ("ca.pem", "leaf.pem"):
         put("certificate", read(os.path.join(pki, name)))
         put("certificate-der", first_der(read(os.path.join(pki, name))))
+        put("certificate-der", read(os.path.join(pki, name)))  # the PEM too: the plain PEM reader's oracle
     if vectors:
         x509 = os.path.join(vectors, "x509")
         for path in files(x509 + "/*.pem", 200) + files(x509 + "/*.der", 100) + files(x509 + "/custom/*.pem", 200):

@@ -146,6 +146,11 @@ public enum X509Loader {
     // MARK: formats
 
     static func pem(_ bytes: [UInt8]) -> ([X509Certificate], CertificateLoadError?) {
+        // Plain certificate blocks of certificates X509FastReader reads: no OpenSSL at all.
+        if let blocks = PEMCertificateBlocks.blocks(bytes) {
+            let certificates = blocks.compactMap(X509Certificate.fast)
+            if certificates.count == blocks.count { return (certificates, nil) }
+        }
         var certificates: [X509Certificate] = []
         var problem: CertificateLoadError?
         bytes.withUnsafeBytes { buffer in

@@ -101,10 +101,12 @@ enum FuzzTargets {
         }
     }
 
-    /// The DER reader (`CertificateDER`, `X509FastReader`); the oracle: what it reads, OpenSSL reads
-    /// alike, fact for fact, and decodes with its key (the reader never takes what OpenSSL refuses).
+    /// The DER reader (`CertificateDER`, `X509FastReader`) and the plain PEM reader (`PEMCertificateBlocks`);
+    /// the oracles: what they read, OpenSSL reads alike, fact for fact and byte for byte, and decodes with
+    /// its key (the readers never take what OpenSSL refuses).
     static func certificateDER(_ bytes: [UInt8]) {
         if case .disagreed(let why) = X509ReaderCrossCheck.check(bytes) { fatalError("certificate-der: \(why)") }
+        if case .disagreed(let why) = X509ReaderCrossCheck.checkPEM(bytes) { fatalError("certificate-der, PEM: \(why)") }
         var reader = DERReader(bytes)
         while let element = try? reader.read(), element.isConstructed { reader = reader.children(of: element) }
     }

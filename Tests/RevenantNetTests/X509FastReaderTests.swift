@@ -47,6 +47,25 @@ import Testing
         #expect(agreed >= 7)
     }
 
+    @Test func plainPEMFilesAreReadAsOpenSSLReadsThem() throws {
+        var read = 0
+        let directory = try Self.pki().path
+        var files = try FileManager.default.contentsOfDirectory(atPath: directory).map { directory + "/" + $0 }
+        if case .success(let root) = CryptographyVectorsTests.vectors() {
+            let walker = FileManager.default.enumerator(atPath: root)
+            while let relative = walker?.nextObject() as? String {
+                if relative.hasSuffix(".pem") { files.append(root + "/" + relative) }
+            }
+        }
+        for path in files {
+            guard let data = FileManager.default.contents(atPath: path) else { continue }
+            let outcome = X509ReaderCrossCheck.checkPEM(Array(data))
+            #expect(!Self.isDisagreement(outcome), "\(path): \(outcome)")
+            if outcome == .agreed { read += 1 }
+        }
+        #expect(read >= 8)
+    }
+
     @Test func pycaVectorsAreReadAlikeOrLeftToOpenSSL() throws {
         guard case .success(let root) = CryptographyVectorsTests.vectors() else { return }
         var (agreed, declined) = (0, 0)
