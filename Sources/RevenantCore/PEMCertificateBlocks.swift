@@ -75,14 +75,5 @@ public enum PEMCertificateBlocks {
         return padded
     }
 
-    static func sextet(_ c: UInt8) -> UInt8? {
-        switch c {
-        case UInt8(ascii: "A")...UInt8(ascii: "Z"): c - UInt8(ascii: "A")
-        case UInt8(ascii: "a")...UInt8(ascii: "z"): c - UInt8(ascii: "a") + 26
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0") + 52
-        case UInt8(ascii: "+"): 62
-        case UInt8(ascii: "/"): 63
-        default: nil
-        }
-    }
+    static func sextet(_ c: UInt8) -> UInt8? { Base64URL.sextet(c, c62: UInt8(ascii: "+"), c63: UInt8(ascii: "/")) }
 }

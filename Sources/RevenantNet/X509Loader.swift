@@ -145,9 +145,10 @@ public enum X509Loader {
 
     // MARK: formats
 
-    static func pem(_ bytes: [UInt8]) -> ([X509Certificate], CertificateLoadError?) {
+    /// `plainBlocks`: false only to hold the plain reader against OpenSSL's (X509ReaderCrossCheck).
+    static func pem(_ bytes: [UInt8], plainBlocks: Bool = true) -> ([X509Certificate], CertificateLoadError?) {
         // Plain certificate blocks of certificates X509FastReader reads: no OpenSSL at all.
-        if let blocks = PEMCertificateBlocks.blocks(bytes) {
+        if plainBlocks, let blocks = PEMCertificateBlocks.blocks(bytes) {
             let certificates = blocks.compactMap(X509Certificate.fast)
             if certificates.count == blocks.count { return (certificates, nil) }
         }
