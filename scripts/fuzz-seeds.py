@@ -75,13 +75,23 @@ def main():
     except ImportError:
         vectors = None
         print("fuzz-seeds: cryptography_vectors is not installed: certificate seeds from the fuzz PKI only", file=sys.stderr)
+    def first_der(data):
+        """The first PEM certificate block's DER (RFC 7468), or the bytes as they are."""
+        begin, end = b"-----BEGIN CERTIFICATE-----", b"-----END CERTIFICATE-----"
+        if begin not in data or end not in data:
+            return data
+        return base64.b64decode(b"".join(data.split(begin, 1)[1].split(end, 1)[0].split()))
+
     for name in ("ca.pem", "leaf.pem"):
         put("certificate", read(os.path.join(pki, name)))
+        put("certificate-der", first_der(read(os.path.join(pki, name))))
+        put("certificate-der", read(os.path.join(pki, name)))  # the PEM too: the plain PEM reader's oracle
     if vectors:
         x509 = os.path.join(vectors, "x509")
         for path in files(x509 + "/*.pem", 200) + files(x509 + "/*.der", 100) + files(x509 + "/custom/*.pem", 200):
             if "crl" not in os.path.basename(path):
                 put("certificate", read(path))
+                put("certificate-der", first_der(read(path)))
         for path in files(os.path.join(vectors, "pkcs12") + "/**/*.p12", 60):
             put("certificate", read(path))
         for path in files(x509 + "/custom/crl_*", 200):

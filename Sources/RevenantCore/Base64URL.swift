@@ -40,13 +40,17 @@ public enum Base64URL {
         return String(decoding: out, as: UTF8.self)
     }
 
-    private static func value(_ c: UInt8) -> UInt8? {
+    private static func value(_ c: UInt8) -> UInt8? { sextet(c, c62: UInt8(ascii: "-"), c63: UInt8(ascii: "_")) }
+
+    /// A base64 character's value in the alphabet whose last two characters are `c62` and `c63`
+    /// (RFC 4648 §4: `+` `/`; §5: `-` `_`).
+    static func sextet(_ c: UInt8, c62: UInt8, c63: UInt8) -> UInt8? {
         switch c {
         case UInt8(ascii: "A")...UInt8(ascii: "Z"): c - UInt8(ascii: "A")
         case UInt8(ascii: "a")...UInt8(ascii: "z"): c - UInt8(ascii: "a") + 26
         case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0") + 52
-        case UInt8(ascii: "-"): 62
-        case UInt8(ascii: "_"): 63
+        case c62: 62
+        case c63: 63
         default: nil
         }
     }

@@ -3,10 +3,19 @@ import Foundation
 import RevenantCore
 import RevenantCrypto
 
-/// One OpenSSL `X509` object and what was read from it; the only owner of the pointer.
+/// One certificate and what was read from it; the only owner of its OpenSSL `X509` object.
+///
+/// A certificate `X509FastReader` read from its DER alone has no `X509` until something needs one
+/// (signatures, CRL lookups, chain verification): `pointer` then decodes it once, under a lock.
 public final class X509Certificate {
-    let pointer: OpaquePointer
     public let info: CertificateInfo
+
+    /// The DER of a certificate read without OpenSSL; nil for one made from an `X509`.
+    private let encoding: [UInt8]?
+    private let lock = NSLock()
+    /// Guarded by `lock` when `encoding` is set; else set once in `init` and never changed.
+    private var decoded: OpaquePointer?
+    private var fullPointer: OpaquePointer?
 
     /// Takes ownership of `x509` (freed here, also when reading it fails). `der`: the encoding it
     /// was decoded from, fingerprinted as read; without it (PKCS#12, a TLS peer) it is re-encoded.
@@ -17,31 +26,67 @@ public final class X509Certificate {
             X509_free(x509)
             throw error
         }
-        pointer = x509
+        encoding = nil
+        decoded = x509
+    }
+
+    /// The certificate at the start of `der` when `X509FastReader` can read it, else nil.
+    static func fast(_ der: [UInt8]) -> X509Certificate? {
+        guard let (info, length) = X509FastReader.info(der) else { return nil }
+        return X509Certificate(info: info, encoding: length == der.count ? der : Array(der[..<length]))
+    }
+
+    private init(info: CertificateInfo, encoding: [UInt8]) {
+        self.info = info
+        self.encoding = encoding
     }
 
     deinit {
-        X509_free(pointer)
+        if let decoded { X509_free(decoded) }
         if let full = fullPointer { X509_free(full) }
     }
 
-    private let fullLock = NSLock()
-    private var fullPointer: OpaquePointer?
+    /// The OpenSSL object. For a certificate read without OpenSSL, decoded from its DER on first use
+    /// (with its key). `X509FastReader` reads only what OpenSSL decodes (the fuzz target
+    /// `certificate-der` holds it to that), so the decode does not fail; if it ever did, an empty
+    /// `X509` stands in: it names no issuer and verifies no signature, so nothing is proved with it.
+    var pointer: OpaquePointer {
+        guard let encoding else { return decoded! }
+        return lock.withLock {
+            if let decoded { return decoded }
+            let value = Self.decodeWithKey(encoding) ?? X509_new()!
+            decoded = value
+            return value
+        }
+    }
+
+    /// Whether OpenSSL decodes this certificate with its key (the cross-check of the DER reader).
+    var keyedDecodes: Bool {
+        guard let encoding else { return true }
+        guard let x509 = Self.decodeWithKey(encoding) else { return false }
+        X509_free(x509)
+        return true
+    }
+
+    /// `d2i_X509` in the default library context (the key decoded too); the caller owns the result.
+    static func decodeWithKey(_ der: [UInt8]) -> OpaquePointer? {
+        defer { ERR_clear_error() }
+        return der.withUnsafeBufferPointer { buffer in
+            var cursor = buffer.baseAddress
+            return d2i_X509(nil, &cursor, buffer.count)
+        }
+    }
 
     /// The certificate with its public key decoded, for signatures and chain verification: the
     /// object itself when its key is decoded, else (see `X509FastDecoder`) a copy decoded once from
     /// the DER, on first use, under a lock, and owned here.
     var keyed: OpaquePointer {
+        let pointer = pointer
         if X509_get0_pubkey(pointer) != nil { return pointer }
         ERR_clear_error()
-        return fullLock.withLock {
+        return lock.withLock {
             if let full = fullPointer { return full }
-            let bytes = der
-            let full: OpaquePointer? = bytes.withUnsafeBufferPointer { buffer in
-                var cursor = buffer.baseAddress
-                return d2i_X509(nil, &cursor, buffer.count)
-            }
-            ERR_clear_error()
+            let full = Self.decodeWithKey(der)
             fullPointer = full
             return full ?? pointer
         }
@@ -62,6 +107,8 @@ public final class X509Certificate {
 
     /// The DER encoding.
     public var der: [UInt8] {
+        if let encoding { return encoding }
+        let pointer = pointer
         let length = i2d_X509(pointer, nil)
         guard length > 0 else { return [] }
         var out = [UInt8](repeating: 0, count: Int(length))
@@ -286,7 +333,11 @@ public final class X509Certificate {
     }
 
     static func ipAddress(_ s: UnsafeMutablePointer<ASN1_STRING>?) -> String {
-        guard let b = bytes(s) else { return "" }
+        bytes(s).map(ipAddress) ?? ""
+    }
+
+    /// An iPAddress GeneralName's octets: IPv4 or IPv6 text, else their count and hex.
+    static func ipAddress(_ b: [UInt8]) -> String {
         let family: Int32
         switch b.count {
         case 4: family = AF_INET

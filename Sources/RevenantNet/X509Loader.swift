@@ -145,7 +145,13 @@ public enum X509Loader {
 
     // MARK: formats
 
-    static func pem(_ bytes: [UInt8]) -> ([X509Certificate], CertificateLoadError?) {
+    /// `plainBlocks`: false only to hold the plain reader against OpenSSL's (X509ReaderCrossCheck).
+    static func pem(_ bytes: [UInt8], plainBlocks: Bool = true) -> ([X509Certificate], CertificateLoadError?) {
+        // Plain certificate blocks of certificates X509FastReader reads: no OpenSSL at all.
+        if plainBlocks, let blocks = PEMCertificateBlocks.blocks(bytes) {
+            let certificates = blocks.compactMap(X509Certificate.fast)
+            if certificates.count == blocks.count { return (certificates, nil) }
+        }
         var certificates: [X509Certificate] = []
         var problem: CertificateLoadError?
         bytes.withUnsafeBytes { buffer in
@@ -180,8 +186,13 @@ public enum X509Loader {
                 // trust settings revenant ignores); other blocks (keys, CSRs) are skipped.
                 let label = name.map { String(cString: $0) } ?? ""
                 guard ["CERTIFICATE", "X509 CERTIFICATE", "TRUSTED CERTIFICATE"].contains(label) else { continue }
-                guard let data, length > 0,
-                      case let (x509, encoding)? = X509FastDecoder.decode(UnsafeBufferPointer(start: data, count: length)) else {
+                let contents = UnsafeBufferPointer(start: data, count: data == nil ? 0 : length)
+                // The plain profile without OpenSSL (X509FastReader); anything else as before.
+                if length > 0, let certificate = X509Certificate.fast(Array(contents)) {
+                    certificates.append(certificate)
+                    continue
+                }
+                guard length > 0, case let (x509, encoding)? = X509FastDecoder.decode(contents) else {
                     problem = CertificateLoadError(.malformed, "PEM certificate block \(certificates.count + 1) cannot be decoded (OpenSSL: \(openSSLErrors()))")
                     return
                 }
@@ -201,7 +212,8 @@ public enum X509Loader {
     }
 
     static func der(_ bytes: [UInt8]) -> ([X509Certificate], CertificateLoadError?)? {
-        bytes.withUnsafeBufferPointer { buffer -> ([X509Certificate], CertificateLoadError?)? in
+        if let certificate = X509Certificate.fast(bytes) { return ([certificate], nil) }
+        return bytes.withUnsafeBufferPointer { buffer -> ([X509Certificate], CertificateLoadError?)? in
             guard case let (x509, encoding)? = X509FastDecoder.decode(buffer) else { return nil }
             do throws(CertificateLoadError) {
                 return ([try X509Certificate(taking: x509, der: encoding)], nil)

@@ -23,6 +23,7 @@ enum FuzzTargets {
         ("configuration", { _ = try? Configuration.parse($0, file: "fuzz.json") }),
         ("probe", { _ = ProbeLoader.load(bytes: $0, file: "fuzz.json") }),
         ("certificate", certificate),
+        ("certificate-der", certificateDER),
         ("crl", crl),
         ("ocsp", ocsp),
         ("jwt", jwt),
@@ -98,6 +99,16 @@ enum FuzzTargets {
             _ = CertificateLifecycle.findings(for: certificate.info.facts, policy: Policy(), now: Fixed.shared.now)
             _ = certificate.pem
         }
+    }
+
+    /// The DER reader (`CertificateDER`, `X509FastReader`) and the plain PEM reader (`PEMCertificateBlocks`);
+    /// the oracles: what they read, OpenSSL reads alike, fact for fact and byte for byte, and decodes with
+    /// its key (the readers never take what OpenSSL refuses).
+    static func certificateDER(_ bytes: [UInt8]) {
+        if case .disagreed(let why) = X509ReaderCrossCheck.check(bytes) { fatalError("certificate-der: \(why)") }
+        if case .disagreed(let why) = X509ReaderCrossCheck.checkPEM(bytes) { fatalError("certificate-der, PEM: \(why)") }
+        var reader = DERReader(bytes)
+        while let element = try? reader.read(), element.isConstructed { reader = reader.children(of: element) }
     }
 
     static func crl(_ bytes: [UInt8]) {
