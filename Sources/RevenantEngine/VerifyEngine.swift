@@ -174,23 +174,32 @@ public final class VerifyEngine: Sendable {
 
     /// Runs a plan in four phases: controls, credentials, the CA, the verdicts.
     /// `decided`: checks an earlier run of the same plan settled (`watch` carries the proven-dead
-    /// ones): not sent again, reported as they were. Indexed as `plan.checks`.
+    /// ones): not sent again, reported as they were. Indexed as `plan.checks`. A caller that hands
+    /// the plan over (`consume`) lets the run free its secrets before the verdicts build the results.
     public func run(
-        _ plan: VerifyPlan, runID: String, ledger: (any EvidenceSink)?, fingerprinter: Fingerprinter,
+        _ plan: consuming VerifyPlan, runID: String, ledger: (any EvidenceSink)?, fingerprinter: Fingerprinter,
         stop: StopFlag = StopFlag(), now: @escaping @Sendable () -> Date = { Date() },
         progress: (@Sendable (ProgressUpdate) -> Void)? = nil, decided: [[ProbeCheck?]]? = nil
     ) async -> RunReport {
+        // An ordinary variable (a consuming parameter may not be copied implicitly): its copies are
+        // the recorder's and the phases' own, all gone before the secrets are dropped below.
+        var plan = consume plan
         let startedAt = now()
         var state = RunState(plan)
         state.decided = decided
-        let recorder = Recorder(plan: plan, runID: runID, ledger: ledger, fingerprinter: fingerprinter, now: now)
-        // One scheduler for both phases (and every run of this engine), so per-host rates hold across them.
-        var scheduler = carriedScheduler.take() ?? HostScheduler<Attempt>()
-        for (host, limits) in plan.hostLimits { scheduler.configure(host: host, limits: limits) }
-        await runControls(plan, &state, &scheduler, recorder: recorder, stop: stop)
-        await runCredentials(plan, &state, &scheduler, recorder: recorder, stop: stop, progress: progress)
-        carriedScheduler.put(scheduler)
-        askCAs(plan, &state, recorder: recorder, startedAt: startedAt, stop: stop)
+        do {
+            let recorder = Recorder(plan: plan, runID: runID, ledger: ledger, fingerprinter: fingerprinter, now: now)
+            // One scheduler for both phases (and every run of this engine), so per-host rates hold across them.
+            var scheduler = carriedScheduler.take() ?? HostScheduler<Attempt>()
+            for (host, limits) in plan.hostLimits { scheduler.configure(host: host, limits: limits) }
+            await runControls(plan, &state, &scheduler, recorder: recorder, stop: stop)
+            await runCredentials(plan, &state, &scheduler, recorder: recorder, stop: stop, progress: progress)
+            carriedScheduler.put(scheduler)
+            askCAs(plan, &state, recorder: recorder, startedAt: startedAt, stop: stop)
+        }
+        // Everything is sent and the recorder is gone: nothing reads the secrets again. A million of
+        // them are freed here (when the caller handed the plan over) for the results to take their room.
+        plan.secrets = []
         let finishedAt = now()
         return RunReport(
             runID: runID, startedAt: startedAt, finishedAt: finishedAt, complete: !stop.isStopped,
