@@ -9,6 +9,10 @@ enum CSVRows {
     }
 
     static func forEach(_ bytes: [UInt8], file: String, _ body: (Row) throws(InputError) -> Void) throws(InputError) {
+        try bytes.withUnsafeBufferPointer { buffer throws(InputError) in try forEach(buffer, file: file, body) }
+    }
+
+    static func forEach(_ bytes: UnsafeBufferPointer<UInt8>, file: String, _ body: (Row) throws(InputError) -> Void) throws(InputError) {
         var header: [String]? = nil
         var index = 0
         var line = 1

@@ -75,10 +75,12 @@ public struct Credential: Sendable, Equatable {
     public var kind: CredentialKind
     public var state: LifecycleState
     public var owner: String?
-    public var issuedAt: Date?
-    public var rotatedAt: Date?
-    public var revokedAt: Date?
-    public var expiresAt: Date?
+    public var issuedAt: Date? { get { storedDates.issuedAt.date } set { storedDates.issuedAt = PackedDate(newValue) } }
+    public var rotatedAt: Date? { get { storedDates.rotatedAt.date } set { storedDates.rotatedAt = PackedDate(newValue) } }
+    public var revokedAt: Date? { get { storedDates.revokedAt.date } set { storedDates.revokedAt = PackedDate(newValue) } }
+    public var expiresAt: Date? { get { storedDates.expiresAt.date } set { storedDates.expiresAt = PackedDate(newValue) } }
+    /// 8 bytes a date, not 16 (a `Date?` pads its flag to a word): a run holds a million credentials.
+    var storedDates: PackedDates
     public var secret: SecretSource?
     public var username: String?
     public var accessKeyID: String?
@@ -115,10 +117,8 @@ public struct Credential: Sendable, Equatable {
         self.kind = kind
         self.state = state
         self.owner = owner
-        self.issuedAt = issuedAt
-        self.rotatedAt = rotatedAt
-        self.revokedAt = revokedAt
-        self.expiresAt = expiresAt
+        storedDates = PackedDates(issuedAt: PackedDate(issuedAt), rotatedAt: PackedDate(rotatedAt), revokedAt: PackedDate(revokedAt),
+                                  expiresAt: PackedDate(expiresAt))
         self.secret = secret
         self.username = username
         self.accessKeyID = accessKeyID
@@ -128,6 +128,23 @@ public struct Credential: Sendable, Equatable {
         self.origin = origin
         self.file = file
     }
+}
+
+/// An optional date in 8 bytes: the bits of its `timeIntervalSinceReferenceDate` (all a `Date`
+/// holds), or a NaN pattern no date arithmetic makes for "none". Compared by bits, so equal dates
+/// are equal and "none" equals "none".
+struct PackedDate: Sendable, Equatable {
+    static let none: UInt64 = .max
+    let bits: UInt64
+
+    init(_ date: Date?) { bits = date.map { $0.timeIntervalSinceReferenceDate.bitPattern } ?? Self.none }
+
+    var date: Date? { bits == Self.none ? nil : Date(timeIntervalSinceReferenceDate: Double(bitPattern: bits)) }
+}
+
+/// A credential's four dates, 8 bytes each.
+struct PackedDates: Sendable, Equatable {
+    var issuedAt, rotatedAt, revokedAt, expiresAt: PackedDate
 }
 
 /// A known-good credential for one (probe, target): it must authenticate for a rejection there to count.

@@ -14,19 +14,20 @@ public enum InventoryLoader {
     static let targetSchemes = ["http", "https", "ldap", "ldaps", "imap", "imaps", "smtp", "smtps", "ssh", "postgresql", "mysql", "mysqls", "redis", "rediss", "kerberos"]
     static let controlFields = ["probe", "target", "secret", "username", "access_key_id", "certificate"]
 
-    /// Loads and merges several files, each read by `read` (nil: unreadable); duplicate ids across
+    /// Loads and merges several files, each opened by `open` (nil: unreadable); duplicate ids across
     /// files are an error. Throws every problem at once. (RevenantFiles reads them from disk.)
-    public static func load(files: [String], read: (String) -> [UInt8]?) throws(InputErrors) -> Inventory {
+    public static func load(files: [String], open: (String) -> (any InventoryBytes)?) throws(InputErrors) -> Inventory {
         var inventory = Inventory()
         var errors: [InputError] = []
         // Ids across files; within one file the decoder already checks.
         var seen: [String: Int] = [:]
         for (fileIndex, file) in files.enumerated() {
             do throws(InputErrors) {
-                guard let bytes = read(file) else {
+                guard let source = open(file) else {
                     throw InputErrors([InputError(file: file, message: "cannot read the inventory file (missing or unreadable)")])
                 }
-                let part = try load(bytes: bytes, file: file)
+                let part = try load(buffer: source.buffer, file: file, release: source.release(upTo:))
+                withExtendedLifetime(source) {}
                 if files.count > 1 {
                     for credential in part.credentials {
                         if let first = seen[credential.id] {
@@ -56,6 +57,12 @@ public enum InventoryLoader {
     /// One inventory's bytes; `file` names it in errors, says its format (by extension) and is
     /// the directory relative secret paths start from.
     public static func load(bytes: [UInt8], file: String) throws(InputErrors) -> Inventory {
+        try bytes.withUnsafeBufferPointer { buffer throws(InputErrors) in try load(buffer: buffer, file: file, release: { _ in }) }
+    }
+
+    /// As `load(bytes:file:)`; `release(offset)` is told, as the parse goes, that the bytes before
+    /// `offset` will not be read again.
+    static func load(buffer bytes: UnsafeBufferPointer<UInt8>, file: String, release: (Int) -> Void) throws(InputErrors) -> Inventory {
         // Decoded with U+FFFD in place of bad bytes, a Latin-1 `value` would be sent altered, and a
         // live password refused would read as revoked: such a file is refused, with its line.
         if let offset = UTF8Validation.firstInvalid(bytes) {
@@ -68,9 +75,9 @@ public enum InventoryLoader {
         do {
             switch Format(file: file) {
             case .json:
-                let rest = try JSONTreeParser.parseObject(bytes, file: file, streaming: ["credentials"]) { _, index, tree throws(InputError) in
+                let rest = try JSONTreeParser.parseObject(bytes, file: file, streaming: ["credentials"], element: { _, index, tree throws(InputError) in
                     decoder.credential(tree, index: index)
-                }
+                }, consumed: release)
                 decoder.topLevel(rest, credentialsStreamed: true)
             case .yaml:
                 let tree = try YAMLTree.parse(String(decoding: bytes, as: UTF8.self), file: file)
@@ -101,6 +108,16 @@ public enum InventoryLoader {
             }
         }
     }
+}
+
+/// One inventory file's bytes as the loader reads them: once, front to back. A large file's
+/// reader can give back the pages already read (`release(upTo:)`), so the file is never held whole
+/// beside the credentials made from it.
+public protocol InventoryBytes: AnyObject {
+    /// The file's bytes, valid for as long as this object lives.
+    var buffer: UnsafeBufferPointer<UInt8> { get }
+    /// The loader will not read the bytes before `offset` again.
+    func release(upTo offset: Int)
 }
 
 /// Turns trees into credentials and controls, collecting errors through a `FieldReader`.

@@ -1,8 +1,9 @@
 /// A small JSON parser (RFC 8259) that records the line of every value, so errors can say
 /// "line 12" and not only a path. It can also hand over the elements of one top-level array
-/// one at a time, so a large inventory is never held whole as a tree.
+/// one at a time, so a large inventory is never held whole as a tree. It reads through a buffer
+/// pointer its entry points hold for the length of the parse (every value it returns is a copy).
 public struct JSONTreeParser {
-    let bytes: [UInt8]
+    let bytes: UnsafeBufferPointer<UInt8>
     var index = 0
     var line = 1
     var depth = 0
@@ -13,17 +14,20 @@ public struct JSONTreeParser {
     /// sent altered). Elsewhere (server answers) it reads as U+FFFD.
     var strict = false
 
-    public init(bytes: [UInt8], file: String) {
+    /// `bytes` must stay valid for as long as the parser is used.
+    init(bytes: UnsafeBufferPointer<UInt8>, file: String) {
         self.bytes = bytes
         self.file = file
     }
 
     public static func parse(_ bytes: [UInt8], file: String) throws(InputError) -> Tree {
-        var parser = JSONTreeParser(bytes: bytes, file: file)
-        parser.skipBOM()
-        let tree = try parser.parseValue()
-        try parser.expectEnd()
-        return tree
+        try bytes.withUnsafeBufferPointer { buffer throws(InputError) in
+            var parser = JSONTreeParser(bytes: buffer, file: file)
+            parser.skipBOM()
+            let tree = try parser.parseValue()
+            try parser.expectEnd()
+            return tree
+        }
     }
 
     /// Parses a top-level object; members named in `streamed` must be arrays whose elements go to
@@ -31,6 +35,18 @@ public struct JSONTreeParser {
     public static func parseObject(
         _ bytes: [UInt8], file: String, streaming streamed: Set<String>,
         element: (String, Int, Tree) throws(InputError) -> Void
+    ) throws(InputError) -> Tree {
+        try bytes.withUnsafeBufferPointer { buffer throws(InputError) in
+            try parseObject(buffer, file: file, streaming: streamed, element: element)
+        }
+    }
+
+    /// As above, over bytes the caller holds for the length of the call. After each element,
+    /// `consumed(offset)` says that the bytes before `offset` will not be read again (a large file's
+    /// pages can then be given back as the parse goes).
+    public static func parseObject(
+        _ bytes: UnsafeBufferPointer<UInt8>, file: String, streaming streamed: Set<String>,
+        element: (String, Int, Tree) throws(InputError) -> Void, consumed: (Int) -> Void = { _ in }
     ) throws(InputError) -> Tree {
         var parser = JSONTreeParser(bytes: bytes, file: file)
         parser.strict = true
@@ -63,6 +79,7 @@ public struct JSONTreeParser {
                         while true {
                             parser.skipSpace()
                             try element(key, i, try parser.parseValue())
+                            consumed(parser.index)
                             i += 1
                             parser.skipSpace()
                             if parser.peek == UInt8(ascii: ",") { parser.index += 1; continue }

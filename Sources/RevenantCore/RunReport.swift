@@ -18,11 +18,21 @@ public struct CredentialResult: Sendable {
     }
     /// Its 8 bytes, not a heap string per result (`FingerprintText`).
     var storedFingerprint: FingerprintText?
+    /// `inventoryIndex` in the 4 bytes the fingerprint's tag leaves before the next word (-1: none):
+    /// a result takes 56 bytes, not 72 (a run holds a million of them in one block).
+    var storedInventoryIndex: Int32 = -1
     public var checks: [ProbeCheck]
     public var findings: [Finding]
     /// The credential's place in the whole inventory (0-based, across the files in order), so
-    /// shard reports merge back into a single run's order; nil when not recorded.
-    public var inventoryIndex: Int?
+    /// shard reports merge back into a single run's order; nil when not recorded. At most
+    /// `Int32.max` (a report that says more is refused when read).
+    public var inventoryIndex: Int? {
+        get { storedInventoryIndex < 0 ? nil : Int(storedInventoryIndex) }
+        set {
+            precondition(newValue.map { (0...Int(Int32.max)).contains($0) } ?? true, "an inventory place is from 0 to Int32.max")
+            storedInventoryIndex = newValue.map { Int32($0) } ?? -1
+        }
+    }
 
     public init(credential: Credential, fingerprint: String?, checks: [ProbeCheck], findings: [Finding]) {
         self.init(source: .own(credential), fingerprint: fingerprint, checks: checks, findings: findings)

@@ -83,25 +83,27 @@ extension DefaultStringInterpolation {
 public enum UTF8Validation {
     /// The offset of the first byte that is not part of valid UTF-8, or nil when all are.
     public static func firstInvalid(_ bytes: [UInt8]) -> Int? {
-        bytes.withUnsafeBufferPointer { buffer -> Int? in
-            var i = 0
-            let n = buffer.count
-            while i < n {
-                if i + 8 <= n {
-                    let word = UnsafeRawPointer(buffer.baseAddress! + i).loadUnaligned(as: UInt64.self)
-                    if word & 0x8080_8080_8080_8080 == 0 { i += 8; continue }
-                }
-                if buffer[i] < 0x80 { i += 1; continue }
-                let length = Secret.sequenceLength(buffer, at: i)
-                if length == 0 { return i }
-                i += length
+        bytes.withUnsafeBufferPointer { firstInvalid($0) }
+    }
+
+    public static func firstInvalid(_ buffer: UnsafeBufferPointer<UInt8>) -> Int? {
+        var i = 0
+        let n = buffer.count
+        while i < n {
+            if i + 8 <= n {
+                let word = UnsafeRawPointer(buffer.baseAddress! + i).loadUnaligned(as: UInt64.self)
+                if word & 0x8080_8080_8080_8080 == 0 { i += 8; continue }
             }
-            return nil
+            if buffer[i] < 0x80 { i += 1; continue }
+            let length = Secret.sequenceLength(buffer, at: i)
+            if length == 0 { return i }
+            i += length
         }
+        return nil
     }
 
     /// The 1-based line of `offset`.
-    public static func line(of offset: Int, in bytes: [UInt8]) -> Int {
+    public static func line<Bytes: Collection<UInt8>>(of offset: Int, in bytes: Bytes) -> Int where Bytes.Index == Int {
         1 + bytes[..<offset].reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
     }
 }

@@ -64,6 +64,9 @@ public final class VerifyEngine: Sendable {
         self.clock = clock
     }
 
+    /// One try to send, by what it names: a large run queues every check at once, so it holds no
+    /// secret and no login name (`AttemptSecrets` looks them up when it is sent) and packs its
+    /// numbers in 32 bits (16 bytes an attempt, not 72). A run of 2^31 checks would not fit in memory.
     struct Attempt: Sendable {
         enum Role: Sendable, Equatable {
             case credential(index: Int, check: Int)
@@ -71,15 +74,64 @@ public final class VerifyEngine: Sendable {
             case positive
         }
 
-        var role: Role
-        var pair: Int
-        var secret: Secret
-        var username: String?
-        var number = 1
+        /// The credential's index, or -1 (negative control), -2 (positive control).
+        private let credential: Int32
+        private let check: Int32
+        private let pairIndex: Int32
+        private var attemptNumber: Int32 = 1
+
+        init(role: Role, pair: Int) {
+            switch role {
+            case .credential(let index, let check): (credential, self.check) = (Int32(index), Int32(check))
+            case .negative: (credential, check) = (-1, 0)
+            case .positive: (credential, check) = (-2, 0)
+            }
+            pairIndex = Int32(pair)
+        }
+
+        var role: Role {
+            switch credential {
+            case -1: .negative
+            case -2: .positive
+            default: .credential(index: Int(credential), check: Int(check))
+            }
+        }
+
+        var pair: Int { Int(pairIndex) }
+
+        /// 1 for the first try, then each retry's.
+        var number: Int {
+            get { Int(attemptNumber) }
+            set { attemptNumber = Int32(newValue) }
+        }
+    }
+
+    /// What each attempt sends, looked up when it is sent: a credential's secret and login name from
+    /// the plan, a positive control's from its pair, a negative control's random ones made once per run.
+    struct AttemptSecrets {
+        let plan: VerifyPlan
+        /// By pair: the negative control's secret and login name (the controls' phase only).
+        var negative: [Int: (secret: Secret, username: String?)] = [:]
+
+        func of(_ attempt: Attempt) -> (secret: Secret, username: String?) {
+            let pair = plan.pairs[attempt.pair]
+            switch attempt.role {
+            case .credential(let ci, _):
+                // Only a credential whose secret was read is queued (runCredentials).
+                return (plan.secrets[ci]!, VerifyPlanner.loginName(plan.inventory.credentials[ci], probe: pair.probe))
+            case .negative:
+                return negative[attempt.pair]!
+            case .positive:
+                return (pair.positiveSecret!, pair.positiveUsername)
+            }
+        }
     }
 
     struct Completion: Sendable {
         var attempt: Attempt
+        /// What was sent (the secret for the ledger's fingerprint and for redaction; the login name).
+        var secret: Secret
+        var username: String?
         var result: ProbeResult
         var outcome: ProbeOutcome
         var durationMs: Int
@@ -122,23 +174,32 @@ public final class VerifyEngine: Sendable {
 
     /// Runs a plan in four phases: controls, credentials, the CA, the verdicts.
     /// `decided`: checks an earlier run of the same plan settled (`watch` carries the proven-dead
-    /// ones): not sent again, reported as they were. Indexed as `plan.checks`.
+    /// ones): not sent again, reported as they were. Indexed as `plan.checks`. A caller that hands
+    /// the plan over (`consume`) lets the run free its secrets before the verdicts build the results.
     public func run(
-        _ plan: VerifyPlan, runID: String, ledger: (any EvidenceSink)?, fingerprinter: Fingerprinter,
+        _ plan: consuming VerifyPlan, runID: String, ledger: (any EvidenceSink)?, fingerprinter: Fingerprinter,
         stop: StopFlag = StopFlag(), now: @escaping @Sendable () -> Date = { Date() },
         progress: (@Sendable (ProgressUpdate) -> Void)? = nil, decided: [[ProbeCheck?]]? = nil
     ) async -> RunReport {
+        // An ordinary variable (a consuming parameter may not be copied implicitly): its copies are
+        // the recorder's and the phases' own, all gone before the secrets are dropped below.
+        var plan = consume plan
         let startedAt = now()
         var state = RunState(plan)
         state.decided = decided
-        let recorder = Recorder(plan: plan, runID: runID, ledger: ledger, fingerprinter: fingerprinter, now: now)
-        // One scheduler for both phases (and every run of this engine), so per-host rates hold across them.
-        var scheduler = carriedScheduler.take() ?? HostScheduler<Attempt>()
-        for (host, limits) in plan.hostLimits { scheduler.configure(host: host, limits: limits) }
-        await runControls(plan, &state, &scheduler, recorder: recorder, stop: stop)
-        await runCredentials(plan, &state, &scheduler, recorder: recorder, stop: stop, progress: progress)
-        carriedScheduler.put(scheduler)
-        askCAs(plan, &state, recorder: recorder, startedAt: startedAt, stop: stop)
+        do {
+            let recorder = Recorder(plan: plan, runID: runID, ledger: ledger, fingerprinter: fingerprinter, now: now)
+            // One scheduler for both phases (and every run of this engine), so per-host rates hold across them.
+            var scheduler = carriedScheduler.take() ?? HostScheduler<Attempt>()
+            for (host, limits) in plan.hostLimits { scheduler.configure(host: host, limits: limits) }
+            await runControls(plan, &state, &scheduler, recorder: recorder, stop: stop)
+            await runCredentials(plan, &state, &scheduler, recorder: recorder, stop: stop, progress: progress)
+            carriedScheduler.put(scheduler)
+            askCAs(plan, &state, recorder: recorder, startedAt: startedAt, stop: stop)
+        }
+        // Everything is sent and the recorder is gone: nothing reads the secrets again. A million of
+        // them are freed here (when the caller handed the plan over) for the results to take their room.
+        plan.secrets = []
         let finishedAt = now()
         return RunReport(
             runID: runID, startedAt: startedAt, finishedAt: finishedAt, complete: !stop.isStopped,
@@ -151,6 +212,7 @@ public final class VerifyEngine: Sendable {
                      recorder: Recorder, stop: StopFlag) async {
         var rng = SystemRandomNumberGenerator()
         var attempts: [Attempt] = []
+        var secrets = AttemptSecrets(plan: plan)
         // A pair none of whose checks will be sent (all settled by an earlier round) needs no controls.
         var needed = Array(repeating: state.decided == nil, count: plan.pairs.count)
         if state.decided != nil {
@@ -163,14 +225,15 @@ public final class VerifyEngine: Sendable {
             // SigV4's random credential is a random key id too: a real id with a wrong secret gets
             // SignatureDoesNotMatch, which is not the answer a dead key gets (InvalidClientTokenId).
             let user = pair.probe.kind.unit.negativeControlLogin(pair.username, using: &rng)
-            attempts.append(Attempt(role: .negative, pair: i, secret: pair.negativeSecret ?? Secret(random), username: user))
-            if let p = pair.positiveSecret {
-                attempts.append(Attempt(role: .positive, pair: i, secret: p, username: pair.positiveUsername))
+            secrets.negative[i] = (pair.negativeSecret ?? Secret(random), user)
+            attempts.append(Attempt(role: .negative, pair: i))
+            if pair.positiveSecret != nil {
+                attempts.append(Attempt(role: .positive, pair: i))
             } else if let problem = pair.positiveProblem {
                 state.positive[i] = .skipped(reason: problem)
             }
         }
-        await drive(plan: plan, scheduler: &scheduler, stop: stop, attempts: { add in attempts.forEach(add) }) { completion in
+        await drive(plan: plan, scheduler: &scheduler, stop: stop, attempts: { add in attempts.forEach(add) }, secrets: secrets) { completion in
             let a = completion.attempt
             self.record(completion, recorder)
             if a.role == .negative { state.negative[a.pair] = completion.outcome } else { state.positive[a.pair] = completion.outcome }
@@ -202,20 +265,18 @@ public final class VerifyEngine: Sendable {
                         state.checks[ci][k] = CheckState(
                             outcome: .skipped(reason: "not sent: the target accepted a random credential (negative control), so no result there proves anything"),
                             attempts: 0, durationMs: 0)
-                    } else if let p = check.pair, let secret = plan.secrets[ci] {
-                        // The name the probe's protocol logs in with (the access key id for SigV4).
-                        add(Attempt(role: .credential(index: ci, check: k), pair: p, secret: secret,
-                                    username: VerifyPlanner.loginName(plan.inventory.credentials[ci], probe: plan.pairs[p].probe)))
+                    } else if let p = check.pair, plan.secrets[ci] != nil {
+                        add(Attempt(role: .credential(index: ci, check: k), pair: p))
                         counts.total += 1
                     }
                 }
             }
-        }) { finished in
+        }, secrets: AttemptSecrets(plan: plan)) { finished in
             var completion = finished
             let probe = plan.pairs[finished.attempt.pair].probe
             var unproven = probe.rejectionUnproven
             if unproven == nil, case .credential = finished.attempt.role {
-                unproven = probe.kind.unit.refusalUnproven(of: finished.attempt.secret, username: finished.attempt.username, probe: probe)
+                unproven = probe.kind.unit.refusalUnproven(of: finished.secret, username: finished.username, probe: probe)
             }
             completion.outcome = OutcomeRules.unprovenRefusal(finished.outcome, why: unproven)
             let hash = self.record(completion, recorder)
@@ -307,10 +368,10 @@ public final class VerifyEngine: Sendable {
     }
 
     /// Runs attempts with the global cap and per-host limits. `attempts` hands each attempt to the
-    /// function it is given, which queues it in the scheduler. `handle` runs on this task, one
-    /// completion at a time, and may return a retry with the time it may start.
+    /// function it is given, which queues it in the scheduler; `secrets` says what each one sends.
+    /// `handle` runs on this task, one completion at a time, and may return a retry with the time it may start.
     func drive(plan: VerifyPlan, scheduler: inout HostScheduler<Attempt>, stop: StopFlag, attempts: ((Attempt) -> Void) -> Void,
-               handle: (Completion) -> (Attempt, Double)?) async {
+               secrets: AttemptSecrets, handle: (Completion) -> (Attempt, Double)?) async {
         let clock = self.clock
         let elapsed: @Sendable () -> Double = { clock.now() }
         // Host indices per pair, so the per-request path never hashes a host name.
@@ -358,7 +419,8 @@ public final class VerifyEngine: Sendable {
                         if hasCertificates, case .credential(let ci, _) = attempt.role { certificate = plan.certificates[ci] }
                         if attempt.role == .positive { certificate = plan.pairs[attempt.pair].positiveCertificate }
                         // A positive control is attached only to a pair of its own kind of login (VerifyPlanner).
-                        let request = prepared[attempt.pair].request(secret: attempt.secret, username: attempt.username, timeout: timeout,
+                        let sent = secrets.of(attempt)
+                        let request = prepared[attempt.pair].request(secret: sent.secret, username: sent.username, timeout: timeout,
                                                                      negativeControl: attempt.role == .negative, certificate: certificate,
                                                                      keyLogin: plan.pairs[attempt.pair].keyLogin)
                         let started = elapsed()
@@ -397,19 +459,20 @@ public final class VerifyEngine: Sendable {
                         loop.ticked(now: elapsed())
                     case .finished(let attempt, let host, let result, let started, let ended):
                         let probe = plan.pairs[attempt.pair].probe
+                        let sent = secrets.of(attempt)
                         // The probe's own secret (an operator token, a client secret) never shows either; in
                         // the server's words, no secret this host was sent does.
                         // Only a SCIM lookup reads the name it asked about (decoding it for every answer would be wasted).
-                        let lookup = probe.kind == .scim ? (attempt.secret.text ?? "") : ""
+                        let lookup = probe.kind == .scim ? (sent.secret.text ?? "") : ""
                         let outcome = VerifyEngine.redact(ResponseClassifier.classify(result, probe: probe, lookup: lookup),
-                                                          own: [attempt.secret] + (plan.pairs[attempt.pair].authSecret.map { [$0] } ?? []),
+                                                          own: [sent.secret] + (plan.pairs[attempt.pair].authSecret.map { [$0] } ?? []),
                                                           everyOutcome: !probe.kind.isHTTP) {
                             if let grams = gramsOfHost[host] { return grams }
                             let grams = SecretGrams(VerifyEngine.secrets(sentTo: host, plan: plan, hostOfPair: hostOfPair))
                             gramsOfHost[host] = grams
                             return grams
                         }
-                        let completion = Completion(attempt: attempt, result: result, outcome: outcome, durationMs: Int((ended - started) * 1000))
+                        let completion = Completion(attempt: attempt, secret: sent.secret, username: sent.username, result: result, outcome: outcome, durationMs: Int((ended - started) * 1000))
                         loop.finished(hostIndex: host, retry: handle(completion).map { (job: $0.0, delay: $0.1) }, now: elapsed())
                     }
                 }
@@ -497,7 +560,7 @@ public final class VerifyEngine: Sendable {
             ("run", .string(runID)),
             ("probe", .string(pair.probe.id)),
             ("target", .string(ProbeRequestBuilder.displayURL(pair.probe, target: pair.target))),
-            ("fingerprint", .string(fingerprinter.fingerprint(c.attempt.secret))),
+            ("fingerprint", .string(fingerprinter.fingerprint(c.secret))),
             ("outcome", .string(c.outcome.name)),
             ("reason", .string(c.outcome.reason)),
             ("attempt", .int(c.attempt.number)),

@@ -6,14 +6,14 @@ import RevenantCrypto
 // to the core's decoder of the same name.
 
 extension InventoryLoader {
-    /// Loads and merges inventory files from disk (see `load(files:read:)`).
+    /// Loads and merges inventory files from disk (see `load(files:open:)`).
     public static func load(files: [String]) throws(InputErrors) -> Inventory {
-        try load(files: files, read: FileBytes.read)
+        try load(files: files, open: ReleasableFileBytes.read)
     }
 
     /// One inventory file from disk.
     public static func load(file: String) throws(InputErrors) -> Inventory {
-        try load(files: [file], read: FileBytes.read)
+        try load(files: [file], open: ReleasableFileBytes.read)
     }
 }
 

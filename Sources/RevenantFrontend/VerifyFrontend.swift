@@ -135,21 +135,24 @@ public enum VerifyFrontend {
         }
     }
 
-    /// Runs the plan through libcurl and the login probers; `stop` ends it early (the report is then incomplete).
-    public static func run(_ prepared: PreparedVerify, ledger: EvidenceLedger?, stop: StopFlag,
+    /// Runs the plan through libcurl and the login probers; `stop` ends it early (the report is then
+    /// incomplete). The plan is handed to the engine, which frees its secrets once they are sent
+    /// (a caller that keeps its own copy keeps them).
+    public static func run(_ prepared: consuming PreparedVerify, ledger: EvidenceLedger?, stop: StopFlag,
                            progress: (@Sendable (ProgressUpdate) -> Void)?) async -> RunReport {
         let transport = makeTransport(prepared)
         defer { transport.close() }
         let engine = makeEngine(prepared, transport: transport)
+        let (fingerprinter, ownerSelection, shard, places) = (prepared.fingerprinter, prepared.ownerSelection, prepared.shard, prepared.inventoryIndices)
         // A stop wakes the engine, which ends every transfer in flight (transport.cancelAll).
-        var report = await engine.run(prepared.plan, runID: UUID().uuidString.lowercased(), ledger: ledger, fingerprinter: prepared.fingerprinter,
+        var report = await engine.run((consume prepared).plan, runID: UUID().uuidString.lowercased(), ledger: ledger, fingerprinter: fingerprinter,
                                       stop: stop, progress: progress)
         ledger?.flush()
         report.markIncomplete(ifLedgerFailed: ledger)
-        report.ownerSelection = prepared.ownerSelection
-        report.shard = prepared.shard
+        report.ownerSelection = ownerSelection
+        report.shard = shard
         // Results come in plan order, one per planned credential.
-        for (k, place) in zip(report.results.indices, prepared.inventoryIndices) { report.results[k].inventoryIndex = place }
+        for (k, place) in zip(report.results.indices, places) { report.results[k].inventoryIndex = place }
         return report
     }
 

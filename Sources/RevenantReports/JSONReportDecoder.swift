@@ -118,7 +118,7 @@ extension FieldReader {
                                     tags: stringMap(c, "tags", cpath) ?? [:], origin: string(c, "origin", cpath) ?? "",
                                     file: string(c, "file", cpath) ?? "")
         var result = CredentialResult(credential: credential, fingerprint: string(c, "fingerprint", cpath), checks: checks, findings: findings)
-        result.inventoryIndex = integer(c, "inventory_index", cpath, min: 0)
+        result.inventoryIndex = integer(c, "inventory_index", cpath, in: 0...Int(Int32.max))
         guard id != nil, kind != nil, state != nil else { return nil }
         return result
     }

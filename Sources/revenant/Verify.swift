@@ -71,9 +71,8 @@ struct Verify: AsyncParsableCommand {
         let progress = (!output.noProgress && Terminal.stderrIsTTY) ? ProgressLine() : nil
         var onProgress: (@Sendable (ProgressUpdate) -> Void)?
         if let progress { onProgress = { progress.update($0) } }
-        var report = await VerifyFrontend.run(prepared, ledger: sinks.ledger, stop: stop, progress: onProgress)
-        // Done with: the secrets as bytes, the planned checks and the pairs are not held while the report is written.
-        _ = consume prepared
+        // Handed over: the secrets as bytes go once sent, the planned checks and the pairs before the report is written.
+        var report = await VerifyFrontend.run(consume prepared, ledger: sinks.ledger, stop: stop, progress: onProgress)
         progress?.finish()
         sinks.sealLedger(&report)
         report.inputs = RunInputDigests(inventory: sinks.inputs.inventoryDigest, configuration: sinks.inputs.configurationDigest)

@@ -22,6 +22,28 @@ import TestSupport
 
     static func date(_ text: String) -> Date { Timestamp.parse(text)! }
 
+    /// A file larger than the steps in which the reader gives its pages back (`ReleasableFileBytes`):
+    /// every credential is read whole, and an error after the pages given back still names its line.
+    @Test func aLargeFileIsReadWholeWhileItsPagesAreGivenBack() throws {
+        let count = 60_000
+        let entries = (0..<count).map { i in
+            #"{"id": "c-\#(i)", "kind": "api_key", "state": "revoked", "owner": "o", "secret": {"env": "E\#(i)"}, "probe": "p", "tags": {"note": "\#(String(repeating: "n", count: 40))"}}"#
+        }
+        let text = "{\"credentials\": [\n" + entries.joined(separator: ",\n") + "\n]}\n"
+        #expect(text.utf8.count > 8 << 20, "more than two steps of pages")
+        let dir = TemporaryDirectory()
+        let inventory = try InventoryLoader.load(file: dir.write("big.json", text))
+        #expect(inventory.credentials.count == count)
+        #expect(inventory.credentials.last?.id == "c-\(count - 1)" && inventory.credentials.last?.line == count + 1)
+        #expect(inventory.credentials.last?.secret == .environment("E\(count - 1)"))
+        #expect(inventory.credentials.allSatisfy { $0.tags["note"]?.utf8.count == 40 })
+        let broken = text.replacingOccurrences(of: #""state": "revoked", "owner": "o", "secret": {"env": "E\#(count - 1)"}"#,
+                                               with: #""state": "gone", "owner": "o", "secret": {"env": "E\#(count - 1)"}"#)
+        let (file, errors) = Self.errors("broken.json", broken)
+        #expect(errors.map(\.description).count == 1)
+        #expect(errors.first?.description.hasPrefix("\(file): line \(count + 1)") == true, "\(errors)")
+    }
+
     // MARK: valid inventories
 
     static let jsonInventory = """

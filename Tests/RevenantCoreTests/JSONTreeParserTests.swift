@@ -201,6 +201,18 @@ import RevenantCore
         #expect(rest["after"]?.plain == .array([.number(1), .number(2)]))
     }
 
+    @Test func parseObjectSaysEachStreamedElementIsReadToItsEnd() throws {
+        let bytes = Array(#"{"credentials": [{"id": "a"}, {"id": "b"} ], "x": 1}"#.utf8)
+        var offsets: [Int] = []
+        _ = try bytes.withUnsafeBufferPointer { buffer throws(InputError) in
+            try JSONTreeParser.parseObject(buffer, file: "inv.json", streaming: ["credentials"], element: { _, _, _ in },
+                                           consumed: { offsets.append($0) })
+        }
+        // Right after each element's closing brace: nothing before it is read again.
+        #expect(offsets.map { bytes[$0 - 1] } == [UInt8(ascii: "}"), UInt8(ascii: "}")])
+        #expect(offsets == offsets.sorted() && offsets.count == 2 && offsets[1] < bytes.count - 8)
+    }
+
     @Test func parseObjectReturnsAStreamedKeyThatIsNotAnArrayAsIs() throws {
         var calls = 0
         let rest = try JSONTreeParser.parseObject(Array(#"{"credentials": {"id": "a"}}"#.utf8), file: "f", streaming: ["credentials"]) { _, _, _ in

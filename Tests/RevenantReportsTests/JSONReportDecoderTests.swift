@@ -62,6 +62,8 @@ import Testing
         ("\"fingerprint\": \"sha256:0123456789abcdef\",", "\"fingerprint\": \"sha256:0123456789abcdef\", \"colour\": \"red\",",
          "results[0].credential.colour: unknown field `colour`"),
         ("\"credentials\": 6", "\"credentials\": 7", "summary.credentials: says 7 credentials but results holds 6"),
+        ("\"inventory_index\": 9", "\"inventory_index\": 4294967296",
+         "results[5].credential.inventory_index: must be from 0 to 2147483647, found 4294967296"),
     ]
 
     @Test func everyBrokenFieldIsNamed() throws {

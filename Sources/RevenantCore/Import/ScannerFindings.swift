@@ -102,6 +102,11 @@ extension JSONTreeParser {
     /// anything but one array is refused.
     static func forEachRecord(_ bytes: [UInt8], file: String, arrayOnly: String? = nil,
                               _ body: (Tree, Int) throws(InputError) -> Void) throws(InputError) {
+        try bytes.withUnsafeBufferPointer { buffer throws(InputError) in try forEachRecord(buffer, file: file, arrayOnly: arrayOnly, body) }
+    }
+
+    static func forEachRecord(_ bytes: UnsafeBufferPointer<UInt8>, file: String, arrayOnly: String?,
+                              _ body: (Tree, Int) throws(InputError) -> Void) throws(InputError) {
         var parser = JSONTreeParser(bytes: bytes, file: file)
         parser.skipBOM()
         parser.skipSpace()
