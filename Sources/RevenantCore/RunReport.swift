@@ -116,7 +116,9 @@ public struct RunReport: Sendable {
     /// dictionary's, which differs between two equal reports): the "what to do" lists.
     public var adviceCodes: [FindingCode] {
         let found = countByCode
-        return FindingCode.allCases.filter { found[$0] != nil && $0.defaultSeverity > .info }.sorted { $0.defaultSeverity > $1.defaultSeverity }
+        let listed = FindingCode.allCases.enumerated().filter { found[$0.element] != nil && $0.element.defaultSeverity > .info }
+        // By severity, then by place in `FindingCode`: an order that does not rest on the sort being stable.
+        return listed.sorted { ($0.element.defaultSeverity, $1.offset) > ($1.element.defaultSeverity, $0.offset) }.map(\.element)
     }
 
     /// Whether any finding reaches the threshold (nil threshold = never).

@@ -49,7 +49,7 @@ public enum TableReport {
             out += "\n" + paint.bold("Changes since the last run (\(report.changes.count)):") + "\n"
             for c in report.changes { out += "  " + Self.printable(c.summary) + "\n" }
         }
-        let codes = report.countByCode.keys.filter { $0.defaultSeverity > .info }.sorted { $0.defaultSeverity > $1.defaultSeverity }
+        let codes = report.adviceCodes
         if !codes.isEmpty {
             out += "\n" + paint.bold("What to do:") + "\n"
             for code in codes { out += "  \(code.rawValue): \(code.advice)\n" }

@@ -240,6 +240,26 @@ import Testing
         #expect(md.contains("## What to do\n\n- **residual_access**: \(FindingCode.residualAccess.advice)"))
     }
 
+    /// "What to do" lists each code found once, worst first, ties in `FindingCode` order, in the
+    /// table and in Markdown alike: never a dictionary's order, which differs between two runs.
+    @Test func adviceListsAreInOneFixedOrder() {
+        let codes: [FindingCode] = [.ocspResponderDown, .expired, .crlStale, .rotationNotDeployed, .ocspResponderUnauthorized,
+                                    .weakCrypto, .checkFailed, .expiringSoon, .ownerless, .inventoryDrift, .revocationVerified]
+        let credential = Credential(id: "k", kind: .apiKey, state: .active)
+        let result = CredentialResult(credential: credential, fingerprint: nil, checks: [],
+                                      findings: codes.map { Finding(code: $0, message: "m") })
+        let report = RunReport(runID: "r", startedAt: ReportFixture.started, finishedAt: ReportFixture.started, complete: true,
+                               inventories: [], ledgerHead: nil, results: [result])
+        let expected: [FindingCode] = [.rotationNotDeployed, .expired, .crlStale, .ocspResponderDown, .ocspResponderUnauthorized,
+                                       .expiringSoon, .weakCrypto, .checkFailed, .inventoryDrift, .ownerless]
+        #expect(report.adviceCodes == expected)
+        let table = TableReport.render(report, color: false)
+        let advice = table.components(separatedBy: "What to do:\n").last?.split(separator: "\n").filter { $0.hasPrefix("  ") } ?? []
+        #expect(advice.map { String($0.dropFirst(2).prefix { $0 != ":" }) } == expected.map(\.rawValue))
+        let md = ReportFormat.markdown.render(report)
+        #expect(md.contains("## What to do\n\n" + expected.map { "- **\($0.rawValue)**: \($0.advice)\n" }.joined()))
+    }
+
     /// The data rows of the findings table.
     static func findingRows(_ md: String) -> [String] {
         let section = md.components(separatedBy: "\n## Findings\n").last?.components(separatedBy: "\n## ").first ?? ""
