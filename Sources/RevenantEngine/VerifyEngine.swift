@@ -273,10 +273,12 @@ public final class VerifyEngine: Sendable {
             }
         }, secrets: AttemptSecrets(plan: plan)) { finished in
             var completion = finished
-            let probe = plan.pairs[finished.attempt.pair].probe
-            var unproven = probe.rejectionUnproven
+            // The probe is read in place (plan.pairs[p].probe), never copied: once per answer.
+            let p = finished.attempt.pair
+            var unproven = plan.pairs[p].probe.rejectionUnproven
             if unproven == nil, case .credential = finished.attempt.role {
-                unproven = probe.kind.unit.refusalUnproven(of: finished.secret, username: finished.username, probe: probe)
+                unproven = plan.pairs[p].probe.kind.unit.refusalUnproven(of: finished.secret, username: finished.username,
+                                                                         probe: plan.pairs[p].probe)
             }
             completion.outcome = OutcomeRules.unprovenRefusal(finished.outcome, why: unproven)
             let hash = self.record(completion, recorder)
@@ -458,15 +460,17 @@ public final class VerifyEngine: Sendable {
                     case .tick:
                         loop.ticked(now: elapsed())
                     case .finished(let attempt, let host, let result, let started, let ended):
-                        let probe = plan.pairs[attempt.pair].probe
+                        // The probe is read in place (plan.pairs[p].probe), never copied: once per answer.
+                        let p = attempt.pair
+                        let kind = plan.pairs[p].probe.kind
                         let sent = secrets.of(attempt)
                         // The probe's own secret (an operator token, a client secret) never shows either; in
                         // the server's words, no secret this host was sent does.
                         // Only a SCIM lookup reads the name it asked about (decoding it for every answer would be wasted).
-                        let lookup = probe.kind == .scim ? (sent.secret.text ?? "") : ""
-                        let outcome = VerifyEngine.redact(ResponseClassifier.classify(result, probe: probe, lookup: lookup),
-                                                          own: [sent.secret] + (plan.pairs[attempt.pair].authSecret.map { [$0] } ?? []),
-                                                          everyOutcome: !probe.kind.isHTTP) {
+                        let lookup = kind == .scim ? (sent.secret.text ?? "") : ""
+                        let outcome = VerifyEngine.redact(ResponseClassifier.classify(result, probe: plan.pairs[p].probe, lookup: lookup),
+                                                          own: plan.pairs[p].authSecret.map { [sent.secret, $0] } ?? [sent.secret],
+                                                          everyOutcome: !kind.isHTTP) {
                             if let grams = gramsOfHost[host] { return grams }
                             let grams = SecretGrams(VerifyEngine.secrets(sentTo: host, plan: plan, hostOfPair: hostOfPair))
                             gramsOfHost[host] = grams
@@ -553,28 +557,29 @@ public final class VerifyEngine: Sendable {
     @discardableResult
     func record(_ c: Completion, _ recorder: Recorder) -> String? {
         guard let ledger = recorder.ledger else { return nil }
-        let (plan, fingerprinter, runID, now) = (recorder.plan, recorder.fingerprinter, recorder.runID, recorder.now())
-        let pair = plan.pairs[c.attempt.pair]
+        // The plan and its pair are read in place, never bound to a local: a copy of either (every
+        // probe field retained and released) is paid once per answer.
+        let p = c.attempt.pair
         var fields: [(String, Tree)] = [
-            ("time", .string(Timestamp.formatPrecise(now))),
-            ("run", .string(runID)),
-            ("probe", .string(pair.probe.id)),
-            ("target", .string(ProbeRequestBuilder.displayURL(pair.probe, target: pair.target))),
-            ("fingerprint", .string(fingerprinter.fingerprint(c.secret))),
+            ("time", .string(Timestamp.formatPrecise(recorder.now()))),
+            ("run", .string(recorder.runID)),
+            ("probe", .string(recorder.plan.pairs[p].probe.id)),
+            ("target", .string(ProbeRequestBuilder.displayURL(recorder.plan.pairs[p].probe, target: recorder.plan.pairs[p].target))),
+            ("fingerprint", .string(recorder.fingerprinter.fingerprint(c.secret))),
             ("outcome", .string(c.outcome.name)),
             ("reason", .string(c.outcome.reason)),
             ("attempt", .int(c.attempt.number)),
             ("duration_ms", .int(c.durationMs)),
         ]
         switch c.attempt.role {
-        case .credential(let ci, _): fields.append(("credential", .string(plan.inventory.credentials[ci].id)))
+        case .credential(let ci, _): fields.append(("credential", .string(recorder.plan.inventory.credentials[ci].id)))
         case .negative: fields.append(("control", .string("negative")))
         case .positive: fields.append(("control", .string("positive")))
         }
         if case .success(.http(let r)) = c.result {
             fields.append(("http_status", .int(r.status)))
             // Whose key it was, as the evidence of an AWS key that still works (never the ARN's user path).
-            if pair.probe.kind == .awsSigV4, r.status == 200, let account = AWSSigV4Protocol.account(r.body) {
+            if recorder.plan.pairs[p].probe.kind == .awsSigV4, r.status == 200, let account = AWSSigV4Protocol.account(r.body) {
                 fields.append(("account", .string(account)))
             }
         }

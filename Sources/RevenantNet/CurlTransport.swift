@@ -92,10 +92,15 @@ public final class CurlTransport: CallbackTransport, @unchecked Sendable {
         var active: [UnsafeMutableRawPointer: Transfer] = [:]
         var urls = CurlURL.LastParsed()
         var stillRunning: Int32 = 0
+        // The queue and this list trade places each turn: both keep their storage, where handing
+        // out a copy of the queue and emptying it would allocate a new buffer every turn.
+        var incoming: [Transfer] = []
         while true {
-            let (incoming, stop, abort) = lock.withLock { () -> ([Transfer], Bool, Bool) in
-                defer { queue.removeAll(keepingCapacity: true); abortRequested = false }
-                return (queue, closed, abortRequested)
+            incoming.removeAll(keepingCapacity: true)
+            let (stop, abort) = lock.withLock { () -> (Bool, Bool) in
+                swap(&queue, &incoming)
+                defer { abortRequested = false }
+                return (closed, abortRequested)
             }
             if abort {
                 for (easy, transfer) in active {
@@ -209,10 +214,12 @@ final class Transfer: @unchecked Sendable {
     /// (RFC 9051 §7.1.4), a session with no login at all.
     var authenticationSucceeded = false
     var preauthenticated = false
-    /// libcurl writes its error text here; owned (allocated and freed) by this transfer.
+    /// libcurl writes its error text here; owned (allocated and freed) by this transfer. Only its
+    /// first byte is set: libcurl (7.60 and later) empties it again before the transfer runs and
+    /// ends what it writes with a NUL, and it is read only after the transfer ran.
     let errorBuffer: UnsafeMutablePointer<CChar> = {
         let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
-        buffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+        buffer.initialize(to: 0)
         return buffer
     }()
     var done = false
@@ -244,7 +251,7 @@ final class Transfer: @unchecked Sendable {
         guard Transfer.schemes.contains(scheme) else {
             return TransportFailure(kind: .refusedHost, message: "URL scheme is not one libcurl probes may use (\(Transfer.schemes.joined(separator: ", ")))")
         }
-        if ["imap", "imaps", "smtp", "smtps"].contains(scheme) { replyScheme = scheme }
+        if Transfer.mailSchemes.contains(scheme) { replyScheme = scheme }
         if scheme != "http" && scheme != "https" { loginScheme = scheme }
         // SMTP: stop once logged in (libcurl's SMTP connect phase is greeting, EHLO, AUTH). Any
         // command after it (libcurl's default is HELP) is the server's business, not the login's:
@@ -286,7 +293,7 @@ final class Transfer: @unchecked Sendable {
                 _ = rv_easy_setopt_string(easy, CURLOPT_USERAGENT, header.value)
                 continue
             }
-            headerList = curl_slist_append(headerList, "\(header.name): \(header.value)")
+            headerList = Transfer.append(header, to: headerList)
         }
         // Without this libcurl adds "Expect: 100-continue" to larger POSTs.
         if !signed { headerList = curl_slist_append(headerList, "Expect:") }
@@ -321,6 +328,20 @@ final class Transfer: @unchecked Sendable {
         return nil
     }
 
+    /// Adds `Name: value` to a header list. The line is put together on the stack: libcurl copies
+    /// it, so a heap string per header and request would only be freed again at once.
+    static func append(_ header: (name: String, value: String), to list: UnsafeMutablePointer<curl_slist>?) -> UnsafeMutablePointer<curl_slist>? {
+        let length = header.name.utf8.count + 2 + header.value.utf8.count
+        return withUnsafeTemporaryAllocation(of: CChar.self, capacity: length + 1) { line in
+            var i = 0
+            for byte in header.name.utf8 { line[i] = CChar(bitPattern: byte); i += 1 }
+            line[i] = CChar(UInt8(ascii: ":")); line[i + 1] = CChar(UInt8(ascii: " ")); i += 2
+            for byte in header.value.utf8 { line[i] = CChar(bitPattern: byte); i += 1 }
+            line[i] = 0
+            return curl_slist_append(list, line.baseAddress)
+        }
+    }
+
     func setIdentity(_ easy: UnsafeMutableRawPointer, certificate: [UInt8], key: [UInt8]) {
         // PEM when it looks like PEM, else DER; libcurl copies the blobs.
         let certType = X509Loader.isPEM(certificate) ? "PEM" : "DER"
@@ -333,6 +354,8 @@ final class Transfer: @unchecked Sendable {
 
     /// The URL schemes the libcurl transport runs (SSH and PostgreSQL go to their own probers).
     static let schemes = ["http", "https", "ldap", "ldaps", "imap", "imaps", "smtp", "smtps"]
+    /// Those whose server replies come through the header callback (`replyScheme`).
+    static let mailSchemes = ["imap", "imaps", "smtp", "smtps"]
 
     func result(_ easy: UnsafeMutableRawPointer, code: CURLcode) -> ProbeResult {
         guard code == CURLE_OK || (code == CURLE_WRITE_ERROR && bodyCut) else {
@@ -423,6 +446,8 @@ final class Transfer: @unchecked Sendable {
         }
         // A server may send any number of headers: the first ones are kept, the rest not read into memory.
         guard headers.count < Transfer.maxHeaders else { return }
+        // Room for a usual answer's headers at once, instead of the array growing 1, 2, 4, 8.
+        if headers.capacity == 0 { headers.reserveCapacity(16) }
         guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { return }
         var lower = colon + 1
         var upper = line.count
