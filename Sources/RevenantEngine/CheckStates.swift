@@ -5,19 +5,21 @@ extension VerifyEngine {
     /// What one sent (or skipped) check ended with, until the verdicts make its `ProbeCheck`. A large
     /// run holds one per check while it probes: its numbers take 4 bytes each.
     struct CheckState {
+        // In this order: the numbers fill the 7 bytes after the outcome's 17, and the date takes 8
+        // bytes, not a `Date?`'s 9, so a state is 56 bytes, not 64.
         var outcome: ProbeOutcome
-        var evidence: String?
-        var at: Date?
         /// -1: none. An HTTP status is three digits (libcurl reads no other).
         private var statusCode: Int32
         private var attemptCount: Int32
         /// Clamped at 2^31 − 1 ms (24 days): no check waits that long.
         private var totalMs: Int32
+        var evidence: String?
+        private var packedAt: PackedDate
 
         init(outcome: ProbeOutcome, status: Int? = nil, attempts: Int, durationMs: Int, evidence: String? = nil, at: Date? = nil) {
             self.outcome = outcome
             self.evidence = evidence
-            self.at = at
+            packedAt = PackedDate(at)
             statusCode = status.map { Int32(clamping: $0) } ?? -1
             attemptCount = Int32(clamping: attempts)
             totalMs = Int32(clamping: durationMs)
@@ -26,6 +28,7 @@ extension VerifyEngine {
         var status: Int? { statusCode < 0 ? nil : Int(statusCode) }
         var attempts: Int { Int(attemptCount) }
         var durationMs: Int { Int(totalMs) }
+        var at: Date? { packedAt.date }
     }
 
     /// Every check's state in one numbering (credential by credential, check by check), held in
