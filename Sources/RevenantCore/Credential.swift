@@ -133,13 +133,13 @@ public struct Credential: Sendable, Equatable {
 /// An optional date in 8 bytes: the bits of its `timeIntervalSinceReferenceDate` (all a `Date`
 /// holds), or a NaN pattern no date arithmetic makes for "none". Compared by bits, so equal dates
 /// are equal and "none" equals "none".
-struct PackedDate: Sendable, Equatable {
+public struct PackedDate: Sendable, Equatable {
     static let none: UInt64 = .max
     let bits: UInt64
 
-    init(_ date: Date?) { bits = date.map { $0.timeIntervalSinceReferenceDate.bitPattern } ?? Self.none }
+    public init(_ date: Date?) { bits = date.map { $0.timeIntervalSinceReferenceDate.bitPattern } ?? Self.none }
 
-    var date: Date? { bits == Self.none ? nil : Date(timeIntervalSinceReferenceDate: Double(bitPattern: bits)) }
+    public var date: Date? { bits == Self.none ? nil : Date(timeIntervalSinceReferenceDate: Double(bitPattern: bits)) }
 }
 
 /// A credential's four dates, 8 bytes each.

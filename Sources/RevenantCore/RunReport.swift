@@ -19,7 +19,7 @@ public struct CredentialResult: Sendable {
     /// Its 8 bytes, not a heap string per result (`FingerprintText`).
     var storedFingerprint: FingerprintText?
     /// `inventoryIndex` in the 4 bytes the fingerprint's tag leaves before the next word (-1: none):
-    /// a result takes 56 bytes, not 72 (a run holds a million of them in one block).
+    /// a result takes 48 bytes, not 72 (a run holds a million of them in one block).
     var storedInventoryIndex: Int32 = -1
     public var checks: [ProbeCheck]
     public var findings: [Finding]

@@ -137,20 +137,11 @@ public final class VerifyEngine: Sendable {
         var durationMs: Int
     }
 
-    struct CheckState {
-        var outcome: ProbeOutcome
-        var status: Int?
-        var attempts: Int
-        var durationMs: Int
-        var evidence: String?
-        var at: Date?
-    }
-
     /// What a run has learned so far: the controls' answers, each check's state, the CA's answers.
     struct RunState {
         var negative: [ProbeOutcome?]
         var positive: [ProbeOutcome?]
-        var checks: [[CheckState?]]
+        var checks: CheckStates
         var revocation: [Int: (checks: [ProbeCheck], findings: [Finding])] = [:]
         var decided: [[ProbeCheck?]]?
 
@@ -159,7 +150,7 @@ public final class VerifyEngine: Sendable {
         init(_ plan: VerifyPlan) {
             negative = Array(repeating: nil, count: plan.pairs.count)
             positive = Array(repeating: nil, count: plan.pairs.count)
-            checks = plan.checks.map { Array(repeating: nil, count: $0.count) }
+            checks = CheckStates(counts: plan.checks.map(\.count))
         }
     }
 
@@ -260,9 +251,9 @@ public final class VerifyEngine: Sendable {
             for (ci, planned) in plan.checks.enumerated() {
                 for (k, check) in planned.enumerated() where !state.isDecided(ci, k) {
                     if let reason = check.skipReason {
-                        state.checks[ci][k] = CheckState(outcome: .skipped(reason: reason), attempts: 0, durationMs: 0)
+                        state.checks[ci, k] = CheckState(outcome: .skipped(reason: reason), attempts: 0, durationMs: 0)
                     } else if let p = check.pair, state.negative[p]?.isAuthenticated == true {
-                        state.checks[ci][k] = CheckState(
+                        state.checks[ci, k] = CheckState(
                             outcome: .skipped(reason: "not sent: the target accepted a random credential (negative control), so no result there proves anything"),
                             attempts: 0, durationMs: 0)
                     } else if let p = check.pair, plan.secrets[ci] != nil {
@@ -286,8 +277,8 @@ public final class VerifyEngine: Sendable {
             guard case .credential(let ci, let k) = completion.attempt.role else { return retry }
             var status: Int?
             if case .success(.http(let r)) = completion.result { status = r.status }
-            let previous = state.checks[ci][k]?.durationMs ?? 0
-            state.checks[ci][k] = CheckState(outcome: shared(completion.outcome), status: status, attempts: completion.attempt.number,
+            let previous = state.checks[ci, k]?.durationMs ?? 0
+            state.checks[ci, k] = CheckState(outcome: shared(completion.outcome), status: status, attempts: completion.attempt.number,
                                              durationMs: previous + completion.durationMs, evidence: hash, at: recorder.now())
             if retry == nil {
                 counts.done += 1
@@ -327,8 +318,6 @@ public final class VerifyEngine: Sendable {
         let noControls = OutOfLine(ControlStatus(negative: nil))
         for (ci, credential) in plan.inventory.credentials.enumerated() {
             var checks: [ProbeCheck] = []
-            let credentialStates = state.checks[ci]
-            state.checks[ci] = []  // freed as results are built, so both never peak together
             let info = plan.certificateInfos[ci]
             let ca = state.revocation[ci]
             let caRevoked = ca?.checks.contains { $0.revocation?.status.isRevocation == true } ?? false
@@ -337,7 +326,7 @@ public final class VerifyEngine: Sendable {
                     checks.append(settled)
                     continue
                 }
-                let checkState = credentialStates[k] ?? CheckState(
+                let checkState = state.checks[ci, k] ?? CheckState(
                     outcome: .skipped(reason: "not probed: the run was interrupted (\(stop.reason ?? "stopped"))"), attempts: 0, durationMs: 0)
                 let controls = planned.pair.map { pairControls[$0] } ?? noControls
                 var outcome = checkState.outcome
@@ -362,6 +351,8 @@ public final class VerifyEngine: Sendable {
                 observed.caHeld = !caRevoked && info.notAfter > startedAt && ca.checks.contains { $0.revocation?.status.isHold == true }
                 checks += ca.checks
             }
+            // Freed as results are built, so both never peak together.
+            state.checks.release(through: ci)
             let findings = CredentialVerdict.findings(observed, policy: configuration.policy, now: startedAt)
             results.append(CredentialResult(in: shared, at: ci, fingerprint: plan.fingerprints[ci], checks: checks,
                                             findings: sharedFindings.intern(findings)))

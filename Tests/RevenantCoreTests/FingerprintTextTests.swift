@@ -20,6 +20,11 @@ import Testing
         }
     }
 
+    @Test func aFingerprintTakesNineBytes() {
+        // A large run holds one per credential, in its plan and its results.
+        #expect(MemoryLayout<FingerprintText?>.size == 9)
+    }
+
     @Test func aResultAndAListGiveBackWhatTheyWereGiven() {
         let credential = Credential(id: "c1", kind: .apiKey, state: .revoked)
         var result = CredentialResult(credential: credential, fingerprint: "hmac-sha256:a1b2c3d4e5f60718", checks: [], findings: [])
