@@ -161,13 +161,16 @@ public enum CertsFrontend {
             return result
         }
         // The CA's answers, one certificate at a time (network, ledger order).
-        for (n, item) in scanned.enumerated() {
-            progress?(n, scanned.count)
-            // A certificate a TLS endpoint served must not make revenant read a local file.
-            revocationCheck?.apply(to: &results[n], certificate: item.certificate, chain: item.chain, local: item.extraTags["source"] != "tls")
+        // Without either, nothing to do per certificate (and no copy of each to make).
+        if revocationCheck != nil || progress != nil {
+            for (n, item) in scanned.enumerated() {
+                progress?(n, scanned.count)
+                // A certificate a TLS endpoint served must not make revenant read a local file.
+                revocationCheck?.apply(to: &results[n], certificate: item.certificate, chain: item.chain, local: item.extraTags["source"] != "tls")
+            }
         }
         progress?(scanned.count, scanned.count)
-        results += try Self.caServices(request, issuer: issuer, responders: responders, scanned: scanned.map(\.certificate), config: config,
+        results += try Self.caServices(request, issuer: issuer, responders: responders, scanned: scanned, config: config,
                                        now: startedAt)
         ParallelMap.discard(consume scanned)
         ledgerFile?.flush()
@@ -213,9 +216,9 @@ public enum CertsFrontend {
     /// The results of `--crl` files and of OCSP responders (`--ocsp-responder` URLs and the
     /// configuration's), after the certificates'.
     static func caServices(_ request: CertsRequest, issuer: X509Certificate?, responders: [(url: String, issuer: X509Certificate)],
-                           scanned: [X509Certificate], config: Configuration, now: Date) throws(InputFailure) -> [CredentialResult] {
+                           scanned: [ScannedCertificate], config: Configuration, now: Date) throws(InputFailure) -> [CredentialResult] {
         guard !request.crls.isEmpty || !responders.isEmpty else { return [] }
-        var issuers = scanned + (issuer.map { [$0] } ?? [])
+        var issuers = scanned.map(\.certificate) + (issuer.map { [$0] } ?? [])
         if let bundle = config.caBundle { issuers += X509Loader.load(file: bundle).certificates }
         var results: [CredentialResult] = []
         var problems: [String] = []
