@@ -109,15 +109,17 @@ public enum CertsFrontend {
                 }
                 continue
             }
-            for file in X509Loader.load(files: filesOf.removeValue(forKey: argument) ?? [], pkcs12Password: password) {
-                let path = file.path
-                if let problem = file.problem {
+            // By index: each file's fields are read in place, not copied out with the whole file.
+            let files = X509Loader.load(files: filesOf.removeValue(forKey: argument) ?? [], pkcs12Password: password)
+            for n in files.indices {
+                let path = files[n].path
+                if let problem = files[n].problem {
                     // A directory holds keys and CSRs beside certificates: those are counted, not warned about.
                     if problem.code == .notACertificate && !named.contains(path) { skipped += 1 } else { warn("warning: \(problem)") }
                 }
-                for (i, certificate) in file.certificates.enumerated() {
+                for (i, certificate) in files[n].certificates.enumerated() {
                     scanned.append(ScannedCertificate(certificate: certificate, id: i == 0 ? path : "\(path)#\(i + 1)",
-                                                      chain: file.certificates, extraTags: [:]))
+                                                      chain: files[n].certificates, extraTags: [:]))
                 }
             }
         }
