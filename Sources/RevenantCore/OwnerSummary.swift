@@ -22,8 +22,9 @@ public struct OwnerSummary: Sendable, Equatable {
     public init(_ report: RunReport) {
         var tallies: [OwnerTally] = []
         var slot: [String?: Int] = [:]
-        for (index, result) in report.results.enumerated() {
-            let owner = result.credential.owner
+        // By index: a result taken out of the array whole is a copy of all it holds, per result.
+        for index in report.results.indices {
+            let owner = report.results[index].credential.owner
             let key = OwnerSelection.key(owner)
             let at: Int
             if let known = slot[key] {
@@ -33,7 +34,7 @@ public struct OwnerSummary: Sendable, Equatable {
                 slot[key] = at
                 tallies.append(OwnerTally(owner: key == nil ? nil : owner?.trimmingCharacters(in: .whitespacesAndNewlines), key: key))
             }
-            tallies[at].add(index, Self.standing(of: result))
+            tallies[at].add(index, Self.standing(of: report.results[index]))
         }
         owners = tallies.sorted { a, b in
             switch (a.key, b.key) {
@@ -54,8 +55,7 @@ public struct OwnerSummary: Sendable, Equatable {
 
     /// What the run proved about one credential (the rule above).
     public static func standing(of result: CredentialResult) -> CredentialStanding {
-        let credential = result.credential
-        guard credential.state.shouldBeDead else { return .active }
+        guard result.credential.state.shouldBeDead else { return .active }
         let findings = result.findings
         let alive = findings.filter { $0.code.deathEvidence == .alive }
         if !alive.isEmpty { return .stillLive(livePlaces(result, alive)) }

@@ -7,7 +7,9 @@ public enum ParallelMap {
     /// every n-th element, so slow and fast elements spread evenly; fewer than `minimumPerWorker`
     /// elements per thread are not worth a thread. `transform` must be safe to run on several
     /// threads at once: it reads what it captures and writes only what it returns. Memory: the
-    /// results, nothing more.
+    /// results, nothing more. Inlinable so that each caller gets it for its own types: generic, every
+    /// element and result would be copied and destroyed through value witnesses.
+    @inlinable
     public static func map<Element, Result>(_ items: [Element], minimumPerWorker: Int = 64,
                                             _ transform: (Element) -> Result) -> [Result] {
         let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, items.count / max(1, minimumPerWorker)))
@@ -21,7 +23,7 @@ public enum ParallelMap {
                     i += workers
                 }
             }
-            return job.results
+            return job.takeResults()
         }
     }
 
@@ -57,15 +59,17 @@ public enum ParallelMap {
     }
 
     /// The elements, the transform and one result slot per element, shared by the workers.
+    @usableFromInline
     final class Job<Element, Result>: @unchecked Sendable {
         // @unchecked: `items` is only read; `transform` is safe on several threads by `map`'s contract;
         // each slot of `storage` is written once, by one worker, through a buffer allocated once (no
         // copy-on-write, no exclusivity check), and read only after concurrentPerform returned, which
         // orders those writes before the read. The job does not outlive `map`.
-        let items: [Element]
-        let transform: (Element) -> Result
-        private let storage: UnsafeMutableBufferPointer<Result?>
+        @usableFromInline let items: [Element]
+        @usableFromInline let transform: (Element) -> Result
+        @usableFromInline let storage: UnsafeMutableBufferPointer<Result?>
 
+        @inlinable
         init(items: [Element], transform: @escaping (Element) -> Result) {
             self.items = items
             self.transform = transform
@@ -78,8 +82,12 @@ public enum ParallelMap {
             storage.deallocate()
         }
 
+        @inlinable
         func run(_ i: Int) { storage[i] = transform(items[i]) }
 
-        var results: [Result] { storage.map { $0! } }
+        /// The results, moved out of their slots (a copy would retain every reference a result
+        /// holds, and the slots' release in deinit undo it).
+        @inlinable
+        func takeResults() -> [Result] { storage.indices.map { storage[$0].take()! } }
     }
 }

@@ -40,6 +40,9 @@ public enum Digest {
         return out
     }
 
+    /// Lowercase hex. Inlinable so that each caller gets it for its own collection: generic, every
+    /// byte went through the collection's witnesses (a certificate's fingerprint and serial each).
+    @inlinable
     public static func hex(_ bytes: some Collection<UInt8>) -> String {
         String(unsafeUninitializedCapacity: bytes.count * 2) { out in
             let digits: StaticString = "0123456789abcdef"

@@ -109,15 +109,17 @@ public enum CertsFrontend {
                 }
                 continue
             }
-            for file in X509Loader.load(files: filesOf.removeValue(forKey: argument) ?? [], pkcs12Password: password) {
-                let path = file.path
-                if let problem = file.problem {
+            // By index: each file's fields are read in place, not copied out with the whole file.
+            let files = X509Loader.load(files: filesOf.removeValue(forKey: argument) ?? [], pkcs12Password: password)
+            for n in files.indices {
+                let path = files[n].path
+                if let problem = files[n].problem {
                     // A directory holds keys and CSRs beside certificates: those are counted, not warned about.
                     if problem.code == .notACertificate && !named.contains(path) { skipped += 1 } else { warn("warning: \(problem)") }
                 }
-                for (i, certificate) in file.certificates.enumerated() {
+                for (i, certificate) in files[n].certificates.enumerated() {
                     scanned.append(ScannedCertificate(certificate: certificate, id: i == 0 ? path : "\(path)#\(i + 1)",
-                                                      chain: file.certificates, extraTags: [:]))
+                                                      chain: files[n].certificates, extraTags: [:]))
                 }
             }
         }
@@ -161,13 +163,16 @@ public enum CertsFrontend {
             return result
         }
         // The CA's answers, one certificate at a time (network, ledger order).
-        for (n, item) in scanned.enumerated() {
-            progress?(n, scanned.count)
-            // A certificate a TLS endpoint served must not make revenant read a local file.
-            revocationCheck?.apply(to: &results[n], certificate: item.certificate, chain: item.chain, local: item.extraTags["source"] != "tls")
+        // Without either, nothing to do per certificate (and no copy of each to make).
+        if revocationCheck != nil || progress != nil {
+            for (n, item) in scanned.enumerated() {
+                progress?(n, scanned.count)
+                // A certificate a TLS endpoint served must not make revenant read a local file.
+                revocationCheck?.apply(to: &results[n], certificate: item.certificate, chain: item.chain, local: item.extraTags["source"] != "tls")
+            }
         }
         progress?(scanned.count, scanned.count)
-        results += try Self.caServices(request, issuer: issuer, responders: responders, scanned: scanned.map(\.certificate), config: config,
+        results += try Self.caServices(request, issuer: issuer, responders: responders, scanned: scanned, config: config,
                                        now: startedAt)
         ParallelMap.discard(consume scanned)
         ledgerFile?.flush()
@@ -213,9 +218,9 @@ public enum CertsFrontend {
     /// The results of `--crl` files and of OCSP responders (`--ocsp-responder` URLs and the
     /// configuration's), after the certificates'.
     static func caServices(_ request: CertsRequest, issuer: X509Certificate?, responders: [(url: String, issuer: X509Certificate)],
-                           scanned: [X509Certificate], config: Configuration, now: Date) throws(InputFailure) -> [CredentialResult] {
+                           scanned: [ScannedCertificate], config: Configuration, now: Date) throws(InputFailure) -> [CredentialResult] {
         guard !request.crls.isEmpty || !responders.isEmpty else { return [] }
-        var issuers = scanned + (issuer.map { [$0] } ?? [])
+        var issuers = scanned.map(\.certificate) + (issuer.map { [$0] } ?? [])
         if let bundle = config.caBundle { issuers += X509Loader.load(file: bundle).certificates }
         var results: [CredentialResult] = []
         var problems: [String] = []

@@ -103,6 +103,7 @@ struct Certs: ParsableCommand {
         (request.revocation, request.ledger, request.inventories, request.configurationFile) = (revocation, ledger, inventory, output.config)
         request.owners = owners.owner
         (request.crls, request.ocspResponders, request.issuer) = (crl, ocspResponder, issuer)
+        MallocArenas.keepFreedMemory()
         let timer = PhaseTimer()
         var report: RunReport
         var store: HistoryStore?

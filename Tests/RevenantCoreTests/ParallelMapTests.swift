@@ -10,6 +10,27 @@ import Testing
         #expect(ParallelMap.map(items) { $0 * 3 + 1 } == items.map { $0 * 3 + 1 })
     }
 
+    /// Results are moved out of the workers' slots: each object made is in the result once, and
+    /// freed once the result is dropped (neither leaked nor freed early).
+    @Test func resultObjectsAreHandedOverOnce() {
+        weak var first: Made?
+        weak var last: Made?
+        do {
+            let results = ParallelMap.map(Array(0..<1_000)) { Made(id: $0) }
+            #expect(results.map(\.id) == Array(0..<1_000))
+            first = results.first
+            last = results.last
+            #expect(first != nil && last != nil)
+        }
+        #expect(first == nil && last == nil)
+    }
+
+    /// A result object (not `Tracked`: its counter belongs to the test below, which may run at the same time).
+    final class Made: Sendable {
+        let id: Int
+        init(id: Int) { self.id = id }
+    }
+
     /// Counts deinitializations, from whichever thread they run on.
     final class Tracked: @unchecked Sendable {
         // @unchecked: the only mutable state is the counter, behind its lock.
