@@ -96,6 +96,29 @@ import Glibc
         await target.stop()
     }
 
+    /// Runs opening a store that does not exist yet, all at once: each one opens it (SQLite refuses
+    /// the switch to WAL at once, without its busy handler, to all but one of them).
+    @Test func sqliteNewStoreOpenedByRunsAtOnceOpensForEach() throws {
+        let work = try WorkDirectory("history-first-open")
+        defer { work.remove() }
+        final class Refusals: @unchecked Sendable {  // `errors` only under `lock`
+            let lock = NSLock()
+            var errors: [String] = []
+        }
+        let refused = Refusals()
+        for round in 0..<60 {
+            let path = work.file("history-\(round).db").path
+            DispatchQueue.concurrentPerform(iterations: 4) { _ in
+                do {
+                    _ = try HistoryStore(path)
+                } catch {
+                    refused.lock.withLock { refused.errors.append("\(error)") }
+                }
+            }
+        }
+        #expect(refused.errors.isEmpty, "\(refused.errors.count) of 240 opens refused: \(refused.errors.first ?? "")")
+    }
+
     @Test func sqliteConcurrentWritersLoseNothing() async throws {
         let work = try WorkDirectory("history-concurrent")
         defer { work.remove() }
