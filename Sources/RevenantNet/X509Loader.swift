@@ -100,9 +100,13 @@ public enum X509Loader {
     }
 
     /// `load(file:pkcs12Password:)` for every file, in order, spread over the machine's cores
-    /// (OpenSSL decodes independent objects safely in parallel).
-    public static func load(files: [String], pkcs12Password: String? = nil) -> [CertificateFile] {
-        ParallelMap.map(files) { load(file: $0, pkcs12Password: pkcs12Password) }
+    /// (OpenSSL decodes independent objects safely in parallel). `use` runs on the worker that read
+    /// the file, as soon as it is read: what it keeps is all that outlives the file (a caller that
+    /// only judges the certificates frees them on every core, not later on one). It must be safe to
+    /// run on several threads at once (`ParallelMap.map`). Inlinable for the same reason as it.
+    @inlinable
+    public static func load<Kept>(files: [String], pkcs12Password: String? = nil, then use: (CertificateFile) -> Kept) -> [Kept] {
+        ParallelMap.map(files) { use(load(file: $0, pkcs12Password: pkcs12Password)) }
     }
 
     /// Every certificate in `file`; `pkcs12Password` opens PKCS#12 files (nil: none or empty).
