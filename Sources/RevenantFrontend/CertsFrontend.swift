@@ -89,7 +89,24 @@ public enum CertsFrontend {
         for problem in walkProblems { warn("warning: \(problem)") }
 
         timer.mark("walk")
+        // The inventory is read first so that each certificate is judged by the worker that read it;
+        // its warnings and errors still come after the files'.
+        var inventory = CertificateInventory(Inventory())
+        var inventoryFailure: InputFailure?
+        if !request.inventories.isEmpty {
+            do { inventory = CertificateInventory(try InventoryLoader.load(files: request.inventories)) } catch { inventoryFailure = InputFailure(error.errors.map(\.description)) }
+        }
+        let known = inventory
+        // What the certificates say and what the inventory believes: pure, so judged on every core.
+        let (policy, askCA) = (config.policy, request.revocation)
+        let judge = { (item: ScannedCertificate) in
+            Self.judged(item, believed: known.credential(sha256: item.certificate.info.sha256), policy: policy, now: startedAt, askCA: askCA)
+        }
+        // The certificates themselves are kept only for what asks about them once judged: the CA
+        // (CRL/OCSP, one at a time) and `--crl`'s issuers. Else each is freed by the worker that read it.
+        let keepCertificates = request.revocation || !request.crls.isEmpty || !responders.isEmpty
         var scanned: [ScannedCertificate] = []
+        var results: [CredentialResult] = []
         var skipped = 0
         let scanOptions = TLSScanOptions(timeout: config.timeout, caBundle: config.caBundle, proxy: config.proxy)
         // Arguments in the order given, files and endpoints interleaved; one named twice is read once.
@@ -104,39 +121,42 @@ public enum CertsFrontend {
                         extra["verified"] = String(verification.verified)
                         if let error = verification.error { extra["verify_error"] = error }
                     }
-                    scanned.append(ScannedCertificate(certificate: certificate, id: i == 0 ? endpoint.id : "\(endpoint.id)#\(i + 1)",
-                                                      chain: scan.certificates, extraTags: extra))
+                    let item = ScannedCertificate(certificate: certificate, id: i == 0 ? endpoint.id : "\(endpoint.id)#\(i + 1)",
+                                                  chain: scan.certificates, extraTags: extra)
+                    results.append(judge(item))
+                    if keepCertificates { scanned.append(item) }
                 }
                 continue
             }
-            // By index: each file's fields are read in place, not copied out with the whole file.
-            let files = X509Loader.load(files: filesOf.removeValue(forKey: argument) ?? [], pkcs12Password: password)
-            for n in files.indices {
-                let path = files[n].path
-                if let problem = files[n].problem {
+            let files = filesOf.removeValue(forKey: argument) ?? []
+            var judgedFiles = X509Loader.load(files: files, pkcs12Password: password) { file in
+                let items = file.certificates.indices.map { i in
+                    ScannedCertificate(certificate: file.certificates[i], id: i == 0 ? file.path : "\(file.path)#\(i + 1)",
+                                       chain: file.certificates, extraTags: [:])
+                }
+                return JudgedFile(problem: file.problem, results: items.map(judge), kept: keepCertificates ? items : [])
+            }
+            for n in judgedFiles.indices {
+                if let problem = judgedFiles[n].problem {
                     // A directory holds keys and CSRs beside certificates: those are counted, not warned about.
-                    if problem.code == .notACertificate && !named.contains(path) { skipped += 1 } else { warn("warning: \(problem)") }
+                    if problem.code == .notACertificate && !named.contains(files[n]) { skipped += 1 } else { warn("warning: \(problem)") }
                 }
-                for (i, certificate) in files[n].certificates.enumerated() {
-                    scanned.append(ScannedCertificate(certificate: certificate, id: i == 0 ? path : "\(path)#\(i + 1)",
-                                                      chain: files[n].certificates, extraTags: [:]))
-                }
+                // Moved out, not copied: most files hold one certificate.
+                if judgedFiles[n].results.count == 1 { results.append(judgedFiles[n].results.removeLast()) } else { results += judgedFiles[n].results }
+                if keepCertificates { scanned += judgedFiles[n].kept }
             }
         }
         if skipped > 0 { warn("note: \(skipped) file(s) in the directories hold no certificate (keys, requests, other files): skipped") }
-        if scanned.isEmpty && !paths.isEmpty { throw InputFailure(["no certificate could be read from \(paths.joined(separator: ", "))"]) }
+        if results.isEmpty && !paths.isEmpty { throw InputFailure(["no certificate could be read from \(paths.joined(separator: ", "))"]) }
 
-        var known = CertificateInventory(Inventory())
-        if !request.inventories.isEmpty {
-            do { known = CertificateInventory(try InventoryLoader.load(files: request.inventories)) } catch { throw InputFailure(error.errors.map(\.description)) }
-            for problem in known.problems { warn("warning: \(problem)") }
-        }
+        if let inventoryFailure { throw inventoryFailure }
+        for problem in known.problems { warn("warning: \(problem)") }
         let owners = OwnerSelection(request.owners)
         if !owners.isEmpty {
             // A certificate's owner is its inventory entry's: one the inventory does not list has none.
-            let ownerOf = { (item: ScannedCertificate) in known.credential(sha256: item.certificate.info.sha256)?.owner }
-            if let problem = owners.unmatched(among: scanned.lazy.map(ownerOf), what: "certificate scanned") { throw InputFailure([problem]) }
-            scanned = scanned.filter { owners.matches(ownerOf($0)) }
+            if let problem = owners.unmatched(among: results.lazy.map(\.credential.owner), what: "certificate scanned") { throw InputFailure([problem]) }
+            if keepCertificates { scanned = zip(scanned, results).filter { owners.matches($1.credential.owner) }.map(\.0) }
+            results = results.filter { owners.matches($0.credential.owner) }
         }
 
         timer.mark("load")
@@ -147,31 +167,17 @@ public enum CertsFrontend {
         let runID = UUID().uuidString.lowercased()
         let revocationCheck = request.revocation
             ? RevocationScan(config: config, candidates: scanned.map(\.certificate), now: startedAt, runID: runID, ledger: ledgerFile) : nil
-        // What the certificates say and what the inventory believes: pure, so judged on every core.
-        let (policy, askCA) = (config.policy, request.revocation)
-        var results = ParallelMap.map(scanned) { item in
-            let believed = known.credential(sha256: item.certificate.info.sha256)
-            var result = Self.result(item.certificate.info, id: item.id, policy: policy, now: startedAt, extraTags: item.extraTags,
-                                     inventory: believed)
-            if let believed, item.extraTags["source"] == "tls", item.certificate === item.chain.first,
-               let finding = CertificateVerdict.rotationNotDeployed(believed, endpoint: item.id) {
-                result.findings = FindingSet(result.findings).merging([finding]).findings
-            }
-            if let believed, !askCA, item.extraTags["source"] != "tls", let unproved = CertificateVerdict.unprovedWithoutCA(believed) {
-                result.findings = FindingSet(result.findings).merging([unproved]).findings
-            }
-            return result
-        }
         // The CA's answers, one certificate at a time (network, ledger order).
-        // Without either, nothing to do per certificate (and no copy of each to make).
+        let certificates = results.count
         if revocationCheck != nil || progress != nil {
-            for (n, item) in scanned.enumerated() {
-                progress?(n, scanned.count)
+            for n in 0..<certificates {
+                progress?(n, certificates)
                 // A certificate a TLS endpoint served must not make revenant read a local file.
-                revocationCheck?.apply(to: &results[n], certificate: item.certificate, chain: item.chain, local: item.extraTags["source"] != "tls")
+                revocationCheck?.apply(to: &results[n], certificate: scanned[n].certificate, chain: scanned[n].chain,
+                                       local: scanned[n].extraTags["source"] != "tls")
             }
         }
-        progress?(scanned.count, scanned.count)
+        progress?(certificates, certificates)
         results += try Self.caServices(request, issuer: issuer, responders: responders, scanned: scanned, config: config,
                                        now: startedAt)
         ParallelMap.discard(consume scanned)
@@ -241,6 +247,22 @@ public enum CertsFrontend {
         return results
     }
 
+    /// One scanned certificate's result: its facts and lifecycle (`result`), and what the inventory's
+    /// entry for it (`believed`) adds: a served leaf that is not the rotated one, or a should-be-dead
+    /// certificate nobody asked the CA about.
+    static func judged(_ item: ScannedCertificate, believed: Credential?, policy: Policy, now: Date, askCA: Bool) -> CredentialResult {
+        var result = Self.result(item.certificate.info, id: item.id, policy: policy, now: now, extraTags: item.extraTags,
+                                 inventory: believed)
+        if let believed, item.extraTags["source"] == "tls", item.certificate === item.chain.first,
+           let finding = CertificateVerdict.rotationNotDeployed(believed, endpoint: item.id) {
+            result.findings = FindingSet(result.findings).merging([finding]).findings
+        }
+        if let believed, !askCA, item.extraTags["source"] != "tls", let unproved = CertificateVerdict.unprovedWithoutCA(believed) {
+            result.findings = FindingSet(result.findings).merging([unproved]).findings
+        }
+        return result
+    }
+
     /// One certificate as a report result: no checks, its facts in `tags`; with the inventory entry
     /// it matches, that entry's state and owner (else `active` and no owner record).
     public static func result(_ info: CertificateInfo, id: String, policy: Policy, now: Date, extraTags: [String: String] = [:],
@@ -283,6 +305,14 @@ struct ScannedCertificate {
     var id: String
     var chain: [X509Certificate]
     var extraTags: [String: String]
+}
+
+/// One file of a `certs` run as its worker leaves it: why it gave no certificate (or not all), each
+/// certificate's result, and the certificates themselves when something still asks about them.
+struct JudgedFile {
+    var problem: CertificateLoadError?
+    var results: [CredentialResult]
+    var kept: [ScannedCertificate]
 }
 
 extension RunReport {

@@ -68,8 +68,8 @@ public enum X509Loader {
 
     /// Appends the certificate files under `directory` (recursively) to `found`. readdir's d_type
     /// spares a stat per entry; symbolic links to files are read, to directories not followed, so a
-    /// link loop cannot trap the walk.
-    static func walk(_ directory: String, into found: inout [String], problems: inout [CertificateLoadError]) {
+    /// link loop cannot trap the walk. `spread`: the subdirectories walked on every core.
+    static func walk(_ directory: String, into found: inout [String], problems: inout [CertificateLoadError], spread: Bool = true) {
         guard let dir = opendir(directory) else {
             problems.append(CertificateLoadError(.unreadable, "cannot read this directory", path: directory))
             return
@@ -96,13 +96,33 @@ public enum X509Loader {
             }
         }
         closedir(dir)
-        for subdirectory in subdirectories { walk(subdirectory, into: &found, problems: &problems) }
+        // Fewer than two tasks' worth (ParallelMap's `minimumPerWorker` below): walked here, and spread further down.
+        guard spread, subdirectories.count >= 16 else {
+            for subdirectory in subdirectories { walk(subdirectory, into: &found, problems: &problems, spread: spread) }
+            return
+        }
+        // A tree of many directories is walked on every core, a subdirectory per task; found and
+        // problems joined in the order of a walk on one thread (the files are sorted afterwards anyway).
+        let walked = ParallelMap.map(subdirectories, minimumPerWorker: 8) { subdirectory in
+            var files: [String] = []
+            var trouble: [CertificateLoadError] = []
+            walk(subdirectory, into: &files, problems: &trouble, spread: false)
+            return (files, trouble)
+        }
+        for (files, trouble) in walked {
+            found += files
+            problems += trouble
+        }
     }
 
     /// `load(file:pkcs12Password:)` for every file, in order, spread over the machine's cores
-    /// (OpenSSL decodes independent objects safely in parallel).
-    public static func load(files: [String], pkcs12Password: String? = nil) -> [CertificateFile] {
-        ParallelMap.map(files) { load(file: $0, pkcs12Password: pkcs12Password) }
+    /// (OpenSSL decodes independent objects safely in parallel). `use` runs on the worker that read
+    /// the file, as soon as it is read: what it keeps is all that outlives the file (a caller that
+    /// only judges the certificates frees them on every core, not later on one). It must be safe to
+    /// run on several threads at once (`ParallelMap.map`). Inlinable for the same reason as it.
+    @inlinable
+    public static func load<Kept>(files: [String], pkcs12Password: String? = nil, then use: (CertificateFile) -> Kept) -> [Kept] {
+        ParallelMap.map(files) { use(load(file: $0, pkcs12Password: pkcs12Password)) }
     }
 
     /// Every certificate in `file`; `pkcs12Password` opens PKCS#12 files (nil: none or empty).

@@ -127,8 +127,12 @@ struct Certs: ParsableCommand {
         }
         try ReportOutput.write(report, options: output)
         timer.mark("report")
-        if !report.complete { throw Exit.incomplete }
-        if report.hasFinding(atOrAbove: output.threshold) { throw Exit.findings }
+        let exit = !report.complete ? Exit.incomplete : report.hasFinding(atOrAbove: output.threshold) ? Exit.findings : nil
+        // Freeing every result is the run's last serial pass: done on every core.
+        let results = report.results
+        report.results = []
+        ParallelMap.discard(consume results)
+        if let exit { throw exit }
     }
 
     static func secretSource(_ text: String) -> SecretSource? {

@@ -141,6 +141,24 @@ import Testing
         #expect(problems.first?.path.hasSuffix("missing-dir") == true)
     }
 
+    @Test func aWideTreeWalkedOnEveryCoreFindsWhatOneThreadFinds() throws {
+        let tree = FileManager.default.temporaryDirectory.appendingPathComponent("walk-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: tree) }
+        // 20 subdirectories (enough to be spread), some nested, names that sort apart from their paths.
+        for d in 0..<20 {
+            let directory = tree + "/d\(d % 3 == 0 ? "-" : "")\(d)" + (d % 4 == 0 ? "/inner" : "")
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            for name in ["x.pem", "y.crt", "notes.txt"] { FileManager.default.createFile(atPath: directory + "/" + name, contents: Data("x".utf8)) }
+        }
+        var alone: [String] = []
+        var aloneProblems: [CertificateLoadError] = []
+        X509Loader.walk(tree, into: &alone, problems: &aloneProblems, spread: false)
+        let (files, problems) = X509Loader.files(in: [tree])
+        #expect(files.count == 40)
+        #expect(files == alone.sorted())
+        #expect(problems.isEmpty && aloneProblems.isEmpty)
+    }
+
     @Test func factsFeedTheLifecycleRules() throws {
         let now = Self.date("2026-06-01T00:00:00Z")
         let sha1 = try Self.only("sha1.pem")
