@@ -97,7 +97,12 @@ enum ProtocolScenario {
     static func loopback(_ scheme: String, port: Int) -> String { "\(scheme)://127.0.0.1:\(port)" }
 
     /// A port that refused a connection a moment ago: bound to pick it, closed again at once.
-    static func closedPort() throws -> Int { try CertsEndpointTests.freePorts(1)[0] }
+    /// A port nothing listens on: a socket bound to it and never listening (a connection is refused
+    /// at once), held as long as the test process, so no server of a parallel test can take the port
+    /// meanwhile (a port merely found free and released was, once: the "closed" target then timed out).
+    static let closed: Result<Int, any Error> = Result { try CertsEndpointTests.listeningSocket(backlog: nil).1 }
+
+    static func closedPort() throws -> Int { try closed.get() }
 
     /// A socket that completes TCP handshakes (the kernel's backlog) and never sends a byte:
     /// every protocol's client waits there until its own timeout. Open as long as the test process.

@@ -232,8 +232,8 @@ struct SilentListener {
 
     func close() { Glibc.close(fd) }
 
-    /// A port nothing listens on: one the kernel just gave out, released again.
-    static func closedPort() throws -> Int { try CertsEndpointTests.freePorts(1)[0] }
+    /// A port nothing listens on (`ProtocolScenario.closedPort`).
+    static func closedPort() throws -> Int { try ProtocolScenario.closedPort() }
 }
 
 /// The run and the checks every login protocol's tests share.
