@@ -4,21 +4,39 @@ import RevenantCrypto
 /// Reads a whole file straight into a byte array (one copy, not `Data` plus an array).
 public enum FileBytes {
     public static func read(_ path: String) -> [UInt8]? {
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { return nil }
+        guard let (fd, size) = openRegular(path) else { return nil }
         defer { close(fd) }
+        var bytes = [UInt8](repeating: 0, count: size)
+        guard let done = bytes.withUnsafeMutableBytes({ fill(fd, $0.baseAddress, count: size) }) else { return nil }
+        if done < bytes.count { bytes.removeLast(bytes.count - done) }
+        return bytes
+    }
+
+    /// A regular file opened for reading, and its size; nil when it cannot be opened or is not a
+    /// regular file. The caller closes the descriptor.
+    static func openRegular(_ path: String) -> (fd: Int32, size: Int)? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
         var info = stat()
-        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
-        var bytes = [UInt8](repeating: 0, count: Int(info.st_size))
+        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
+            close(fd)
+            return nil
+        }
+        return (fd, Int(info.st_size))
+    }
+
+    /// Reads `fd` into `buffer` until `count` bytes or the end of the file: how many were read, or
+    /// nil on an error.
+    static func fill(_ fd: Int32, _ buffer: UnsafeMutableRawPointer?, count: Int) -> Int? {
+        guard let buffer else { return count == 0 ? 0 : nil }
         var done = 0
-        while done < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { Foundation.read(fd, $0.baseAddress! + done, $0.count - done) }
+        while done < count {
+            let n = Foundation.read(fd, buffer + done, count - done)
             if n < 0 { if errno == EINTR { continue }; return nil }
             if n == 0 { break }
             done += n
         }
-        if done < bytes.count { bytes.removeLast(bytes.count - done) }
-        return bytes
+        return done
     }
 }
 

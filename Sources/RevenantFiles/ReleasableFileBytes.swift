@@ -26,26 +26,15 @@ final class ReleasableFileBytes: InventoryBytes {
 
     /// A regular file's bytes, or nil when it cannot be read (as `FileBytes.read`).
     static func read(_ path: String) -> (any InventoryBytes)? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
+        guard let (fd, size) = FileBytes.openRegular(path) else { return nil }
         defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
-        let size = Int(info.st_size)
         // A mapping cannot be empty; an empty file gets one page and a count of 0.
         let length = max(size, 1)
         guard let mapping = mmap(nil, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
               mapping != UnsafeMutableRawPointer(bitPattern: -1) else { return nil }
-        var done = 0
-        while done < size {
-            let n = Foundation.read(fd, mapping + done, size - done)
-            if n < 0 {
-                if errno == EINTR { continue }
-                munmap(mapping, length)
-                return nil
-            }
-            if n == 0 { break }
-            done += n
+        guard let done = FileBytes.fill(fd, mapping, count: size) else {
+            munmap(mapping, length)
+            return nil
         }
         return ReleasableFileBytes(mapping: mapping, mappedLength: length, count: done)
     }
