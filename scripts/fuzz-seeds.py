@@ -51,6 +51,9 @@ def main():
     for path in files("Fixtures/**/*.csv") + files("Tests/**/*.csv"):
         put("inventory-csv", read(path))
     put("inventory-yaml", "credentials:\n  - &a {id: a, kind: api_key, state: revoked, secret: {value: x}, probe: github}\n  - *a\n")
+    # Found by fuzzing: aliases as mapping keys (Yams hashes each key whole); must be refused at once.
+    put("inventory-yaml", "? &k0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n: 0\n"
+        + "".join(f"? &k{i} [{', '.join([f'*k{i - 1}'] * 9)}]\n: {i}\n" for i in range(1, 10)))
     put("inventory-csv", "id,kind,state,owner,secret_env,probe,target\ngh-old,api_key,revoked,dana,OLD_TOKEN,github,https://api.github.com\n")
     put("inventory-json", json.dumps({"credentials": [{"id": "k", "kind": "bearer_token", "state": "offboarded", "owner": "dana",
                                                          "secret": {"file": "s.txt"}, "probes": [{"probe": "github"}]}],

@@ -1,3 +1,4 @@
+import CYaml
 import Yams
 
 /// Converts a YAML document (via Yams/libyaml) into a `Tree` with line numbers. Bounded: a
@@ -13,6 +14,7 @@ enum YAMLTree {
             throw InputError(file: file, message: "a YAML inventory is read whole and may be at most \(maxBytes >> 20) MiB; "
                 + "write a larger one as JSON or CSV, which are read one credential at a time")
         }
+        try checkExpansion(text, file: file)
         let node: Node?
         do {
             node = try Yams.compose(yaml: text)
@@ -23,17 +25,74 @@ enum YAMLTree {
             throw InputError(file: file, message: "invalid YAML")
         }
         guard let node else { return Tree(.null, line: 1) }
-        var budget = max(10_000, text.utf8.count)
-        guard let tree = convert(node, budget: &budget) else {
-            throw InputError(file: file, message: "the YAML document expands (through aliases, `*name`) to more values than it has bytes: not read")
-        }
-        return tree
+        return convert(node)
     }
 
-    /// The tree, or nil once more than `budget` values have been made.
-    static func convert(_ node: Node, budget: inout Int) -> Tree? {
-        budget -= 1
-        if budget < 0 { return nil }
+    /// Refuses a YAML stream that expands (through aliases) to more values than it has bytes (at
+    /// least 10,000 are allowed), before Yams composes it: Yams copies what an alias names
+    /// wherever it is used and hashes every mapping key, so an alias used as a key costs the size of
+    /// what it names, and 358 bytes of nested aliases as keys took 11 s (found by `make fuzz`).
+    /// Counted on libyaml's events, as Yams resolves them: an alias stands for the latest node with
+    /// its anchor, in this document or an earlier one. Keys count as values here. A syntax error ends
+    /// the count; Yams then reports it, having composed no more than was counted.
+    static func checkExpansion(_ text: String, file: String) throws(InputError) {
+        var text = text
+        let limit = max(10_000, text.utf8.count)
+        let within = text.withUTF8 { expandsWithin(limit, $0) }
+        guard within else {
+            throw InputError(file: file, message: "the YAML expands (through aliases, `*name`) to more values than it has bytes: not read")
+        }
+    }
+
+    private static func expandsWithin(_ limit: Int, _ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        var parser = yaml_parser_t()
+        guard yaml_parser_initialize(&parser) == 1 else { return false }
+        defer { yaml_parser_delete(&parser) }
+        yaml_parser_set_input_string(&parser, bytes.baseAddress, bytes.count)
+        var sizes: [String: Int] = [:]                      // anchor → the values its node stands for
+        var open: [(anchor: String?, values: Int)] = []     // the collections being read
+        var total = 0
+        var event = yaml_event_t()
+        while yaml_parser_parse(&parser, &event) == 1 {
+            defer { yaml_event_delete(&event) }
+            var done: (anchor: String?, values: Int)?
+            switch event.type {
+            case YAML_SCALAR_EVENT:
+                done = (anchorName(event.data.scalar.anchor), 1)
+            case YAML_ALIAS_EVENT:
+                done = (nil, anchorName(event.data.alias.anchor).flatMap { sizes[$0] } ?? 1)
+            case YAML_SEQUENCE_START_EVENT:
+                open.append((anchorName(event.data.sequence_start.anchor), 1))
+                total += 1
+            case YAML_MAPPING_START_EVENT:
+                open.append((anchorName(event.data.mapping_start.anchor), 1))
+                total += 1
+            case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
+                if let collection = open.popLast() {
+                    if let anchor = collection.anchor { sizes[anchor] = collection.values }
+                    if !open.isEmpty { open[open.count - 1].values += collection.values }
+                }
+            case YAML_STREAM_END_EVENT:
+                return true
+            default:
+                break
+            }
+            if let node = done {
+                total += node.values
+                if let anchor = node.anchor { sizes[anchor] = node.values }
+                if !open.isEmpty { open[open.count - 1].values += node.values }
+            }
+            if total > limit { return false }
+        }
+        return true
+    }
+
+    private static func anchorName(_ name: UnsafeMutablePointer<yaml_char_t>?) -> String? {
+        name.map { String(cString: $0) }
+    }
+
+    /// The tree of a node whose expansion `checkExpansion` has bounded.
+    static func convert(_ node: Node) -> Tree {
         let line = node.mark?.line ?? 0
         switch node {
         case .scalar(let scalar):
@@ -49,19 +108,9 @@ enum YAMLTree {
             }
             return Tree(.string(scalar.string), line: line)
         case .mapping(let mapping):
-            var members: [(key: String, value: Tree)] = []
-            for (key, value) in mapping {
-                guard let v = convert(value, budget: &budget) else { return nil }
-                members.append((key: key.string ?? "", value: v))
-            }
-            return Tree(.object(members), line: line)
+            return Tree(.object(mapping.map { (key: $0.key.string ?? "", value: convert($0.value)) }), line: line)
         case .sequence(let sequence):
-            var items: [Tree] = []
-            for item in sequence {
-                guard let v = convert(item, budget: &budget) else { return nil }
-                items.append(v)
-            }
-            return Tree(.array(items), line: line)
+            return Tree(.array(sequence.map(convert)), line: line)
         case .alias:
             return Tree(.null, line: line)
         }

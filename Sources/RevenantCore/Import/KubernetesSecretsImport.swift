@@ -48,15 +48,12 @@ public enum KubernetesSecretsImport {
             throw InputError(file: file, location: "line \(UTF8Validation.line(of: offset, in: bytes))", message: "the file is not valid UTF-8")
         }
         let text = String(decoding: bytes, as: UTF8.self)
+        try YAMLTree.checkExpansion(text, file: file)
         var sequence: YamlSequence<Node>
         do { sequence = try Yams.compose_all(yaml: text) } catch { throw InputError(file: file, message: "invalid YAML") }
         var out: [Tree] = []
-        var budget = max(10_000, bytes.count)
         while let node = sequence.next() {
-            guard let tree = YAMLTree.convert(node, budget: &budget) else {
-                throw InputError(file: file, message: "the YAML expands (through aliases, `*name`) to more values than it has bytes: not read")
-            }
-            out.append(tree)
+            out.append(YAMLTree.convert(node))
         }
         if let error = sequence.error {
             if let yaml = error as? YamlError {
