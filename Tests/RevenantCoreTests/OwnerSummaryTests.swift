@@ -267,6 +267,14 @@ import Testing
         #expect(OwnerSelection([name]).matches(owner) == matches)
     }
 
+    /// The key is the owner trimmed and lower-cased, whether or not it takes the ASCII shortcut.
+    @Test(arguments: ["dana", "team payments", "Dana", "dana ", " dana", "dana\t", "\u{85}dana", "dana\u{A0}", "Émile", "émile",
+                      "\u{2028}x", "x\u{0B}", "a\u{1}", "\u{1}a", "", " ", "ÄBC", "ǅ", "İ", "d\u{0301}"])
+    func theKeyIsTheOwnerTrimmedAndLowerCased(_ owner: String) {
+        let trimmed = owner.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(OwnerSelection.key(owner) == (trimmed.isEmpty ? nil : trimmed.lowercased()))
+    }
+
     @Test func noNameSelectsEverything() {
         #expect(OwnerSelection([]).isEmpty)
         #expect(OwnerSelection([]).matches(nil))

@@ -136,7 +136,9 @@ import Testing
 }
 
 @Test(arguments: [("127.0.0.1", true), ("127.255.0.9", true), ("localhost", true), ("::1", true),
-                  ("127.example.com", false), ("127.0.0.1.example.com", false), ("1270.0.0.1", false), ("127.0.0.256", false)])
+                  ("127.example.com", false), ("127.0.0.1.example.com", false), ("1270.0.0.1", false), ("127.0.0.256", false),
+                  ("127.0.0.1.", false), ("127..0.1", false), (".127.0.0.1", false), ("127.0.0", false), ("0127.0.0.1", false),
+                  ("128.0.0.1", false), ("127.0.0.1000", false), ("127.0.0.０", false), ("127.0.0.-1", false), ("", false), ("127.000.00.1", true)])
 func onlyRealLoopbackAddressesAreLoopback(host: String, loopback: Bool) {
     #expect(VerifyPlanner.isLoopback(host) == loopback, "\(host)")
 }
