@@ -76,6 +76,24 @@ import RevenantProbes
         #expect(outcome.name == expected, "\(outcome.reason)")
     }
 
+    /// The SCIM unit's own reading (the account asked about, the count): a count no Int holds is a
+    /// malformed answer, not a crash (`Int(1e300)` trapped, found by an adversarial run).
+    @Test(arguments: [
+        (#"{"totalResults":1,"Resources":[{"userName":"a","active":false}]}"#, "rejected"),
+        (#"{"totalResults":0.0,"Resources":[]}"#, "rejected"),
+        (#"{"totalResults":1,"Resources":[{"userName":"b","active":false}]}"#, "inconclusive"),
+        (#"{"totalResults":1e300,"Resources":[{"userName":"a","active":false}]}"#, "inconclusive"),
+        (#"{"totalResults":-1e300,"Resources":[{"userName":"a","active":true}]}"#, "inconclusive"),
+        (#"{"totalResults":1e19,"Resources":[]}"#, "inconclusive"),
+        (#"{"totalResults":-1,"Resources":[{"userName":"a","active":false}]}"#, "inconclusive"),
+        (#"{"totalResults":0.5,"Resources":[]}"#, "inconclusive"),
+    ])
+    func scimCountsAreWholeNumbers(body: String, expected: String) {
+        let response = HTTPResponse(status: 200, headers: [], body: Array(body.utf8))
+        let outcome = ResponseClassifier.classify(.success(.http(response)), probe: Self.scimMatchers, lookup: "a")
+        #expect(outcome.name == expected, "\(outcome.reason)")
+    }
+
     @Test func scimWrongOperatorTokenIsInconclusive() {
         let body = #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"401"}"#
         let outcome = ResponseClassifier.classify(HTTPResponse(status: 401, headers: [], body: Array(body.utf8)), probe: Self.scimMatchers)

@@ -32,7 +32,14 @@ public struct SCIMProtocol: HTTPShaped {
         guard let json = try? JSONTreeParser.parse(response.body, file: "response").plain else {
             return .inconclusive(reason: "status \(response.status): SCIM answer is not JSON")
         }
-        let total: Int? = if case .number(let n)? = json.value(at: "totalResults") { Int(n) } else { nil }
+        var total: Int?
+        if case .number(let n)? = json.value(at: "totalResults") {
+            // The server's number: a count is a whole number from 0 (`Int(1e300)` would trap).
+            guard let count = Int(exactly: n), count >= 0 else {
+                return .inconclusive(reason: "status \(response.status): the SCIM answer's totalResults is not a count")
+            }
+            total = count
+        }
         var found: [PlainJSON] = []
         if case .array(let list)? = json.value(at: "Resources") { found = list }
         if let total, total > 1 || found.count > 1 {
