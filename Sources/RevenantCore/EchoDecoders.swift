@@ -10,11 +10,12 @@ enum EchoDecoders {
         }
     }
 
-    static func percentDecoded(_ bytes: [UInt8], plusIsSpace: Bool) -> [UInt8] {
+    /// `%HH` as that byte; with `escape` `=`, quoted-printable's `=HH` (RFC 2045 §6.7, mail servers).
+    static func percentDecoded(_ bytes: [UInt8], plusIsSpace: Bool, escape: UInt8 = UInt8(ascii: "%")) -> [UInt8] {
         var out: [UInt8] = []
         var i = 0
         while i < bytes.count {
-            if bytes[i] == UInt8(ascii: "%"), i + 2 < bytes.count, let h = hexValue(bytes[i + 1]), let l = hexValue(bytes[i + 2]) {
+            if bytes[i] == escape, i + 2 < bytes.count, let h = hexValue(bytes[i + 1]), let l = hexValue(bytes[i + 2]) {
                 out.append(h << 4 | l)
                 i += 3
             } else {
@@ -53,6 +54,28 @@ enum EchoDecoders {
                 out.append(next)
                 i += 2
             }
+        }
+        return out
+    }
+
+    /// C's (and PostgreSQL's bytea) octal escapes: `\\` and one to three octal digits as that byte.
+    static func octalUnescaped(_ bytes: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        var i = 0
+        func octal(_ b: UInt8) -> Int? { (0x30...0x37).contains(b) ? Int(b - 0x30) : nil }
+        while i < bytes.count {
+            guard bytes[i] == UInt8(ascii: "\\"), i + 1 < bytes.count, var value = octal(bytes[i + 1]) else {
+                out.append(bytes[i])
+                i += 1
+                continue
+            }
+            var j = i + 2
+            while j < min(i + 4, bytes.count), let d = octal(bytes[j]), value * 8 + d <= 0xFF {
+                value = value * 8 + d
+                j += 1
+            }
+            out.append(UInt8(value))
+            i = j
         }
         return out
     }
@@ -128,16 +151,33 @@ enum EchoDecoders {
     }
 
     /// Runs of base64 characters, decoded from each of the four alignments.
-    static func base64Runs(_ bytes: [UInt8]) -> [[UInt8]] {
-        runs(bytes) { base64Value($0) != nil }.flatMap { run -> [[UInt8]] in
-            let values = bytes[run].map { base64Value($0)! }
-            return (0..<4).filter { values.count - $0 >= 4 }.map { shift in
+    static func base64Runs(_ bytes: [UInt8]) -> [[UInt8]] { bitRuns(bytes, width: 6, alignments: 4, value: base64Value) }
+
+    /// RFC 4648 base32 (A–Z, 2–7; either case), as 5 bits a character.
+    static func base32Value(_ b: UInt8) -> UInt8? {
+        switch b {
+        case 0x41...0x5A: b - 0x41
+        case 0x61...0x7A: b - 0x61
+        case 0x32...0x37: b - 0x32 + 26
+        default: nil
+        }
+    }
+
+    /// Runs of base32 characters, decoded from each of the eight alignments.
+    static func base32Runs(_ bytes: [UInt8]) -> [[UInt8]] { bitRuns(bytes, width: 5, alignments: 8, value: base32Value) }
+
+    /// Runs of characters worth `width` bits each (`value`), decoded from each of the first
+    /// `alignments` characters on: an echo may start anywhere in a longer run.
+    static func bitRuns(_ bytes: [UInt8], width: Int, alignments: Int, value: (UInt8) -> UInt8?) -> [[UInt8]] {
+        runs(bytes) { value($0) != nil }.flatMap { run -> [[UInt8]] in
+            let values = bytes[run].map { value($0)! }
+            return (0..<alignments).filter { values.count - $0 >= alignments }.map { shift in
                 var decoded: [UInt8] = []
                 var acc: UInt32 = 0
                 var bits = 0
                 for v in values[shift...] {
-                    acc = acc << 6 | UInt32(v)
-                    bits += 6
+                    acc = (acc << UInt32(width) | UInt32(v)) & 0xFFFF
+                    bits += width
                     if bits >= 8 {
                         bits -= 8
                         decoded.append(UInt8(truncatingIfNeeded: acc >> UInt32(bits)))

@@ -101,9 +101,10 @@ public struct SecretGrams: Sendable {
 /// whole or in part, so the check is not "is this attempt's secret there as we sent it" but "does
 /// a run of `SecretGrams.run` bytes of any secret sent to this server appear, in the text as it
 /// is, case-folded, without invisible characters, or after decoding one of its words (percent,
-/// `%u`, backslash, HTML, base64, hex, and those twice over)". What matches becomes
-/// `[redacted]`; a match found only in a decoded or folded view takes its whole word (or the
-/// server's whole text) with it. Redacting too much costs a little clarity; redacting too little
+/// `%u`, backslash and octal escapes, HTML, quoted-printable, base64, hex, base32, UTF-16 in any
+/// of those, and those twice over), or the whole text so decoded, without spaces or backwards".
+/// What matches becomes `[redacted]`; a match found only in a decoded or folded view takes its
+/// whole word (or the server's whole text) with it. Redacting too much costs a little clarity; redacting too little
 /// leaks a secret into reports and the ledger.
 /// Outside the marks (revenant's own words) only this attempt's whole secret counts: a password
 /// that contains "password" must not blank out "takes no password logins".
@@ -179,6 +180,13 @@ public struct SecretScrubber: Sendable {
                 || first.dropFirst().contains { view in Self.decodings(of: view).dropFirst().contains { !matches($0).isEmpty } }
             if found { for i in start..<end { hit[i] = true } }
         }
+        // 4. What is still left, read across words: HTML references (the `;` that ends each one
+        //    also ends a word above), every other decoding of the whole text, the text without its
+        //    spaces (a secret spelled out) and backwards. A hit there takes all of it.
+        let left = bytes.indices.map { hit[$0] ? 0x20 : bytes[$0] }
+        let spelledOut = left.filter { $0 != 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D }
+        let acrossWords = Self.decodings(of: left).dropFirst() + [spelledOut, Array(left.reversed())]
+        if acrossWords.contains(where: { !matches($0).isEmpty }) { return "[redacted]" }
         return hit.contains(true) ? Self.replace(bytes, hit) : text
     }
 
@@ -247,10 +255,15 @@ public struct SecretScrubber: Sendable {
         if word.contains(UInt8(ascii: "\\")) {
             views.append(EchoDecoders.unescaped(word, latin1: false))
             views.append(EchoDecoders.unescaped(word, latin1: true))
+            views.append(EchoDecoders.octalUnescaped(word))
         }
         if word.contains(UInt8(ascii: "&")) { views.append(EchoDecoders.htmlDecoded(word)) }
-        views += EchoDecoders.base64Runs(word)
-        views += EchoDecoders.hexRuns(word)
+        if word.contains(UInt8(ascii: "=")) { views.append(EchoDecoders.percentDecoded(word, plusIsSpace: false, escape: UInt8(ascii: "="))) }
+        // Bytes decoded from base64, hex or base32 may be UTF-16 (.NET, PowerShell): an ASCII
+        // secret's every other byte is then 0, and goes.
+        let binary = EchoDecoders.base64Runs(word) + EchoDecoders.hexRuns(word) + EchoDecoders.base32Runs(word)
+        views += binary
+        views += binary.filter { $0.contains(0) }.map { $0.filter { $0 != 0 } }
         return views
     }
 }

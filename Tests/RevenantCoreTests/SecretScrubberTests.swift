@@ -58,6 +58,9 @@ import Testing
     @Test func textWithoutTheSecretIsLeftAlone() {
         let scrubber = SecretScrubber(secrets: [Secret(Self.secret), Secret("hunter2-correct")])
         for text in ["status 302: redirect to /login not followed", "ldap login denied: 80090308: LdapErr: DSID-0C09044E, data 52e",
+                     "-WRONGPASS invalid username-password pair or user is disabled.", "535 5.7.8 Authentication credentials invalid",
+                     "NO [AUTHENTICATIONFAILED] Authentication failed.", "FATAL:  password authentication failed for user \"svc\"",
+                     "see https://docs.example.com/errors?code=E401&lang=en; retry later",
                      "curl 28: Operation timed out after 1000 milliseconds", "ümlaut and 日本語 stay whole", ""] {
             #expect(scrubber.scrub(text) == text)
             #expect(scrubber.scrub(ServerText.quote(text)) == text, "the marks go, the words stay")
@@ -160,7 +163,23 @@ import Testing
         ("soft hyphens between", ascii, ascii.text!.map(String.init).joined(separator: "\u{00AD}")),
         ("raw Latin-1 read back with U+FFFD", latin1, "p\u{FFFD}ssw\u{FFFD}rt\u{FFFD}r-42"),
         ("JSON surrogate pair of an emoji secret", Secret("key-😀😀-secret"), "key-\\ud83d\\ude00\\ud83d\\ude00-secret"),
+        // Found by an adversarial run: a secret with a special character every few bytes has no
+        // 6-byte run left once escaped, and the `;` of each reference ended a word.
+        ("HTML named references between specials", special, "Zq7&lt;Kp2&gt;Wm4&amp;Rt8&quot;Yx3"),
+        ("HTML decimal references, every character", alnum, alnum.bytes.map { "&#\($0);" }.joined()),
+        ("HTML hex references, every character", special, special.bytes.map { String(format: "&#x%X;", $0) }.joined()),
+        ("octal escapes (C, PostgreSQL bytea)", alnum, alnum.bytes.map { String(format: "\\%03o", $0) }.joined()),
+        ("quoted-printable", alnum, alnum.bytes.map { String(format: "=%02X", $0) }.joined()),
+        ("UTF-16BE as hex", alnum, alnum.bytes.map { String(format: "00%02x", $0) }.joined()),
+        ("UTF-16LE as hex", alnum, alnum.bytes.map { String(format: "%02x00", $0) }.joined()),
+        ("base64 of UTF-16LE", alnum, "WgBxADcASwBwADIAVwBtADQAUgB0ADgAWQB4ADMAQQBiADkA"),
+        ("base32", alnum, "LJYTOS3QGJLW2NCSOQ4FS6BTIFRDS==="),
+        ("base32 of a secret with specials, lower-case", special, "ljytopcloazd4v3ngqtfe5byejmxqmy="),
+        ("spelled out, one character at a time", alnum, alnum.text!.map(String.init).joined(separator: " ")),
+        ("backwards", alnum, String(alnum.text!.reversed())),
     ]
+    static let alnum = Secret("Zq7Kp2Wm4Rt8Yx3Ab9")
+    static let special = Secret("Zq7<Kp2>Wm4&Rt8\"Yx3")
 
     @Test(arguments: echoes)
     func anEchoIsRedacted(form: String, secret: Secret, echo: String) {
