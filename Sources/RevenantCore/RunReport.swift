@@ -83,6 +83,9 @@ public struct RunReport: Sendable {
     public var watch: WatchState?
     /// The `--owner` names the run was limited to, as given; empty when it covers every owner.
     public var ownerSelection: [String] = []
+    /// The `--only` credential ids the run was limited to, sorted, each once; empty when it covers
+    /// every credential. A report of part of the inventory says so.
+    public var onlySelection: [String] = []
     /// `verify --shard I/N`: which part of the inventory this run checked (nil: all of it).
     public var shard: Shard?
     /// Digests of the inventory and configuration files read (nil when not recorded).

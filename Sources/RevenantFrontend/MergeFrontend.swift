@@ -59,6 +59,11 @@ public enum MergeFrontend {
             if r.ownerSelection != first.report.ownerSelection {
                 problems.append("\(file): was limited to other owners (--owner) than \(first.file)")
             }
+            // Shards each run with their own --only would merge into a report of some credentials
+            // that reads like one of all: a live credential left out would vanish without a word.
+            if r.onlySelection != first.report.onlySelection {
+                problems.append("\(file): was limited to other credentials (--only) than \(first.file)")
+            }
         }
         let missing = (0..<count).filter { byIndex[$0] == nil }
         if !missing.isEmpty, problems.isEmpty {
@@ -99,6 +104,7 @@ public enum MergeFrontend {
                                inventories: first.report.inventories, ledgerHead: nil, results: results.map(\.result))
         if !merged.complete && merged.incompleteReason == nil { merged.incompleteReason = "a shard was incomplete" }
         merged.ownerSelection = first.report.ownerSelection
+        merged.onlySelection = first.report.onlySelection
         merged.inputs = first.report.inputs
         // Each shard compared its own credentials with history: their changes, in inventory order.
         let changes = reports.flatMap(\.changes).enumerated().sorted { a, b in

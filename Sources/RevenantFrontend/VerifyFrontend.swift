@@ -31,6 +31,8 @@ public struct PreparedVerify: Sendable {
     public var fingerprinter: Fingerprinter
     /// The `--owner` names the plan was limited to; the report records them.
     public var ownerSelection: [String] = []
+    /// The `--only` ids the plan was limited to (sorted, each once); the report records them.
+    public var onlySelection: [String] = []
     /// `--shard I/N`, as given.
     public var shard: Shard?
     /// Each planned credential's place in the whole inventory, for the report.
@@ -84,7 +86,7 @@ public enum VerifyFrontend {
         plan.dropInlineSecretTexts()
         timing.mark("plan")
         return PreparedVerify(plan: plan, configuration: config, fingerprinter: fingerprinter, ownerSelection: request.owners,
-                              shard: request.shard, inventoryIndices: places)
+                              onlySelection: Set(request.only).sorted(), shard: request.shard, inventoryIndices: places)
     }
 
     /// Where each selected credential stands in the whole inventory. Every selection keeps the
@@ -143,13 +145,15 @@ public enum VerifyFrontend {
         let transport = makeTransport(prepared)
         defer { transport.close() }
         let engine = makeEngine(prepared, transport: transport)
-        let (fingerprinter, ownerSelection, shard, places) = (prepared.fingerprinter, prepared.ownerSelection, prepared.shard, prepared.inventoryIndices)
+        let (fingerprinter, ownerSelection, onlySelection, shard, places) = (prepared.fingerprinter, prepared.ownerSelection, prepared.onlySelection,
+                                                                              prepared.shard, prepared.inventoryIndices)
         // A stop wakes the engine, which ends every transfer in flight (transport.cancelAll).
         var report = await engine.run((consume prepared).plan, runID: UUID().uuidString.lowercased(), ledger: ledger, fingerprinter: fingerprinter,
                                       stop: stop, progress: progress)
         ledger?.flush()
         report.markIncomplete(ifLedgerFailed: ledger)
         report.ownerSelection = ownerSelection
+        report.onlySelection = onlySelection
         report.shard = shard
         // Results come in plan order, one per planned credential.
         for (k, place) in zip(report.results.indices, places) { report.results[k].inventoryIndex = place }

@@ -57,6 +57,7 @@ public enum WatchFrontend {
         report.startedAt = startedAt
         report.watch = state
         report.ownerSelection = prepared.ownerSelection
+        report.onlySelection = prepared.onlySelection
         return report
     }
 }

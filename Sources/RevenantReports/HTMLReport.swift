@@ -94,6 +94,7 @@ public enum HTMLReport {
                 + "\(Timestamp.format(report.finishedAt)) (\(took))"
             if !report.inventories.isEmpty { out += " · inventory " + report.inventories.map { "<code>\(escape($0))</code>" }.joined(separator: ", ") }
             if !report.ownerSelection.isEmpty { out += " · owner " + report.ownerSelection.map(escape).joined(separator: ", ") }
+            if !report.onlySelection.isEmpty { out += " · only " + report.onlySelection.map(escape).joined(separator: ", ") }
             out += "</p>\n"
             if !report.complete {
                 out += "<p class=\"banner\">Run incomplete (\(escape(report.incompleteReason ?? "interrupted"))): results are partial.</p>\n"

@@ -21,7 +21,7 @@ public enum JSONReportDecoder {
 extension FieldReader {
     static let reportKeys = ["schema", "tool", "run", "summary", "changes", "watch", "results"]
     static let runKeys = ["id", "started_at", "finished_at", "complete", "incomplete_reason", "inventories", "ledger_head", "owners",
-                          "shard", "inputs"]
+                          "only", "shard", "inputs"]
     static let credentialKeys = ["id", "kind", "state", "owner", "fingerprint", "expires_at", "revoked_at", "issued_at", "rotated_at",
                                  "file", "origin", "inventory_index", "tags"]
     static let checkKeys = ["type", "probe", "target", "outcome", "http_status", "reason", "verdict", "attempts", "duration_ms",
@@ -74,6 +74,7 @@ extension FieldReader {
                                incompleteReason: string(run, "incomplete_reason", "run"), inventories: inventories,
                                ledgerHead: string(run, "ledger_head", "run"), results: [])
         report.ownerSelection = stringList(run, "owners", "run") ?? []
+        report.onlySelection = Set(stringList(run, "only", "run") ?? []).sorted()
         if let t = run["shard"], let shard = object(t, "run.shard", allowed: ["index", "count"]) {
             let count = integer(shard, "count", "run.shard", in: Shard.counts)
             let index = integer(shard, "index", "run.shard", min: 0)

@@ -18,6 +18,7 @@ public enum MarkdownReport {
         out += "- **\(report.results.count) \(noun)\(report.results.count == 1 ? "" : "s")**, \(probes) checks sent\n"
         if !report.inventories.isEmpty { out += "- **Inventories** " + report.inventories.map { MarkdownText.code($0) }.joined(separator: ", ") + "\n" }
         if !report.ownerSelection.isEmpty { out += "- **Owners** " + report.ownerSelection.map { MarkdownText.code($0) }.joined(separator: ", ") + "\n" }
+        if !report.onlySelection.isEmpty { out += "- **Only** " + report.onlySelection.map { MarkdownText.code($0) }.joined(separator: ", ") + "\n" }
         if let head = report.ledgerHead { out += "- **Evidence ledger head** \(MarkdownText.code(head))\n" }
         out += "\n## Summary\n\n"
         let counts = report.countBySeverity

@@ -90,6 +90,7 @@ public enum JSONReport {
         run.append(("inventories", .array(report.inventories.map(Tree.string))))
         run.append(("ledger_head", .optional(report.ledgerHead)))
         if !report.ownerSelection.isEmpty { run.append(("owners", .array(report.ownerSelection.map(Tree.string)))) }
+        if !report.onlySelection.isEmpty { run.append(("only", .array(report.onlySelection.map(Tree.string)))) }
         if let shard = report.shard { run.append(("shard", .object([("index", .int(shard.index)), ("count", .int(shard.count))]))) }
         if let inputs = report.inputs {
             run.append(("inputs", .object([("inventory_sha256", .optional(inputs.inventory)), ("configuration_sha256", .optional(inputs.configuration))])))

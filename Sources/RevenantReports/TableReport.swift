@@ -30,6 +30,7 @@ public enum TableReport {
         }
         out += report.complete ? "run complete" : paint.red("RUN INCOMPLETE (\(report.incompleteReason ?? "interrupted")): results are partial")
         if !report.ownerSelection.isEmpty { out += "; owner " + report.ownerSelection.map(Self.printable).joined(separator: ", ") }
+        if !report.onlySelection.isEmpty { out += "; only " + report.onlySelection.map(Self.printable).joined(separator: ", ") }
         out += "\n\n"
         out += ownerLines(owners, everyOwner: groupBy == .owner || !report.ownerSelection.isEmpty,
                           noun: report.command == "certs" ? "certificate" : "credential", paint: paint)

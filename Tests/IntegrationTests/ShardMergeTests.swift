@@ -214,9 +214,9 @@ import TestSupport
         try await Self.withTargets("refusals") { s in
             let dir = s.work + "/r"
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-            func shard(_ spec: String, _ name: String, inventory: String? = nil, config: String? = nil) async throws -> String {
+            func shard(_ spec: String, _ name: String, inventory: String? = nil, config: String? = nil, only: [String] = []) async throws -> String {
                 let path = "\(dir)/\(name).json"
-                let r = try await s.verify(["--shard", spec, "--fail-on", "never", "--format", "json", "--output", path],
+                let r = try await s.verify(["--shard", spec, "--fail-on", "never", "--format", "json", "--output", path] + only.flatMap { ["--only", $0] },
                                            inventory: inventory, config: config)
                 #expect(r.ok, "\(r)")
                 return path
@@ -232,6 +232,11 @@ import TestSupport
             let b1 = try await shard("1/3", "b1", inventory: otherInventory)
             let c1 = try await shard("1/3", "c1", config: otherConfig)
             let split2 = try await shard("1/2", "s2")
+            // Each shard run with its own --only (found by an adversarial run: the merged report read
+            // "all proven dead" while the live credentials had never been checked).
+            let ids = Self.ids(try ParsedReport(String(contentsOfFile: whole, encoding: .utf8)))
+            let only0 = try await shard("0/3", "o0", only: [ids[0]])
+            let only1 = try await shard("1/3", "o1", only: [ids[1]])
             let broken = "\(dir)/broken.json"
             let text = String(decoding: FileManager.default.contents(atPath: a[1])!, as: UTF8.self)
             try text.replacingOccurrences(of: "\"complete\": true", with: "\"complete\": \"yes\"").write(toFile: broken, atomically: true, encoding: .utf8)
@@ -242,6 +247,8 @@ import TestSupport
                 ([a[0], b1, a[2]], "read other inventory files"),
                 ([a[0], c1, a[2]], "read another configuration"),
                 ([a[0], split2, a[2]], "split 2 ways"),
+                ([only0, only1, a[2]], "limited to other credentials (--only)"),
+                ([a[0], only1, a[2]], "limited to other credentials (--only)"),
                 ([a[0], a[1], a[2], whole], "run.shard is missing"),
                 ([a[0], broken, a[2]], "\(broken): line "),
                 ([a[0], broken, a[2]], "run.complete: expected true or false"),
@@ -255,6 +262,11 @@ import TestSupport
             }
             let fine = try await revenant(["merge"] + a + ["--format", "json", "--fail-on", "never"], cwd: s.url)
             #expect(fine.ok, "\(fine)")
+            // The same --only on every shard is one run of those credentials, and says so.
+            let same = [only0, try await shard("1/3", "p1", only: [ids[0]]), try await shard("2/3", "p2", only: [ids[0]])]
+            let part = try await revenant(["merge"] + same + ["--format", "json", "--fail-on", "never"], cwd: s.url)
+            #expect(part.ok, "\(part)")
+            #expect(try ParsedReport(part.stdout).run["only"] as? [String] == [ids[0]], "\(part.stdout.prefix(600))")
         }
     }
 

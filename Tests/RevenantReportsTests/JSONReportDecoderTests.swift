@@ -27,6 +27,7 @@ import Testing
         report.shard = Shard(index: 1, count: 3)
         report.inputs = RunInputDigests(inventory: "sha256:" + String(repeating: "c", count: 64), configuration: nil)
         report.ownerSelection = ["team-a"]
+        report.onlySelection = ["leaked-key", "old-cert"]
         return report
     }
 
