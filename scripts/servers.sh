@@ -4,7 +4,7 @@
 #   scripts/servers.sh start NAME DIR [--port P]
 #   scripts/servers.sh stop DIR
 #
-# NAME: sshd slapd dovecot postgres moto scim introspection tsa oauth2token mariadb redis kdc (see scripts/servers/README.md).
+# NAME: sshd slapd ppolicy dovecot postgres moto scim introspection tsa oauth2token mariadb redis kdc (see scripts/servers/README.md).
 # start: picks a free port at run time (unless --port), generates every secret and key into
 # DIR/NAME/, starts the server in its own session, waits until a real client authenticates
 # against it, and writes DIR/NAME.env (KEY=VALUE lines, absolute paths, no quoting needed).
@@ -23,7 +23,7 @@ set -euo pipefail
 
 SCRIPTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SELF="$SCRIPTS/servers.sh"
-NAMES="sshd slapd dovecot postgres moto scim introspection tsa oauth2token mariadb redis kdc"
+NAMES="sshd slapd ppolicy dovecot postgres moto scim introspection tsa oauth2token mariadb redis kdc"
 
 usage() { echo "usage: $0 start NAME DIR [--port P] | stop DIR   (NAME: ${NAMES// /, })" >&2; exit 2; }
 

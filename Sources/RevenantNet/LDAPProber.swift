@@ -88,13 +88,48 @@ public struct LDAPProber: LoginProber {
         }
         var password = login.secret.bytes.map { CChar(bitPattern: $0) }
         defer { for i in password.indices { password[i] = 0 } }
-        let code = password.withUnsafeMutableBufferPointer { buffer -> Int32 in
+        let (code, passwordPolicy) = password.withUnsafeMutableBufferPointer { buffer in
             var credential = berval(bv_len: ber_len_t(buffer.count), bv_val: buffer.baseAddress)
-            return ldap_sasl_bind_s(ld, login.user, nil, &credential, nil, nil, nil)  // mechanism nil: LDAP_SASL_SIMPLE
+            return Self.bind(ld, dn: login.user, credential: &credential)
         }
         if code == LDAP_SUCCESS { return .success(.loginAccepted("bind accepted")) }
         if watchdog.disarm() { return .failure(Self.timedOut(request.timeout, during: "the bind")) }
-        return .failure(Self.classify(code: code, diagnostic: Self.diagnostic(ld)))
+        return .failure(Self.classify(code: code, diagnostic: Self.diagnostic(ld), passwordPolicy: passwordPolicy))
+    }
+
+    /// A simple bind with the password policy request control (draft-behera-ldap-password-policy-10
+    /// §6.1), so a server that locks accounts can say so; non-critical, so a server that does not
+    /// know the control binds as without it. The result code, and the response control's answer
+    /// (nil when the server sent none).
+    static func bind(_ ld: OpaquePointer, dn: String, credential: inout berval) -> (Int32, LDAPProtocol.PasswordPolicyAnswer?) {
+        var request: UnsafeMutablePointer<LDAPControl>?
+        guard ldap_create_passwordpolicy_control(ld, &request) == LDAP_SUCCESS, let request else { return (LDAP_NO_MEMORY, nil) }
+        defer { ldap_control_free(request) }
+        request.pointee.ldctl_iscritical = 0
+        var requests: [UnsafeMutablePointer<LDAPControl>?] = [request, nil]
+        var id: Int32 = 0
+        let sent = ldap_sasl_bind(ld, dn, nil, &credential, &requests, nil, &id)  // mechanism nil: LDAP_SASL_SIMPLE
+        guard sent == LDAP_SUCCESS else { return (sent, nil) }
+        // No timeout given: LDAP_OPT_TIMEOUT bounds the wait, as in ldap_sasl_bind_s.
+        var answer: OpaquePointer?
+        guard ldap_result(ld, id, LDAP_MSG_ALL, nil, &answer) > 0, let answer else {
+            var failed = LDAP_OTHER
+            ldap_get_option(ld, LDAP_OPT_RESULT_CODE, &failed)
+            return (failed, nil)
+        }
+        var code = LDAP_OTHER
+        var controls: UnsafeMutablePointer<UnsafeMutablePointer<LDAPControl>?>?
+        // Keeps the diagnostic message on the handle (`diagnostic`); 1: frees the answer.
+        let parsed = ldap_parse_result(ld, answer, &code, nil, nil, nil, &controls, 1)
+        defer { ldap_controls_free(controls) }
+        guard parsed == LDAP_SUCCESS else { return (parsed, nil) }
+        guard let response = ldap_control_find(LDAP_CONTROL_PASSWORDPOLICYRESPONSE, controls, nil) else { return (code, nil) }
+        var expiresIn: ber_int_t = -1, graceLogins: ber_int_t = -1
+        var error = PP_noError
+        guard ldap_parse_passwordpolicy_control(ld, response, &expiresIn, &graceLogins, &error) == LDAP_SUCCESS else {
+            return (code, .unreadable)
+        }
+        return (code, error == PP_noError ? .noError : .error(Int(error.rawValue)))
     }
 
     static func timedOut(_ timeout: Timeout, during what: String) -> TransportFailure {
@@ -110,15 +145,19 @@ public struct LDAPProber: LoginProber {
         return String(String(cString: text).trimmingCharacters(in: .whitespacesAndNewlines).prefix(200))
     }
 
-    /// A refused bind's result code and diagnostic message as a failure: only invalidCredentials
-    /// (49) is `loginDenied`, and not when Active Directory says the password itself was right.
-    static func classify(code: Int32, diagnostic: String) -> TransportFailure {
+    /// A refused bind's result code, diagnostic message and password policy answer as a failure:
+    /// only invalidCredentials (49) is `loginDenied`, and not when Active Directory says the
+    /// password itself was right, nor when a password policy answered (it may hide a lock).
+    static func classify(code: Int32, diagnostic: String, passwordPolicy: LDAPProtocol.PasswordPolicyAnswer? = nil) -> TransportFailure {
         let name = String(cString: ldap_err2string(code))
         let text = "ldap \(code) \(name)" + (diagnostic.isEmpty ? "" : " (server: `\(ServerText.quote(diagnostic))`)")
         switch code {
         case LDAP_INVALID_CREDENTIALS:
             if let state = LDAPProtocol.activeDirectoryKeepsThePassword(diagnostic) {
                 return TransportFailure(kind: .other, message: "\(text): \(state), so the password is not disproved")
+            }
+            if let passwordPolicy {
+                return TransportFailure(kind: .other, message: "\(text): \(LDAPProtocol.passwordPolicyKeepsThePassword(passwordPolicy))")
             }
             return TransportFailure(kind: .loginDenied, message: text)
         case LDAP_TIMEOUT:

@@ -236,6 +236,25 @@ import Testing
         #expect(LDAPProber.classify(code: -5, diagnostic: "").kind == .timeout)
     }
 
+    /// draft-behera-ldap-password-policy-10 §6.2: a 49 with the password policy response control
+    /// never proves the password wrong, whatever the control says (slapd hides a lock behind an
+    /// empty one); without the control, slapd's bare 49 is still a refusal.
+    @Test(arguments: [LDAPProtocol.PasswordPolicyAnswer.error(1), .error(0), .error(2), .error(8), .noError, .unreadable])
+    func aRefusalUnderAPasswordPolicyIsNotARejection(answer: LDAPProtocol.PasswordPolicyAnswer) {
+        let failure = LDAPProber.classify(code: 49, diagnostic: "", passwordPolicy: answer)
+        #expect(failure.kind == .other)
+        #expect(failure.message.hasPrefix("ldap 49 Invalid credentials: "), "\(failure.message)")
+    }
+
+    @Test func aLockedAccountSaysSoAndOtherResultsKeepTheirKind() {
+        let locked = LDAPProber.classify(code: 49, diagnostic: "", passwordPolicy: .error(1)).message
+        #expect(locked.contains("locked") && locked.contains("accountLocked") && locked.contains("proves nothing"), "\(locked)")
+        #expect(LDAPProber.classify(code: 49, diagnostic: "", passwordPolicy: .noError).message.contains("ppolicy_use_lockout"))
+        #expect(LDAPProber.classify(code: 49, diagnostic: "", passwordPolicy: .error(0)).message.contains("passwordExpired"))
+        #expect(LDAPProber.classify(code: -1, diagnostic: "", passwordPolicy: .noError).kind == .connect)
+        #expect(LDAPProber.classify(code: 49, diagnostic: "", passwordPolicy: nil).kind == .loginDenied)
+    }
+
     @Test func anEmptyPasswordIsNeverSent() {
         let request = ProbeRequest(method: "GET", url: "ldap://127.0.0.1:1/", host: "127.0.0.1", headers: [], timeout: 1)
         var withLogin = request

@@ -10,7 +10,7 @@ SCRIPTS=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 if [ $# -ge 1 ]; then DIR=$1; mkdir -p "$DIR"; own_dir=0
 else DIR=$(mktemp -d /tmp/revenant-servers-selftest.XXXXXX); own_dir=1; fi
 DIR=$(cd "$DIR" && pwd)
-NAMES=(sshd slapd dovecot postgres moto scim introspection tsa oauth2token mariadb redis kdc)
+NAMES=(sshd slapd ppolicy dovecot postgres moto scim introspection tsa oauth2token mariadb redis kdc)
 failures=0
 ok() { echo "  ok   $*"; }
 bad() { echo "  FAIL $*"; failures=$((failures + 1)); }
@@ -62,6 +62,13 @@ expect "live DN bind over LDAPS" 0 env LDAPTLS_CACERT="$LDAP_CA" LDAPTLS_REQCERT
 expect "deleted DN refused" 49 ldapwhoami -x -H "ldap://127.0.0.1:$LDAP_PORT" -D "$LDAP_DEAD_DN" -w "$LDAP_DEAD_PASSWORD"
 expect "rotated DN, old password refused" 49 ldapwhoami -x -H "ldap://127.0.0.1:$LDAP_PORT" -D "$LDAP_CHANGED_DN" -w "$LDAP_OLD_PASSWORD"
 expect "live DN, wrong password refused" 49 ldapwhoami -x -H "ldap://127.0.0.1:$LDAP_PORT" -D "$LDAP_LIVE_DN" -w "wrong"
+
+echo "ppolicy"
+pp=(ldapwhoami -x -e ppolicy -H "$PPOLICY_URL")
+expect "user's password accepted" 0 "${pp[@]}" -D "$PPOLICY_USER_DN" -w "$PPOLICY_USER_PASSWORD"
+expect "locked account, right password refused" 49 "${pp[@]}" -D "$PPOLICY_LOCKED_DN" -w "$PPOLICY_LOCKED_PASSWORD"
+expect_out "lock reported with ppolicy_use_lockout" "Account locked" "${pp[@]}" -D "$PPOLICY_REPORTED_LOCKED_DN" -w "$PPOLICY_REPORTED_LOCKED_PASSWORD"
+expect_out "expired password reported" "Password expired" "${pp[@]}" -D "$PPOLICY_EXPIRED_DN" -w "$PPOLICY_EXPIRED_PASSWORD"
 
 echo "dovecot"
 expect "live user" 0 curl --noproxy '*' -s "imap://127.0.0.1:$IMAP_PORT/" -u "$IMAP_LIVE_USER:$IMAP_LIVE_PASSWORD"
