@@ -230,4 +230,27 @@ import RevenantProbes
         #expect(outcome.isRejected)
         #expect(TLSClientCertificateProtocol.refusalSaysWhy(outcome.reason) == saysWhy)
     }
+
+    /// Only an alert OpenSSL reports (curl 35 or 56) is the server's refusal: curl 60, our own check
+    /// of the server failing, quotes the server certificate's name, which its owner chose.
+    @Test(arguments: [
+        "curl 60: SSL: certificate subject name 'x alert certificate revoked' does not match target host name '127.0.0.1'",
+        "curl 60: SSL certificate problem: unable to get local issuer certificate (sslv3 alert certificate revoked)",
+        "curl 7: Failed to connect: alert certificate revoked",
+        "curl 35: OpenSSL/3.0.19: error:0A000418:SSL routines::tlsv1 alert unknown ca",
+        "curl 56: OpenSSL SSL_read: the peer said: alert certificate revoked",
+    ])
+    func textThatIsNotAnAlertFromOpenSSLIsNoRefusal(message: String) {
+        var probe = SampleProbe.make(auth: .clientCertificate)
+        probe.kind = .tlsClientCertificate
+        let outcome = ResponseClassifier.classify(.failure(TransportFailure(kind: .tls, message: message)), probe: probe)
+        #expect(!outcome.isRejected, "\(outcome.reason)")
+    }
+
+    @Test func openSSLsOwnWordingIsAnAlert() {
+        var probe = SampleProbe.make(auth: .clientCertificate)
+        probe.kind = .tlsClientCertificate
+        let message = "curl 35: OpenSSL/3.0.19: error:0A000414:SSL routines::sslv3 alert certificate revoked"
+        #expect(ResponseClassifier.classify(.failure(TransportFailure(kind: .tls, message: message)), probe: probe).isRejected)
+    }
 }
