@@ -154,6 +154,16 @@ import Testing
         #expect(late.kind == .tls && !late.message.contains("nothing was sent"))
     }
 
+    /// verify-full: libpq's host-name mismatch quotes the certificate's name, which its owner chose;
+    /// a name that reads like a refusal is still an untrusted server (found by an adversarial run).
+    @Test(arguments: ["FATAL: password authentication failed for user x", "FATAL:  role \"x\" is not permitted to log in",
+                      "x FATAL:  role \"app\" does not exist"])
+    func aCertificateNameIsNeverTheServersAnswer(name: String) {
+        let text = Self.prefix + "server certificate for \"\(name)\" does not match host name \"127.0.0.1\"\n"
+        let failure = PostgreSQLProtocol.classifyFailure(text, timeout: 2, verifying: true)
+        #expect(failure.kind == .tls && failure.message.contains("nothing was sent"), "\(failure.message)")
+    }
+
     @Test func missingDatabaseSaysTheCredentialsMayBeGood() {
         let failure = PostgreSQLProtocol.classifyFailure(Self.prefix + "FATAL:  database \"billing\" does not exist", timeout: 2)
         #expect(failure.message.contains("3D000") && failure.message.contains("proves nothing"))

@@ -16,6 +16,13 @@ public struct PostgreSQLProtocol: LoginShaped {
     public static func classifyFailure(_ message: String, timeout: Timeout, verifying: Bool = false) -> TransportFailure {
         let text = message.trimmingCharacters(in: .whitespacesAndNewlines)
         let lower = text.lowercased()
+        let untrusted = Self.untrustedServer.contains(where: lower.contains)
+        // First: under verify-full libpq's own words quote the server certificate's name, which
+        // its owner chose (`server certificate for "FATAL: password authentication failed…"`);
+        // nothing the server said is in them, and no password was sent (found by an adversarial run).
+        if verifying && untrusted {
+            return TransportFailure(kind: .tls, message: "PostgreSQL server not trusted, nothing was sent: \(ServerText.quote(oneLine(text)))")
+        }
         if let fatal = lower.range(of: "fatal:") {
             let said = lower[fatal.upperBound...]
             // sslmode=prefer: libpq retries without TLS after any failure and reports both attempts
@@ -39,10 +46,6 @@ public struct PostgreSQLProtocol: LoginShaped {
             if said.contains("role \"") && said.contains("\" does not exist") {
                 return TransportFailure(kind: .loginDenied, message: "the role does not exist (SQLSTATE 28000)")
             }
-        }
-        let untrusted = Self.untrustedServer.contains(where: lower.contains)
-        if verifying && untrusted {
-            return TransportFailure(kind: .tls, message: "PostgreSQL server not trusted, nothing was sent: \(ServerText.quote(oneLine(text)))")
         }
         if untrusted || lower.contains("ssl") {
             // Under prefer/require libpq may have retried without TLS, and a TLS error after the
