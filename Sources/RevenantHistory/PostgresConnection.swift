@@ -8,7 +8,12 @@ final class PostgresConnection: SQLConnection {
     let location: String
 
     init(url: String) throws(HistoryError) {
-        location = PostgresConnection.withoutPassword(url)
+        guard let shown = PostgresConnection.withoutPassword(url) else {
+            // libpq's own complaint may quote the URL, password and all: not repeated.
+            throw HistoryError("history: a postgresql:// URL libpq cannot read (not shown: it may hold a password); "
+                + "expected postgresql://user@host[:port]/database")
+        }
+        location = shown
         // connect_timeout before the URL: a URL that sets its own wins (libpq's expand_dbname order).
         let keys = ["connect_timeout", "application_name", "dbname"]
         let values = ["10", "revenant", url]
@@ -40,12 +45,28 @@ final class PostgresConnection: SQLConnection {
         return String(cString: text).trimmingCharacters(in: .whitespacesAndNewlines).replacingOccurrences(of: "\n", with: " ")
     }
 
-    /// `postgresql://user:secret@host/db` → `postgresql://user@host/db`: a password never reaches a message.
-    static func withoutPassword(_ url: String) -> String {
-        guard let scheme = url.range(of: "://"), let at = url[scheme.upperBound...].firstIndex(of: "@") else { return url }
-        let userInfo = url[scheme.upperBound..<at]
-        guard let colon = userInfo.firstIndex(of: ":") else { return url }
-        return String(url[..<colon]) + String(url[at...])
+    /// The URL as libpq reads it, rebuilt from its user, host, port and database only:
+    /// `postgresql://user:secret@host/db?sslpassword=…` → `postgresql://user@host/db`. A password,
+    /// wherever the URL puts it (user info, `?password=`), never reaches a message; nil when libpq
+    /// cannot read the URL (found by an adversarial run: `?password=` was printed).
+    static func withoutPassword(_ url: String) -> String? {
+        var problem: UnsafeMutablePointer<CChar>?
+        guard let options = PQconninfoParse(url, &problem) else {
+            if let problem { PQfreemem(problem) }
+            return nil
+        }
+        defer { PQconninfoFree(options) }
+        var values: [String: String] = [:]
+        var option = options
+        while let keyword = option.pointee.keyword {
+            if let value = option.pointee.val { values[String(cString: keyword)] = String(cString: value) }
+            option += 1
+        }
+        let user = values["user"].map { $0 + "@" } ?? ""
+        let host = values["host"] ?? values["hostaddr"] ?? ""
+        let port = values["port"].map { ":" + $0 } ?? ""
+        let database = values["dbname"].map { "/" + $0 } ?? ""
+        return "postgresql://\(user)\(host)\(port)\(database)"
     }
 
     /// `?` placeholders become `$1`, `$2`, … (the store's SQL has no `?` in literals).

@@ -174,6 +174,10 @@ import Glibc
                                      "postgresql://nobody:hunter2-secret@127.0.0.1:9/x", "--format", "json"], cwd: work.url)
         #expect(pg.status == 2, "\(pg)")
         #expect(!pg.stderr.contains("hunter2-secret"), "a password in the URL never reaches a message: \(pg.stderr)")
+        for url in ["postgresql://nobody@127.0.0.1:9/x?password=hunter2-secret", "postgresql://nobody:%zzhunter2-secret@127.0.0.1:9/x"] {
+            let query = try await revenant(["history", "--history", url], cwd: work.url)
+            #expect(query.status == 2 && !query.stderr.contains("hunter2"), "\(url): \(query)")
+        }
         let missing = try await revenant(["history", "--history", work.file("none.db").path], cwd: work.url)
         #expect(missing.status == 2 && missing.stderr.contains("no such file"), "\(missing)")
     }

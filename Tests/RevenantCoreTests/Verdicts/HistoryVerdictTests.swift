@@ -125,6 +125,14 @@ import Testing
     @Test func passwordNeverInAMessage() {
         #expect(PostgresConnection.withoutPassword("postgresql://u:s3cret@h:5432/db") == "postgresql://u@h:5432/db")
         #expect(PostgresConnection.withoutPassword("postgresql://u@h/db") == "postgresql://u@h/db")
+        // Wherever libpq finds a password, it is not shown (`?password=` was printed, found by an adversarial run).
+        for url in ["postgresql://u@127.0.0.1:1/db?password=Zt5rY8uI3oPa", "postgresql://u@h/db?sslmode=require&password=Zt5rY8uI3oPa",
+                    "postgresql://u:Zt5rY8uI3oPa@h/db?user=a@b", "postgres://h/db?user=u&password=Zt5rY8uI3oPa&sslpassword=Zt5rY8uI3oPa",
+                    "postgresql://u:Zt5rY8uI3oPa@h/db?application_name=x"] {
+            let shown = PostgresConnection.withoutPassword(url)
+            #expect(shown != nil && shown?.contains("Zt5rY8") == false, "\(url) → \(shown ?? "nil")")
+        }
+        #expect(PostgresConnection.withoutPassword("postgresql://u:%zzZt5rY8uI3oPa@h/db") == nil, "libpq cannot read it: nothing shown")
         #expect(PostgresConnection.numbered("a = ? AND b IN (?, ?)") == "a = $1 AND b IN ($2, $3)")
     }
 }
