@@ -110,6 +110,8 @@ struct PlanBuilder {
         if holds(credential.id) { return "id" }
         if let owner = credential.owner, holds(owner) { return "owner" }
         for (key, value) in credential.tags.sorted(by: { $0.key < $1.key }) where holds(value) || holds(key) { return "tags.\(holds(key) ? "…" : key)" }
+        // A target is printed in every check and ledger record (a webhook URL pasted whole).
+        if credential.targets.contains(where: { $0.target.map(holds) ?? false }) { return "target" }
         return nil
     }
 

@@ -95,8 +95,11 @@ import Testing
         inTag.tags = ["note": "old key \(secret.uppercased())-C"]
         var clean = Fixture.credential("d", secret: secret + "-d", probe: "api")
         clean.tags = ["note": "dead-Plan"]
-        let plan = Fixture.plan([inID, inOwner, inTag, clean], probes: [Fixture.probe("api")])
-        #expect(plan.inputErrors.count == 3, "\(plan.inputErrors)")
+        // A target with the secret in its path (found by an adversarial run: printed in every output).
+        let inTarget = Fixture.credential("e", secret: secret + "-e", probe: "api", target: "https://api.test/hook/\(secret)-e")
+        let plan = Fixture.plan([inID, inOwner, inTag, clean, inTarget], probes: [Fixture.probe("api")])
+        #expect(plan.inputErrors.count == 4, "\(plan.inputErrors)")
+        #expect(plan.inputErrors.contains { $0.contains("`target` holds the credential's own secret") })
         #expect(plan.inputErrors.contains { $0.contains("line 3") && $0.contains("`id` holds the credential's own secret") })
         #expect(plan.inputErrors.contains { $0.contains("`owner`") } && plan.inputErrors.contains { $0.contains("`tags.note`") })
         #expect(!plan.inputErrors.joined().lowercased().contains(secret.lowercased()), "no error repeats the secret")
