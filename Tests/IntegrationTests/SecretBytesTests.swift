@@ -176,13 +176,15 @@ while True:
             Scenario.credential("endless-token", state: "revoked", secret: ["file": work.file("live").path], probe: "t-endless",
                                 target: "http://127.0.0.1:\(port)"),
         ]])
-        let config = try work.writeJSON("config.json", ["timeout_seconds": 15, "retries": ["attempts": 1]])
+        // Far apart: a body read to the timeout takes 60 s; one cut at 64 KiB takes a second, or
+        // several on a machine loaded by the rest of the suite (12 s once, against a bound of 10).
+        let config = try work.writeJSON("config.json", ["timeout_seconds": 60, "retries": ["attempts": 1]])
         let start = ContinuousClock.now
         let result = try await revenant(["verify", "--inventory", inventory, "--probes", work.file("probes").path, "--config", config,
                                          "--format", "json", "--no-progress"], cwd: work.url)
         let took = ContinuousClock.now - start
         let r = try ParsedReport(result.stdout)
         #expect(r.codes("endless-token") == ["residual_access"], "\(result)")
-        #expect(took < .seconds(10), "the endless body was read to the timeout (\(took))")
+        #expect(took < .seconds(30), "the endless body was read to the timeout (\(took))")
     }
 }

@@ -95,9 +95,16 @@ import Glibc
         defer { work.remove() }
         let target = try await SwitchableTarget.start(work, names: ["a"])
         let (inventory, probes) = try target.writeInventory("inventory.json", [(id: "a-key", token: "a", state: "revoked", owner: "ir")])
-        let watch = try RunningCommand(executable: Package.binary, try Self.arguments(inventory, probes, work, interval: "1s", deadline: "1h"),
+        let ledger = work.file("evidence.jsonl").path
+        let watch = try RunningCommand(executable: Package.binary,
+                                       try Self.arguments(inventory, probes, work, interval: "1s", deadline: "1h") + ["--ledger", ledger],
                                        cwd: work.url, timeout: 60)
-        try await Task.sleep(nanoseconds: 2_500_000_000)
+        // Stopped once a round has answered (the ledger is written at each round's end), not after
+        // a fixed time: a loaded machine had not finished the first round in 2.5 s.
+        for _ in 0..<300 {
+            if let text = try? String(contentsOfFile: ledger, encoding: .utf8), text.contains("a-key") { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
         watch.signal(SIGINT)
         let result = await watch.wait()
         #expect(result.exited && result.status == 3, "\(result)")

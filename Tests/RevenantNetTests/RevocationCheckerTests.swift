@@ -175,7 +175,8 @@ import Glibc
         let checker = RevocationChecker(options: RevocationOptions(timeout: 1))
         let started = Date()
         let lookups = try await Self.lookups(pki, "stale", checker)
-        #expect(Date().timeIntervalSince(started) < 10, "the timeout bounds the silent responder")
+        // Unbounded, a silent responder is waited for forever; the suite's load made 1 s take 11.7 once.
+        #expect(Date().timeIntervalSince(started) < 30, "the timeout bounds the silent responder")
         #expect(lookups.map(\.source) == [.ocsp, .crl])
         guard case .unavailable(let why)? = lookups.first?.status else { Issue.record("\(lookups)"); return }
         #expect(why.contains("timed out"), "\(why)")

@@ -71,7 +71,7 @@ public final class BackgroundServer: Sendable {
     public var output: String { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
 
     /// Waits until the log contains `line` (without connecting: `openssl ocsp` wedges on an empty connection).
-    public func waitFor(_ line: String, seconds: Double = 10) throws(PKIError) {
+    public func waitFor(_ line: String, seconds: Double = 30) throws(PKIError) {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
             if output.contains(line) { return }
