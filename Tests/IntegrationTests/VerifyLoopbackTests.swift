@@ -421,13 +421,13 @@ struct MainRun: Sendable {
             Scenario.credential("stuck-token", state: "revoked", secret: t.secretSource("bearer_live"), probe: "t-blackhole", target: t.blackholeURL),
             Scenario.credential("other-token", state: "revoked", secret: t.secretSource("bearer_dead"), probe: "t-bearer", target: t.baseURL),
         ]])
-        let config = try work.writeJSON("config.json", ["timeout_seconds": 5, "retries": ["attempts": 1]])
+        let config = try work.writeJSON("config.json", ["timeout_seconds": 60, "retries": ["attempts": 1]])
         let ledger = work.file("evidence.jsonl").path
         let command = try RunningCommand(executable: Package.binary, [
             "verify", "--inventory", inventory, "--probes", probes, "--config", config, "--format", "json", "--ledger", ledger,
-        ], cwd: work.url, timeout: 30)
+        ], cwd: work.url, timeout: 90)
         // Wait until the run is stuck on the blackhole (connection established, no answer).
-        let deadline = ContinuousClock.now + .seconds(4)
+        let deadline = ContinuousClock.now + .seconds(20)
         while !hasConnection(toPort: t.blackholePort) && ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(25))
         }
@@ -438,7 +438,8 @@ struct MainRun: Sendable {
         let took = ContinuousClock.now - sent
 
         #expect(result.exited && result.status == 3, "\(result)")
-        #expect(took < .seconds(4), "SIGINT ends the run without waiting for the 5 s timeout (took \(took))")
+        // Far from the 60 s timeout: the suite's load can slow the exit itself by seconds.
+        #expect(took < .seconds(30), "SIGINT ends the run without waiting for the 60 s timeout (took \(took))")
         let r = try ParsedReport(result.stdout)
         #expect(r.run["complete"] as? Bool == false)
         #expect((r.run["incomplete_reason"] as? String)?.contains("SIGINT") == true)

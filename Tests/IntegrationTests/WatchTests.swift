@@ -82,9 +82,10 @@ import Glibc
             (id: "a-key", token: "a", state: "revoked", owner: "ir"), (id: "b-key", token: "b", state: "rotated", owner: "ir"),
         ])
         let start = Date()
-        let result = try await revenant(try Self.arguments(inventory, probes, work, interval: "5s", deadline: "1m"), cwd: work.url)
+        let result = try await revenant(try Self.arguments(inventory, probes, work, interval: "60s", deadline: "5m"), cwd: work.url)
         #expect(result.status == 0, "\(result)")
-        #expect(Date().timeIntervalSince(start) < 4, "no second round when all is dead")
+        // A second round would start a minute in; the suite's load can make one round take seconds.
+        #expect(Date().timeIntervalSince(start) < 30, "no second round when all is dead")
         let report = try jsonObject(result.stdout)
         #expect((report["watch"] as? [String: Any])?["rounds"] as? Int == 1)
         await target.stop()
