@@ -358,7 +358,7 @@ struct PlanBuilder {
                     login: String?, ownHost: String?, authSecret: Secret?, pin: String?) -> String? {
         let proto = probe.kind
         if VerifyPlanner.wouldSendInClear(probe, target) {
-            return "plain http to \(target.host): probe `\(probe.id)` talks https (or carries an operator secret); the secret is not sent in clear text"
+            return "plain http to \(target.host): the secret is not sent in clear text over a network (write https://, or reach the host through a loopback tunnel)"
         }
         if probe.allowedHosts.isEmpty {
             return "probe `\(probe.id)` lists no allowed_hosts: copy \(probe.source) into your probes_dirs and list the hosts it may reach"

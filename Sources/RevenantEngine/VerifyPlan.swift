@@ -195,17 +195,12 @@ public enum VerifyPlanner {
         return dots == 3 && digits > 0 && first == 127
     }
 
-    /// Plain http to a system that speaks https (the probe's default target is https), or for a
-    /// protocol whose request carries an operator's or client's secret (SCIM, introspection,
-    /// SigV4): refused, except on loopback (tests, local tunnels).
+    /// Plain http to any host but loopback (tests, local tunnels): refused. Every HTTP probe puts a
+    /// secret in its request, which any hop on the way would read. (Only probes whose default
+    /// target said https were refused once, and the shipped templates without one, such as okta
+    /// and atlassian, sent `http://` secrets in clear: found by an adversarial run.)
     static func wouldSendInClear(_ probe: ProbeDefinition, _ target: TargetURL) -> Bool {
-        guard target.scheme == "http" else { return false }
-        if isLoopback(target.host) { return false }
-        if probe.defaultTarget?.lowercased().hasPrefix("https://") == true { return true }
-        // A secret that names its own https host, or a provider whose regions all speak https.
-        if probe.hostFromSecret != nil { return true }
-        if !probe.regions.isEmpty && probe.regions.allSatisfy({ $0.lowercased().hasPrefix("https://") }) { return true }
-        return [.scim, .oauth2Introspection, .awsSigV4, .oauth2Token].contains(probe.kind)
+        target.scheme == "http" && !isLoopback(target.host)
     }
 
     /// Whether a username holds a line break, a Unicode line or paragraph separator, or another

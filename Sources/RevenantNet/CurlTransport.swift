@@ -183,8 +183,19 @@ enum ProxyEnvironment {
         } else if !present {
             // No proxy variable is set: say so once, instead of libcurl reading the environment per transfer.
             _ = rv_easy_setopt_string(easy, CURLOPT_PROXY, "")
+            return
         }
+        _ = rv_easy_setopt_string(easy, CURLOPT_NOPROXY, noProxy)
     }
+
+    /// Loopback is never reached through a proxy: plain http is sent only there, and a proxy would
+    /// read the secret and answer for the target (found by an adversarial run: a proxy's 401 read
+    /// as the target's refusal). The user's own `no_proxy` hosts stay (CURLOPT_NOPROXY replaces it).
+    static let noProxy: String = {
+        let given = (getenv("no_proxy") ?? getenv("NO_PROXY")).map { String(cString: $0) } ?? ""
+        if given.trimmingCharacters(in: .whitespaces) == "*" { return "*" }
+        return (given.split(separator: ",").map(String.init) + ["localhost", "127.0.0.0/8", "::1"]).joined(separator: ",")
+    }()
 }
 
 /// libcurl's global state is set up once per process.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// The result of one `revenant verify` over the main scenario inventory (shared by many tests).
 struct MainRun: Sendable {
@@ -411,6 +412,32 @@ struct MainRun: Sendable {
                   let mask = UInt64(line.dropFirst(field.count).trimmingCharacters(in: .whitespaces), radix: 16) else { return false }
             return mask & (1 << UInt64(sig - 1)) != 0
         }
+    }
+
+    /// A configured proxy (and `http_proxy`) is never used for loopback: plain http goes only there,
+    /// and a proxy would read the secret and answer for the target (found by an adversarial run:
+    /// the proxy's refusal read as the target's, revocation_verified for a live token).
+    @Test func loopbackIsNeverReachedThroughAProxy() async throws {
+        let t = try await SharedTargets.get()
+        let work = try t.workDirectory("proxy")
+        let probes = try Scenario.writeProbes(into: work)
+        let (proxy, proxyPort) = try Loopback.listeningSocket(backlog: 16)
+        defer { close(proxy) }
+        let inventory = try work.writeJSON("inventory.json", ["credentials": [
+            Scenario.credential("live-token", state: "revoked", secret: t.secretSource("bearer_live"), probe: "t-bearer", target: t.baseURL),
+        ]])
+        let proxyURL = "http://127.0.0.1:\(proxyPort)"
+        let config = try work.writeJSON("config.json", ["timeout_seconds": 5, "retries": ["attempts": 1], "proxy": proxyURL])
+        for (flags, environment) in [(["--config", config], [String: String]()), ([], ["http_proxy": proxyURL])] {
+            let result = try await revenant(["verify", "--inventory", inventory, "--probes", probes, "--format", "json"] + flags,
+                                            cwd: work.url, environment: environment)
+            #expect(try ParsedReport(result.stdout).codes("live-token") == ["residual_access"], "\(flags) \(environment): \(result)")
+        }
+        // Nothing ever connected to the proxy.
+        _ = fcntl(proxy, F_SETFL, fcntl(proxy, F_GETFL) | O_NONBLOCK)
+        let connected = accept(proxy, nil, nil)
+        if connected >= 0 { close(connected) }
+        #expect(connected < 0, "a request reached the proxy")
     }
 
     @Test func interruptedRunExitsThreeAndStillWritesAPartialReport() async throws {

@@ -225,8 +225,23 @@ func onlyRealLoopbackAddressesAreLoopback(host: String, loopback: Bool) {
     }
 }
 
-/// A secret is not sent over plain http to a system that speaks https.
+/// A secret is not sent over plain http, but on loopback.
 @Suite struct PlainHTTPTests {
+    /// Also for a probe that names no https default target (the shipped okta, atlassian, …
+    /// templates sent `http://` secrets in clear: found by an adversarial run).
+    @Test func httpIsSkippedWhateverTheProbeExceptOnLoopback() {
+        let probe = Fixture.probe("template", hosts: ["acme.okta.test", "127.0.0.5"])
+        #expect(probe.defaultTarget == nil)
+        let plan = Fixture.plan([
+            Fixture.credential("clear", secret: "tok-clear-2", probe: "template", target: "http://acme.okta.test"),
+            Fixture.credential("loopback", secret: "tok-loop-2", probe: "template", target: "http://127.0.0.5:8080"),
+            Fixture.credential("tls", secret: "tok-tls-2", probe: "template", target: "https://acme.okta.test"),
+        ], probes: [probe])
+        #expect(plan.checks[0][0].skipReason?.contains("clear text") == true)
+        #expect(plan.checks[1][0].skipReason == nil && plan.checks[2][0].skipReason == nil)
+        #expect(plan.sendCount == 2)
+    }
+
     @Test func httpToAnHTTPSProbeIsSkippedExceptOnLoopback() {
         var probe = Fixture.probe("api", hosts: ["api.test", "127.0.0.1"])
         probe.defaultTarget = "https://api.test"
