@@ -30,6 +30,7 @@ struct PlanBuilder {
     var sshCertificateKeys: [Int: [UInt8]] = [:]
     var secretFindings: [Int: [Finding]] = [:]
     var jwtValidUntil: [Int: Date] = [:]
+    var jwtValidFrom: [Int: Date] = [:]
     var pairs: [ControlPair] = []
     var pairIndex: [PairKey: Int] = [:]
     var hostLimits: [String: HostLimits] = [:]
@@ -95,6 +96,7 @@ struct PlanBuilder {
         plan.sshCertificates = sshCertificates
         plan.secretFindings = secretFindings
         plan.jwtValidUntil = jwtValidUntil
+        plan.jwtValidFrom = jwtValidFrom
         return plan
     }
 
@@ -145,7 +147,15 @@ struct PlanBuilder {
             out.secret = nil
             out.problem = "the secret contains a line break or NUL: not sent (a login or header carrying it would be refused, which proves nothing)"
         }
-        if credential.kind == .jwt, !lintOnly, let token = out.secret.map({ $0.text ?? "" }) { readToken(ci, token) }
+        if credential.kind == .jwt, !lintOnly, let token = out.secret.map({ $0.text ?? "" }) {
+            readToken(ci, token)
+        } else if [.oauthToken, .bearerToken].contains(credential.kind), !lintOnly, let token = out.secret?.text, token.hasPrefix("eyJ"),
+                  let decoded = try? JSONWebToken.decode(token) {
+            // An access token that is a JWT, whatever kind it was listed as: its own dates bound
+            // what a refusal proves (found by an adversarial run: as `oauth_token`, an
+            // introspection's `active: false` read as dead while the token's exp was a day away).
+            noteValidity(ci, decoded.claims)
+        }
         if credential.kind == .serviceAccountKey, !lintOnly, let s = out.secret, let why = Self.keyProblem(s) {
             out.secret = nil
             out.problem = why
@@ -249,12 +259,19 @@ struct PlanBuilder {
         return nil
     }
 
+    /// A JWT's own validity: until its `exp`, and from its `nbf` or `iat` when that is still ahead
+    /// (a server refuses it until then, live or not).
+    mutating func noteValidity(_ ci: Int, _ claims: JSONWebToken.Claims) {
+        jwtValidUntil[ci] = claims.expiresAt ?? .distantFuture
+        if let from = [claims.notBefore, claims.issuedAt].compactMap({ $0 }).max(), from > now { jwtValidFrom[ci] = from }
+    }
+
     /// A JWT's own dates and algorithm feed the lifecycle findings.
     mutating func readToken(_ ci: Int, _ token: String) {
         let credential = inventory.credentials[ci]
         do {
             let decoded = try JSONWebToken.decode(token)
-            jwtValidUntil[ci] = decoded.claims.expiresAt ?? .distantFuture
+            noteValidity(ci, decoded.claims)
             let verification = jwks.map { JWKSVerifier.verify(token: decoded, keys: $0) }
             if let verification, let problem = VerifyPlanner.describe(verification) {
                 warnings.append("\(credential.location): \(credential.id): \(problem)")

@@ -337,6 +337,11 @@ public final class VerifyEngine: Sendable {
                 if let until = plan.jwtValidUntil[ci], let p = planned.pair, plan.pairs[p].probe.kind == .oauth2Introspection {
                     outcome = OutcomeRules.introspectedJWT(outcome, validUntil: until, now: startedAt)
                 }
+                // Found by an adversarial run: a JWT refused before its nbf read as dead, and was let in two minutes later.
+                if let from = plan.jwtValidFrom[ci], from > (checkState.at ?? startedAt) {
+                    outcome = OutcomeRules.unprovenRefusal(outcome, why: "the JWT is not valid before \(Timestamp.format(from)) (its nbf or iat), "
+                                                           + "and a server refuses it until then, live or not")
+                }
                 checks.append(ProbeCheck(
                     probe: planned.probeID, target: planned.displayURL, outcome: outcome, sharedControls: controls,
                     httpStatus: checkState.status, attempts: checkState.attempts, durationMs: checkState.durationMs, evidence: checkState.evidence,

@@ -60,6 +60,9 @@ public struct VerifyPlan: Sendable {
     /// Until when each decodable JWT is valid by its own `exp` (`distantFuture` without one), by
     /// credential index: a resource server that checks it locally accepts it until then.
     public var jwtValidUntil: [Int: Date] = [:]
+    /// From when each JWT whose `nbf` or `iat` was still ahead at planning is valid, by credential
+    /// index: a refusal answered before then proves nothing.
+    public var jwtValidFrom: [Int: Date] = [:]
     public var pairs: [ControlPair]
     public var hostLimits: [String: HostLimits]
     /// Problems that do not stop the run (unreadable positive-control secrets, ...).

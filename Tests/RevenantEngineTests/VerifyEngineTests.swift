@@ -500,6 +500,47 @@ final class Counter: @unchecked Sendable {
         #expect(report.results.first?.credential.expiresAt == Date(timeIntervalSince1970: 1_700_003_600))
     }
 
+    static func token(_ payload: String) -> String {
+        func b64(_ s: String) -> String {
+            Data(s.utf8).base64EncodedString().replacingOccurrences(of: "+", with: "-")
+                .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        }
+        return b64(#"{"alg":"HS256","typ":"JWT"}"#) + "." + b64(payload) + ".c2ln"
+    }
+
+    /// A server refuses a JWT before its nbf (or iat), live or not: such a refusal proves nothing
+    /// (found by an adversarial run: revocation_verified, and the token let in two minutes later).
+    @Test(arguments: ["nbf", "iat"])
+    func aRefusalBeforeTheTokensStartProvesNothing(claim: String) async {
+        let ahead = Int(Date().timeIntervalSince1970) + 3600
+        let token = Self.token("{\"sub\":\"svc\",\"\(claim)\":\(ahead),\"exp\":\(ahead + 3600)}")
+        let mock = MockTransport { _, _ in Answer.status(401) }
+        var probe = Fixture.probe("api")
+        probe.kinds.append(.jwt)
+        let report = await Fixture.run(Fixture.plan([Fixture.credential("early", kind: .jwt, secret: token, probe: "api")], probes: [probe]),
+                                       transport: mock)
+        let check = report.result("early")!.checks[0]
+        #expect(check.outcome.name == "inconclusive" && check.outcome.reason.contains("not valid before"), "\(check.outcome)")
+        #expect(report.result("early")?.codes.contains(.revocationVerified) == false)
+        // One that started already is read as before.
+        let started = Self.token("{\"sub\":\"svc\",\"nbf\":1700000000,\"exp\":\(ahead)}")
+        let plain = await Fixture.run(Fixture.plan([Fixture.credential("started", kind: .jwt, secret: started, probe: "api")], probes: [probe]),
+                                      transport: mock)
+        #expect(plain.result("started")?.codes == [.revocationVerified])
+    }
+
+    /// An access token that is a JWT has its own dates whatever kind it is listed as (as
+    /// `oauth_token`, an introspection's `active: false` read as dead a day before its exp).
+    @Test func anAccessTokenThatIsAJWTKeepsItsDatesWhateverItsKind() {
+        var probe = Fixture.probe("api")
+        probe.kinds += [.jwt, .oauthToken]
+        let token = Self.token("{\"sub\":\"svc\",\"exp\":1700003600}")
+        let plan = Fixture.plan([Fixture.credential("oauth", kind: .oauthToken, secret: token, probe: "api"),
+                                 Fixture.credential("bearer", kind: .bearerToken, secret: token, probe: "api"),
+                                 Fixture.credential("opaque", kind: .oauthToken, secret: "eyJ-but-not-a-jwt", probe: "api")], probes: [probe])
+        #expect(plan.jwtValidUntil == [0: Date(timeIntervalSince1970: 1_700_003_600), 1: Date(timeIntervalSince1970: 1_700_003_600)])
+    }
+
     @Test func theTokensOwnExpIsKeptForTheRun() {
         var probe = Fixture.probe("api")
         probe.kinds.append(.jwt)
