@@ -337,6 +337,9 @@ public final class VerifyEngine: Sendable {
                 if let until = plan.jwtValidUntil[ci], let p = planned.pair, plan.pairs[p].probe.kind == .oauth2Introspection {
                     outcome = OutcomeRules.introspectedJWT(outcome, validUntil: until, now: startedAt)
                 }
+                if let p = planned.pair {
+                    outcome = OutcomeRules.unprovenRefusal(outcome, why: VerifyEngine.otherClientsControl(plan.pairs[p], clientID: credential.username))
+                }
                 // Found by an adversarial run: a JWT refused before its nbf read as dead, and was let in two minutes later.
                 if let from = plan.jwtValidFrom[ci], from > (checkState.at ?? startedAt) {
                     outcome = OutcomeRules.unprovenRefusal(outcome, why: "the JWT is not valid before \(Timestamp.format(from)) (its nbf or iat), "
@@ -485,6 +488,18 @@ public final class VerifyEngine: Sendable {
         case tick
     }
 
+
+    /// Why a client secret's `invalid_client` proves nothing on this pair, or nil. RFC 6749 §5.2 also
+    /// gives it to a client that may not authenticate this way (registered for `client_secret_post`,
+    /// sent `client_secret_basic`): only an accepted positive control of the *same* client (its new
+    /// secret) shows this is its method (found by an adversarial run: another client's control let
+    /// a live post-only secret read as dead).
+    static func otherClientsControl(_ pair: ControlPair, clientID: String?) -> String? {
+        guard case .tokenRequest(let method, _) = pair.probe.auth, method != .jwtBearer,
+              pair.positiveSecret != nil, pair.positiveUsername != clientID else { return nil }
+        return "invalid_client is also the answer to a client that may not use \(method.rawValue) (RFC 6749 §5.2), "
+            + "and the positive control here is another client's: only one of the same client (its new secret) shows the method is its own"
+    }
 
     /// A retry of a transient answer (429, 503, connection failure), or nil. Retry-After is honoured
     /// up to `retries.max_retry_after_seconds`; beyond that the outcome stays inconclusive.

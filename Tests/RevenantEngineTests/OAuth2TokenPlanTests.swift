@@ -33,6 +33,29 @@ import Testing
         return c
     }
 
+    /// RFC 6749 §5.2: `invalid_client` is also the answer to a client that may not use this
+    /// authentication method. Only a positive control of the same client vouches for a refusal
+    /// (found by an adversarial run: another client's control let a live post-only secret read as dead).
+    @Test(arguments: [TokenRequestMethod.clientSecretBasic, .clientSecretPost])
+    func onlyTheSameClientsControlVouchesForInvalidClient(method: TokenRequestMethod) async {
+        // Basic carries the secret in a header, post in the form body.
+        let mock = MockTransport { request, secret in
+            let posted = String(decoding: request.body ?? [], as: UTF8.self).contains("client_secret=canary-new-secret-1")
+            return secret == "canary-new-secret-1" || posted ? Answer.status(200, body: #"{"access_token":"t","token_type":"Bearer"}"#)
+                : Answer.status(401, body: #"{"error":"invalid_client"}"#)
+        }
+        let credentials = [
+            Fixture.credential("rotated", kind: .clientSecret, secret: "canary-old-secret-1", probe: "tok", target: "https://idp.test", username: "canary"),
+            Fixture.credential("other-client", kind: .clientSecret, secret: "post-only-secret-1", probe: "tok", target: "https://idp.test", username: "post-only"),
+        ]
+        let controls = [PositiveControl(probe: "tok", target: "https://idp.test", secret: .value("canary-new-secret-1"), username: "canary")]
+        let report = await Fixture.run(Fixture.plan(credentials, probes: [Self.probe(method)], controls: controls), transport: mock)
+        #expect(report.result("rotated")?.codes == [.revocationVerified], "\(report.result("rotated")!.checks)")
+        let other = report.result("other-client")!
+        #expect(other.checks[0].outcome.name == "inconclusive" && other.checks[0].outcome.reason.contains("another client"), "\(other.checks)")
+        #expect(other.codes == [.revocationUnverified])
+    }
+
     @Test func aClientSecretWithoutItsClientIdIsNotSent() {
         let plan = Fixture.plan([Fixture.credential("s", kind: .clientSecret, secret: "dead-secret-1", probe: "tok", target: "https://idp.test")],
                                 probes: [Self.probe(.clientSecretBasic)])
