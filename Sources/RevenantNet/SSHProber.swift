@@ -25,6 +25,11 @@ public struct SSHProber: LoginProber {
         }
         // The key is read before connecting: a key that cannot be used is not worth a connection.
         var key: SSHKey?
+        // A certificate's key alone, tried when the certificate is refused: the key may be
+        // authorized as it is (authorized_keys), and then the secret still opens the account
+        // whatever became of its certificate (found by an adversarial run: revocation_verified
+        // while `ssh -i` logged in with the bare key).
+        var bareKey: SSHKey?
         switch login.method {
         case .privateKey:
             // A private key file is text (OpenSSH or PEM); bytes that are not UTF-8 are no key libssh reads.
@@ -35,8 +40,9 @@ public struct SSHProber: LoginProber {
             case .success(let k): key = k
             case .failure(let failure): return .failure(failure)
             }
-            if let certificate = login.certificate, let key, let failure = key.attachCertificate(certificate) {
-                return .failure(failure)
+            if let certificate = login.certificate, let key {
+                if let failure = key.attachCertificate(certificate) { return .failure(failure) }
+                if case .success(let k) = SSHKey.importPrivate(text) { bareKey = k }
             }
         case .generatedKey:
             guard let k = SSHKey.generateEd25519() else {
@@ -51,7 +57,17 @@ public struct SSHProber: LoginProber {
         }
         if let failure = session.connect() { return .failure(failure) }
         if let failure = session.checkHostKey(pinnedDigest: pin) { return .failure(failure) }
-        return session.authenticate(key: key, password: login.method == .password ? login.secret : nil)
+        let result = session.authenticate(key: key, password: login.method == .password ? login.secret : nil)
+        guard login.certificate != nil, case .failure(let refusal) = result, refusal.kind == .loginDenied else { return result }
+        guard let bareKey else {
+            return .failure(TransportFailure(kind: .other, message: "\(refusal.message) for the certificate; its key alone could not be read to try it"))
+        }
+        switch session.tryKey(bareKey) {
+        case .success: return .success(.loginAccepted("the certificate was refused, its key alone accepted (publickey): the key is authorized as it is"))
+        case .failure(let alone) where alone.kind == .loginDenied: return result
+        case .failure(let alone):
+            return .failure(TransportFailure(kind: .other, message: "the certificate was refused, and its key alone could not be tried: \(alone.message)"))
+        }
     }
 
     /// The 32-byte digest of a `SHA256:<43 base64>` pin (prefix optional), or nil if malformed.
@@ -280,6 +296,20 @@ final class SSHSession {
             return .failure(TransportFailure(kind: .other, message: "\(method) accepted as one factor only (partial success): the server wants \(Self.names(UInt32(bitPattern: ssh_userauth_list(raw, nil)))) as well"))
         default:
             return .failure(stepFailure(method))
+        }
+    }
+
+    /// One more public-key login on this session (after a refusal: sshd allows several tries).
+    func tryKey(_ key: SSHKey) -> Result<Void, TransportFailure> {
+        let rc = ssh_userauth_publickey(raw, nil, key.raw)
+        switch rc {
+        case SSH_AUTH_SUCCESS.rawValue: return .success(())
+        case SSH_AUTH_DENIED.rawValue where error.hasPrefix("Access denied"):
+            return .failure(TransportFailure(kind: .loginDenied, message: "Permission denied (publickey)"))
+        case SSH_AUTH_PARTIAL.rawValue:
+            return .failure(TransportFailure(kind: .other, message: "the key alone is accepted as one factor only (partial success)"))
+        default:
+            return .failure(stepFailure("publickey"))
         }
     }
 

@@ -50,6 +50,7 @@ struct SSHCertificateRun: Sendable {
             try cert("active-expired-cert", "EXPIRED", target: enforcing, state: "active"),
             try cert("other-principal", "OTHER_PRINCIPAL", target: enforcing),
             try cert("not-yet-valid", "NOT_YET_VALID", target: enforcing),
+            try cert("revoked-cert-key-authorized", "BARE_AUTHORIZED", target: enforcing),
         ]
         let live = try server.value("SSH_CERT_LIVE")
         let controls = [enforcing, lax].map { target -> [String: Any] in
@@ -117,6 +118,19 @@ struct SSHCertificateRun: Sendable {
         let r = try Self.report(try await Self.run())
         #expect(r.check(id)["outcome"] as? String == "rejected", "\(r.check(id))")
         #expect(r.codes(id) == ["revocation_verified"], "\(r.codes(id))")
+    }
+
+    /// A certificate refused (revoked in the KRL) whose key is also in authorized_keys: the key alone
+    /// still logs in, so the secret is live (found by an adversarial run: revocation_verified).
+    @Test func aRefusedCertificateWhoseKeyIsAuthorizedAloneIsResidualAccess() async throws {
+        let run = try await Self.run()
+        let r = try Self.report(run)
+        let id = "revoked-cert-key-authorized"
+        #expect(r.check(id)["outcome"] as? String == "authenticated", "\(r.check(id))")
+        // The certificate (serial 109) is in the KRL this server enforces: sshd took the key alone.
+        #expect(run.logLines.contains { $0.hasPrefix("Accepted publickey for") && $0.contains("ED25519 ") && !$0.contains("CERT") },
+                "\(run.logLines)")
+        #expect(r.codes(id).first == "residual_access", "\(r.codes(id))")
     }
 
     @Test func revokedAtTheCAButAcceptedByAServerWithoutRevokedKeysIsResidualAccess() async throws {

@@ -58,7 +58,10 @@ start_sshd() {
   cert not_yet_valid 106 rv-not-yet-valid "$TEST_USER" "+1d:+2d"
   cert live_ecdsa 107 rv-live-ecdsa "$TEST_USER" "-5m:+1d" ecdsa -b 256
   cert live_rsa 108 rv-live-rsa "$TEST_USER" "-5m:+1d" rsa -b 3072
-  printf 'serial: 102\nid: rv-id-revoked\n' >"$D/krl.spec"
+  # Revoked in the KRL, but its key is also authorized as it is: the key still logs in.
+  cert bare_authorized 109 rv-bare-authorized "$TEST_USER" "-5m:+1d"
+  cat "$D/cert_bare_authorized.pub" >>"$D/authorized_keys"
+  printf 'serial: 102\nserial: 109\nid: rv-id-revoked\n' >"$D/krl.spec"
   ssh-keygen -q -k -f "$D/user_ca.krl" -s "$D/user_ca.pub" -z 1 "$D/krl.spec" || die "sshd: ssh-keygen -k cannot write the KRL"
 
   cat >"$D/sshd_config" <<EOF
@@ -126,5 +129,6 @@ EOF
     "SSH_CERT_EXPIRED=$D/cert_expired" "SSH_CERT_OTHER_PRINCIPAL=$D/cert_other_principal" \
     "SSH_CERT_NOT_YET_VALID=$D/cert_not_yet_valid" \
     "SSH_CERT_LIVE_ECDSA=$D/cert_live_ecdsa" "SSH_CERT_LIVE_RSA=$D/cert_live_rsa" \
+    "SSH_CERT_BARE_AUTHORIZED=$D/cert_bare_authorized" \
     "SSHD_PASSWORD_USER=$pw_user" "SSHD_LIVE_PASSWORD=$pw_live" "SSHD_OLD_PASSWORD=$pw_old"
 }
