@@ -31,6 +31,8 @@ struct PlanBuilder {
     var secretFindings: [Int: [Finding]] = [:]
     var jwtValidUntil: [Int: Date] = [:]
     var jwtValidFrom: [Int: Date] = [:]
+    /// Where each pair's positive control was given: a pair takes one.
+    var controlOrigin: [Int: String] = [:]
     var pairs: [ControlPair] = []
     var pairIndex: [PairKey: Int] = [:]
     var hostLimits: [String: HostLimits] = [:]
@@ -512,6 +514,14 @@ struct PlanBuilder {
     }
 
     mutating func attach(_ control: PositiveControl, _ resolved: Result<Secret, SecretError>, to i: Int, probe: ProbeDefinition, target: TargetURL) {
+        // Found by an adversarial run: a live control then an unreadable one for the same pair
+        // warned that rejections would not count, and they did; the last one given replaced the first.
+        if let first = controlOrigin[i] {
+            inputErrors.append("\(control.origin): a second positive control for \(probe.id) at \(target.base) (the first: \(first)): "
+                               + "each probe and target takes one, or which one vouches would depend on their order")
+            return
+        }
+        controlOrigin[i] = control.origin
         let controlUser = control.username ?? pairs[i].username
         let notCounted = "rejections there will not count"
         if let format = probe.usernameRefused(controlUser) {

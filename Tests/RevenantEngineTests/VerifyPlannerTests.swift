@@ -105,6 +105,15 @@ import Testing
         #expect(!plan.inputErrors.joined().lowercased().contains(secret.lowercased()), "no error repeats the secret")
     }
 
+    @Test func aSecondPositiveControlForAPairIsAnInputError() {
+        let creds = [Fixture.credential("c", secret: "dead-z", probe: "api")]
+        let controls = [PositiveControl(probe: "api", target: "https://api.test", secret: .value("live-canary-1"), origin: "inv.json controls[0]"),
+                        PositiveControl(probe: "api", target: "https://api.test", secret: .file("/nonexistent/canary"), origin: "inv.json controls[1]")]
+        let plan = Fixture.plan(creds, probes: [Fixture.probe("api")], controls: controls)
+        #expect(plan.inputErrors.contains { $0.contains("controls[1]") && $0.contains("second positive control") && $0.contains("controls[0]") },
+                "\(plan.inputErrors)")
+    }
+
     @Test func unreadablePositiveControlIsAWarningWithoutTheSecret() {
         let creds = [Fixture.credential("c", secret: "dead-z", probe: "api")]
         let controls = [PositiveControl(probe: "api", target: "https://api.test", secret: .file("/nonexistent/canary"), origin: "inv.json controls[0]")]
