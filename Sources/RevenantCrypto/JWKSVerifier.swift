@@ -49,7 +49,10 @@ public enum JWKSVerifier {
             case let reason?: reasons.append("\(key.name): \(reason)")
             }
         }
-        return .failed(reason: reasons.joined(separator: "; "))
+        // A JWK Set may hold many keys: three reasons are enough to read, and a warning line per
+        // credential stays short (1,400 keys once made each 78 KB).
+        let more = reasons.count > 3 ? "; and \(reasons.count - 3) more keys" : ""
+        return .failed(reason: reasons.prefix(3).joined(separator: "; ") + more)
     }
 
     /// Parses `jwks` (a JWK Set document) and verifies; throws only when the document is unusable.

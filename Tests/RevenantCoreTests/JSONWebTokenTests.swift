@@ -277,6 +277,19 @@ import RevenantFiles
         #expect(JWKSVerifier.verify(token: token, keys: wrong) == .failed(reason: #"kid "h" (oct): the HMAC does not match"#))
     }
 
+    /// Many keys without a kid: the reason names three and counts the rest (1,400 keys once made a
+    /// 78 KB warning line per credential, found by an adversarial run).
+    @Test func aFailureAgainstManyKeysStaysShort() throws {
+        let jose = try Self.jose()
+        let secret: [UInt8] = Array("a shared secret of thirty-two by".utf8)
+        let hex = secret.map { String(format: "%02x", $0) }.joined()
+        let token = try JSONWebToken.decode(try jose.token(header: #"{"alg":"HS256"}"#, claims: "{}", key: .rsa, scheme: "HS256:\(hex)"))
+        let keys = (0..<50).map { i in #"{"kty":"oct","k":"\#(TestJOSE.base64URL(Array("wrong shared secret number \(i) ....".utf8)))"}"# }
+        let set = try JSONWebKeySet.parse(Array(#"{"keys":[\#(keys.joined(separator: ","))]}"#.utf8))
+        guard case .failed(let reason) = JWKSVerifier.verify(token: token, keys: set) else { Issue.record("not refused"); return }
+        #expect(reason.hasSuffix("; and 47 more keys") && reason.count < 400, "\(reason.count): \(reason)")
+    }
+
     @Test func signatureByAWeakKeyVerifiesButIsWeakCrypto() throws {
         let jose = try Self.jose()
         let token = try JSONWebToken.decode(try jose.token(header: #"{"alg":"RS256","kid":"rsa1024"}"#, claims: "{}", key: .rsa1024, scheme: "RS256"))
