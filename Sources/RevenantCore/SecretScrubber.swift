@@ -104,8 +104,8 @@ public struct SecretGrams: Sendable {
 /// `%u`, backslash and octal escapes, HTML, quoted-printable, base64, hex, base32, UTF-16 in any
 /// of those, and those twice over), or the whole text so decoded, without spaces or backwards".
 /// What matches becomes `[redacted]`; a match found only in a decoded or folded view takes its
-/// whole word (or the server's whole text) with it. Redacting too much costs a little clarity; redacting too little
-/// leaks a secret into reports and the ledger.
+/// whole word (or the server's whole text) with it. Redacting too much costs a little clarity;
+/// redacting too little leaks a secret into reports and the ledger.
 /// Outside the marks (revenant's own words) only this attempt's whole secret counts: a password
 /// that contains "password" must not blank out "takes no password logins".
 public struct SecretScrubber: Sendable {
