@@ -180,6 +180,10 @@ public struct SecretScrubber: Sendable {
                 || first.dropFirst().contains { view in Self.decodings(of: view).dropFirst().contains { !matches($0).isEmpty } }
             if found { for i in start..<end { hit[i] = true } }
         }
+        // 3b. A quote cut at ServerText.maxCharacters (it ends in `…`) may end inside a secret,
+        //     with fewer bytes of it than a run: those go when they begin one of this attempt's
+        //     secrets (found by an adversarial run: an echo padded to end 5 bytes in).
+        if let cut = Self.cutTail(bytes, own: own) { for i in cut { hit[i] = true } }
         // 4. What is still left, read across words: HTML references (the `;` that ends each one
         //    also ends a word above), every other decoding of the whole text, the text without its
         //    spaces (a secret spelled out) and backwards. A hit there takes all of it.
@@ -188,6 +192,19 @@ public struct SecretScrubber: Sendable {
         let acrossWords = Self.decodings(of: left).dropFirst() + [spelledOut, Array(left.reversed())]
         if acrossWords.contains(where: { !matches($0).isEmpty }) { return "[redacted]" }
         return hit.contains(true) ? Self.replace(bytes, hit) : text
+    }
+
+    /// The last bytes before a quote's closing `…` (at most a run's length less one) that begin one
+    /// of `own`, ASCII case aside; nil when the text was not cut or they begin none.
+    static func cutTail(_ bytes: [UInt8], own: [[UInt8]]) -> Range<Int>? {
+        let ellipsis: [UInt8] = [0xE2, 0x80, 0xA6]
+        guard bytes.count > ellipsis.count, bytes.suffix(3).elementsEqual(ellipsis) else { return nil }
+        let end = bytes.count - ellipsis.count
+        for k in stride(from: min(SecretGrams.run - 1, end), through: 1, by: -1) {
+            let tail = bytes[(end - k)..<end].map(lowercased)
+            if own.contains(where: { $0.count > k && $0.starts(with: tail) }) { return (end - k)..<end }
+        }
+        return nil
     }
 
     /// Ranges of `bytes` covered by runs of a secret.

@@ -445,8 +445,9 @@ final class Transfer: @unchecked Sendable {
     /// One raw header line: a status line starts a new header block (after 1xx), else `Name: value`.
     func onHeaderLine(_ line: UnsafeBufferPointer<UInt8>) {
         if let scheme = replyScheme {
-            // Kept short: a reply is evidence in a reason, never a body.
-            lastReply = String(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines).prefix(200))
+            // Kept short: a reply is evidence in a reason, never a body. ServerText.quote makes the
+            // final cut, with the `…` the scrubber reads (a cut made here would hide it).
+            lastReply = String(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines).prefix(1_000))
             if scheme.hasPrefix("smtp") && lastReply.hasPrefix("235") { authenticationSucceeded = true }
             if scheme.hasPrefix("imap") && lastReply.uppercased().hasPrefix("* PREAUTH") { preauthenticated = true }
             return

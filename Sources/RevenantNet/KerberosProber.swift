@@ -90,7 +90,7 @@ final class KerberosContext {
     func message(_ code: krb5_error_code) -> String {
         guard let text = krb5_get_error_message(raw, code) else { return "" }
         defer { krb5_free_error_message(raw, text) }
-        return String(String(cString: text).prefix(200))
+        return String(String(cString: text).prefix(1_000))
     }
 
     /// The AS exchange: each request libkrb5 makes goes through `send`, each reply back to it,

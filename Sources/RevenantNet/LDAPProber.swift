@@ -142,7 +142,7 @@ public struct LDAPProber: LoginProber {
         guard ldap_get_option(ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &text) == LDAP_OPT_SUCCESS, let text else { return "" }
         defer { ldap_memfree(text) }
         // Kept short: a server's text is evidence in a reason, never a body.
-        return String(String(cString: text).trimmingCharacters(in: .whitespacesAndNewlines).prefix(200))
+        return String(String(cString: text).trimmingCharacters(in: .whitespacesAndNewlines).prefix(1_000))
     }
 
     /// A refused bind's result code, diagnostic message and password policy answer as a failure:

@@ -46,6 +46,18 @@ import Testing
         #expect(!out.contains(echo), "\(form)")
     }
 
+    /// A server may pad its echo so the quote's cut (ServerText.maxCharacters) falls a few bytes
+    /// into the secret, fewer than a run: they go too (found by an adversarial run: 5 bytes left).
+    @Test(arguments: 1...12)
+    func anEchoCutByTheQuoteLeavesNoPieceOfTheSecret(bytesIn n: Int) {
+        let secret = "Zq7LivePassw0rd!"
+        let scrubber = SecretScrubber(secrets: [Secret(secret)])
+        let said = "NO [UNAVAILABLE] " + String(repeating: "x", count: ServerText.maxCharacters - 17 - n) + secret + " and more"
+        let out = scrubber.scrub("refused: " + ServerText.quote(said))
+        #expect(!out.contains(String(secret.prefix(min(n, 6)))), "\(n): \(out)")
+        #expect(out.hasPrefix("refused: NO [UNAVAILABLE] "), "\(n): \(out)")
+    }
+
     @Test func aLatin1SecretIsFoundAsBytesAndPercentEncoded() {
         let latin1: [UInt8] = Array("p".utf8) + [0xE4] + Array("ssword-long".utf8)
         let scrubber = SecretScrubber(secrets: [Secret(bytes: latin1)])
