@@ -62,6 +62,6 @@ let package = Package(
         .testTarget(name: "RevenantEngineTests", dependencies: ["RevenantEngine", "RevenantCore", "RevenantCrypto", "RevenantProbes", "RevenantFiles"]),
         .testTarget(name: "RevenantReportsTests", dependencies: ["RevenantReports", "RevenantEngine", "RevenantCore", "RevenantCrypto", "RevenantProbes", "RevenantFiles"]),
         .testTarget(name: "RevenantNetTests", dependencies: ["RevenantNet", "RevenantCore", "RevenantProbes", "TestSupport", "RevenantFiles"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["RevenantEngine", "RevenantCore", "RevenantProbes", "TestSupport", "RevenantFiles", "RevenantHistory"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["RevenantEngine", "RevenantCore", "RevenantProbes", "RevenantNet", "TestSupport", "RevenantFiles", "RevenantHistory"]),
     ]
 )

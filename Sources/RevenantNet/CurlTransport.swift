@@ -20,13 +20,20 @@ public struct TransportOptions: Sendable {
     public init() {}
 }
 
-/// The libcurl transport: one `curl_multi` event loop on its own thread drives every transfer;
-/// callers wait on continuations. Redirects are never followed and only http/https are allowed.
+/// The libcurl transport: one `curl_multi` event loop on its own thread drives every transfer, which
+/// the caller's thread sets up; callers wait on continuations. Redirects are never followed, and a
+/// transfer may use only the scheme its probe names.
 public final class CurlTransport: CallbackTransport, @unchecked Sendable {
-    // @unchecked: `queue`, `closed`, `abortRequested` and `sleeping` are guarded by `lock`;
-    // `multi`, `pool` and every Transfer are touched only by the loop thread once handed over.
+    // @unchecked: `queue`, `pool`, `closed`, `abortRequested` and `sleeping` are guarded by `lock`,
+    // `urls` by `urlLock`; `multi` and every Transfer in `queue` or in flight are touched only by
+    // the loop thread once handed over.
     private let lock = NSLock()
-    private var queue: [Transfer] = []
+    /// Transfers set up and ready to add, each with its easy handle.
+    private var queue: [(easy: UnsafeMutableRawPointer, transfer: Transfer)] = []
+    /// Easy handles no transfer uses, each with the transfer that used it last. The caller that
+    /// takes one resets it and frees that transfer: the loop thread, which every transfer waits
+    /// on, does no more per transfer than libcurl's own work and reading the answer.
+    private var pool: [(easy: UnsafeMutableRawPointer, last: Transfer?)] = []
     private var closed = false
     private var abortRequested = false
     /// The loop found the queue empty and waits (or is about to) in `curl_multi_poll`: only then
@@ -34,9 +41,10 @@ public final class CurlTransport: CallbackTransport, @unchecked Sendable {
     /// threads. A loop that is awake drains the queue on its next turn anyway.
     private var sleeping = false
     private let multi: UnsafeMutableRawPointer
-    private var pool: [UnsafeMutableRawPointer] = []
     private let options: TransportOptions
     private let finished = DispatchSemaphore(value: 0)
+    private let urlLock = NSLock()
+    private var urls = CurlURL.LastParsed()
 
     public init(options: TransportOptions = TransportOptions()) {
         CurlGlobal.initialize()
@@ -64,6 +72,8 @@ public final class CurlTransport: CallbackTransport, @unchecked Sendable {
         curl_multi_wakeup(multi)
     }
 
+    static let timing = ProcessInfo.processInfo.environment["REVENANT_TIMING"] == "1"
+
     /// Whether this transport runs URLs of `scheme`.
     public static func handles(_ scheme: String) -> Bool { Transfer.schemes.contains(scheme) }
 
@@ -73,28 +83,48 @@ public final class CurlTransport: CallbackTransport, @unchecked Sendable {
         }
     }
 
+    /// Sets the transfer up on the caller's thread (an easy handle's options, its header list) and
+    /// hands it to the loop.
     public func start(_ request: ProbeRequest, completion: @escaping @Sendable (ProbeResult) -> Void) {
+        let closedFailure = ProbeResult.failure(TransportFailure(kind: .other, message: "transport closed"))
+        guard let taken = lock.withLock({ () -> (easy: UnsafeMutableRawPointer, last: Transfer?)? in
+            closed ? nil : pool.popLast() ?? (curl_easy_init()!, nil)
+        }) else {
+            completion(closedFailure)
+            return
+        }
+        let easy = taken.easy
+        if taken.last != nil { curl_easy_reset(easy) }
         let transfer = Transfer(request: request, completion: completion, maxBody: options.maxBodyBytes)
+        let parts = urlLock.withLock { urls.parts(of: request.url) }
+        if let failure = transfer.configure(easy, options: options, parts: parts) {
+            lock.withLock { pool.append((easy, transfer)) }
+            transfer.finish(.failure(failure))
+            return
+        }
         // Wake the loop only when it sleeps, once: it drains the whole queue each turn.
         let (accepted, wake) = lock.withLock { () -> (Bool, Bool) in
             if closed { return (false, false) }
-            queue.append(transfer)
+            queue.append((easy, transfer))
             defer { sleeping = false }
             return (true, sleeping)
         }
         if wake { curl_multi_wakeup(multi) }
         if !accepted {
-            completion(.failure(TransportFailure(kind: .other, message: "transport closed")))
+            // The loop has stopped and cleaned up the pool: this handle is the caller's to free.
+            curl_easy_cleanup(easy)
+            transfer.finish(closedFailure)
         }
     }
 
     private func loop() {
         var active: [UnsafeMutableRawPointer: Transfer] = [:]
-        var urls = CurlURL.LastParsed()
         var stillRunning: Int32 = 0
         // The queue and this list trade places each turn: both keep their storage, where handing
         // out a copy of the queue and emptying it would allocate a new buffer every turn.
-        var incoming: [Transfer] = []
+        var incoming: [(easy: UnsafeMutableRawPointer, transfer: Transfer)] = []
+        // Handles done with this turn, given back to the pool at once (one lock, not one each).
+        var spent: [(easy: UnsafeMutableRawPointer, last: Transfer?)] = []
         while true {
             incoming.removeAll(keepingCapacity: true)
             let (stop, abort) = lock.withLock { () -> (Bool, Bool) in
@@ -105,22 +135,15 @@ public final class CurlTransport: CallbackTransport, @unchecked Sendable {
             if abort {
                 for (easy, transfer) in active {
                     curl_multi_remove_handle(multi, easy)
-                    curl_easy_reset(easy)
-                    pool.append(easy)
+                    spent.append((easy, transfer))
                     transfer.finish(.failure(TransportFailure(kind: .other, message: "interrupted")))
                 }
                 active.removeAll()
             }
-            for transfer in incoming {
+            for (easy, transfer) in incoming {
                 if stop || abort {
+                    spent.append((easy, transfer))
                     transfer.finish(.failure(TransportFailure(kind: .other, message: "transport closed")))
-                    continue
-                }
-                let easy = pool.popLast() ?? curl_easy_init()!
-                if let failure = transfer.configure(easy, options: options, urls: &urls) {
-                    curl_easy_reset(easy)
-                    pool.append(easy)
-                    transfer.finish(.failure(failure))
                     continue
                 }
                 active[easy] = transfer
@@ -129,11 +152,22 @@ public final class CurlTransport: CallbackTransport, @unchecked Sendable {
             if stop {
                 for (easy, transfer) in active {
                     curl_multi_remove_handle(multi, easy)
-                    curl_easy_cleanup(easy)
+                    spent.append((easy, transfer))
                     transfer.finish(.failure(TransportFailure(kind: .other, message: "transport closed")))
                 }
-                for easy in pool { curl_easy_cleanup(easy) }
-                pool.removeAll()
+                active.removeAll()
+                // No caller takes a handle once `closed` is set (start checks it under the lock).
+                let idle = lock.withLock { () -> [(easy: UnsafeMutableRawPointer, last: Transfer?)] in
+                    defer { pool.removeAll() }
+                    return pool
+                }
+                for (easy, _) in idle + spent { curl_easy_cleanup(easy) }
+                if CurlTransport.timing {
+                    // `REVENANT_TIMING=1`: this thread's CPU, the part of a run no other core can take over.
+                    var cpu = timespec()
+                    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu)
+                    FileHandle.standardError.write(Data("timing: curl loop thread CPU: \(Double(cpu.tv_sec) + Double(cpu.tv_nsec) / 1e9) s\n".utf8))
+                }
                 finished.signal()
                 return
             }
@@ -145,15 +179,18 @@ public final class CurlTransport: CallbackTransport, @unchecked Sendable {
                 let code = message.pointee.data.result
                 curl_multi_remove_handle(multi, easy)
                 transfer.finish(transfer.result(easy, code: code))
-                curl_easy_reset(easy)
-                pool.append(easy)
+                // The answer is the caller's now: a pooled transfer keeps none of it (up to 64 KiB each).
+                transfer.releaseAnswer()
+                spent.append((easy, transfer))
             }
             // Sleep only with nothing queued; a transfer queued after this look wakes the poll
             // (curl_multi_wakeup before the poll starts still ends it at once).
             let sleep = lock.withLock { () -> Bool in
+                pool.append(contentsOf: spent)
                 sleeping = queue.isEmpty && !closed && !abortRequested
                 return sleeping
             }
+            spent.removeAll(keepingCapacity: true)
             if sleep {
                 // No longer than libcurl's own next deadline: between two steps of a transfer it
                 // may have no socket to watch, and the poll would otherwise sleep the whole second
@@ -206,7 +243,8 @@ enum CurlGlobal {
 
 /// One request in flight: owns its header list and collects the response.
 final class Transfer: @unchecked Sendable {
-    // @unchecked: created by the caller, then used only by the loop thread.
+    // @unchecked: set up by the caller, used only by the loop thread while in flight, then freed
+    // by the caller that takes its easy handle next (the pool's lock orders each hand-over).
     let request: ProbeRequest
     let completion: @Sendable (ProbeResult) -> Void
     let maxBody: Int
@@ -246,6 +284,11 @@ final class Transfer: @unchecked Sendable {
         errorBuffer.deallocate()
     }
 
+    func releaseAnswer() {
+        body = []
+        headers = []
+    }
+
     func finish(_ result: ProbeResult) {
         guard !done else { return }
         done = true
@@ -253,8 +296,9 @@ final class Transfer: @unchecked Sendable {
     }
 
     /// Sets every option; returns a failure instead when the request must not be sent.
-    func configure(_ easy: UnsafeMutableRawPointer, options: TransportOptions, urls: inout CurlURL.LastParsed) -> TransportFailure? {
-        guard let (scheme, host) = urls.parts(of: request.url), host == request.host.lowercased() else {
+    /// `parts`: the URL's scheme and host as libcurl reads them (nil: it cannot parse the URL).
+    func configure(_ easy: UnsafeMutableRawPointer, options: TransportOptions, parts: (scheme: String, host: String)?) -> TransportFailure? {
+        guard let (scheme, host) = parts, host == request.host.lowercased() else {
             return TransportFailure(kind: .refusedHost, message: "URL host does not match the allowed host \(request.host)")
         }
         // One scheme per transfer, the one the probe's protocol named: no redirect or URL trick
@@ -306,8 +350,10 @@ final class Transfer: @unchecked Sendable {
             }
             headerList = Transfer.append(header, to: headerList)
         }
-        // Without this libcurl adds "Expect: 100-continue" to larger POSTs.
-        if !signed { headerList = curl_slist_append(headerList, "Expect:") }
+        // Without this libcurl adds "Expect: 100-continue" to larger POSTs. Only a request with a
+        // body needs it: on every other the empty header costs libcurl a pass over the list per
+        // request (2,400 instructions of ~80,000, callgrind, scripts/bench-libcurl.c).
+        if !signed && request.body != nil { headerList = curl_slist_append(headerList, "Expect:") }
         _ = rv_easy_setopt_slist(easy, CURLOPT_HTTPHEADER, headerList)
         TrustAnchors(file: options.caBundle, directory: options.caDirectory).apply(to: easy)
         if options.insecureHosts.contains(host) {
