@@ -15,7 +15,7 @@ Usage: scripts/bench.py BINARY [--quick]
        scripts/bench.py BINARY --same-tokens R [OTHER_BINARY]   (only 2b, R rounds; with OTHER_BINARY the two alternate,
                                             each right after its own C loop run: a before/after on a shared machine)
 """
-import json, os, re, shutil, socket, subprocess, sys, tempfile, time
+import json, os, re, shutil, socket, statistics, subprocess, sys, tempfile, time
 
 BIN = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else ".build/release/revenant")
 QUICK = "--quick" in sys.argv
@@ -165,9 +165,14 @@ def same_tokens(work, base, worker, loop_bin, probes, inv, binary=None):
           f"revenant probe phase {N_MAIN / phases64['probe']:,.0f} probes/s ({rev64.phase_cpu.get('probe', 0) / N_MAIN * 1e6:.0f} µs CPU "
           f"per credential), end to end {N_MAIN / rev64.wall:,.0f}/s; ratio {c_tokens.wall / phases64['probe']:.2f} probe phase, "
           f"{c_tokens.wall / rev64.wall:.2f} end to end (goal 0.8 probe phase); load average {os.getloadavg()[0]:.1f}")
+    loop = re.search(r"curl loop thread CPU: ([\d.]+) s", rev64.err)
+    loop_cpu = float(loop.group(1)) if loop else float("nan")
+    print(f"  curl loop thread:      {loop_cpu / N_MAIN * 1e6:.0f} µs CPU per credential (the thread every transfer waits on); "
+          f"the C loop {c_tokens.cpu / N_MAIN * 1e6:.0f} µs per request")
     v, i = rev64.phase_switches.get("probe", (0, 0))
     print(f"  context switches:      libcurl from C {c_tokens.switches[0]:,} voluntary, {c_tokens.switches[1]:,} involuntary (the whole process); "
           f"revenant's probe phase {v:,} voluntary, {i:,} involuntary (every thread; involuntary ones come from the load)")
+    return c_tokens.wall / phases64["probe"], c_tokens.wall / rev64.wall, c_tokens.cpu / loop_cpu
 
 def compile_c_loop(work):
     cc = shutil.which("clang") or shutil.which("cc")
@@ -198,10 +203,18 @@ def main():
             loop_bin = compile_c_loop(work)
             probes = probe_file(work, ["127.0.0.1"])
             inv = f"{work}/inv-main.json"; inventory(inv, N_MAIN, [base])
+            ratios = {b: [] for b in [BIN] + others}
             for r in range(rounds):
                 for binary in [BIN] + others:
                     print(f"round {r + 1}, {binary}:")
-                    same_tokens(work, base, worker, loop_bin, probes, inv, binary)
+                    ratios[binary].append(same_tokens(work, base, worker, loop_bin, probes, inv, binary))
+            # One round says little on a shared machine (the C loop itself moves by half between
+            # runs): the medians of the rounds are the figures to compare.
+            for binary, got in ratios.items():
+                threads = [c for _, _, c in got if c == c]  # a binary before 2026-12-07 does not print its loop thread's CPU
+                print(f"{binary}: median of {len(got)} rounds: probe phase / C loop {statistics.median(p for p, _, _ in got):.2f}, "
+                      f"end to end {statistics.median(e for _, e, _ in got):.2f}, C loop CPU / curl loop thread CPU "
+                      + (f"{statistics.median(threads):.2f}" if threads else "n/a"))
             return
         cores = os.cpu_count()
         # 1. wrk baseline
