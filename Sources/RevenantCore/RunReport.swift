@@ -42,6 +42,12 @@ public struct CredentialResult: Sendable {
         self.init(source: .shared(list, index), fingerprint: fingerprint, checks: checks, findings: findings)
     }
 
+    /// The fingerprint is `fingerprints[index]`, taken as it is held (not printed and read back).
+    public init(in list: CredentialList, at index: Int, fingerprints: FingerprintList, checks: [ProbeCheck], findings: [Finding]) {
+        self.init(source: .shared(list, index), fingerprint: nil, checks: checks, findings: findings)
+        storedFingerprint = fingerprints.stored[index]
+    }
+
     init(source: Source, fingerprint: String?, checks: [ProbeCheck], findings: [Finding]) {
         self.source = source
         storedFingerprint = fingerprint.map(FingerprintText.init)

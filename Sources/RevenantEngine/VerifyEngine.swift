@@ -397,7 +397,7 @@ public final class VerifyEngine: Sendable {
             checks += ca.checks
         }
         let findings = CredentialVerdict.findings(observed, policy: context.policy, now: startedAt)
-        return CredentialResult(in: context.shared, at: ci, fingerprint: plan.fingerprints[ci], checks: checks, findings: findings)
+        return CredentialResult(in: context.shared, at: ci, fingerprints: plan.fingerprints, checks: checks, findings: findings)
     }
 
     /// Runs attempts with the global cap and per-host limits. `attempts` hands each attempt to the

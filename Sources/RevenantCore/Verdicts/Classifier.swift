@@ -2,6 +2,15 @@ import Foundation
 
 /// Turns a credential's lifecycle facts and its checks into findings. Pure: `now` is an argument.
 public enum Classifier {
+    /// No owner, or only whitespace. An owner that begins with a printable ASCII character is not
+    /// blank (a Character is whitespace by its first scalar): once per credential, without
+    /// breaking the text into Characters.
+    static func isBlank(_ owner: String?) -> Bool {
+        guard let owner else { return true }
+        if let first = owner.utf8.first, first > 0x20 && first < 0x7F { return false }
+        return owner.allSatisfy(\.isWhitespace)
+    }
+
     public static func findings(for credential: Credential, checks: [ProbeCheck], policy: Policy, now: Date) -> [Finding] {
         var findings: [Finding] = []
         let accepted = checks.filter { $0.verdict == .authenticated }
@@ -54,7 +63,7 @@ public enum Classifier {
         if credential.state == .active {
             findings += lifecycleFindings(for: credential, policy: policy, now: now)
         }
-        if credential.owner?.allSatisfy(\.isWhitespace) ?? true {
+        if Classifier.isBlank(credential.owner) {
             findings.append(Finding(code: .ownerless, message: "no owner recorded: nobody answers for this credential"))
         }
         let worst = findings.map(\.severity).max() ?? .info

@@ -492,6 +492,13 @@ import Testing
     @Test func severitiesOrderFromInfoToCritical() {
         #expect(Severity.info < .low && Severity.low < .medium && Severity.medium < .high && Severity.high < .critical)
     }
+
+    /// The fast test of an owner keeps the rule it stands for: every Character whitespace.
+    @Test(arguments: [nil, "", " ", "\t\n", "\u{2003}", "\u{85}", "\u{A0}", "a", " a", "team-a", "é", "x\u{301}",
+                      "\u{2003}x", "\r\n", "~", "\u{7F}", "\u{1F}", "👤"] as [String?])
+    func aBlankOwnerIsOneOfWhitespaceOnly(_ owner: String?) {
+        #expect(Classifier.isBlank(owner) == (owner?.allSatisfy(\.isWhitespace) ?? true), "\(String(reflecting: owner))")
+    }
 }
 
 
