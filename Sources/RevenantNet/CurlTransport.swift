@@ -98,7 +98,14 @@ public final class CurlTransport: CallbackTransport, @unchecked Sendable {
         let transfer = Transfer(request: request, completion: completion, maxBody: options.maxBodyBytes)
         let parts = urlLock.withLock { urls.parts(of: request.url) }
         if let failure = transfer.configure(easy, options: options, parts: parts) {
-            lock.withLock { pool.append((easy, transfer)) }
+            // Back to the pool, unless the loop has stopped meanwhile and cleaned the pool up
+            // (found by a review: the handle was then never freed).
+            let pooled = lock.withLock { () -> Bool in
+                if closed { return false }
+                pool.append((easy, transfer))
+                return true
+            }
+            if !pooled { curl_easy_cleanup(easy) }
             transfer.finish(.failure(failure))
             return
         }
@@ -135,8 +142,9 @@ public final class CurlTransport: CallbackTransport, @unchecked Sendable {
             if abort {
                 for (easy, transfer) in active {
                     curl_multi_remove_handle(multi, easy)
-                    spent.append((easy, transfer))
                     transfer.finish(.failure(TransportFailure(kind: .other, message: "interrupted")))
+                    transfer.releaseAnswer()
+                    spent.append((easy, transfer))
                 }
                 active.removeAll()
             }
