@@ -38,10 +38,6 @@ public struct CredentialResult: Sendable {
         self.init(source: .own(credential), fingerprint: fingerprint, checks: checks, findings: findings)
     }
 
-    public init(in list: CredentialList, at index: Int, fingerprint: String?, checks: [ProbeCheck], findings: [Finding]) {
-        self.init(source: .shared(list, index), fingerprint: fingerprint, checks: checks, findings: findings)
-    }
-
     /// The fingerprint is `fingerprints[index]`, taken as it is held (not printed and read back).
     public init(in list: CredentialList, at index: Int, fingerprints: FingerprintList, checks: [ProbeCheck], findings: [Finding]) {
         self.init(source: .shared(list, index), fingerprint: nil, checks: checks, findings: findings)
