@@ -72,6 +72,9 @@ public final class CurlTransport: CallbackTransport, @unchecked Sendable {
         curl_multi_wakeup(multi)
     }
 
+    /// What a transfer started on, or still in, a closed transport gets.
+    static let closedFailure = ProbeResult.failure(TransportFailure(kind: .other, message: "transport closed"))
+
     static let timing = ProcessInfo.processInfo.environment["REVENANT_TIMING"] == "1"
 
     /// Whether this transport runs URLs of `scheme`.
@@ -86,11 +89,10 @@ public final class CurlTransport: CallbackTransport, @unchecked Sendable {
     /// Sets the transfer up on the caller's thread (an easy handle's options, its header list) and
     /// hands it to the loop.
     public func start(_ request: ProbeRequest, completion: @escaping @Sendable (ProbeResult) -> Void) {
-        let closedFailure = ProbeResult.failure(TransportFailure(kind: .other, message: "transport closed"))
         guard let taken = lock.withLock({ () -> (easy: UnsafeMutableRawPointer, last: Transfer?)? in
             closed ? nil : pool.popLast() ?? (curl_easy_init()!, nil)
         }) else {
-            completion(closedFailure)
+            completion(CurlTransport.closedFailure)
             return
         }
         let easy = taken.easy
@@ -120,7 +122,7 @@ public final class CurlTransport: CallbackTransport, @unchecked Sendable {
         if !accepted {
             // The loop has stopped and cleaned up the pool: this handle is the caller's to free.
             curl_easy_cleanup(easy)
-            transfer.finish(closedFailure)
+            transfer.finish(CurlTransport.closedFailure)
         }
     }
 
@@ -151,7 +153,7 @@ public final class CurlTransport: CallbackTransport, @unchecked Sendable {
             for (easy, transfer) in incoming {
                 if stop || abort {
                     spent.append((easy, transfer))
-                    transfer.finish(.failure(TransportFailure(kind: .other, message: "transport closed")))
+                    transfer.finish(CurlTransport.closedFailure)
                     continue
                 }
                 active[easy] = transfer
@@ -161,7 +163,7 @@ public final class CurlTransport: CallbackTransport, @unchecked Sendable {
                 for (easy, transfer) in active {
                     curl_multi_remove_handle(multi, easy)
                     spent.append((easy, transfer))
-                    transfer.finish(.failure(TransportFailure(kind: .other, message: "transport closed")))
+                    transfer.finish(CurlTransport.closedFailure)
                 }
                 active.removeAll()
                 // No caller takes a handle once `closed` is set (start checks it under the lock).
