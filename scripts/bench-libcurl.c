@@ -3,7 +3,9 @@
  * runs its own curl_multi loop with N/T requests, P/T at once. Its time and CPU per request are
  * the floor under any libcurl-based prober on this machine. With TOKENS (a file, one token a line,
  * at least N lines), request i sends HEADER followed by token i, a header list built per request,
- * as a prober sending N different credentials must (one thread only).
+ * as a prober sending N different credentials must (one thread only). HEADER may hold several
+ * header lines separated by '\n' (the token then ends the last one): the same request bytes as
+ * revenant's, whose GETs also carry a User-Agent line.
  * Usage: bench-libcurl URL N P HEADER [T [TOKENS]]      prints "N requests in S s" */
 #include <curl/curl.h>
 #include <pthread.h>
@@ -14,6 +16,7 @@
 
 struct job {
     const char *url;
+    struct curl_slist *fixed; /* HEADER's lines but the last */
     const char *header;
     char **tokens; /* NULL: every request sends `header` as it is */
     int total, parallel, failed;
@@ -28,7 +31,9 @@ static size_t drop(char *data, size_t size, size_t count, void *user) {
 static void *run(void *argument) {
     struct job *job = argument;
     CURLM *multi = curl_multi_init();
-    struct curl_slist *headers = curl_slist_append(NULL, job->header);
+    struct curl_slist *headers = NULL;
+    for (struct curl_slist *line = job->fixed; line; line = line->next) headers = curl_slist_append(headers, line->data);
+    headers = curl_slist_append(headers, job->header);
     CURL **idle = calloc((size_t)job->parallel, sizeof(CURL *));
     /* With tokens: each easy handle's own header list (index by a handle's slot in `lists`). */
     CURL **handles = calloc((size_t)job->parallel, sizeof(CURL *));
@@ -45,7 +50,9 @@ static void *run(void *argument) {
                 while (handles[slot] != easy) slot++;
                 snprintf(line, sizeof line, "%s%s", job->header, job->tokens[started]);
                 curl_slist_free_all(lists[slot]);
-                lists[slot] = curl_slist_append(NULL, line);
+                lists[slot] = NULL;
+                for (struct curl_slist *fixed = job->fixed; fixed; fixed = fixed->next) lists[slot] = curl_slist_append(lists[slot], fixed->data);
+                lists[slot] = curl_slist_append(lists[slot], line);
                 curl_easy_setopt(easy, CURLOPT_HTTPHEADER, lists[slot]);
             } else {
                 curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers);
@@ -119,13 +126,21 @@ int main(int argc, char **argv) {
         fclose(file);
     }
     curl_global_init(CURL_GLOBAL_DEFAULT);
+    /* HEADER's lines: all but the last are sent as they are; the last one is `header` below. */
+    struct curl_slist *fixed = NULL;
+    char *header = strdup(argv[4]), *newline;
+    while ((newline = strchr(header, '\n'))) {
+        *newline = 0;
+        fixed = curl_slist_append(fixed, header);
+        memmove(header, newline + 1, strlen(newline + 1) + 1);
+    }
     struct job jobs[16];
     pthread_t ids[16];
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     for (int i = 0; i < threads; i++) {
         /* The first threads take the remainders, so the counts add up to N and P. */
-        jobs[i] = (struct job){argv[1], argv[4], tokens, total / threads + (i < total % threads),
+        jobs[i] = (struct job){argv[1], fixed, header, tokens, total / threads + (i < total % threads),
                                parallel / threads + (i < parallel % threads), 0};
         pthread_create(&ids[i], NULL, run, &jobs[i]);
     }
@@ -138,6 +153,8 @@ int main(int argc, char **argv) {
     double seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
     printf("%d requests in %.3f s\n", total, seconds);
     curl_global_cleanup();
+    curl_slist_free_all(fixed);
+    free(header);
     if (tokens) {
         for (int i = 0; i < total; i++) free(tokens[i]);
         free(tokens);
