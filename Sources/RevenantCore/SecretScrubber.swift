@@ -91,7 +91,9 @@ public struct SecretGrams: Sendable {
             // As a reply decoded with U+FFFD for each byte that is not UTF-8.
             forms.append(Array(String(decoding: secret.bytes, as: UTF8.self).utf8))
         }
-        return forms
+        // Its letters and digits alone, for text with something slipped between its characters
+        // (`S-k-9`, `S%20k%20/%209`, `Sk/9+/aB`: found by an adversarial run).
+        return forms + Set(forms.map(SecretScrubber.lettersAndDigits)).subtracting(forms).sorted { $0.lexicographicallyPrecedes($1) }
     }
 }
 
@@ -102,7 +104,8 @@ public struct SecretGrams: Sendable {
 /// a run of `SecretGrams.run` bytes of any secret sent to this server appear, in the text as it
 /// is, case-folded, without invisible characters, or after decoding one of its words (percent,
 /// `%u`, backslash and octal escapes, HTML, quoted-printable, base64, hex, base32, UTF-16 in any
-/// of those, and those twice over), or the whole text so decoded, without spaces or backwards".
+/// of those, and those twice over), or the whole text so decoded, without spaces or backwards, or
+/// with only its letters and digits left".
 /// What matches becomes `[redacted]`; a match found only in a decoded or folded view takes its
 /// whole word (or the server's whole text) with it. Redacting too much costs a little clarity;
 /// redacting too little leaks a secret into reports and the ledger.
@@ -187,10 +190,13 @@ public struct SecretScrubber: Sendable {
         // 4. What is still left, read across words: HTML references (the `;` that ends each one
         //    also ends a word above), every other decoding of the whole text, the text without its
         //    spaces (a secret spelled out) and backwards. A hit there takes all of it.
+        //    Last, each of those views with only its letters and digits: a secret with something
+        //    slipped between its characters (dashes, dots, `%20`, a `/` every few of them).
         let left = bytes.indices.map { hit[$0] ? 0x20 : bytes[$0] }
         let spelledOut = left.filter { $0 != 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D }
         let acrossWords = Self.decodings(of: left).dropFirst() + [spelledOut, Array(left.reversed())]
         if acrossWords.contains(where: { !matches($0).isEmpty }) { return "[redacted]" }
+        if ([left] + acrossWords).contains(where: { !matches(Self.lettersAndDigits($0)).isEmpty }) { return "[redacted]" }
         return hit.contains(true) ? Self.replace(bytes, hit) : text
     }
 
@@ -237,6 +243,16 @@ public struct SecretScrubber: Sendable {
     }
 
     static func lowercased(_ b: UInt8) -> UInt8 { (0x41...0x5A).contains(b) ? b | 0x20 : b }
+
+    /// The letters and digits of `bytes` (read as UTF-8), in order, as UTF-8: every separator,
+    /// space, symbol and byte that is not UTF-8 taken out.
+    static func lettersAndDigits(_ bytes: [UInt8]) -> [UInt8] {
+        if bytes.allSatisfy({ $0 < 0x80 }) {
+            return bytes.filter { (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) }
+        }
+        let kept = String(decoding: bytes, as: UTF8.self).unicodeScalars.filter { $0.properties.isAlphabetic || $0.properties.numericType != nil }
+        return Array(String(String.UnicodeScalarView(kept)).utf8)
+    }
     static func isContinuation(_ b: UInt8) -> Bool { b & 0xC0 == 0x80 }
 
     /// Characters that show as nothing: a server may slip them between a secret's bytes.

@@ -26,6 +26,17 @@ import Testing
         ("hex", bytes.map { String(format: "%02x", $0) }.joined()),
         ("JSON-escaped", secret.replacingOccurrences(of: "/", with: "\\/").replacingOccurrences(of: "+", with: "\\u002b")),
         ("percent-encoded base64", percent(Array(Data(bytes).base64EncodedString().utf8), keep: "")),
+        // Something slipped between its characters (an adversarial run found each of these).
+        ("each character apart, %20 between", secret.map(String.init).joined(separator: "%20")),
+        ("each character apart, '-' between", secret.map(String.init).joined(separator: "-")),
+        ("each character apart, '.' between", secret.map(String.init).joined(separator: ".")),
+        ("each character apart, '_' between", secret.map(String.init).joined(separator: "_")),
+        ("each character apart, '/' between", secret.map(String.init).joined(separator: "/")),
+        ("each character apart, '+' between", secret.map(String.init).joined(separator: "+")),
+        ("each character apart, %09 between", secret.map(String.init).joined(separator: "%09")),
+        ("each character apart, %C2%A0 between", secret.map(String.init).joined(separator: "%C2%A0")),
+        ("in pieces of 5, '/' between", stride(from: 0, to: bytes.count, by: 5).map { String(decoding: bytes[$0..<min($0 + 5, bytes.count)], as: UTF8.self) }
+            .joined(separator: "/")),
     ]
 
     static func percent(_ bytes: [UInt8], keep: String) -> String {
