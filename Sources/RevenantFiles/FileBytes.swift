@@ -42,9 +42,11 @@ public enum FileBytes {
 
 extension FileBytes {
     /// At most `limit` bytes of a file, a pipe or a device (a secret may come from `<(pass show …)`),
-    /// or why not: a larger input is refused rather than read whole.
+    /// or why not: a larger input is refused rather than read whole. A FIFO that nobody has open for
+    /// writing reads as empty at once: opened blocking, it would wait for a writer forever (found by
+    /// an adversarial run: a nightly run hung, deaf to SIGTERM). One with a writer is waited on.
     public static func read(_ path: String, limit: Int) -> Result<[UInt8], LimitedReadProblem> {
-        let fd = open(path, O_RDONLY)
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         guard fd >= 0 else { return .failure(.unreadable(String(cString: strerror(errno)))) }
         defer { close(fd) }
         var info = stat()
@@ -52,6 +54,10 @@ extension FileBytes {
             if (info.st_mode & S_IFMT) == S_IFDIR { return .failure(.unreadable("it is a directory")) }
             if (info.st_mode & S_IFMT) == S_IFREG, Int(info.st_size) > limit { return .failure(.tooLarge(limit)) }
         }
+        // Blocking again for the reads: a writer that is slow (a passphrase prompt) is waited for,
+        // and a FIFO without one gives end of file (POSIX), not EAGAIN.
+        let flags = fcntl(fd, F_GETFL)
+        if flags >= 0 { _ = fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) }
         var bytes = [UInt8]()
         var chunk = [UInt8](repeating: 0, count: 64 * 1024)
         while bytes.count <= limit {

@@ -42,13 +42,19 @@ public struct SecretResolver: SecretReader {
         }
     }
 
-    /// The bytes less the line ending a file or variable usually carries (`\n`, `\r\n`: a password
-    /// sent with it would be refused and read as "revoked"); refused when empty, or when they begin
-    /// with a UTF-8 byte order mark, which an editor adds and no credential holds: sent, a live
-    /// secret would be refused; stripped, revenant would be guessing. Nothing else is changed.
+    /// The bytes less the one line ending a file or variable usually carries (`\n` or `\r\n`, as an
+    /// editor or `echo` writes it: a password sent with it would be refused and read as "revoked");
+    /// refused when empty, or when they begin with a UTF-8 byte order mark, which an editor adds and
+    /// no credential holds: sent, a live secret would be refused; stripped, revenant would be
+    /// guessing. Nothing else is changed: a lone `\r` or a second line ending stays, and the planner
+    /// then refuses the secret as holding a line break (taking them all off, a secret whose bytes end
+    /// in `\r` was sent without it, refused, and read as "revoked": found by an adversarial run).
     static func checked(_ raw: [UInt8], _ what: String, trimming: Bool = true) -> Result<Secret, SecretError> {
         var bytes = raw
-        while trimming, let last = bytes.last, last == 0x0A || last == 0x0D { bytes.removeLast() }
+        if trimming, bytes.last == 0x0A {
+            bytes.removeLast()
+            if bytes.last == 0x0D { bytes.removeLast() }
+        }
         if bytes.isEmpty { return .failure(SecretError("\(what) is empty")) }
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) {
             return .failure(SecretError("\(what) begins with a UTF-8 byte order mark (EF BB BF), which an editor adds: "

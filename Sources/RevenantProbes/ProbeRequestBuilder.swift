@@ -62,6 +62,11 @@ public enum ProbeRequestBuilder {
            [0x20, 0x09].contains(first) || [0x20, 0x09].contains(last) {
             return "the secret begins or ends with a space or tab, which an HTTP header does not carry: not sent (it would arrive altered)"
         }
+        // RFC 9110 §5.5: a field value holds no control character but tab (the request builder
+        // refuses one, and the reason would have said only that the request could not be built).
+        if place == "an HTTP header", secret.bytes.contains(where: { ($0 < 0x20 && $0 != 0x09) || $0 == 0x7F }) {
+            return "the secret holds a control character, which an HTTP header does not carry: not sent"
+        }
         return nil
     }
 }

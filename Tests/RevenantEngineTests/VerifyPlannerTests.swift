@@ -140,6 +140,78 @@ import Testing
         #expect(try resolver.resolve(.environment("WIN")).get() == "env-win")
     }
 
+    /// One line ending is an editor's or `echo`'s; anything more is the secret's own, and a secret
+    /// ending in `\r` sent without it would be refused and read as "revoked" (an adversarial run).
+    @Test func onlyOneLineEndingIsDroppedAndALoneCarriageReturnStays() throws {
+        let dir = try Fixture.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for (name, stored, read) in [("cr", "tok-123456\r", "tok-123456\r"), ("two", "tok-123456\n\n", "tok-123456\n"),
+                                     ("crcrlf", "tok-123456\r\r\n", "tok-123456\r")] {
+            let file = dir.appendingPathComponent(name)
+            try Data(stored.utf8).write(to: file)
+            #expect(try SecretResolver().resolve(.file(file.path)).get().bytes == Array(read.utf8), "\(name)")
+        }
+        let resolver = SecretResolver(environment: ["CR": "env-pw\r", "TWO": "env-pw\n\n"])
+        #expect(try resolver.resolve(.environment("CR")).get().bytes == Array("env-pw\r".utf8))
+        #expect(try resolver.resolve(.environment("TWO")).get().bytes == Array("env-pw\n".utf8))
+        // And such a secret is not sent at all: no verdict rests on it.
+        let plan = Fixture.plan([Fixture.credential("cr", secret: "tok-123456\r", probe: "api")], probes: [Fixture.probe("api")])
+        #expect(plan.sendCount == 0)
+        #expect(plan.checks[0][0].skipReason?.contains("line break") == true)
+    }
+
+    /// A FIFO nobody writes to must not hang the run (an adversarial run: `--dry-run` still waited
+    /// after ten minutes, deaf to SIGTERM). It reads as empty; one with a writer is read.
+    @Test func aFIFONobodyWritesToIsEmptyNotAWaitForever() throws {
+        let dir = try Fixture.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let fifo = dir.appendingPathComponent("fifo").path
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let done = DispatchSemaphore(value: 0)
+        let result = ResolvedBox()
+        Thread.detachNewThread {
+            result.set(SecretResolver().resolve(.file(fifo)))
+            done.signal()
+        }
+        if done.wait(timeout: .now() + 10) == .timedOut {
+            Issue.record("reading a FIFO nobody writes to did not return in 10 s")
+            // Unblock the reader: a writer that opens and closes gives it end of file.
+            let writer = open(fifo, O_WRONLY | O_NONBLOCK)
+            if writer >= 0 { close(writer) }
+            done.wait()
+        }
+        guard case .failure(let e) = result.get() else { Issue.record("a FIFO without a writer gave a secret"); return }
+        #expect(e.reason.contains("is empty") && e.reason.contains(fifo), "\(e.reason)")
+        // A pipe with a writer (`<(pass show …)`) is waited for, however slow the writer.
+        var ends: [Int32] = [0, 0]
+        #expect(pipe(&ends) == 0)
+        let (readEnd, writeEnd) = (ends[0], ends[1])
+        Thread.detachNewThread {
+            usleep(200_000)
+            _ = "pipe-token-1\n".withCString { write(writeEnd, $0, 13) }
+            close(writeEnd)
+        }
+        #expect(try SecretResolver().resolve(.file("/dev/fd/\(readEnd)")).get() == "pipe-token-1")
+        close(readEnd)
+    }
+
+    final class ResolvedBox: @unchecked Sendable {
+        // @unchecked: `value` is only touched under `lock`.
+        private let lock = NSLock()
+        private var value: Result<Secret, SecretError>?
+        func set(_ v: Result<Secret, SecretError>) { lock.withLock { value = v } }
+        func get() -> Result<Secret, SecretError>? { lock.withLock { value } }
+    }
+
+    @Test func aControlCharacterInASecretIsNamedAsTheReasonItIsNotSentInAHeader() {
+        let secret = Secret(bytes: Array("tok".utf8) + [0x01, 0x7F] + Array("en123456".utf8))
+        #expect(ProbeRequestBuilder.cannotCarry(secret, auth: .bearer)?.contains("control character") == true)
+        #expect(ProbeRequestBuilder.cannotCarry(Secret("tab\tinside-123"), auth: .bearer) == nil, "a tab is allowed inside a field value")
+        #expect(ProbeRequestBuilder.cannotCarry(secret, auth: .basic(defaultUsername: nil, secretInUsername: false)) == nil, "Basic carries bytes")
+        let plan = Fixture.plan([Fixture.credential("ctl", secret: "tok\u{01}en123456", probe: "api")], probes: [Fixture.probe("api")])
+        #expect(plan.checks[0][0].skipReason?.contains("control character") == true, "\(plan.checks[0][0].skipReason ?? "sent")")
+    }
+
     @Test func aPasswordWithALineBreakInsideIsNotSent() {
         let plan = Fixture.plan([Fixture.credential("two-lines", secret: "first\nsecond", probe: "api")], probes: [Fixture.probe("api")])
         #expect(plan.sendCount == 0)
