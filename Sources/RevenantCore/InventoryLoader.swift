@@ -13,6 +13,8 @@ public enum InventoryLoader {
     /// Target schemes of every protocol (the probe's protocol narrows them when planning).
     static let targetSchemes = ["http", "https", "ldap", "ldaps", "imap", "imaps", "smtp", "smtps", "ssh", "postgresql", "mysql", "mysqls", "redis", "rediss", "kerberos"]
     static let controlFields = ["probe", "target", "secret", "username", "access_key_id", "certificate"]
+    /// An inventory with this many errors is read no further.
+    public static let maxErrors = 1_000
 
     /// Loads and merges several files, each opened by `open` (nil: unreadable); duplicate ids across
     /// files are an error. Throws every problem at once. (RevenantFiles reads them from disk.)
@@ -72,11 +74,18 @@ public enum InventoryLoader {
         }
         let base = URL(fileURLWithPath: file).deletingLastPathComponent().path
         var decoder = InventoryDecoder(file: file, baseDirectory: base)
+        // Past this many errors the rest of the file is not read: five million wrong entries took
+        // 26 s and 2 GB to list, one line each (an adversarial run), and nobody reads past the first.
+        func stopWhenTooMany(_ location: @autoclosure () -> String) throws(InputError) {
+            guard decoder.reader.errors.count >= maxErrors else { return }
+            throw InputError(file: file, location: location(), message: "\(maxErrors) errors so far: the rest of the file was not read (fix these first)")
+        }
         do {
             switch Format(file: file) {
             case .json:
                 let rest = try JSONTreeParser.parseObject(bytes, file: file, streaming: ["credentials"], element: { _, index, tree throws(InputError) in
                     decoder.credential(tree, index: index)
+                    try stopWhenTooMany(tree.line > 0 ? "line \(tree.line)" : "credentials[\(index)]")
                 }, consumed: release)
                 decoder.topLevel(rest, credentialsStreamed: true)
             case .yaml:
@@ -85,10 +94,13 @@ public enum InventoryLoader {
             case .csv:
                 try CSVRows.forEach(bytes, file: file) { row throws(InputError) in
                     decoder.credential(row.tree, index: row.index, origin: "line \(row.line)")
+                    try stopWhenTooMany("line \(row.line)")
                 }
             }
         } catch {
-            throw InputErrors([error])
+            // The errors found before a stop are shown with it; a broken file's own error alone.
+            let before = decoder.reader.errors.count >= maxErrors ? decoder.reader.errors : []
+            throw InputErrors(before + [error])
         }
         if !decoder.reader.errors.isEmpty { throw InputErrors(decoder.reader.errors) }
         if let first = decoder.firstInlineSecret {
@@ -150,7 +162,12 @@ struct InventoryDecoder {
                 return reader.fail(list, "credentials", "expected a list of credentials, found \(list.typeName)")
             }
             if !credentialsStreamed {
-                for (i, item) in items.enumerated() { credential(item, index: i) }
+                for (i, item) in items.enumerated() {
+                    credential(item, index: i)
+                    if reader.errors.count >= InventoryLoader.maxErrors {
+                        return reader.fail(item, "credentials[\(i)]", "\(InventoryLoader.maxErrors) errors so far: the rest of the file was not read (fix these first)")
+                    }
+                }
             }
         } else {
             reader.fail(tree, "credentials", "required field `credentials` (a list) is missing")

@@ -22,6 +22,31 @@ import TestSupport
 
     static func date(_ text: String) -> Date { Timestamp.parse(text)! }
 
+    /// Five million wrong entries took 26 s and 2 GB to list, one error line each (an adversarial
+    /// run): past `maxErrors` the rest of the file is not read, in every format.
+    @Test(arguments: ["json", "yaml", "csv"])
+    func aFileOfWrongEntriesStopsAtTheErrorLimit(format: String) {
+        let n = 200_000
+        let text: String
+        switch format {
+        case "json": text = "{\"credentials\": [" + (0..<n).map(String.init).joined(separator: ",") + "]}"
+        case "yaml": text = "credentials:\n" + String(repeating: "- 7\n", count: n)
+        default: text = "id,kind,state\n" + String(repeating: "x,not-a-kind,active\n", count: n)
+        }
+        let (_, errors) = Self.errors("many.\(format)", text)
+        // (one entry may have several errors: the count stops within an entry's worth past the limit)
+        #expect((InventoryLoader.maxErrors + 1)...(InventoryLoader.maxErrors + 10) ~= errors.count, "\(format): \(errors.count) errors")
+        #expect(errors.last?.message.contains("the rest of the file was not read") == true, "\(errors.last?.description ?? "")")
+        #expect(errors.first?.location.contains("line") == true || errors.first?.location.contains("credentials[0]") == true)
+    }
+
+    @Test func fewerErrorsThanTheLimitAreAllShownAndNoStopIsSaid() {
+        let text = "{\"credentials\": [" + (0..<(InventoryLoader.maxErrors - 1)).map(String.init).joined(separator: ",") + "]}"
+        let (_, errors) = Self.errors("some.json", text)
+        #expect(errors.count == InventoryLoader.maxErrors - 1)
+        #expect(!errors.contains { $0.message.contains("not read") })
+    }
+
     /// A file larger than the steps in which the reader gives its pages back (`ReleasableFileBytes`):
     /// every credential is read whole, and an error after the pages given back still names its line.
     @Test func aLargeFileIsReadWholeWhileItsPagesAreGivenBack() throws {
