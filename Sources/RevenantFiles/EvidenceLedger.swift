@@ -173,6 +173,14 @@ public final class EvidenceLedger: EvidenceSink, @unchecked Sendable {
             guard EvidenceLedger.hash(prev: prev, canonical: canonical) == hash else {
                 return .broken(line: lineNumber, seq: seq, reason: "hash does not match the record's content: the record was altered")
             }
+            // The bytes too, not only what they mean: a record is written as its keys sorted, with
+            // nothing else on its line, so a byte order mark, a `\r`, spaces or a re-encoded
+            // character (`\u00e9` for `é`) are changes to the file even where the content hashes
+            // the same (an adversarial run found those read as intact).
+            guard Array(tree.serialized(sortedKeys: true).utf8) == raw else {
+                return .broken(line: lineNumber, seq: seq, reason: "the record's bytes are not as revenant wrote them "
+                    + "(a byte order mark, a carriage return, spacing or an escape was changed): the file was altered")
+            }
             prev = hash
             expectedSeq = seq + 1
             count += 1

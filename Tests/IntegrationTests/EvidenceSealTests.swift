@@ -176,16 +176,19 @@ import Testing
         Self.expectSealBroken(r, "does not verify with the key in")
     }
 
-    @Test func aRecordWrittenAgainInAnotherFormFailsOnTheSealedBytes() async throws {
+    @Test func aRecordWrittenAgainInAnotherFormBreaksTheChain() async throws {
         let work = try await Self.sealedLedger("seal-reformatted")
         defer { work.remove() }
         var lines = Self.lines(work)
         lines[1] = lines[1].replacingOccurrences(of: "{\"", with: "{ \"")
         _ = try work.write("evidence.jsonl", lines.joined(separator: "\n") + "\n")
+        // The record still hashes the same, but its bytes are not as revenant wrote them: the chain
+        // says so on its own, and the seal's check does not get as far as the seal.
         let chainOnly = try await revenant(["evidence", "verify", work.file("evidence.jsonl").path])
-        #expect(chainOnly.ok, "the record still hashes the same: \(chainOnly)")
+        #expect(chainOnly.exited && chainOnly.status == 1 && chainOnly.stdout.contains("BROKEN at line 2")
+                && chainOnly.stdout.contains("not as revenant wrote them"), "\(chainOnly)")
         let r = try await Self.verify(work)
-        Self.expectSealBroken(r, "ledger-sha256 differs")
+        #expect(r.exited && r.status == 1 && r.stdout.contains("BROKEN at line 2"), "\(r)")
     }
 
     /// A missing or garbled seal is no seal: exit 1, naming the file and what is wrong.

@@ -96,6 +96,32 @@ import Testing
         }
     }
 
+    /// Changes to the bytes that leave the content alone: each is a change to the evidence file
+    /// (an adversarial run found the first two read as intact, even with the head pinned).
+    static func edit(_ change: String, _ line: String, _ i: Int) -> String {
+        switch change {
+        case "a byte order mark before the first record": i == 0 ? "\u{FEFF}" + line : line
+        case "CRLF line endings": line + "\r"
+        case "a space after a colon": i == 1 ? line.replacingOccurrences(of: "\"run\":", with: "\"run\": ") : line
+        case "a character escaped": i == 2 ? line.replacingOccurrences(of: "\"rejected\"", with: "\"rej\\u0065cted\"") : line
+        default: i == 2 ? line + " " : line  // a trailing space
+        }
+    }
+
+    @Test(arguments: ["a byte order mark before the first record", "CRLF line endings", "a space after a colon",
+                      "a character escaped", "a trailing space"])
+    func bytesChangedWithTheContentKeptBreakTheChain(change: String) throws {
+        try Self.withLedgerFile { path in
+            let hashes = try Self.writeRecords(3, to: path)
+            Self.write(Self.lines(path).enumerated().map { Self.edit(change, $0.element, $0.offset) }, to: path)
+            #expect(FileManager.default.contents(atPath: path)!.filter { $0 == 0x0A }.count == 3)
+            guard case .broken(_, _, let reason) = EvidenceLedger.verify(path: path, head: hashes.last!) else {
+                Issue.record("\(change): read as intact"); return
+            }
+            #expect(reason.contains("altered"), "\(change): \(reason)")
+        }
+    }
+
     @Test func aSecondWriterOfTheSameNewLedgerIsRefused() throws {
         try Self.withLedgerFile { path in
             let first = try EvidenceLedger(path: path)
