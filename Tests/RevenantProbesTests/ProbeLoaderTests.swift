@@ -161,6 +161,10 @@ import TestSupport
         ("GET with a body", ["request": #"{"method": "GET", "path": "/v1/me", "body": "x"}"#], "sample", "request.body", "a GET request has no body"),
         ("path without slash", ["request": #"{"method": "GET", "path": "v1/me"}"#], "sample", "request.path", "`v1/me` must start with `/`"),
         ("path with double slash", ["request": #"{"method": "GET", "path": "//evil.example.net/x"}"#], "sample", "request.path", "must not start with `//`"),
+        // Passed lint, then was refused at send time with an unrelated reason, the raw CRLF in the report.
+        ("CRLF in the path", ["request": #"{"method": "GET", "path": "/v1/me\r\nX-Evil: 1"}"#], "sample", "request.path",
+         "holds a space, a line break or another control character"),
+        ("a space in the path", ["request": #"{"method": "GET", "path": "/v1/my key"}"#], "sample", "request.path", "percent-encode it"),
         ("request field unknown", ["request": #"{"method": "GET", "path": "/", "header": {}}"#], "sample", "request.header", "(did you mean `headers`?)"),
         ("Authorization header", ["request": #"{"method": "GET", "path": "/", "headers": {"Authorization": "x"}}"#], "sample",
          "request.headers.Authorization", "is set by the auth scheme or the transport"),
