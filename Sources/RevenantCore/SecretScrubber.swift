@@ -196,7 +196,8 @@ public struct SecretScrubber: Sendable {
         let spelledOut = left.filter { $0 != 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D }
         let acrossWords = Self.decodings(of: left).dropFirst() + [spelledOut, Array(left.reversed())]
         if acrossWords.contains(where: { !matches($0).isEmpty }) { return "[redacted]" }
-        if ([left] + acrossWords).contains(where: { !matches(Self.lettersAndDigits($0)).isEmpty }) { return "[redacted]" }
+        let twice = acrossWords.flatMap { Self.decodings(of: $0).dropFirst() }  // a separator encoded twice (`%2520`)
+        if ([left] + acrossWords + twice).contains(where: { !matches(Self.lettersAndDigits($0)).isEmpty }) { return "[redacted]" }
         return hit.contains(true) ? Self.replace(bytes, hit) : text
     }
 
@@ -245,12 +246,18 @@ public struct SecretScrubber: Sendable {
     static func lowercased(_ b: UInt8) -> UInt8 { (0x41...0x5A).contains(b) ? b | 0x20 : b }
 
     /// The letters and digits of `bytes` (read as UTF-8), in order, as UTF-8: every separator,
-    /// space, symbol and byte that is not UTF-8 taken out.
+    /// space, symbol and byte that is not UTF-8 taken out, and compatibility forms folded (NFKC:
+    /// fullwidth `Ｑ`, mathematical `𝐐` and circled `Ⓠ` are `Q`), so a secret echoed in lookalike
+    /// letters is found too. Fillers that show as nothing but count as letters (Hangul U+3164 and
+    /// its kin) go with the separators.
     static func lettersAndDigits(_ bytes: [UInt8]) -> [UInt8] {
         if bytes.allSatisfy({ $0 < 0x80 }) {
             return bytes.filter { (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) }
         }
-        let kept = String(decoding: bytes, as: UTF8.self).unicodeScalars.filter { $0.properties.isAlphabetic || $0.properties.numericType != nil }
+        let folded = String(decoding: bytes, as: UTF8.self).precomposedStringWithCompatibilityMapping
+        let kept = folded.unicodeScalars.filter {
+            ($0.properties.isAlphabetic || $0.properties.numericType != nil) && ![0x115F, 0x1160, 0x3164, 0xFFA0].contains($0.value)
+        }
         return Array(String(String.UnicodeScalarView(kept)).utf8)
     }
     static func isContinuation(_ b: UInt8) -> Bool { b & 0xC0 == 0x80 }

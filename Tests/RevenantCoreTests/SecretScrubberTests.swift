@@ -37,7 +37,25 @@ import Testing
         ("each character apart, %C2%A0 between", secret.map(String.init).joined(separator: "%C2%A0")),
         ("in pieces of 5, '/' between", stride(from: 0, to: bytes.count, by: 5).map { String(decoding: bytes[$0..<min($0 + 5, bytes.count)], as: UTF8.self) }
             .joined(separator: "/")),
+        ("each character apart, %2520 between (encoded twice)", secret.map(String.init).joined(separator: "%2520")),
+        ("each character apart, %252D between", secret.map(String.init).joined(separator: "%252D")),
+        ("each character apart, U+3164 between", secret.map(String.init).joined(separator: "\u{3164}")),
+        ("in fullwidth letters", lookalike(secret, letters: 0xFF21, small: 0xFF41, digits: 0xFF10)),
+        ("in mathematical bold letters", lookalike(secret, letters: 0x1D400, small: 0x1D41A, digits: 0x1D7CE)),
+        ("in fullwidth letters, percent-encoded", lookalike(secret, letters: 0xFF21, small: 0xFF41, digits: 0xFF10).utf8.map { String(format: "%%%02X", $0) }.joined()),
     ]
+
+    /// The secret's ASCII letters and digits written from other blocks of Unicode that NFKC folds back.
+    static func lookalike(_ s: String, letters: UInt32, small: UInt32, digits: UInt32) -> String {
+        String(String.UnicodeScalarView(s.unicodeScalars.map { c -> Unicode.Scalar in
+            switch c.value {
+            case 0x41...0x5A: Unicode.Scalar(letters + c.value - 0x41)!
+            case 0x61...0x7A: Unicode.Scalar(small + c.value - 0x61)!
+            case 0x30...0x39: Unicode.Scalar(digits + c.value - 0x30)!
+            default: c
+            }
+        }))
+    }
 
     static func percent(_ bytes: [UInt8], keep: String) -> String {
         bytes.map { b in
