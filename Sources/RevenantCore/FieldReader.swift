@@ -31,6 +31,11 @@ public struct FieldReader {
         return path.isEmpty ? "line \(line)" : "line \(line), \(path)"
     }
 
+    /// Drops every error after the first `count` (a file read no further shows only those).
+    public mutating func keepFirst(_ count: Int) {
+        if errors.count > count { errors.removeLast(errors.count - count) }
+    }
+
     public mutating func fail(_ tree: Tree?, _ path: String, _ message: String) {
         errors.append(InputError(file: file, location: location(tree, path), message: message))
     }

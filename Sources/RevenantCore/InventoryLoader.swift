@@ -13,8 +13,9 @@ public enum InventoryLoader {
     /// Target schemes of every protocol (the probe's protocol narrows them when planning).
     static let targetSchemes = ["http", "https", "ldap", "ldaps", "imap", "imaps", "smtp", "smtps", "ssh", "postgresql", "mysql", "mysqls", "redis", "rediss", "kerberos"]
     static let controlFields = ["probe", "target", "secret", "username", "access_key_id", "certificate"]
-    /// An inventory with this many errors is read no further.
+    /// An inventory with more errors than this is read no further, and this many are shown.
     public static let maxErrors = 1_000
+    static let tooManyErrors = "more than \(maxErrors) errors: the first \(maxErrors) are shown, and the rest of the file was not read (fix these first)"
 
     /// Loads and merges several files, each opened by `open` (nil: unreadable); duplicate ids across
     /// files are an error. Throws every problem at once. (RevenantFiles reads them from disk.)
@@ -77,8 +78,8 @@ public enum InventoryLoader {
         // Past this many errors the rest of the file is not read: five million wrong entries took
         // 26 s and 2 GB to list, one line each (an adversarial run), and nobody reads past the first.
         func stopWhenTooMany(_ location: @autoclosure () -> String) throws(InputError) {
-            guard decoder.reader.errors.count >= maxErrors else { return }
-            throw InputError(file: file, location: location(), message: "\(maxErrors) errors so far: the rest of the file was not read (fix these first)")
+            guard decoder.reader.errors.count > maxErrors else { return }
+            throw InputError(file: file, location: location(), message: Self.tooManyErrors)
         }
         do {
             switch Format(file: file) {
@@ -99,7 +100,7 @@ public enum InventoryLoader {
             }
         } catch {
             // The errors found before a stop are shown with it; a broken file's own error alone.
-            let before = decoder.reader.errors.count >= maxErrors ? decoder.reader.errors : []
+            let before = decoder.reader.errors.count > maxErrors ? Array(decoder.reader.errors.prefix(maxErrors)) : []
             throw InputErrors(before + [error])
         }
         if !decoder.reader.errors.isEmpty { throw InputErrors(decoder.reader.errors) }
@@ -164,8 +165,9 @@ struct InventoryDecoder {
             if !credentialsStreamed {
                 for (i, item) in items.enumerated() {
                     credential(item, index: i)
-                    if reader.errors.count >= InventoryLoader.maxErrors {
-                        return reader.fail(item, "credentials[\(i)]", "\(InventoryLoader.maxErrors) errors so far: the rest of the file was not read (fix these first)")
+                    if reader.errors.count > InventoryLoader.maxErrors {
+                        reader.keepFirst(InventoryLoader.maxErrors)
+                        return reader.fail(item, "credentials[\(i)]", InventoryLoader.tooManyErrors)
                     }
                 }
             }
