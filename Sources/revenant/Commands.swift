@@ -113,12 +113,12 @@ struct InventoryCommand: ParsableCommand {
         func run() throws {
             let result: InventoryLint.Result
             do { result = try InventoryLint.check(files: files, probeDirectories: probes, configurationFile: config) } catch {
-                for line in error.lines { print("error: \(line)") }
+                printCapped("error", error.lines)
                 print("\(error.lines.count) errors")
                 throw Exit.input
             }
-            for w in result.warnings { print("warning: \(w)") }
-            for e in result.errors { print("error: \(e)") }
+            printCapped("warning", result.warnings)
+            printCapped("error", result.errors)
             print("\(result.credentials) credentials, \(result.controls) controls: \(result.errors.count) errors, \(result.warnings.count) warnings")
             if !result.errors.isEmpty { throw Exit.input }
         }

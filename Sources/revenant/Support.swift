@@ -16,10 +16,20 @@ func warn(_ text: String) {
     FileHandle.standardError.write(Data((text + "\n").utf8))
 }
 
-/// Input problems go to stderr, then exit 2.
+/// Input problems go to stderr, then exit 2: the first `maxShownErrors` of them, then how many
+/// more there are (300,000 rows naming an unknown probe printed 300,000 lines: an adversarial run).
 func failInput(_ lines: [String]) -> ExitCode {
-    for line in lines { warn("error: " + line) }
+    for line in lines.prefix(maxShownErrors) { warn("error: " + line) }
+    if lines.count > maxShownErrors { warn("error: \(lines.count - maxShownErrors) more errors not shown (fix these first)") }
     return Exit.input
+}
+
+let maxShownErrors = InventoryLoader.maxErrors
+
+/// `lines` on stdout as `label: line`, the first `maxShownErrors` of them, then how many more.
+func printCapped(_ label: String, _ lines: [String]) {
+    for line in lines.prefix(maxShownErrors) { print("\(label): \(line)") }
+    if lines.count > maxShownErrors { print("\(label): \(lines.count - maxShownErrors) more not shown") }
 }
 
 enum Terminal {

@@ -183,6 +183,20 @@ import Testing
         #expect(r.stderr.contains("unknown probe `no-such-probe`"))
     }
 
+    /// 300,000 rows naming an unknown probe printed 300,000 error lines (an adversarial run): the
+    /// first 1,000 are shown, then how many more; the count stays whole.
+    @Test func manyErrorsAreShownUpToALimitAndCounted() async throws {
+        let work = try WorkDirectory("many-errors")
+        defer { work.remove() }
+        let rows = (0..<1_500).map { "c\($0),api_key,revoked,o,env:X,no-such-probe" }
+        let path = try work.write("inventory.csv", "id,kind,state,owner,secret,probe\n" + rows.joined(separator: "\n") + "\n")
+        let lint = try await revenant(["inventory", "lint", path])
+        #expect(lint.exited && lint.status == 2, "\(lint)")
+        let lines = lint.stdout.split(separator: "\n")
+        #expect(lines.filter { $0.hasPrefix("error: ") && $0.contains("no-such-probe") }.count == 1_000, "\(lines.count) lines")
+        #expect(lint.stdout.contains("error: 500 more not shown") && lint.stdout.contains("1500 errors"), "\(lint.stdout.suffix(300))")
+    }
+
     @Test func lintAndVerifyBothRefuseAnUnreadableKnownHostsFile() async throws {
         let work = try WorkDirectory("known-hosts")
         defer { work.remove() }
