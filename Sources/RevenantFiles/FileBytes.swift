@@ -42,10 +42,11 @@ public enum FileBytes {
 
 extension FileBytes {
     /// At most `limit` bytes of a file, a pipe or a device (a secret may come from `<(pass show …)`),
-    /// or why not: a larger input is refused rather than read whole. A FIFO that nobody has open for
-    /// writing reads as empty at once: opened blocking, it would wait for a writer forever (found by
-    /// an adversarial run: a nightly run hung, deaf to SIGTERM). One with a writer is waited on.
-    public static func read(_ path: String, limit: Int) -> Result<[UInt8], LimitedReadProblem> {
+    /// or why not: a larger input is refused rather than read whole. Read without blocking, so
+    /// nothing waits where it cannot be stopped (found by adversarial runs: a nightly run hung on a
+    /// FIFO, deaf to SIGTERM): a FIFO nobody has open for writing reads as empty at once, and a
+    /// writer that is slow (a passphrase prompt) is waited for until `interrupted()` says stop.
+    public static func read(_ path: String, limit: Int, interrupted: () -> Bool = { false }) -> Result<[UInt8], LimitedReadProblem> {
         let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         guard fd >= 0 else { return .failure(.unreadable(String(cString: strerror(errno)))) }
         defer { close(fd) }
@@ -54,15 +55,19 @@ extension FileBytes {
             if (info.st_mode & S_IFMT) == S_IFDIR { return .failure(.unreadable("it is a directory")) }
             if (info.st_mode & S_IFMT) == S_IFREG, Int(info.st_size) > limit { return .failure(.tooLarge(limit)) }
         }
-        // Blocking again for the reads: a writer that is slow (a passphrase prompt) is waited for,
-        // and a FIFO without one gives end of file (POSIX), not EAGAIN.
-        let flags = fcntl(fd, F_GETFL)
-        if flags >= 0 { _ = fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) }
         var bytes = [UInt8]()
         var chunk = [UInt8](repeating: 0, count: 64 * 1024)
         while bytes.count <= limit {
             let n = chunk.withUnsafeMutableBytes { Foundation.read(fd, $0.baseAddress!, $0.count) }
-            if n < 0 { if errno == EINTR { continue }; return .failure(.unreadable(String(cString: strerror(errno)))) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                guard errno == EAGAIN || errno == EWOULDBLOCK else { return .failure(.unreadable(String(cString: strerror(errno)))) }
+                // A writer, no data yet: wait a little at a time, asking whether to stop.
+                if interrupted() { return .failure(.unreadable("interrupted while waiting for its writer")) }
+                var ready = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+                _ = poll(&ready, 1, 100)
+                continue
+            }
             if n == 0 { break }
             bytes += chunk[..<n]
         }

@@ -7,9 +7,12 @@ public struct SecretResolver: SecretReader {
     /// The raw bytes of an environment variable (Foundation's `environment` repairs bad UTF-8
     /// with U+FFFD, which would send a Latin-1 password altered).
     let environment: @Sendable (String) -> [UInt8]?
+    /// Whether the run was told to stop: a pipe whose writer has not written yet is no longer waited for.
+    var interrupted: @Sendable () -> Bool = { false }
 
-    public init() {
+    public init(interrupted: @escaping @Sendable () -> Bool = { false }) {
         environment = { name in getenv(name).map { Array(UnsafeBufferPointer(start: UnsafeRawPointer($0).assumingMemoryBound(to: UInt8.self), count: strlen($0))) } }
+        self.interrupted = interrupted
     }
 
     public init(environment: [String: String]) {
@@ -35,7 +38,7 @@ public struct SecretResolver: SecretReader {
             guard let v = environment(name) else { return .failure(SecretError("environment variable \(name) is not set")) }
             return Self.checked(v, "environment variable \(name)")
         case .file(let path):
-            switch FileBytes.read(path, limit: Self.maxFileBytes) {
+            switch FileBytes.read(path, limit: Self.maxFileBytes, interrupted: interrupted) {
             case .failure(let problem): return .failure(SecretError("secret file \(path): \(problem)"))
             case .success(let data): return Self.checked(data, "secret file \(path)")
             }

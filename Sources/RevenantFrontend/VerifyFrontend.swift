@@ -20,6 +20,8 @@ public struct VerifyRequest: Sendable {
     public var owners: [String] = []
     /// `--shard I/N`: only the credentials of that part (after `--only` and `--owner`).
     public var shard: Shard?
+    /// Whether the run was told to stop (a signal) while it still reads its inputs.
+    public var interrupted: @Sendable () -> Bool = { false }
 
     public init(inventories: [String]) { self.inventories = inventories }
 }
@@ -64,7 +66,7 @@ public enum VerifyFrontend {
         let errors = problems.filter { $0.level == .error }
         if !errors.isEmpty { throw InputFailure(errors.map { $0.error.description } + ["(run `revenant probes lint` for details)"]) }
         inventory.controls = VerifyPlanner.controlsInUse(inventory.controls, selected: inventory.credentials, all: whole, probes: definitions)
-        let resolver = SecretResolver()
+        let resolver = SecretResolver(interrupted: request.interrupted)
         var fingerprintKey: Secret?
         if let source = config.fingerprintKey {
             switch resolver.resolve(source) {

@@ -54,6 +54,7 @@ struct RunOptions: ParsableArguments {
         request.owners = owners.owner
         request.shouldBeDeadOnly = shouldBeDeadOnly
         request.shard = shard
+        request.interrupted = { Interrupts.stop.isStopped }
         let prepared: PreparedVerify
         do { prepared = try VerifyFrontend.prepare(request, timing: timing) } catch {
             for w in error.warnings { warn("warning: " + w) }

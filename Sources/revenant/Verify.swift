@@ -64,6 +64,11 @@ struct Verify: AsyncParsableCommand {
             try ReportOutput.write(formats: output.format.isEmpty ? [.table] : output.format, output: output.output) { format, emit in
                 emit(Array(PlanPrinter.render(prepared.plan, format: format, groupBy: output.groupBy).utf8))
             }
+            // A signal while the inputs were read (a pipe's writer waited for): the plan is not whole.
+            if let reason = stop.reason {
+                warn("error: \(reason) while the inputs were read: the plan is incomplete")
+                throw Exit.incomplete
+            }
             return
         }
         // Fail before sending anything if the report, the ledger or history cannot be written: exit 2 means "nothing probed".

@@ -195,6 +195,34 @@ import Testing
         close(readEnd)
     }
 
+    /// A writer that holds a pipe open and never writes (a prompt nobody answers) must not make
+    /// the run deaf to a signal: the read asks `interrupted` between short waits (an adversarial run).
+    @Test func aPipeWhoseWriterNeverWritesIsLeftWhenTheRunIsStopped() throws {
+        var ends: [Int32] = [0, 0]
+        #expect(pipe(&ends) == 0)
+        let (readEnd, writeEnd) = (ends[0], ends[1])
+        defer { close(readEnd) }
+        let stopped = StopFlag()
+        let done = DispatchSemaphore(value: 0)
+        let result = ResolvedBox()
+        Thread.detachNewThread {
+            result.set(SecretResolver(interrupted: { stopped.isStopped }).resolve(.file("/dev/fd/\(readEnd)")))
+            done.signal()
+        }
+        usleep(300_000)
+        #expect(result.get() == nil, "still waiting for the writer")
+        stopped.stop("terminated (SIGTERM)")
+        if done.wait(timeout: .now() + 10) == .timedOut {
+            Issue.record("the read went on waiting after the stop")
+            close(writeEnd)  // end of file: the reader returns
+            done.wait()
+        } else {
+            close(writeEnd)
+        }
+        guard case .failure(let e) = result.get() else { Issue.record("a pipe nobody wrote to gave a secret"); return }
+        #expect(e.reason.contains("interrupted"), "\(e.reason)")
+    }
+
     final class ResolvedBox: @unchecked Sendable {
         // @unchecked: `value` is only touched under `lock`.
         private let lock = NSLock()
