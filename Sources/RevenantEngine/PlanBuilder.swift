@@ -533,7 +533,7 @@ struct PlanBuilder {
         case .success(let s) where ProbeRequestBuilder.cannotCarry(s, auth: probe.auth) != nil:
             pairs[i].positiveProblem = "the positive control's secret cannot go out unaltered with this probe"
             warnings.append("\(control.origin): positive control for \(probe.id) at \(target.base) not sent: its secret cannot go out unaltered "
-                + "(not UTF-8, or spaces at its edges, where the probe sends text in a header); \(notCounted)")
+                + "(not UTF-8, spaces at its edges or a control character, where the probe sends text in a header); \(notCounted)")
         case .success(let s) where probe.hostFromSecret.map({ $0.host(for: s.text ?? "") != target.host }) ?? false:
             // A key that names another host is refused here as a dead one is: it vouches for nothing, and is not sent.
             pairs[i].positiveProblem = "the positive control's key belongs to another host than \(target.host)"

@@ -40,7 +40,12 @@ public struct SecretResolver: SecretReader {
         case .file(let path):
             switch FileBytes.read(path, limit: Self.maxFileBytes, interrupted: interrupted) {
             case .failure(let problem): return .failure(SecretError("secret file \(path): \(problem)"))
-            case .success(let data): return Self.checked(data, "secret file \(path)")
+            case .success(let data):
+                var info = stat()
+                if data.isEmpty, stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFIFO {
+                    return .failure(SecretError("secret file \(path) is a FIFO nobody was writing to when it was read (start its writer first)"))
+                }
+                return Self.checked(data, "secret file \(path)")
             }
         }
     }

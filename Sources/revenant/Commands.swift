@@ -114,7 +114,8 @@ struct InventoryCommand: ParsableCommand {
             let result: InventoryLint.Result
             do { result = try InventoryLint.check(files: files, probeDirectories: probes, configurationFile: config) } catch {
                 printCapped("error", error.lines)
-                print("\(error.lines.count) errors")
+                // An inventory read no further says so in its last line; the count is then a floor.
+                print(error.lines.count > InventoryLoader.maxErrors ? "more than \(InventoryLoader.maxErrors) errors" : "\(error.lines.count) errors")
                 throw Exit.input
             }
             printCapped("warning", result.warnings)

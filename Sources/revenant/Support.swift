@@ -24,7 +24,9 @@ func failInput(_ lines: [String]) -> ExitCode {
     return Exit.input
 }
 
-let maxShownErrors = InventoryLoader.maxErrors
+/// One more than an inventory keeps, so that its own last line ("the rest of the file was not
+/// read") is shown too.
+let maxShownErrors = InventoryLoader.maxErrors + 1
 
 /// `lines` on stdout as `label: line`, the first `maxShownErrors` of them, then how many more.
 func printCapped(_ label: String, _ lines: [String]) {

@@ -184,7 +184,7 @@ import Testing
     }
 
     /// 300,000 rows naming an unknown probe printed 300,000 error lines (an adversarial run): the
-    /// first 1,000 are shown, then how many more; the count stays whole.
+    /// first 1,001 are shown, then how many more; the count stays whole.
     @Test func manyErrorsAreShownUpToALimitAndCounted() async throws {
         let work = try WorkDirectory("many-errors")
         defer { work.remove() }
@@ -193,8 +193,23 @@ import Testing
         let lint = try await revenant(["inventory", "lint", path])
         #expect(lint.exited && lint.status == 2, "\(lint)")
         let lines = lint.stdout.split(separator: "\n")
-        #expect(lines.filter { $0.hasPrefix("error: ") && $0.contains("no-such-probe") }.count == 1_000, "\(lines.count) lines")
-        #expect(lint.stdout.contains("error: 500 more not shown") && lint.stdout.contains("1500 errors"), "\(lint.stdout.suffix(300))")
+        // (1,001 shown: one more than an inventory keeps, so the loader's own last line is never the one hidden)
+        #expect(lines.filter { $0.hasPrefix("error: ") && $0.contains("no-such-probe") }.count == 1_001, "\(lines.count) lines")
+        #expect(lint.stdout.contains("error: 499 more not shown") && lint.stdout.contains("1500 errors"), "\(lint.stdout.suffix(300))")
+    }
+
+    /// An inventory read no further says so in its last line, and the CLI shows that line too
+    /// (a review found it hidden behind "1 more errors not shown").
+    @Test func anInventoryReadNoFurtherSaysSoThroughTheCLI() async throws {
+        let work = try WorkDirectory("too-many-errors")
+        defer { work.remove() }
+        let path = try work.write("inventory.csv", "id,kind,state\n" + String(repeating: "x,not-a-kind,active\n", count: 1_500))
+        let lint = try await revenant(["inventory", "lint", path])
+        #expect(lint.exited && lint.status == 2 && lint.stdout.contains("the rest of the file was not read")
+                && lint.stdout.contains("more than 1000 errors") && !lint.stdout.contains("not shown"), "\(lint.stdout.suffix(400))")
+        let verify = try await revenant(["verify", "--inventory", path])
+        #expect(verify.exited && verify.status == 2 && verify.stderr.contains("the rest of the file was not read")
+                && !verify.stderr.contains("not shown"), "\(verify.stderr.suffix(400))")
     }
 
     @Test func lintAndVerifyBothRefuseAnUnreadableKnownHostsFile() async throws {
