@@ -75,18 +75,18 @@ public enum InventoryLoader {
         }
         let base = URL(fileURLWithPath: file).deletingLastPathComponent().path
         var decoder = InventoryDecoder(file: file, baseDirectory: base)
-        // Past this many errors the rest of the file is not read: five million wrong entries took
-        // 26 s and 2 GB to list, one line each (an adversarial run), and nobody reads past the first.
-        func stopWhenTooMany(_ location: @autoclosure () -> String) throws(InputError) {
-            guard decoder.reader.errors.count > maxErrors else { return }
-            throw InputError(file: file, location: location(), message: Self.tooManyErrors)
-        }
+        // Past `maxErrors` the rest of the file is not read (`stopsAtErrorLimit`); the parse is
+        // ended by a throw, and the errors kept so far are what is shown.
+        var stopped = false
         do {
             switch Format(file: file) {
             case .json:
                 let rest = try JSONTreeParser.parseObject(bytes, file: file, streaming: ["credentials"], element: { _, index, tree throws(InputError) in
                     decoder.credential(tree, index: index)
-                    try stopWhenTooMany(tree.line > 0 ? "line \(tree.line)" : "credentials[\(index)]")
+                    if decoder.stopsAtErrorLimit(tree, "credentials[\(index)]") {
+                        stopped = true
+                        throw InputError(file: file, message: Self.tooManyErrors)
+                    }
                 }, consumed: release)
                 decoder.topLevel(rest, credentialsStreamed: true)
             case .yaml:
@@ -95,13 +95,15 @@ public enum InventoryLoader {
             case .csv:
                 try CSVRows.forEach(bytes, file: file) { row throws(InputError) in
                     decoder.credential(row.tree, index: row.index, origin: "line \(row.line)")
-                    try stopWhenTooMany("line \(row.line)")
+                    if decoder.stopsAtErrorLimit(row.tree, "") {
+                        stopped = true
+                        throw InputError(file: file, message: Self.tooManyErrors)
+                    }
                 }
             }
         } catch {
-            // The errors found before a stop are shown with it; a broken file's own error alone.
-            let before = decoder.reader.errors.count > maxErrors ? Array(decoder.reader.errors.prefix(maxErrors)) : []
-            throw InputErrors(before + [error])
+            // A stop shows the errors kept so far, its notice last; a broken file its own error alone.
+            throw InputErrors(stopped ? decoder.reader.errors : [error])
         }
         if !decoder.reader.errors.isEmpty { throw InputErrors(decoder.reader.errors) }
         if let first = decoder.firstInlineSecret {
@@ -165,10 +167,7 @@ struct InventoryDecoder {
             if !credentialsStreamed {
                 for (i, item) in items.enumerated() {
                     credential(item, index: i)
-                    if reader.errors.count > InventoryLoader.maxErrors {
-                        reader.keepFirst(InventoryLoader.maxErrors)
-                        return reader.fail(item, "credentials[\(i)]", InventoryLoader.tooManyErrors)
-                    }
+                    if stopsAtErrorLimit(item, "credentials[\(i)]") { return }
                 }
             }
         } else {
@@ -180,6 +179,16 @@ struct InventoryDecoder {
             }
             for (i, item) in items.enumerated() { control(item, path: "controls[\(i)]") }
         }
+    }
+
+    /// Past `InventoryLoader.maxErrors` errors: keeps the first ones, adds the notice that the rest
+    /// of the file is not read (at `tree`), and says to stop. Five million wrong entries took 26 s
+    /// and 2 GB to list, one line each (an adversarial run), and nobody reads past the first.
+    mutating func stopsAtErrorLimit(_ tree: Tree, _ path: String) -> Bool {
+        guard reader.errors.count > InventoryLoader.maxErrors else { return false }
+        reader.keepFirst(InventoryLoader.maxErrors)
+        reader.fail(tree, path, InventoryLoader.tooManyErrors)
+        return true
     }
 
     /// Text that every report repeats (ids on each line, owners in headings and metric labels,

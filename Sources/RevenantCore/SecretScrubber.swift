@@ -93,7 +93,8 @@ public struct SecretGrams: Sendable {
         }
         // Its letters and digits alone, for text with something slipped between its characters
         // (`S-k-9`, `S%20k%20/%209`, `Sk/9+/aB`: found by an adversarial run).
-        return forms + Set(forms.map(SecretScrubber.lettersAndDigits)).subtracting(forms).sorted { $0.lexicographicallyPrecedes($1) }
+        // (A Bloom filter: the order its keys go in does not matter, only that each goes in.)
+        return forms + Set(forms.map(SecretScrubber.lettersAndDigits)).subtracting(forms)
     }
 }
 
@@ -249,22 +250,23 @@ public struct SecretScrubber: Sendable {
     /// space, symbol and byte that is not UTF-8 taken out, and compatibility forms folded (NFKC:
     /// fullwidth `Ｑ`, mathematical `𝐐` and circled `Ⓠ` are `Q`), so a secret echoed in lookalike
     /// letters is found too. Fillers that show as nothing but count as letters (Hangul U+3164 and
-    /// its kin) go with the separators.
+    /// its kin, `isInvisible`) go with the separators.
     static func lettersAndDigits(_ bytes: [UInt8]) -> [UInt8] {
         if bytes.allSatisfy({ $0 < 0x80 }) {
             return bytes.filter { (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) }
         }
         let folded = String(decoding: bytes, as: UTF8.self).precomposedStringWithCompatibilityMapping
         let kept = folded.unicodeScalars.filter {
-            ($0.properties.isAlphabetic || $0.properties.numericType != nil) && ![0x115F, 0x1160, 0x3164, 0xFFA0].contains($0.value)
+            ($0.properties.isAlphabetic || $0.properties.numericType != nil) && !isInvisible($0)
         }
         return Array(String(String.UnicodeScalarView(kept)).utf8)
     }
     static func isContinuation(_ b: UInt8) -> Bool { b & 0xC0 == 0x80 }
 
-    /// Characters that show as nothing: a server may slip them between a secret's bytes.
+    /// Characters that show as nothing: a server may slip them between a secret's bytes. (The
+    /// Hangul fillers are letters to Unicode: the letters-and-digits view takes them out by this.)
     static func isInvisible(_ s: Unicode.Scalar) -> Bool {
-        [0x00AD, 0x034F, 0x061C, 0x180E, 0x2060, 0x2061, 0x2062, 0x2063, 0x2064, 0xFEFF].contains(s.value)
+        [0x00AD, 0x034F, 0x061C, 0x115F, 0x1160, 0x180E, 0x2060, 0x2061, 0x2062, 0x2063, 0x2064, 0x3164, 0xFEFF, 0xFFA0].contains(s.value)
             || (0x200B...0x200F).contains(s.value) || (0x202A...0x202E).contains(s.value) || (0x2066...0x2069).contains(s.value)
     }
 

@@ -295,7 +295,7 @@ struct ProbeDecoder {
         var path = reader.string(f, "path", "request", required: true) ?? "/"
         // Not echoed: a line break in it would break the error's own line (and reach the report's
         // target column raw, where the request builder refused it with an unrelated reason).
-        if path.unicodeScalars.contains(where: { $0.value <= 0x20 || $0.value == 0x7F || ServerText.isControl($0) }) {
+        if path.unicodeScalars.contains(where: { $0 == " " || ServerText.isControl($0) }) {
             reader.fail(f["path"], "request.path", "the path holds a space, a line break or another control character: percent-encode it (`%20`)")
             path = "/"
         }

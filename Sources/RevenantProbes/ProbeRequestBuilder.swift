@@ -64,7 +64,7 @@ public enum ProbeRequestBuilder {
         }
         // RFC 9110 §5.5: a field value holds no control character but tab (the request builder
         // refuses one, and the reason would have said only that the request could not be built).
-        if place == "an HTTP header", secret.bytes.contains(where: { ($0 < 0x20 && $0 != 0x09) || $0 == 0x7F }) {
+        if place == "an HTTP header", let text = secret.text, !HTTPHeaderText.isValue(text) {
             return "the secret holds a control character, which an HTTP header does not carry: not sent"
         }
         return nil

@@ -4,8 +4,8 @@ import RevenantEngine
 /// SIGINT, SIGTERM and SIGHUP stop a `verify` run; its partial report is still written (exit 3).
 /// Watched from the start of `main`, so a signal while the inventory is still being read gets that
 /// report too. (Before `main`, while the dynamic loader works, about 25 ms here, a signal has its
-/// default effect: the process ends with no report, and an earlier report file is left whole.) A second signal ends the process at once (a report file is then
-/// absent, never half-written). Other commands keep the signals' usual meaning: they end at once.
+/// default effect: the process ends with no report, and an earlier report file is left whole.) A
+/// second signal ends the process at once (a report file is then absent, never half-written). Other commands keep the signals' usual meaning: they end at once.
 enum Interrupts {
     /// What a `verify` run checks.
     static let stop = StopFlag()

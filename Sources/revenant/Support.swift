@@ -19,8 +19,7 @@ func warn(_ text: String) {
 /// Input problems go to stderr, then exit 2: the first `maxShownErrors` of them, then how many
 /// more there are (300,000 rows naming an unknown probe printed 300,000 lines: an adversarial run).
 func failInput(_ lines: [String]) -> ExitCode {
-    for line in lines.prefix(maxShownErrors) { warn("error: " + line) }
-    if lines.count > maxShownErrors { warn("error: \(lines.count - maxShownErrors) more errors not shown (fix these first)") }
+    printCapped("error", lines, to: warn)
     return Exit.input
 }
 
@@ -28,10 +27,11 @@ func failInput(_ lines: [String]) -> ExitCode {
 /// read") is shown too.
 let maxShownErrors = InventoryLoader.maxErrors + 1
 
-/// `lines` on stdout as `label: line`, the first `maxShownErrors` of them, then how many more.
-func printCapped(_ label: String, _ lines: [String]) {
-    for line in lines.prefix(maxShownErrors) { print("\(label): \(line)") }
-    if lines.count > maxShownErrors { print("\(label): \(lines.count - maxShownErrors) more not shown") }
+/// `lines` as `label: line` (on stdout unless `write` says otherwise), the first `maxShownErrors`
+/// of them, then how many more.
+func printCapped(_ label: String, _ lines: [String], to write: (String) -> Void = { print($0) }) {
+    for line in lines.prefix(maxShownErrors) { write("\(label): \(line)") }
+    if lines.count > maxShownErrors { write("\(label): \(lines.count - maxShownErrors) more not shown") }
 }
 
 enum Terminal {
